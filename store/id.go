@@ -1,0 +1,41 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// ID is a 16-byte, time-ordered key: 8 bytes of Unix nanoseconds, big-endian, then 8 random
+// bytes. IDs sort by creation time as bytes and as their hex strings.
+type ID [16]byte
+
+// NewID returns a new ID for time t.
+func NewID(t time.Time) ID {
+	var id ID
+	binary.BigEndian.PutUint64(id[:8], uint64(t.UnixNano()))
+	_, _ = rand.Read(id[8:])
+	return id
+}
+
+// IsZero reports whether id is the zero ID.
+func (id ID) IsZero() bool { return id == ID{} }
+
+// Time returns the creation time encoded in id.
+func (id ID) Time() time.Time { return time.Unix(0, int64(binary.BigEndian.Uint64(id[:8]))).UTC() }
+
+// String returns the 32-character hex form.
+func (id ID) String() string { return hex.EncodeToString(id[:]) }
+
+// ParseID reads the hex form of an ID.
+func ParseID(s string) (ID, error) {
+	var id ID
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(id) {
+		return id, fmt.Errorf("invalid id %q: want 32 hex digits", s)
+	}
+	copy(id[:], b)
+	return id, nil
+}

@@ -1,0 +1,259 @@
+// Package store defines the storage port of pacer: the persisted shapes of the org (users,
+// teams, records, templates, sequences and their versions, settings, preferences) and the
+// transactional interface every backend implements. bbolt (store/bolt) is the embedded
+// backend; the conformance suite in store/storetest holds every backend to the same contract.
+//
+// The port speaks only of pacer's data: no cursors, buckets or driver types cross it, so a
+// PostgreSQL backend can implement it with ordinary tables.
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// ErrNotFound is returned (wrapped) when an entity does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned (wrapped) when a write would break a uniqueness rule, such as a
+// second sequence with the same name ignoring case.
+var ErrConflict = errors.New("conflict")
+
+// Store is an open pacer database.
+type Store interface {
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction; all its writes commit together or not at
+	// all (an error from fn rolls back).
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Backup writes a consistent copy of the whole database to w while it stays in use.
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is one transaction. Values returned by a Tx are copies the caller owns.
+// Methods that look one thing up return an error wrapping ErrNotFound when it is missing.
+type Tx interface {
+	Settings() (Settings, error)
+	PutSettings(Settings) error
+
+	User(username string) (User, error)
+	// Users returns every user ordered by username.
+	Users() ([]User, error)
+	PutUser(User) error
+	DeleteUser(username string) error
+
+	Team(name string) (Team, error)
+	// Teams returns every team ordered by name.
+	Teams() ([]Team, error)
+	PutTeam(Team) error
+	DeleteTeam(name string) error
+
+	// Record looks a record up by its entity and id.
+	Record(entity, id string) (Record, error)
+	// RecordByKey looks a record up by its internal key.
+	RecordByKey(key ID) (Record, error)
+	// PutRecord inserts or updates a record (by entity and id) and returns it with its key
+	// and timestamps set.
+	PutRecord(Record) (Record, error)
+	// Records calls fn for every record of entity (every entity when empty) in (entity, id)
+	// order until fn returns false.
+	Records(entity string, fn func(Record) bool) error
+
+	Template(name string) (Template, error)
+	// Templates returns every template ordered by name.
+	Templates() ([]Template, error)
+	PutTemplate(Template) error
+
+	Sequence(id ID) (Sequence, error)
+	// SequenceByName finds a sequence by name, ignoring case.
+	SequenceByName(name string) (Sequence, error)
+	// Sequences returns every sequence's summary in creation order.
+	Sequences() ([]Sequence, error)
+	// PutSequence inserts or updates a sequence; a zero ID gets a new one. It fails with
+	// ErrConflict when another sequence has the same name ignoring case.
+	PutSequence(Sequence) (Sequence, error)
+	// DeleteSequence removes a sequence and all its versions.
+	DeleteSequence(id ID) error
+	// Version returns published version n of a sequence.
+	Version(seq ID, n int) (Version, error)
+	// Versions returns every published version of a sequence, oldest first.
+	Versions(seq ID) ([]Version, error)
+	// PutVersion stores a new published version. Versions are immutable: storing a number
+	// that exists fails with ErrConflict.
+	PutVersion(Version) error
+
+	Prefs(username string) (Prefs, error)
+	PutPrefs(username string, p Prefs) error
+}
+
+// Settings are the org-wide settings of SPEC §1.
+type Settings struct {
+	ActiveLimit int            `json:"active_limit"`
+	MaxWait     time.Duration  `json:"max_wait"`
+	Workdays    []time.Weekday `json:"workdays"`
+	// WorkStart and WorkEnd are minutes after midnight in TimeZone.
+	WorkStart    int      `json:"work_start"`
+	WorkEnd      int      `json:"work_end"`
+	TimeZone     string   `json:"timezone"`
+	CallOutcomes []string `json:"call_outcomes"`
+	SMTPURL      string   `json:"smtp_url,omitempty"`
+	FromAddress  string   `json:"from_address,omitempty"`
+	TrackingURL  string   `json:"tracking_url,omitempty"`
+}
+
+// DefaultSettings are the settings of a new org.
+func DefaultSettings() Settings {
+	return Settings{
+		ActiveLimit:  250,
+		MaxWait:      30 * 24 * time.Hour,
+		Workdays:     []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday},
+		WorkStart:    9 * 60,
+		WorkEnd:      17 * 60,
+		TimeZone:     "UTC",
+		CallOutcomes: []string{"connected", "left_voicemail", "no_answer", "busy", "wrong_number"},
+	}
+}
+
+// Role is what a user may do (SPEC §6).
+type Role string
+
+// The three roles.
+const (
+	RoleAdmin   Role = "admin"
+	RoleManager Role = "manager"
+	RoleSeller  Role = "seller"
+)
+
+// User is a person who signs in to pacer.
+type User struct {
+	Username  string   `json:"username"`
+	Name      string   `json:"name,omitempty"`
+	Email     string   `json:"email,omitempty"`
+	Roles     []Role   `json:"roles"`
+	Title     string   `json:"title,omitempty"`
+	Territory string   `json:"territory,omitempty"`
+	TimeZone  string   `json:"timezone,omitempty"`
+	SSHKeys   []string `json:"ssh_keys,omitempty"`
+	// From is the sender address for this user's automated emails.
+	From string `json:"from,omitempty"`
+}
+
+// Has reports whether the user has role r.
+func (u User) Has(r Role) bool {
+	for _, x := range u.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// TeamType distinguishes owner teams (which own records) from access teams.
+type TeamType string
+
+// The two team types.
+const (
+	OwnerTeam  TeamType = "owner"
+	AccessTeam TeamType = "access"
+)
+
+// Member is a user in a team, with an optional member role such as "account manager".
+type Member struct {
+	Username string `json:"username"`
+	Role     string `json:"role,omitempty"`
+}
+
+// Team is a named group of users.
+type Team struct {
+	Name    string   `json:"name"`
+	Type    TeamType `json:"type"`
+	Members []Member `json:"members"`
+}
+
+// Record is a lead, opportunity, account, contact or custom entity row.
+type Record struct {
+	// Key is the internal, time-ordered key; set by PutRecord.
+	Key    ID     `json:"-"`
+	Entity string `json:"entity"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	// Owner is a username or "team:NAME".
+	Owner      string `json:"owner,omitempty"`
+	Stage      string `json:"stage,omitempty"`
+	AccessTeam string `json:"access_team,omitempty"`
+	Email      string `json:"email,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	// Fields are free fields; values are string, float64 or bool.
+	Fields     map[string]any `json:"fields,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
+	ModifiedAt time.Time      `json:"modified_at"`
+}
+
+// Ref is the record's written form, "entity/id".
+func (r Record) Ref() string { return r.Entity + "/" + r.ID }
+
+// TemplateKind says whether a template is an email or a text message.
+type TemplateKind string
+
+// The two template kinds.
+const (
+	EmailTemplate TemplateKind = "email"
+	SMSTemplate   TemplateKind = "sms"
+)
+
+// Template is a named email or SMS template with placeholders.
+type Template struct {
+	Name       string       `json:"name"`
+	Kind       TemplateKind `json:"kind"`
+	Subject    string       `json:"subject,omitempty"`
+	Body       string       `json:"body"`
+	ModifiedAt time.Time    `json:"modified_at"`
+}
+
+// SeqState is the lifecycle state of a sequence.
+type SeqState string
+
+// The lifecycle states: draft (never activated) → active ⇄ inactive.
+const (
+	Draft    SeqState = "draft"
+	Active   SeqState = "active"
+	Inactive SeqState = "inactive"
+)
+
+// Sequence is a sequence as stored: its summary columns (what the home grid shows) and the
+// working definition. Published versions are stored apart and never change.
+type Sequence struct {
+	ID          ID       `json:"-"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Entity      string   `json:"entity"`
+	Owner       string   `json:"owner"`
+	State       SeqState `json:"state"`
+	// Version is the newest published version, 0 when never activated.
+	Version int      `json:"version"`
+	Tags    []string `json:"tags,omitempty"`
+	Steps   int      `json:"steps"`
+	// Definition is the working definition in the sequence file format (YAML).
+	Definition []byte    `json:"definition"`
+	CreatedAt  time.Time `json:"created_at"`
+	ModifiedAt time.Time `json:"modified_at"`
+}
+
+// Version is an immutable published version of a sequence.
+type Version struct {
+	Sequence ID  `json:"-"`
+	N        int `json:"n"`
+	// Definition is the sequence file (YAML) as published.
+	Definition  []byte    `json:"definition"`
+	PublishedAt time.Time `json:"published_at"`
+	By          string    `json:"by"`
+	Note        string    `json:"note,omitempty"`
+}
+
+// Prefs are one user's remembered screen settings, by screen name (for example "home").
+// Each value is opaque to the store.
+type Prefs map[string][]byte
