@@ -1,0 +1,321 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/store"
+)
+
+func (a *app) demoCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Load the sample org into an empty database",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			eng, err := a.engine(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := eng.LoadDemo(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Loaded the sample org: %d users, %d teams, %d records, %d email templates, %d active sequences.\n",
+				res.Users, res.Teams, res.Records, res.Templates, res.Sequences)
+			fmt.Fprintln(a.stdout, "Try: pacer seq list")
+			return nil
+		},
+	}
+}
+
+func (a *app) userCmd() *cobra.Command {
+	c := &cobra.Command{Use: "user", Short: "Users of the org"}
+	var u store.User
+	var roles []string
+	add := &cobra.Command{
+		Use:   "add NAME --role R",
+		Short: "Add a user (the first user of an org must be an admin)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			u.Username = args[0]
+			for _, r := range roles {
+				for _, part := range strings.Split(r, ",") {
+					u.Roles = append(u.Roles, store.Role(strings.TrimSpace(part)))
+				}
+			}
+			if err := eng.AddUser(cmd.Context(), as, u); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Added user %s.\n", u.Username)
+			return nil
+		},
+	}
+	f := add.Flags()
+	f.StringSliceVar(&roles, "role", nil, "role: admin, manager or seller (repeat or comma-separate)")
+	f.StringVar(&u.Name, "name", "", "display name")
+	f.StringVar(&u.Email, "email", "", "email address")
+	f.StringVar(&u.Title, "title", "", "job title")
+	f.StringVar(&u.Territory, "territory", "", "sales territory")
+	f.StringVar(&u.TimeZone, "tz", "", "time zone, e.g. Europe/Paris")
+	f.StringArrayVar(&u.SSHKeys, "key", nil, "SSH public key (repeatable)")
+	_ = add.MarkFlagRequired("role")
+
+	list := a.jsonFlag(&cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			users, err := eng.Users(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			if a.asJSON {
+				type row struct {
+					Username  string       `json:"username"`
+					Name      string       `json:"name"`
+					Email     string       `json:"email"`
+					Roles     []store.Role `json:"roles"`
+					Title     string       `json:"title,omitempty"`
+					Territory string       `json:"territory,omitempty"`
+					TimeZone  string       `json:"timezone,omitempty"`
+				}
+				out := make([]row, len(users))
+				for i, u := range users {
+					out[i] = row{u.Username, u.Name, u.Email, u.Roles, u.Title, u.Territory, u.TimeZone}
+				}
+				return a.printJSON(out)
+			}
+			rows := make([][]string, len(users))
+			for i, u := range users {
+				roles := make([]string, len(u.Roles))
+				for j, r := range u.Roles {
+					roles[j] = string(r)
+				}
+				rows[i] = []string{u.Username, orDash(u.Name), orDash(u.Email), strings.Join(roles, ","), orDash(u.Title), orDash(u.Territory)}
+			}
+			return a.table([]string{"USERNAME", "NAME", "EMAIL", "ROLES", "TITLE", "TERRITORY"}, rows)
+		},
+	})
+	c.AddCommand(add, list)
+	return c
+}
+
+func (a *app) teamCmd() *cobra.Command {
+	c := &cobra.Command{Use: "team", Short: "Owner and access teams"}
+	var typ string
+	var members []string
+	add := &cobra.Command{
+		Use:   "add NAME --type owner|access --member USER[:ROLE]...",
+		Short: "Add or replace a team",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			t := store.Team{Name: args[0], Type: store.TeamType(typ)}
+			for _, m := range members {
+				name, role, _ := strings.Cut(m, ":")
+				t.Members = append(t.Members, store.Member{Username: strings.TrimSpace(name), Role: strings.TrimSpace(role)})
+			}
+			if err := eng.AddTeam(cmd.Context(), as, t); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Saved team %s (%s, %d members).\n", t.Name, t.Type, len(t.Members))
+			return nil
+		},
+	}
+	add.Flags().StringVar(&typ, "type", "", "owner or access")
+	add.Flags().StringArrayVar(&members, "member", nil, "member as USER or USER:ROLE (repeatable)")
+	_ = add.MarkFlagRequired("type")
+	list := a.jsonFlag(&cobra.Command{
+		Use:   "list",
+		Short: "List teams",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			teams, err := eng.Teams(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			if a.asJSON {
+				for i := range teams {
+					if teams[i].Members == nil {
+						teams[i].Members = []store.Member{}
+					}
+				}
+				return a.printJSON(teams)
+			}
+			rows := make([][]string, len(teams))
+			for i, t := range teams {
+				ms := make([]string, len(t.Members))
+				for j, m := range t.Members {
+					ms[j] = m.Username
+					if m.Role != "" {
+						ms[j] += " (" + m.Role + ")"
+					}
+				}
+				rows[i] = []string{t.Name, string(t.Type), orDash(strings.Join(ms, ", "))}
+			}
+			return a.table([]string{"TEAM", "TYPE", "MEMBERS"}, rows)
+		},
+	})
+	c.AddCommand(add, list)
+	return c
+}
+
+func (a *app) templateCmd() *cobra.Command {
+	c := &cobra.Command{Use: "template", Short: "Email and text-message templates"}
+	var t store.Template
+	var bodyFile string
+	var sms bool
+	add := &cobra.Command{
+		Use:   "add NAME --subject S --body-file F",
+		Short: "Add or replace a template; placeholders {{name}} {{first_name}} {{field:NAME}} {{owner.name}}",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			body, err := os.ReadFile(bodyFile)
+			if err != nil {
+				return fmt.Errorf("--body-file: %w", err)
+			}
+			t.Name, t.Body, t.Kind = args[0], string(body), store.EmailTemplate
+			if sms {
+				t.Kind = store.SMSTemplate
+			}
+			if err := eng.AddTemplate(cmd.Context(), as, t); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Saved %s template %s.\n", t.Kind, t.Name)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&t.Subject, "subject", "", "subject line (email)")
+	add.Flags().StringVar(&bodyFile, "body-file", "", "file holding the body")
+	add.Flags().BoolVar(&sms, "sms", false, "a text-message template (no subject)")
+	_ = add.MarkFlagRequired("body-file")
+	list := a.jsonFlag(&cobra.Command{
+		Use:   "list",
+		Short: "List templates",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			ts, err := eng.Templates(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			if a.asJSON {
+				return a.printJSON(ts)
+			}
+			rows := make([][]string, len(ts))
+			for i, t := range ts {
+				rows[i] = []string{t.Name, string(t.Kind), orDash(t.Subject)}
+			}
+			return a.table([]string{"TEMPLATE", "KIND", "SUBJECT"}, rows)
+		},
+	})
+	c.AddCommand(add, list)
+	return c
+}
+
+func (a *app) settingsCmd() *cobra.Command {
+	return a.jsonFlag(&cobra.Command{
+		Use:   "settings [KEY [VALUE]]",
+		Short: "Show or change org settings (" + strings.Join(engine.SettingKeys, ", ") + ")",
+		Args:  cobra.MaximumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			if len(args) == 2 {
+				if err := eng.SetSetting(cmd.Context(), as, args[0], args[1]); err != nil {
+					return err
+				}
+			}
+			s, err := eng.Settings(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			values := engine.SettingValues(s)
+			if len(args) >= 1 {
+				found := false
+				for _, kv := range values {
+					if kv[0] == args[0] {
+						values, found = [][2]string{kv}, true
+						break
+					}
+				}
+				if !found {
+					return fmt.Errorf("unknown setting %q (known: %s)", args[0], strings.Join(engine.SettingKeys, ", "))
+				}
+			}
+			if a.asJSON {
+				m := map[string]string{}
+				for _, kv := range values {
+					m[kv[0]] = kv[1]
+				}
+				return a.printJSON(m)
+			}
+			rows := make([][]string, len(values))
+			for i, kv := range values {
+				rows[i] = []string{kv[0], orDash(kv[1])}
+			}
+			return a.table([]string{"SETTING", "VALUE"}, rows)
+		},
+	})
+}
+
+func (a *app) backupCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "backup FILE",
+		Short: "Write a consistent copy of the database while it stays in use",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			tmp := args[0] + ".partial"
+			f, err := os.Create(tmp)
+			if err != nil {
+				return err
+			}
+			n, err := eng.Backup(cmd.Context(), as, f)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				os.Remove(tmp)
+				return err
+			}
+			if err := os.Rename(tmp, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Wrote %s (%d bytes).\n", args[0], n)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pacer-sales/pacer/store"
+)
+
+func (a *app) recordCmd() *cobra.Command {
+	c := &cobra.Command{Use: "record", Short: "Leads, opportunities, accounts, contacts and custom records"}
+	var entity string
+	imp := a.jsonFlag(&cobra.Command{
+		Use:   "import FILE.csv --entity E",
+		Short: "Import records from CSV (upsert by id; all or nothing)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			res, err := eng.ImportRecords(cmd.Context(), as, args[0], f, entity)
+			if err != nil {
+				return err
+			}
+			if a.asJSON {
+				return a.printJSON(res)
+			}
+			fmt.Fprintf(a.stdout, "Imported %d %s records: %d new, %d updated.\n", res.Created+res.Updated, entity, res.Created, res.Updated)
+			return nil
+		},
+	})
+	imp.Flags().StringVar(&entity, "entity", "", "record type: lead, opportunity, account, contact or a custom one")
+	_ = imp.MarkFlagRequired("entity")
+
+	var listEntity string
+	list := a.jsonFlag(&cobra.Command{
+		Use:   "list",
+		Short: "List records",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			recs, err := eng.Records(cmd.Context(), as, listEntity)
+			if err != nil {
+				return err
+			}
+			if a.asJSON {
+				type row struct {
+					Entity string `json:"entity"`
+					ID     string `json:"id"`
+					Name   string `json:"name"`
+					Owner  string `json:"owner"`
+					Stage  string `json:"stage"`
+					Email  string `json:"email"`
+				}
+				out := make([]row, len(recs))
+				for i, r := range recs {
+					out[i] = row{r.Entity, r.ID, r.Name, r.Owner, r.Stage, r.Email}
+				}
+				return a.printJSON(out)
+			}
+			rows := make([][]string, len(recs))
+			for i, r := range recs {
+				rows[i] = []string{r.Ref(), r.Name, orDash(r.Owner), orDash(r.Stage), orDash(r.Email)}
+			}
+			return a.table([]string{"RECORD", "NAME", "OWNER", "STAGE", "EMAIL"}, rows)
+		},
+	})
+	list.Flags().StringVar(&listEntity, "entity", "", "only this record type")
+
+	show := a.jsonFlag(&cobra.Command{
+		Use:   "show E/ID",
+		Short: "Show a record, its fields and its connections",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			r, err := eng.Record(cmd.Context(), as, args[0])
+			if err != nil {
+				return err
+			}
+			return a.printRecord(r)
+		},
+	})
+
+	set := a.jsonFlag(&cobra.Command{
+		Use:   "set E/ID KEY=VALUE...",
+		Short: "Change fields of a record (an empty VALUE removes a free field)",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			values := map[string]string{}
+			for _, kv := range args[1:] {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || strings.TrimSpace(k) == "" {
+					return fmt.Errorf("%q: write changes as KEY=VALUE", kv)
+				}
+				values[strings.TrimSpace(k)] = v
+			}
+			r, err := eng.SetRecord(cmd.Context(), as, args[0], values)
+			if err != nil {
+				return err
+			}
+			return a.printRecord(r)
+		},
+	})
+	c.AddCommand(imp, list, show, set)
+	return c
+}
+
+// recordJSON is the `record show` shape of SPEC §7.
+type recordJSON struct {
+	Entity      string         `json:"entity"`
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	Owner       string         `json:"owner"`
+	Stage       string         `json:"stage"`
+	AccessTeam  string         `json:"access_team,omitempty"`
+	Email       string         `json:"email,omitempty"`
+	Phone       string         `json:"phone,omitempty"`
+	Fields      map[string]any `json:"fields"`
+	Connections []any          `json:"connections"`
+}
+
+func (a *app) printRecord(r store.Record) error {
+	if a.asJSON {
+		fields := r.Fields
+		if fields == nil {
+			fields = map[string]any{}
+		}
+		return a.printJSON(recordJSON{r.Entity, r.ID, r.Name, r.Owner, r.Stage, r.AccessTeam, r.Email, r.Phone, fields, []any{}})
+	}
+	rows := [][]string{
+		{"record", r.Ref()}, {"name", r.Name}, {"owner", orDash(r.Owner)}, {"stage", orDash(r.Stage)},
+		{"access_team", orDash(r.AccessTeam)}, {"email", orDash(r.Email)}, {"phone", orDash(r.Phone)},
+	}
+	keys := make([]string, 0, len(r.Fields))
+	for k := range r.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		rows = append(rows, []string{k, fmt.Sprint(r.Fields[k])})
+	}
+	if err := a.table([]string{"FIELD", "VALUE"}, rows); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "\nConnections: none")
+	return nil
+}

@@ -1,0 +1,143 @@
+// Package engine is pacer's domain: the Engine façade that every front end (command line,
+// terminal screens, SSH) calls. Every action names the acting user and is checked against the
+// roles of SPEC §6 before anything else happens.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/pacer-sales/pacer/store"
+)
+
+// Engine is the façade over an open store.
+type Engine struct {
+	st    store.Store
+	clock Clock
+}
+
+// New returns an engine over st that tells time with clock (SystemClock when nil).
+func New(st store.Store, clock Clock) *Engine {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	return &Engine{st: st, clock: clock}
+}
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9._-]+$`)
+
+// actor loads the acting user; an unknown name is refused.
+func actor(tx store.Tx, username string) (store.User, error) {
+	if username == "" {
+		return store.User{}, forbidden("no acting user; pass --as USER")
+	}
+	u, err := tx.User(username)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.User{}, forbidden("%q is not a pacer user", username)
+	}
+	return u, err
+}
+
+// requireAdmin loads the actor and checks the admin role.
+func requireAdmin(tx store.Tx, username, what string) (store.User, error) {
+	u, err := actor(tx, username)
+	if err != nil {
+		return u, err
+	}
+	if !u.Has(store.RoleAdmin) {
+		return u, forbidden("only admins can %s", what)
+	}
+	return u, nil
+}
+
+// requireManager loads the actor and checks the admin or manager role.
+func requireManager(tx store.Tx, username, what string) (store.User, error) {
+	u, err := actor(tx, username)
+	if err != nil {
+		return u, err
+	}
+	if !isManager(u) {
+		return u, forbidden("only managers and admins can %s", what)
+	}
+	return u, nil
+}
+
+func isManager(u store.User) bool { return u.Has(store.RoleAdmin) || u.Has(store.RoleManager) }
+
+// canManageSequence: admins and managers manage any sequence, sellers only their own.
+func canManageSequence(u store.User, s store.Sequence) error {
+	if isManager(u) || s.Owner == u.Username {
+		return nil
+	}
+	return forbidden("%s can only change their own sequences; %q belongs to %s", u.Username, s.Name, s.Owner)
+}
+
+func (e *Engine) view(ctx context.Context, fn func(store.Tx) error) error {
+	return e.st.View(ctx, fn)
+}
+
+func (e *Engine) update(ctx context.Context, fn func(store.Tx) error) error {
+	return e.st.Update(ctx, fn)
+}
+
+// Whoami returns the acting user.
+func (e *Engine) Whoami(ctx context.Context, username string) (store.User, error) {
+	var u store.User
+	err := e.view(ctx, func(tx store.Tx) (err error) {
+		u, err = actor(tx, username)
+		return err
+	})
+	return u, err
+}
+
+// DefaultActor picks the acting user when none is given: osUser when it is a pacer user, else
+// the first admin. It returns "" on a database without users.
+func (e *Engine) DefaultActor(ctx context.Context, osUser string) (string, error) {
+	var name string
+	err := e.view(ctx, func(tx store.Tx) error {
+		if osUser != "" {
+			if _, err := tx.User(osUser); err == nil {
+				name = osUser
+				return nil
+			}
+		}
+		users, err := tx.Users()
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.Has(store.RoleAdmin) {
+				name = u.Username
+				return nil
+			}
+		}
+		return nil
+	})
+	return name, err
+}
+
+// Empty reports whether the database has no users yet (a new org).
+func (e *Engine) Empty(ctx context.Context) (bool, error) {
+	empty := false
+	err := e.view(ctx, func(tx store.Tx) error {
+		users, err := tx.Users()
+		empty = len(users) == 0
+		return err
+	})
+	return empty, err
+}
+
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return invalid(format, args...)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), err)
+	}
+	return nil
+}

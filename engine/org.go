@@ -1,0 +1,357 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/store"
+)
+
+// AddUser creates a user. Only admins may, except on a database without users, where the
+// first user is allowed without an acting user and must be an admin (bootstrap).
+func (e *Engine) AddUser(ctx context.Context, by string, u store.User) error {
+	if err := checkUser(u); err != nil {
+		return err
+	}
+	return e.update(ctx, func(tx store.Tx) error {
+		users, err := tx.Users()
+		if err != nil {
+			return err
+		}
+		if len(users) == 0 {
+			if !u.Has(store.RoleAdmin) {
+				return invalid("the first user of an org must have the admin role")
+			}
+		} else if _, err := requireAdmin(tx, by, "add users"); err != nil {
+			return err
+		}
+		if _, err := tx.User(u.Username); err == nil {
+			return invalid("user %q already exists", u.Username)
+		}
+		return tx.PutUser(u)
+	})
+}
+
+func checkUser(u store.User) error {
+	if !usernameRE.MatchString(u.Username) {
+		return invalid("username %q: use lowercase letters, digits, '.', '_' or '-'", u.Username)
+	}
+	if len(u.Roles) == 0 {
+		return invalid("user %q needs at least one role (admin, manager, seller)", u.Username)
+	}
+	for _, r := range u.Roles {
+		if r != store.RoleAdmin && r != store.RoleManager && r != store.RoleSeller {
+			return invalid("user %q: unknown role %q (want admin, manager or seller)", u.Username, r)
+		}
+	}
+	if u.Email != "" {
+		if _, err := mail.ParseAddress(u.Email); err != nil {
+			return invalid("user %q: email %q is not an address", u.Username, u.Email)
+		}
+	}
+	if u.TimeZone != "" {
+		if _, err := time.LoadLocation(u.TimeZone); err != nil {
+			return invalid("user %q: unknown time zone %q", u.Username, u.TimeZone)
+		}
+	}
+	return nil
+}
+
+// Users lists every user. Any user may.
+func (e *Engine) Users(ctx context.Context, by string) ([]store.User, error) {
+	var users []store.User
+	err := e.view(ctx, func(tx store.Tx) (err error) {
+		if _, err = actor(tx, by); err != nil {
+			return err
+		}
+		users, err = tx.Users()
+		return err
+	})
+	return users, err
+}
+
+// AddTeam creates or replaces a team. Only admins may; every member must be a user.
+func (e *Engine) AddTeam(ctx context.Context, by string, t store.Team) error {
+	if strings.TrimSpace(t.Name) == "" {
+		return invalid("a team needs a name")
+	}
+	if t.Type != store.OwnerTeam && t.Type != store.AccessTeam {
+		return invalid("team %q: type %q must be owner or access", t.Name, t.Type)
+	}
+	return e.update(ctx, func(tx store.Tx) error {
+		if _, err := requireAdmin(tx, by, "manage teams"); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, m := range t.Members {
+			if _, err := tx.User(m.Username); err != nil {
+				return notFound(err, "team %q: member %q is not a user", t.Name, m.Username)
+			}
+			if seen[m.Username] {
+				return invalid("team %q: member %q listed twice", t.Name, m.Username)
+			}
+			seen[m.Username] = true
+		}
+		return tx.PutTeam(t)
+	})
+}
+
+// Teams lists every team. Any user may.
+func (e *Engine) Teams(ctx context.Context, by string) ([]store.Team, error) {
+	var teams []store.Team
+	err := e.view(ctx, func(tx store.Tx) (err error) {
+		if _, err = actor(tx, by); err != nil {
+			return err
+		}
+		teams, err = tx.Teams()
+		return err
+	})
+	return teams, err
+}
+
+// AddTemplate creates or replaces an email or SMS template. Admins and managers may.
+func (e *Engine) AddTemplate(ctx context.Context, by string, t store.Template) error {
+	if strings.TrimSpace(t.Name) == "" {
+		return invalid("a template needs a name")
+	}
+	if t.Kind == "" {
+		t.Kind = store.EmailTemplate
+	}
+	if t.Kind != store.EmailTemplate && t.Kind != store.SMSTemplate {
+		return invalid("template %q: kind %q must be email or sms", t.Name, t.Kind)
+	}
+	if t.Kind == store.EmailTemplate && strings.TrimSpace(t.Subject) == "" {
+		return invalid("email template %q needs a subject", t.Name)
+	}
+	if strings.TrimSpace(t.Body) == "" {
+		return invalid("template %q needs a body", t.Name)
+	}
+	t.ModifiedAt = e.clock.Now()
+	return e.update(ctx, func(tx store.Tx) error {
+		if _, err := requireManager(tx, by, "manage templates"); err != nil {
+			return err
+		}
+		return tx.PutTemplate(t)
+	})
+}
+
+// Templates lists every email and SMS template. Any user may.
+func (e *Engine) Templates(ctx context.Context, by string) ([]store.Template, error) {
+	var ts []store.Template
+	err := e.view(ctx, func(tx store.Tx) (err error) {
+		if _, err = actor(tx, by); err != nil {
+			return err
+		}
+		ts, err = tx.Templates()
+		return err
+	})
+	return ts, err
+}
+
+// Settings returns the org settings. Any user may read them.
+func (e *Engine) Settings(ctx context.Context, by string) (store.Settings, error) {
+	var s store.Settings
+	err := e.view(ctx, func(tx store.Tx) (err error) {
+		if _, err = actor(tx, by); err != nil {
+			return err
+		}
+		s, err = tx.Settings()
+		return err
+	})
+	return s, err
+}
+
+// SettingKeys are the keys `pacer settings KEY VALUE` accepts, in display order.
+var SettingKeys = []string{"active_limit", "max_wait", "workdays", "workhours", "timezone", "call_outcomes", "smtp_url", "from", "tracking_url"}
+
+// SetSetting changes one org setting from its text form. Only admins may.
+func (e *Engine) SetSetting(ctx context.Context, by, key, value string) error {
+	return e.update(ctx, func(tx store.Tx) error {
+		if _, err := requireAdmin(tx, by, "change org settings"); err != nil {
+			return err
+		}
+		s, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if err := applySetting(&s, key, value); err != nil {
+			return err
+		}
+		return tx.PutSettings(s)
+	})
+}
+
+var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+func applySetting(s *store.Settings, key, value string) error {
+	value = strings.TrimSpace(value)
+	switch key {
+	case "active_limit":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 {
+			return invalid("active_limit %q: want a whole number of at least 1", value)
+		}
+		s.ActiveLimit = n
+	case "max_wait":
+		d, err := sequence.ParseDuration(value)
+		if err != nil || d <= 0 {
+			return invalid("max_wait %q: want a duration like 30d or 2d12h", value)
+		}
+		s.MaxWait = d
+	case "workdays":
+		var days []time.Weekday
+		for _, part := range strings.Split(value, ",") {
+			i := slices.Index(weekdays, strings.ToLower(strings.TrimSpace(part))[:min(3, len(strings.TrimSpace(part)))])
+			if i < 0 {
+				return invalid("workdays: %q is not a day (want mon,tue,wed,thu,fri,sat,sun)", part)
+			}
+			if !slices.Contains(days, time.Weekday(i)) {
+				days = append(days, time.Weekday(i))
+			}
+		}
+		slices.Sort(days)
+		s.Workdays = days
+	case "workhours":
+		from, to, ok := strings.Cut(value, "-")
+		a, errA := clockMinutes(from)
+		b, errB := clockMinutes(to)
+		if !ok || errA != nil || errB != nil || a >= b {
+			return invalid("workhours %q: want HH:MM-HH:MM with the start before the end", value)
+		}
+		s.WorkStart, s.WorkEnd = a, b
+	case "timezone":
+		if _, err := time.LoadLocation(value); err != nil {
+			return invalid("timezone %q: unknown time zone", value)
+		}
+		s.TimeZone = value
+	case "call_outcomes":
+		var outs []string
+		for _, part := range strings.Split(value, ",") {
+			o := strings.TrimSpace(part)
+			if o == "" {
+				continue
+			}
+			if !usernameRE.MatchString(o) {
+				return invalid("call_outcomes: %q: use lowercase letters, digits, '.', '_' or '-'", o)
+			}
+			outs = append(outs, o)
+		}
+		if len(outs) == 0 {
+			return invalid("call_outcomes: give at least one outcome")
+		}
+		s.CallOutcomes = outs
+	case "smtp_url":
+		if value != "" && !strings.HasPrefix(value, "smtp://") && !strings.HasPrefix(value, "smtps://") {
+			return invalid("smtp_url %q: want smtp://user:pass@host:port or smtps://…", value)
+		}
+		s.SMTPURL = value
+	case "from":
+		if value != "" {
+			if _, err := mail.ParseAddress(value); err != nil {
+				return invalid("from %q: not an email address", value)
+			}
+		}
+		s.FromAddress = value
+	case "tracking_url":
+		s.TrackingURL = value
+	default:
+		return invalid("unknown setting %q (known: %s)", key, strings.Join(SettingKeys, ", "))
+	}
+	return nil
+}
+
+func clockMinutes(s string) (int, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, err
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+// SettingValues renders every setting in its text form, in SettingKeys order.
+func SettingValues(s store.Settings) [][2]string {
+	days := make([]string, len(s.Workdays))
+	for i, d := range s.Workdays {
+		days[i] = weekdays[d]
+	}
+	hm := func(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
+	return [][2]string{
+		{"active_limit", strconv.Itoa(s.ActiveLimit)},
+		{"max_wait", sequence.FormatDuration(s.MaxWait)},
+		{"workdays", strings.Join(days, ",")},
+		{"workhours", hm(s.WorkStart) + "-" + hm(s.WorkEnd)},
+		{"timezone", s.TimeZone},
+		{"call_outcomes", strings.Join(s.CallOutcomes, ",")},
+		{"smtp_url", redactURL(s.SMTPURL)},
+		{"from", s.FromAddress},
+		{"tracking_url", s.TrackingURL},
+	}
+}
+
+// redactURL hides the password of an SMTP URL.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	cred := u[scheme+3 : at]
+	if user, _, ok := strings.Cut(cred, ":"); ok {
+		return u[:scheme+3] + user + ":****" + u[at:]
+	}
+	return u
+}
+
+// Prefs returns the acting user's remembered settings for a screen (nil when none).
+func (e *Engine) Prefs(ctx context.Context, by, screen string) ([]byte, error) {
+	var b []byte
+	err := e.view(ctx, func(tx store.Tx) error {
+		if _, err := actor(tx, by); err != nil {
+			return err
+		}
+		p, err := tx.Prefs(by)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		b = p[screen]
+		return err
+	})
+	return b, err
+}
+
+// SetPrefs remembers the acting user's settings for a screen.
+func (e *Engine) SetPrefs(ctx context.Context, by, screen string, value []byte) error {
+	return e.update(ctx, func(tx store.Tx) error {
+		if _, err := actor(tx, by); err != nil {
+			return err
+		}
+		p, err := tx.Prefs(by)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if p == nil {
+			p = store.Prefs{}
+		}
+		p[screen] = value
+		return tx.PutPrefs(by, p)
+	})
+}
+
+// Backup writes a consistent copy of the database to w. Only admins may.
+func (e *Engine) Backup(ctx context.Context, by string, w io.Writer) (int64, error) {
+	if err := e.view(ctx, func(tx store.Tx) error {
+		_, err := requireAdmin(tx, by, "back up the database")
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	return e.st.Backup(ctx, w)
+}

@@ -1,0 +1,419 @@
+package engine
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pacer-sales/pacer/store"
+)
+
+var entityRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// fixedColumns are the CSV columns that fill a record's own fields; others become free fields.
+var fixedColumns = []string{"id", "name", "owner", "stage", "access_team", "email", "phone"}
+
+// RowError is one bad row of a CSV import.
+type RowError struct {
+	File   string
+	Line   int
+	Reason string
+}
+
+func (e RowError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason) }
+
+// ImportError lists every bad row of a refused import; nothing was imported.
+type ImportError struct {
+	Rows []RowError
+}
+
+func (e *ImportError) Error() string {
+	lines := make([]string, 0, len(e.Rows)+1)
+	lines = append(lines, fmt.Sprintf("nothing imported: %d bad row(s)", len(e.Rows)))
+	for _, r := range e.Rows {
+		lines = append(lines, r.Error())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap makes an ImportError an ErrInvalid.
+func (e *ImportError) Unwrap() error { return ErrInvalid }
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+}
+
+type csvRow struct {
+	line int
+	rec  store.Record
+}
+
+// ImportRecords reads a CSV file of records of one entity (header row first; columns id, name,
+// owner, stage, access_team, email, phone, any others become free fields) and upserts them by
+// id — all or nothing: when any row is bad, every bad row is reported as FILE:LINE: reason and
+// nothing is written. Admins and managers may.
+func (e *Engine) ImportRecords(ctx context.Context, by, file string, r io.Reader, entity string) (ImportResult, error) {
+	var res ImportResult
+	if !entityRE.MatchString(entity) {
+		return res, invalid("entity %q: use lowercase letters, digits and '_', starting with a letter", entity)
+	}
+	rows, bad := readCSV(file, r, entity)
+	if len(bad) == 0 && len(rows) == 0 {
+		return res, invalid("%s: no records (the first line must be a header with an id column)", file)
+	}
+	err := e.update(ctx, func(tx store.Tx) error {
+		if _, err := requireManager(tx, by, "import records"); err != nil {
+			return err
+		}
+		owners := ownerChecker(tx)
+		for _, row := range rows {
+			if reason := owners.check(row.rec); reason != "" {
+				bad = append(bad, RowError{file, row.line, reason})
+			}
+		}
+		if len(bad) > 0 {
+			slices.SortStableFunc(bad, func(a, b RowError) int { return a.Line - b.Line })
+			return &ImportError{Rows: bad}
+		}
+		now := e.clock.Now()
+		for _, row := range rows {
+			rec := row.rec
+			old, err := tx.Record(rec.Entity, rec.ID)
+			switch {
+			case err == nil:
+				rec.Key, rec.CreatedAt = old.Key, old.CreatedAt
+				res.Updated++
+			case errors.Is(err, store.ErrNotFound):
+				rec.CreatedAt = now
+				res.Created++
+			default:
+				return err
+			}
+			rec.ModifiedAt = now
+			if _, err := tx.PutRecord(rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
+
+// readCSV parses the file into records, collecting every row problem it can see without the
+// store (shape, duplicates, email).
+func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, []RowError{{file, 1, "header: " + csvReason(err)}}
+	}
+	cols := make([]string, len(header))
+	idCol := -1
+	var bad []RowError
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		cols[i] = h
+		switch {
+		case h == "":
+			bad = append(bad, RowError{file, 1, fmt.Sprintf("header: column %d has no name", i+1)})
+		case slices.Contains(cols[:i], h):
+			bad = append(bad, RowError{file, 1, fmt.Sprintf("header: column %q appears twice", h)})
+		case h == "id":
+			idCol = i
+		}
+	}
+	if idCol < 0 {
+		bad = append(bad, RowError{file, 1, "header: there is no id column"})
+	}
+	if len(bad) > 0 {
+		return nil, bad
+	}
+	var rows []csvRow
+	seen := map[string]int{}
+	for {
+		fields, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			bad = append(bad, RowError{file, line, csvReason(err)})
+			if errors.As(err, &pe) && pe.Err != csv.ErrFieldCount {
+				continue
+			}
+			continue
+		}
+		if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
+			continue // blank line
+		}
+		if len(fields) != len(cols) {
+			bad = append(bad, RowError{file, line, fmt.Sprintf("has %d values, the header has %d columns", len(fields), len(cols))})
+			continue
+		}
+		rec := store.Record{Entity: entity}
+		var reasons []string
+		for i, v := range fields {
+			v = strings.TrimSpace(v)
+			switch cols[i] {
+			case "id":
+				rec.ID = v
+			case "name":
+				rec.Name = v
+			case "owner":
+				rec.Owner = v
+			case "stage":
+				rec.Stage = v
+			case "access_team":
+				rec.AccessTeam = v
+			case "email":
+				rec.Email = v
+				if v != "" && !strings.Contains(v, "@") {
+					reasons = append(reasons, fmt.Sprintf("email %q is not an address", v))
+				}
+			case "phone":
+				rec.Phone = v
+			default:
+				if v == "" {
+					continue
+				}
+				if rec.Fields == nil {
+					rec.Fields = map[string]any{}
+				}
+				rec.Fields[cols[i]] = FieldValue(v)
+			}
+		}
+		switch {
+		case rec.ID == "":
+			reasons = append([]string{"id is empty"}, reasons...)
+		case strings.ContainsAny(rec.ID, "/ \t"):
+			reasons = append([]string{fmt.Sprintf("id %q must not contain '/' or spaces", rec.ID)}, reasons...)
+		}
+		if rec.Name == "" {
+			reasons = append(reasons, "name is empty")
+		}
+		if prev, dup := seen[rec.ID]; dup && rec.ID != "" {
+			reasons = append(reasons, fmt.Sprintf("id %q already appears on line %d", rec.ID, prev))
+		} else if rec.ID != "" {
+			seen[rec.ID] = line
+		}
+		if len(reasons) > 0 {
+			bad = append(bad, RowError{file, line, strings.Join(reasons, "; ")})
+			continue
+		}
+		rows = append(rows, csvRow{line, rec})
+	}
+	return rows, bad
+}
+
+func csvReason(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// FieldValue turns the text form of a free field into its value: true/false become bools,
+// numbers become float64, anything else stays a string.
+func FieldValue(s string) any {
+	switch s {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXpP_") && s != "NaN" && !strings.Contains(strings.ToLower(s), "inf") {
+		return f
+	}
+	return s
+}
+
+// ownerCheck validates record owners and access teams against users and teams, caching
+// lookups so a large import stays fast.
+type ownerCheck struct {
+	tx    store.Tx
+	users map[string]bool
+	teams map[string]store.TeamType
+}
+
+func ownerChecker(tx store.Tx) *ownerCheck {
+	return &ownerCheck{tx: tx, users: map[string]bool{}, teams: map[string]store.TeamType{}}
+}
+
+func (c *ownerCheck) user(name string) bool {
+	ok, seen := c.users[name]
+	if !seen {
+		_, err := c.tx.User(name)
+		ok = err == nil
+		c.users[name] = ok
+	}
+	return ok
+}
+
+func (c *ownerCheck) team(name string) store.TeamType {
+	t, seen := c.teams[name]
+	if !seen {
+		if team, err := c.tx.Team(name); err == nil {
+			t = team.Type
+		}
+		c.teams[name] = t
+	}
+	return t
+}
+
+// check returns why the record's owner or access team is unacceptable, or "".
+func (c *ownerCheck) check(r store.Record) string {
+	var reasons []string
+	switch {
+	case r.Owner == "":
+	case strings.HasPrefix(r.Owner, "team:"):
+		name := strings.TrimPrefix(r.Owner, "team:")
+		if t := c.team(name); t != store.OwnerTeam {
+			if t == store.AccessTeam {
+				reasons = append(reasons, fmt.Sprintf("owner %q is an access team; records are owned by users or owner teams", r.Owner))
+			} else {
+				reasons = append(reasons, fmt.Sprintf("owner %q: there is no team %q", r.Owner, name))
+			}
+		}
+	case !c.user(r.Owner):
+		reasons = append(reasons, fmt.Sprintf("owner %q is not a user (use a username or team:NAME)", r.Owner))
+	}
+	if r.AccessTeam != "" && c.team(r.AccessTeam) != store.AccessTeam {
+		reasons = append(reasons, fmt.Sprintf("access_team %q is not an access team", r.AccessTeam))
+	}
+	return strings.Join(reasons, "; ")
+}
+
+// ParseRef splits "entity/id".
+func ParseRef(ref string) (entity, id string, err error) {
+	entity, id, ok := strings.Cut(ref, "/")
+	if !ok || !entityRE.MatchString(entity) || id == "" {
+		return "", "", invalid("record %q: write it as entity/id, e.g. lead/L-1001", ref)
+	}
+	return entity, id, nil
+}
+
+// Records lists the records of an entity (all when empty). Any user may.
+func (e *Engine) Records(ctx context.Context, by, entity string) ([]store.Record, error) {
+	var recs []store.Record
+	err := e.view(ctx, func(tx store.Tx) error {
+		if _, err := actor(tx, by); err != nil {
+			return err
+		}
+		return tx.Records(entity, func(r store.Record) bool {
+			recs = append(recs, r)
+			return true
+		})
+	})
+	return recs, err
+}
+
+// Record returns one record by its "entity/id" reference. Any user may.
+func (e *Engine) Record(ctx context.Context, by, ref string) (store.Record, error) {
+	entity, id, err := ParseRef(ref)
+	if err != nil {
+		return store.Record{}, err
+	}
+	var rec store.Record
+	err = e.view(ctx, func(tx store.Tx) error {
+		if _, err := actor(tx, by); err != nil {
+			return err
+		}
+		rec, err = tx.Record(entity, id)
+		return notFound(err, "there is no record %s", ref)
+	})
+	return rec, err
+}
+
+// SetRecord changes fields of a record from KEY=VALUE text: name, owner, stage, access_team,
+// email and phone set the record's own fields, other keys free fields (an empty value removes
+// a free field). Admins and managers may change any record, sellers the records they own.
+func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[string]string) (store.Record, error) {
+	entity, id, err := ParseRef(ref)
+	if err != nil {
+		return store.Record{}, err
+	}
+	var rec store.Record
+	err = e.update(ctx, func(tx store.Tx) error {
+		u, err := actor(tx, by)
+		if err != nil {
+			return err
+		}
+		rec, err = tx.Record(entity, id)
+		if err := notFound(err, "there is no record %s", ref); err != nil {
+			return err
+		}
+		if !isManager(u) && rec.Owner != u.Username {
+			return forbidden("%s can only change records they own; %s belongs to %s", u.Username, ref, rec.Owner)
+		}
+		keys := make([]string, 0, len(values))
+		for k := range values {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			v := strings.TrimSpace(values[k])
+			switch k {
+			case "id":
+				return invalid("%s: the id of a record can't be changed", ref)
+			case "name":
+				if v == "" {
+					return invalid("%s: name can't be empty", ref)
+				}
+				rec.Name = v
+			case "owner":
+				if !isManager(u) {
+					return forbidden("only managers and admins can change a record's owner")
+				}
+				rec.Owner = v
+			case "stage":
+				rec.Stage = v
+			case "access_team":
+				rec.AccessTeam = v
+			case "email":
+				rec.Email = v
+			case "phone":
+				rec.Phone = v
+			default:
+				if !entityRE.MatchString(k) {
+					return invalid("%s: field name %q: use lowercase letters, digits and '_'", ref, k)
+				}
+				if rec.Fields == nil {
+					rec.Fields = map[string]any{}
+				}
+				if v == "" {
+					delete(rec.Fields, k)
+				} else {
+					rec.Fields[k] = FieldValue(v)
+				}
+			}
+		}
+		if reason := ownerChecker(tx).check(rec); reason != "" {
+			return invalid("%s: %s", ref, reason)
+		}
+		rec.ModifiedAt = e.clock.Now()
+		rec, err = tx.PutRecord(rec)
+		return err
+	})
+	return rec, err
+}
