@@ -36,6 +36,8 @@ type Store interface {
 
 // Tx is one transaction. Values returned by a Tx are copies the caller owns.
 // Methods that look one thing up return an error wrapping ErrNotFound when it is missing.
+// Names are ordered by their bytes. A zero timestamp given to a Put method is set to the
+// current time. A Tx is valid only inside the function it was passed to.
 type Tx interface {
 	Settings() (Settings, error)
 	PutSettings(Settings) error
@@ -44,6 +46,7 @@ type Tx interface {
 	// Users returns every user ordered by username.
 	Users() ([]User, error)
 	PutUser(User) error
+	// DeleteUser removes a user and the user's preferences.
 	DeleteUser(username string) error
 
 	Team(name string) (Team, error)
@@ -57,10 +60,12 @@ type Tx interface {
 	// RecordByKey looks a record up by its internal key.
 	RecordByKey(key ID) (Record, error)
 	// PutRecord inserts or updates a record (by entity and id) and returns it with its key
-	// and timestamps set.
+	// and timestamps set. The Key given is ignored; an existing record keeps its Key and
+	// CreatedAt, and its fields are replaced as a whole. A new record's zero CreatedAt
+	// becomes its ModifiedAt. Field values must be string, float64 or bool.
 	PutRecord(Record) (Record, error)
 	// Records calls fn for every record of entity (every entity when empty) in (entity, id)
-	// order until fn returns false.
+	// order until fn returns false. In an Update, fn may write records.
 	Records(entity string, fn func(Record) bool) error
 
 	Template(name string) (Template, error)
@@ -71,10 +76,12 @@ type Tx interface {
 	Sequence(id ID) (Sequence, error)
 	// SequenceByName finds a sequence by name, ignoring case.
 	SequenceByName(name string) (Sequence, error)
-	// Sequences returns every sequence's summary in creation order.
+	// Sequences returns every sequence's summary (all but Definition) in creation order.
 	Sequences() ([]Sequence, error)
 	// PutSequence inserts or updates a sequence; a zero ID gets a new one. It fails with
-	// ErrConflict when another sequence has the same name ignoring case.
+	// ErrConflict when another sequence has the same name ignoring case (an empty name, an
+	// unfinished draft, is exempt). An existing sequence keeps its CreatedAt; a new one's
+	// zero CreatedAt becomes its ModifiedAt.
 	PutSequence(Sequence) (Sequence, error)
 	// DeleteSequence removes a sequence and all its versions.
 	DeleteSequence(id ID) error
@@ -82,11 +89,14 @@ type Tx interface {
 	Version(seq ID, n int) (Version, error)
 	// Versions returns every published version of a sequence, oldest first.
 	Versions(seq ID) ([]Version, error)
-	// PutVersion stores a new published version. Versions are immutable: storing a number
-	// that exists fails with ErrConflict.
+	// PutVersion stores a new published version (n ≥ 1) of an existing sequence
+	// (ErrNotFound otherwise). Versions are immutable: storing a number that exists fails
+	// with ErrConflict.
 	PutVersion(Version) error
 
+	// Prefs returns a user's preferences, empty when none are stored.
 	Prefs(username string) (Prefs, error)
+	// PutPrefs replaces all of a user's preferences with p.
 	PutPrefs(username string, p Prefs) error
 }
 

@@ -1,0 +1,69 @@
+package bolt
+
+import (
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// bucketDef names a top-level bucket and says how its pages are filled on write.
+//
+// Every bucket pacer uses is declared here once; the migration that introduces a bucket
+// creates it, and transactions reach it only through (*tx).bucket so its fill setting
+// always applies.
+type bucketDef struct {
+	name string
+	// fill is the bbolt FillPercent for writes; 0 keeps bbolt's default (0.5). Buckets whose
+	// keys only ever grow take 1.0 so their pages are packed full.
+	fill float64
+}
+
+// The buckets of schema 1. Keys are fixed-width and big-endian where they hold numbers, so
+// byte order is the order pacer lists things in.
+var (
+	// meta holds the schema version (key "schema").
+	bMeta = bucketDef{name: "meta"}
+	// settings holds the org settings (key "org").
+	bSettings = bucketDef{name: "settings"}
+	// users: username → user.
+	bUsers = bucketDef{name: "users"}
+	// teams: team name → team.
+	bTeams = bucketDef{name: "teams"}
+	// records: key (16-byte ID) → record. Keys are time-ordered and only appended.
+	bRecords = bucketDef{name: "records", fill: 1.0}
+	// records_by_ref: entity 0x00 id → record key.
+	bRecordsByRef = bucketDef{name: "records_by_ref"}
+	// templates: template name → template, its body referenced in bodies.
+	bTemplates = bucketDef{name: "templates"}
+	// bodies: body ID (16 bytes) → raw bytes of a template body or a sequence definition.
+	// IDs are only appended.
+	bBodies = bucketDef{name: "bodies", fill: 1.0}
+	// sequences: sequence ID (16 bytes) → sequence summary, its definition referenced in
+	// bodies. IDs are only appended.
+	bSequences = bucketDef{name: "sequences", fill: 1.0}
+	// seq_by_name: lowercased name → sequence ID.
+	bSeqByName = bucketDef{name: "seq_by_name"}
+	// versions: sequence ID (16) | n (uint32) → published version. Never rewritten.
+	bVersions = bucketDef{name: "versions", fill: 1.0}
+	// prefs: username 0x00 screen → opaque bytes.
+	bPrefs = bucketDef{name: "prefs"}
+)
+
+// schema1Buckets are the buckets the initial schema creates.
+var schema1Buckets = []bucketDef{
+	bMeta, bSettings, bUsers, bTeams, bRecords, bRecordsByRef, bTemplates, bBodies,
+	bSequences, bSeqByName, bVersions, bPrefs,
+}
+
+// bucket returns the bucket def from btx, with its fill setting applied in a writable
+// transaction. A missing bucket means the schema is broken, which is reported as an error.
+func bucket(btx *bbolt.Tx, def bucketDef) (*bbolt.Bucket, error) {
+	b := btx.Bucket([]byte(def.name))
+	if b == nil {
+		return nil, fmt.Errorf("database is missing the %s bucket", def.name)
+	}
+	if def.fill > 0 && btx.Writable() {
+		b.FillPercent = def.fill
+	}
+	return b, nil
+}

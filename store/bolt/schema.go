@@ -1,0 +1,104 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/pacer-sales/pacer/store"
+)
+
+// migration takes the database from one schema version to the next, inside the
+// transaction that records the new version.
+type migration func(btx *bbolt.Tx) error
+
+// migrations[n] takes a database from schema n to n+1. A new schema appends a step here;
+// existing steps never change, since databases in the field were made by them.
+var migrations = []migration{
+	createSchema1, // 0 → 1: the initial buckets and the default settings
+}
+
+// currentSchema is the schema this version of pacer writes.
+func currentSchema() int { return len(migrations) }
+
+// ErrNewerSchema is returned (wrapped) by Open for a database written by a newer version of
+// pacer than this one.
+var ErrNewerSchema = errors.New("database written by a newer version of pacer")
+
+var (
+	schemaKey   = []byte("schema")
+	settingsKey = []byte("org")
+)
+
+// createBuckets creates the buckets defs that do not exist yet.
+func createBuckets(btx *bbolt.Tx, defs []bucketDef) error {
+	for _, def := range defs {
+		if _, err := btx.CreateBucketIfNotExists([]byte(def.name)); err != nil {
+			return fmt.Errorf("create bucket %s: %w", def.name, err)
+		}
+	}
+	return nil
+}
+
+// createSchema1 creates the buckets of schema 1 and stores the default org settings.
+func createSchema1(btx *bbolt.Tx) error {
+	if err := createBuckets(btx, schema1Buckets); err != nil {
+		return err
+	}
+	b := btx.Bucket([]byte(bSettings.name))
+	if b.Get(settingsKey) != nil {
+		return nil
+	}
+	v, err := encodeJSON(toSettingsV1(store.DefaultSettings()))
+	if err != nil {
+		return err
+	}
+	return b.Put(settingsKey, v)
+}
+
+// readSchema returns the schema version of a database, and whether it has pacer's meta
+// bucket at all. A meta bucket without a version is schema 0.
+func readSchema(btx *bbolt.Tx) (version int, ok bool, err error) {
+	meta := btx.Bucket([]byte(bMeta.name))
+	if meta == nil {
+		return 0, false, nil
+	}
+	v := meta.Get(schemaKey)
+	if v == nil {
+		return 0, true, nil
+	}
+	if err := checkFormat(v, "schema version"); err != nil {
+		return 0, true, err
+	}
+	if len(v) != 5 {
+		return 0, true, fmt.Errorf("damaged schema version: %d bytes", len(v))
+	}
+	return int(binary.BigEndian.Uint32(v[1:])), true, nil
+}
+
+func writeSchema(btx *bbolt.Tx, version int) error {
+	meta, err := btx.CreateBucketIfNotExists([]byte(bMeta.name))
+	if err != nil {
+		return err
+	}
+	v := make([]byte, 5)
+	v[0] = format1
+	binary.BigEndian.PutUint32(v[1:], uint32(version))
+	return meta.Put(schemaKey, v)
+}
+
+// migrate brings btx from schema from up to len(steps), recording each version reached. It
+// runs in one transaction, so a failure leaves the database at from.
+func migrate(btx *bbolt.Tx, from int, steps []migration) error {
+	for n := from; n < len(steps); n++ {
+		if err := steps[n](btx); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", n, n+1, err)
+		}
+		if err := writeSchema(btx, n+1); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", n, n+1, err)
+		}
+	}
+	return nil
+}
