@@ -111,7 +111,8 @@ func (q Query) Apply(rows []SeqRow) []SeqRow {
 			filters = append(filters, filter{c, vals})
 		}
 	}
-	out := make([]SeqRow, 0, len(rows))
+	// Sort pointers, not the wide rows themselves.
+	picked := make([]*SeqRow, 0, len(rows))
 rows:
 	for i := range rows {
 		r := &rows[i]
@@ -123,14 +124,14 @@ rows:
 				continue rows
 			}
 		}
-		out = append(out, *r)
+		picked = append(picked, r)
 	}
 	col, ok := ColumnByKey(q.Sort)
 	if !ok {
 		col = Columns[0]
 	}
-	slices.SortFunc(out, func(a, b SeqRow) int {
-		c := col.cmp(&a, &b)
+	slices.SortFunc(picked, func(a, b *SeqRow) int {
+		c := col.cmp(a, b)
 		if q.Desc {
 			c = -c
 		}
@@ -142,6 +143,10 @@ rows:
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
+	out := make([]SeqRow, len(picked))
+	for i, r := range picked {
+		out[i] = *r
+	}
 	return out
 }
 

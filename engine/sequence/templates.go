@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Template is a built-in sequence template: a ready-made sequence file that `pacer seq new
@@ -77,25 +75,11 @@ var loadTemplates = sync.OnceValue(func() []Template {
 		if err != nil {
 			panic(fmt.Sprintf("sequence: built-in template %s: %v", key, err))
 		}
-		// Only the header is read here; the full file is parsed by Template.Sequence.
-		var head struct {
-			Name        string `yaml:"name"`
-			Description string `yaml:"description"`
-			Entity      string `yaml:"entity"`
-		}
-		if err := yaml.Unmarshal(src, &head); err != nil {
+		seq, err := Parse(src, "template:"+key)
+		if err != nil {
 			panic(fmt.Sprintf("sequence: built-in template %s: %v", key, err))
 		}
-		if head.Entity == "" {
-			head.Entity = DefaultEntity
-		}
-		out = append(out, Template{
-			Key:         key,
-			Name:        head.Name,
-			Entity:      head.Entity,
-			Description: strings.TrimSpace(head.Description),
-			Source:      src,
-		})
+		out = append(out, Template{Key: key, Name: seq.Name, Entity: seq.RecordType(), Description: seq.Description, Source: src})
 	}
 	return out
 })

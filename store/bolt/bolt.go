@@ -136,6 +136,9 @@ func inspect(path string, timeout time.Duration) error {
 	if fi.Size() == 0 {
 		return nil
 	}
+	if fi.Size() < int64(2*os.Getpagesize()) {
+		return &NotPacerError{Path: path, Reason: fmt.Sprintf("it is not a database file (only %d bytes)", fi.Size())}
+	}
 	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: timeout})
 	if err != nil {
 		return openError(path, err)
