@@ -2,6 +2,7 @@ package store
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -38,4 +39,18 @@ func ParseID(s string) (ID, error) {
 	}
 	copy(id[:], b)
 	return id, nil
+}
+
+// DerivedID returns an ID determined by parts: the same parts give the same ID. Tasks and
+// messages take IDs derived from (connection, step, visit), so replaying a transition
+// creates nothing twice.
+func DerivedID(parts ...string) ID {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	var id ID
+	copy(id[:], h.Sum(nil))
+	return id
 }

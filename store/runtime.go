@@ -1,0 +1,233 @@
+package store
+
+import "time"
+
+// ConnState is the state of a connection.
+type ConnState string
+
+// The connection states.
+const (
+	ConnActive       ConnState = "active"
+	ConnCompleted    ConnState = "completed"
+	ConnDisconnected ConnState = "disconnected"
+)
+
+// Disconnect reasons (SPEC §3–4).
+const (
+	ReasonManual          = "manual"
+	ReasonReplied         = "replied"
+	ReasonAdvanced        = "advanced"
+	ReasonAdvanceFailed   = "advance_failed"
+	ReasonSequenceDeleted = "sequence_deleted"
+)
+
+// Connection is a record attached to one published version of a sequence, walking its
+// steps. Everything the runtime needs to decide the next move is in it, so deciding is a
+// pure function of the connection, the version and the input.
+type Connection struct {
+	ID       ID        `json:"-"`
+	Record   ID        `json:"-"`
+	Sequence ID        `json:"-"`
+	Version  int       `json:"version"`
+	State    ConnState `json:"state"`
+	Reason   string    `json:"reason,omitempty"`
+	// Source says how it was connected: "manual", "segment:NAME", "advance:SEQUENCE".
+	Source string `json:"source,omitempty"`
+	// Step is the id of the current step; empty once the connection has ended.
+	Step string `json:"step,omitempty"`
+	// Visit counts step entries; a timer or task carries the visit it was made for, so a
+	// stale wake-up or a second action on a settled task is recognized and ignored.
+	Visit     uint32    `json:"visit"`
+	EnteredAt time.Time `json:"entered_at"`
+	// WakeAt is when the runtime must look at the connection again (wait end, condition
+	// window end, message retry); zero when nothing is scheduled. It is mirrored by exactly
+	// one entry of the due index.
+	WakeAt time.Time `json:"wake_at,omitempty"`
+	// Task is the open task of the current step, if any.
+	Task ID `json:"-"`
+	// Outcomes holds the outcome each call step was completed with, by step id.
+	Outcomes map[string]string `json:"outcomes,omitempty"`
+	// Sent holds the message each email/SMS step sent, by step id, with the events seen.
+	Sent map[string]Sent `json:"sent,omitempty"`
+	// Skipped lists step ids the seller skipped (a skipped step's condition takes No).
+	Skipped   []string  `json:"skipped,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Sent is a message a step sent and the email events recorded against it.
+type Sent struct {
+	Message ID                   `json:"-"`
+	At      time.Time            `json:"at"`
+	Events  map[string]time.Time `json:"events,omitempty"`
+}
+
+// Event is one entry of a connection's history (SPEC §4.11).
+type Event struct {
+	At     time.Time `json:"at"`
+	Type   string    `json:"type"`
+	StepID string    `json:"step_id,omitempty"`
+	// Detail fields, set according to Type.
+	Outcome   string    `json:"outcome,omitempty"`
+	Note      string    `json:"note,omitempty"`
+	Branch    string    `json:"branch,omitempty"` // yes or no
+	Why       string    `json:"why,omitempty"`
+	Field     string    `json:"field,omitempty"`
+	Old       any       `json:"old,omitempty"`
+	New       any       `json:"new,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	By        string    `json:"by,omitempty"`
+	Assignees []string  `json:"assignees,omitempty"`
+	Until     time.Time `json:"until,omitempty"`
+	Event     string    `json:"event,omitempty"` // email event kind
+	Message   string    `json:"message_id,omitempty"`
+	Sequence  string    `json:"sequence,omitempty"`
+	Task      string    `json:"task,omitempty"`
+}
+
+// TaskState is the state of a task.
+type TaskState string
+
+// The task states.
+const (
+	TaskOpen     TaskState = "open"
+	TaskDone     TaskState = "done"
+	TaskSkipped  TaskState = "skipped"
+	TaskCanceled TaskState = "canceled"
+)
+
+// Task is a manual step waiting for a seller. Its ID is derived from (connection, step,
+// visit), so creating it twice is creating it once.
+type Task struct {
+	ID        ID        `json:"-"`
+	Conn      ID        `json:"-"`
+	Record    ID        `json:"-"`
+	Sequence  ID        `json:"-"`
+	StepID    string    `json:"step_id"`
+	Visit     uint32    `json:"visit"`
+	Type      string    `json:"type"`
+	Name      string    `json:"name"`
+	Template  string    `json:"template,omitempty"`
+	DueAt     time.Time `json:"due_at"`
+	Assignees []string  `json:"assignees"`
+	State     TaskState `json:"state"`
+	Outcome   string    `json:"outcome,omitempty"`
+	Note      string    `json:"note,omitempty"`
+	// Error is set on a manual email task made from an automated message that kept failing.
+	Error     string    `json:"error,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	ClosedAt  time.Time `json:"closed_at,omitempty"`
+	ClosedBy  string    `json:"closed_by,omitempty"`
+}
+
+// MsgState is the state of an outbox message.
+type MsgState string
+
+// The outbox states.
+const (
+	MsgQueued MsgState = "queued"
+	MsgSent   MsgState = "sent"
+	// MsgKept is a message kept in the local outbox because no transport is configured;
+	// it counts as sent.
+	MsgKept   MsgState = "kept"
+	MsgFailed MsgState = "failed"
+)
+
+// Message is an automated email or SMS in the transactional outbox.
+type Message struct {
+	ID       ID     `json:"-"`
+	Conn     ID     `json:"-"`
+	Record   ID     `json:"-"`
+	Sequence ID     `json:"-"`
+	StepID   string `json:"step_id"`
+	Visit    uint32 `json:"visit"`
+	// Key is the idempotency key (connection, step, visit); MessageID derives from it.
+	Key       string    `json:"key"`
+	MessageID string    `json:"message_id"`
+	Channel   string    `json:"channel"` // email or sms
+	From      string    `json:"from,omitempty"`
+	To        string    `json:"to"`
+	Subject   string    `json:"subject,omitempty"`
+	Body      string    `json:"body"`
+	State     MsgState  `json:"state"`
+	Tries     int       `json:"tries"`
+	NextTry   time.Time `json:"next_try,omitempty"`
+	LastError string    `json:"last_error,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	SentAt    time.Time `json:"sent_at,omitempty"`
+}
+
+// Segment is a saved filter over one entity linked to a sequence: while active, matching
+// records are connected automatically.
+type Segment struct {
+	Name     string         `json:"name"`
+	Entity   string         `json:"entity"`
+	Where    []SegmentMatch `json:"where"`
+	Sequence string         `json:"sequence"`
+	Active   bool           `json:"active"`
+}
+
+// SegmentMatch is one FIELD=VALUE test of a segment; all must hold.
+type SegmentMatch struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+// Due is one entry of the due index: a connection to look at again at At, for the visit it
+// was scheduled in.
+type Due struct {
+	At    time.Time
+	Conn  ID
+	Visit uint32
+}
+
+// RuntimeTx is the part of a transaction that the runtime uses: connections and their
+// history, tasks, the due index, the outbox and segments. Every index (due, connections by
+// record and by sequence, open tasks by assignee and by due time, queued messages by next
+// try) is kept by the Put methods in the same transaction as its entity.
+type RuntimeTx interface {
+	Conn(id ID) (Connection, error)
+	// PutConn inserts or updates a connection; its due-index entry follows WakeAt (one entry
+	// per connection, removed when WakeAt is zero).
+	PutConn(Connection) error
+	// ConnsByRecord returns every connection of a record, oldest first.
+	ConnsByRecord(record ID) ([]Connection, error)
+	// ConnsBySequence calls fn for every connection of a sequence, oldest first, until fn
+	// returns false.
+	ConnsBySequence(seq ID, fn func(Connection) bool) error
+	// CountConns counts a sequence's connections by state.
+	CountConns(seq ID) (map[ConnState]int, error)
+	// DueBefore returns up to limit due-index entries with At <= until, earliest first.
+	DueBefore(until time.Time, limit int) ([]Due, error)
+	// NextDue returns the earliest due-index entry; ok is false when the index is empty.
+	NextDue() (d Due, ok bool, err error)
+
+	// AppendHistory adds events to the end of a connection's history.
+	AppendHistory(conn ID, events ...Event) error
+	// History returns a connection's history in the order it was appended.
+	History(conn ID) ([]Event, error)
+
+	Task(id ID) (Task, error)
+	// PutTask inserts or updates a task; open tasks are indexed by each assignee and due time.
+	PutTask(Task) error
+	// TasksFor calls fn for each open task assigned to username, earliest due first.
+	TasksFor(username string, fn func(Task) bool) error
+	// OpenTasks calls fn for every open task, earliest due first.
+	OpenTasks(fn func(Task) bool) error
+
+	Message(id ID) (Message, error)
+	// PutMessage inserts or updates an outbox message; queued ones are indexed by NextTry.
+	PutMessage(Message) error
+	// QueuedBefore returns up to limit queued messages with NextTry <= until, earliest first.
+	QueuedBefore(until time.Time, limit int) ([]Message, error)
+	// NextQueued returns the earliest queued message's NextTry; ok is false when none.
+	NextQueued() (at time.Time, ok bool, err error)
+	// Messages calls fn for every outbox message, oldest first.
+	Messages(fn func(Message) bool) error
+
+	Segment(name string) (Segment, error)
+	// Segments returns every segment ordered by name.
+	Segments() ([]Segment, error)
+	PutSegment(Segment) error
+	DeleteSegment(name string) error
+}
