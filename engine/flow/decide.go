@@ -1,0 +1,562 @@
+package flow
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/store"
+)
+
+// InputKind names what happened to a connection.
+type InputKind string
+
+// The inputs Decide understands.
+const (
+	// Connect enters the first step of a new connection.
+	Connect InputKind = "connect"
+	// Timer is a due-index wake-up (wait over, condition window closed).
+	Timer InputKind = "timer"
+	// TaskDone and TaskSkipped settle the current step's task.
+	TaskDone    InputKind = "task_done"
+	TaskSkipped InputKind = "task_skipped"
+	// SkipWait ends the current wait now.
+	SkipWait InputKind = "skip_wait"
+	// MessageSent: the transport accepted the current step's automated message.
+	MessageSent InputKind = "message_sent"
+	// MessageFailed: the current step's message failed for good; a manual task replaces it.
+	MessageFailed InputKind = "message_failed"
+	// EmailEvent: an email event (opened, replied, …) for a message of this connection.
+	EmailEvent InputKind = "email_event"
+	// Disconnect ends the connection (reason in Input.Reason).
+	Disconnect InputKind = "disconnect"
+)
+
+// Input is one thing that happened to a connection.
+type Input struct {
+	Kind InputKind
+	// Visit is the step visit a timer, task or message belongs to; an input for another visit
+	// is stale and ignored.
+	Visit uint32
+	// Outcome and Note come with TaskDone.
+	Outcome string
+	Note    string
+	// By is the user acting (tasks, skip wait, disconnect).
+	By string
+	// StepID, Event and At describe an EmailEvent (At is when it happened).
+	StepID string
+	Event  sequence.Kind
+	At     time.Time
+	// Message is the outbox message of MessageSent; Error the failure of MessageFailed.
+	Message store.ID
+	Error   string
+	Reason  string
+}
+
+// Env is what Decide knows of the world besides the connection.
+type Env struct {
+	Now time.Time
+	// Record is the record as it is now: Decide reads its fields and stage for conditions and
+	// returns changes as effects.
+	Record store.Record
+	// Calendar counts waits when the sequence skips non-working days.
+	Calendar Calendar
+	// CallOutcomes is the org's list (for checking a done call's outcome).
+	CallOutcomes []string
+}
+
+// EffectKind names something the engine must do after a decision, in the same transaction.
+type EffectKind string
+
+// The effects.
+const (
+	// CreateTask opens a task for the current step (Error set when it replaces a failed
+	// automated message).
+	CreateTask EffectKind = "create_task"
+	// CloseTask settles the open task (done/skipped/canceled, in State).
+	CloseTask EffectKind = "close_task"
+	// QueueMessage puts the current step's automated email or SMS in the outbox.
+	QueueMessage EffectKind = "queue_message"
+	// SetField and SetStage change the record.
+	SetField EffectKind = "set_field"
+	SetStage EffectKind = "set_stage"
+	// Advance connects the record to another sequence (the connection is disconnected with
+	// reason advanced; the engine turns that into advance_failed when it can't).
+	Advance EffectKind = "advance"
+)
+
+// Effect is one thing to do.
+type Effect struct {
+	Kind   EffectKind
+	StepID string
+	Visit  uint32
+	// Task and message details.
+	Step  *sequence.Step
+	Error string
+	State store.TaskState
+	// Field changes: Field, Old → New; SetStage uses Old/New for the stage.
+	Field    string
+	Old, New any
+	// Sequence is the target of Advance.
+	Sequence string
+}
+
+// Result is a decision: the connection's next state, the effects and the history entries.
+type Result struct {
+	Conn    store.Connection
+	Effects []Effect
+	History []store.Event
+	// Ignored is set when the input was stale or did not apply; nothing changed.
+	Ignored string
+}
+
+// maxAutoSteps guards against a definition that would loop through automatic steps forever.
+const maxAutoSteps = 10_000
+
+// Decide applies one input to a connection running plan. It is pure: the same arguments
+// always give the same result.
+func Decide(c store.Connection, plan *Plan, in Input, env Env) Result {
+	d := &decision{plan: plan, env: env, rec: env.Record}
+	d.res.Conn = cloneConn(c)
+	d.apply(in)
+	return d.res
+}
+
+type decision struct {
+	plan  *Plan
+	env   Env
+	rec   store.Record
+	res   Result
+	steps int
+}
+
+func (d *decision) conn() *store.Connection { return &d.res.Conn }
+
+func (d *decision) history(e store.Event) {
+	if e.At.IsZero() {
+		e.At = d.env.Now
+	}
+	d.res.History = append(d.res.History, e)
+}
+
+func (d *decision) effect(e Effect) { d.res.Effects = append(d.res.Effects, e) }
+
+func (d *decision) ignore(why string) { d.res.Ignored = why }
+
+func (d *decision) current() *sequence.Step { return d.plan.Step(d.conn().Step) }
+
+func (d *decision) apply(in Input) {
+	c := d.conn()
+	if in.Kind == Connect {
+		if c.Step != "" || c.Visit != 0 {
+			d.ignore("already connected")
+			return
+		}
+		c.State = store.ConnActive
+		d.history(store.Event{Type: "connected", By: in.By, Reason: c.Source})
+		d.enter(d.plan.First)
+		return
+	}
+	if c.State != store.ConnActive {
+		d.ignore("the connection has ended")
+		return
+	}
+	cur := d.current()
+	if cur == nil {
+		d.ignore("the connection is at no step")
+		return
+	}
+	switch in.Kind {
+	case Disconnect:
+		d.end(store.ConnDisconnected, in.Reason, in.By)
+		return
+	case EmailEvent:
+		d.emailEvent(in)
+		return
+	}
+	if in.Visit != c.Visit {
+		d.ignore(fmt.Sprintf("stale: visit %d, the connection is at visit %d", in.Visit, c.Visit))
+		return
+	}
+	switch in.Kind {
+	case Timer:
+		d.timer(cur)
+	case TaskDone, TaskSkipped:
+		if c.Task.IsZero() {
+			d.ignore("the step has no open task")
+			return
+		}
+		d.settleTask(cur, in)
+	case SkipWait:
+		if cur.Type != sequence.Wait {
+			d.ignore("the current step is not a wait")
+			return
+		}
+		d.history(store.Event{Type: "wait_skipped", StepID: cur.ID, By: in.By})
+		c.WakeAt = time.Time{}
+		d.leave(cur)
+	case MessageSent:
+		if !isAutoMessage(cur) || !c.Task.IsZero() {
+			d.ignore("the current step is not sending a message")
+			return
+		}
+		at := in.At
+		if at.IsZero() {
+			at = d.env.Now
+		}
+		d.sent(cur.ID, store.Sent{Message: in.Message, At: at})
+		d.history(store.Event{Type: "email_sent", StepID: cur.ID, Message: in.Message.String()})
+		d.leave(cur)
+	case MessageFailed:
+		if !isAutoMessage(cur) || !c.Task.IsZero() {
+			d.ignore("the current step is not sending a message")
+			return
+		}
+		d.history(store.Event{Type: "message_failed", StepID: cur.ID, Reason: in.Error})
+		d.openTask(cur, in.Error)
+	default:
+		d.ignore("unknown input " + string(in.Kind))
+	}
+}
+
+func isAutoMessage(st *sequence.Step) bool {
+	return st.Type == sequence.AutoEmail || st.Type == sequence.AutoSMS
+}
+
+func (d *decision) sent(step string, s store.Sent) {
+	c := d.conn()
+	if c.Sent == nil {
+		c.Sent = map[string]store.Sent{}
+	}
+	if old, ok := c.Sent[step]; ok && len(old.Events) > 0 && s.Events == nil {
+		s.Events = old.Events
+	}
+	c.Sent[step] = s
+}
+
+// settleTask handles done and skip of the current step's task.
+func (d *decision) settleTask(cur *sequence.Step, in Input) {
+	c := d.conn()
+	state := store.TaskDone
+	if in.Kind == TaskSkipped {
+		state = store.TaskSkipped
+	}
+	if in.Kind == TaskDone {
+		if in.Outcome != "" && cur.Type == sequence.Call && len(d.env.CallOutcomes) > 0 && !slices.Contains(d.env.CallOutcomes, in.Outcome) {
+			d.ignore(fmt.Sprintf("unknown call outcome %q", in.Outcome))
+			return
+		}
+		if cur.Type == sequence.Call && in.Outcome == "" && d.needsOutcome(cur) {
+			d.ignore("a call that a call-outcome condition follows needs an outcome")
+			return
+		}
+	}
+	d.effect(Effect{Kind: CloseTask, StepID: cur.ID, Visit: c.Visit, State: state})
+	if state == store.TaskDone {
+		d.history(store.Event{Type: "task_done", StepID: cur.ID, Outcome: in.Outcome, Note: in.Note, By: in.By, Task: c.Task.String()})
+		if in.Outcome != "" {
+			if c.Outcomes == nil {
+				c.Outcomes = map[string]string{}
+			}
+			c.Outcomes[cur.ID] = in.Outcome
+		}
+		if cur.Type == sequence.Email || cur.Type == sequence.AutoEmail || cur.Type == sequence.SMS || cur.Type == sequence.AutoSMS {
+			// A message the seller sent by hand starts the window of a following email
+			// condition now; events reported for the step still count.
+			if _, ok := c.Sent[cur.ID]; !ok {
+				d.sent(cur.ID, store.Sent{At: d.env.Now})
+			}
+		}
+	} else {
+		d.history(store.Event{Type: "task_skipped", StepID: cur.ID, By: in.By, Task: c.Task.String()})
+		c.Skipped = append(c.Skipped, cur.ID)
+	}
+	c.Task = store.ID{}
+	d.leave(cur)
+}
+
+// needsOutcome reports whether a call_outcome condition follows the call.
+func (d *decision) needsOutcome(call *sequence.Step) bool {
+	next := d.plan.Step(d.plan.Next(call.ID))
+	return next != nil && next.Type == sequence.Condition && next.If == sequence.CallOutcome && d.plan.Source(next.ID) == call
+}
+
+// leave ends the current step and enters the one after it.
+func (d *decision) leave(cur *sequence.Step) {
+	d.enter(d.plan.Next(cur.ID))
+}
+
+// enter makes id the current step and runs automatic steps until the connection waits for
+// something (a task, a timer, a message) or ends.
+func (d *decision) enter(id string) {
+	c := d.conn()
+	for {
+		d.steps++
+		if d.steps > maxAutoSteps {
+			d.end(store.ConnDisconnected, "loop", "")
+			return
+		}
+		if id == "" {
+			d.end(store.ConnCompleted, "", "")
+			return
+		}
+		st := d.plan.Step(id)
+		if st == nil {
+			d.end(store.ConnDisconnected, "step_missing", "")
+			return
+		}
+		c.Visit++
+		c.Step, c.EnteredAt, c.WakeAt = id, d.env.Now, time.Time{}
+		d.history(store.Event{Type: "step_entered", StepID: id})
+		switch st.Type {
+		case sequence.Wait:
+			until := d.env.Now.Add(st.Duration)
+			if d.plan.Def.Options.SkipNonWorkingDays {
+				until = d.env.Calendar.AddWorking(d.env.Now, st.Duration)
+			}
+			c.WakeAt = until
+			return
+		case sequence.AutoEmail, sequence.AutoSMS:
+			d.effect(Effect{Kind: QueueMessage, StepID: id, Visit: c.Visit, Step: st})
+			return
+		case sequence.Condition:
+			next, decided := d.condition(st)
+			if !decided {
+				return
+			}
+			id = next
+		case sequence.UpdateField:
+			old := d.rec.Fields[st.Field]
+			if d.rec.Fields == nil {
+				d.rec.Fields = map[string]any{}
+			} else {
+				d.rec.Fields = cloneFields(d.rec.Fields)
+			}
+			d.rec.Fields[st.Field] = st.Value
+			d.effect(Effect{Kind: SetField, StepID: id, Field: st.Field, Old: old, New: st.Value})
+			d.history(store.Event{Type: "field_updated", StepID: id, Field: st.Field, Old: old, New: st.Value})
+			id = d.plan.Next(id)
+		case sequence.SetStage:
+			old := d.rec.Stage
+			d.rec.Stage = st.Stage
+			d.effect(Effect{Kind: SetStage, StepID: id, Old: old, New: st.Stage})
+			d.history(store.Event{Type: "stage_set", StepID: id, Old: old, New: st.Stage})
+			id = d.plan.Next(id)
+		case sequence.AdvanceTo:
+			d.effect(Effect{Kind: Advance, StepID: id, Sequence: st.Sequence})
+			d.history(store.Event{Type: "advanced", StepID: id, Sequence: st.Sequence})
+			d.end(store.ConnDisconnected, store.ReasonAdvanced, "")
+			return
+		default: // activity steps
+			d.openTask(st, "")
+			return
+		}
+	}
+}
+
+func (d *decision) openTask(st *sequence.Step, errText string) {
+	c := d.conn()
+	c.Task = store.DerivedID("task", c.ID.String(), st.ID, fmt.Sprint(c.Visit))
+	d.effect(Effect{Kind: CreateTask, StepID: st.ID, Visit: c.Visit, Step: st, Error: errText})
+}
+
+// end finishes the connection, cancelling its open task.
+func (d *decision) end(state store.ConnState, reason, by string) {
+	c := d.conn()
+	if !c.Task.IsZero() {
+		d.effect(Effect{Kind: CloseTask, StepID: c.Step, Visit: c.Visit, State: store.TaskCanceled})
+		c.Task = store.ID{}
+	}
+	last := c.Step
+	c.State, c.Reason, c.Step, c.WakeAt = state, reason, "", time.Time{}
+	if state == store.ConnCompleted {
+		d.history(store.Event{Type: "completed", StepID: last})
+	} else {
+		d.history(store.Event{Type: "disconnected", StepID: last, Reason: reason, By: by})
+	}
+}
+
+// timer handles a wake-up of the current step.
+func (d *decision) timer(cur *sequence.Step) {
+	c := d.conn()
+	if c.WakeAt.IsZero() || d.env.Now.Before(c.WakeAt) {
+		d.ignore("not due yet")
+		return
+	}
+	c.WakeAt = time.Time{}
+	switch cur.Type {
+	case sequence.Wait:
+		d.leave(cur)
+	case sequence.Condition:
+		next, decided := d.condition(cur)
+		if decided {
+			d.enter(next)
+		}
+	default:
+		d.ignore("the current step has no timer")
+	}
+}
+
+// emailEvent records an event against the message of a step and, when the connection is
+// waiting at a condition on it, decides the condition.
+func (d *decision) emailEvent(in Input) {
+	c := d.conn()
+	s, ok := c.Sent[in.StepID]
+	if !ok {
+		d.ignore(fmt.Sprintf("step %q sent no message", in.StepID))
+		return
+	}
+	at := in.At
+	if at.IsZero() {
+		at = d.env.Now
+	}
+	if _, seen := s.Events[string(in.Event)]; seen {
+		d.ignore("event already recorded")
+		return
+	}
+	s.Events = cloneTimes(s.Events)
+	s.Events[string(in.Event)] = at
+	c.Sent[in.StepID] = s
+	d.history(store.Event{Type: "event", StepID: in.StepID, Event: string(in.Event), At: at})
+	if in.Event == sequence.EmailReplied && d.plan.Def.Options.ExitOnReply {
+		d.end(store.ConnDisconnected, store.ReasonReplied, "")
+		return
+	}
+	cur := d.current()
+	if cur.Type != sequence.Condition || !cur.If.IsEmailKind() {
+		return
+	}
+	if src := d.plan.Source(cur.ID); src == nil || src.ID != in.StepID {
+		return
+	}
+	next, decided := d.condition(cur)
+	if decided {
+		d.enter(next)
+	}
+}
+
+// condition decides a condition step when it can; otherwise it schedules the wake-up that
+// will (the end of an email window) and returns decided = false.
+func (d *decision) condition(st *sequence.Step) (next string, decided bool) {
+	yes, why, wait := d.evaluate(st)
+	if !wait.IsZero() {
+		d.conn().WakeAt = wait
+		return "", false
+	}
+	branch := "no"
+	if yes {
+		branch = "yes"
+	}
+	d.history(store.Event{Type: "condition", StepID: st.ID, Branch: branch, Why: why})
+	d.conn().WakeAt = time.Time{}
+	return d.plan.branchStart(st, yes), true
+}
+
+// evaluate returns the branch of a condition and why; a non-zero wait means it can't be
+// decided before then.
+func (d *decision) evaluate(st *sequence.Step) (yes bool, why string, wait time.Time) {
+	c := d.conn()
+	switch st.If {
+	case sequence.CallOutcome:
+		src := d.plan.Source(st.ID)
+		if src == nil {
+			return false, "no call step before the condition", time.Time{}
+		}
+		if slices.Contains(c.Skipped, src.ID) {
+			return false, fmt.Sprintf("the call %q was skipped", src.DisplayName()), time.Time{}
+		}
+		out := c.Outcomes[src.ID]
+		if out == "" {
+			return false, "the call was completed without an outcome", time.Time{}
+		}
+		if slices.Contains(st.Outcomes, out) {
+			return true, fmt.Sprintf("call outcome %s is one of %s", out, strings.Join(st.Outcomes, ", ")), time.Time{}
+		}
+		return false, fmt.Sprintf("call outcome %s is not one of %s", out, strings.Join(st.Outcomes, ", ")), time.Time{}
+	case sequence.FieldTest:
+		ok, why := Test(st.Test, d.rec)
+		return ok, why, time.Time{}
+	case sequence.StageIs:
+		if slices.Contains(st.Stages, d.rec.Stage) {
+			return true, fmt.Sprintf("stage %q is one of %s", d.rec.Stage, strings.Join(st.Stages, ", ")), time.Time{}
+		}
+		return false, fmt.Sprintf("stage %q is not one of %s", d.rec.Stage, strings.Join(st.Stages, ", ")), time.Time{}
+	}
+	if !st.If.IsEmailKind() {
+		return false, "unknown condition " + string(st.If), time.Time{}
+	}
+	src := d.plan.Source(st.ID)
+	if src == nil {
+		return false, "no email step before the condition", time.Time{}
+	}
+	if slices.Contains(c.Skipped, src.ID) {
+		return false, fmt.Sprintf("the email %q was skipped", src.DisplayName()), time.Time{}
+	}
+	sent, ok := c.Sent[src.ID]
+	if !ok {
+		return false, "no email was sent", time.Time{}
+	}
+	end := sent.At.Add(st.Within)
+	events, match := st.Events, st.Match
+	if st.If != sequence.EmailEvents {
+		events, match = []sequence.Kind{st.If}, sequence.MatchAll
+	}
+	var seen, missing []string
+	for _, k := range events {
+		at, ok := sent.Events[string(k)]
+		if ok && !at.After(end) {
+			seen = append(seen, string(k))
+		} else {
+			missing = append(missing, string(k))
+		}
+	}
+	met := len(missing) == 0 || (match == sequence.MatchAny && len(seen) > 0)
+	window := sequence.FormatDuration(st.Within)
+	switch {
+	case met && st.IsEarly():
+		return true, fmt.Sprintf("%s within %s", strings.Join(seen, ", "), window), time.Time{}
+	case d.env.Now.Before(end):
+		return false, "", end
+	case met:
+		return true, fmt.Sprintf("%s within %s", strings.Join(seen, ", "), window), time.Time{}
+	default:
+		return false, fmt.Sprintf("no %s within %s", strings.Join(missing, ", "), window), time.Time{}
+	}
+}
+
+func cloneConn(c store.Connection) store.Connection {
+	if c.Outcomes != nil {
+		m := make(map[string]string, len(c.Outcomes))
+		for k, v := range c.Outcomes {
+			m[k] = v
+		}
+		c.Outcomes = m
+	}
+	if c.Sent != nil {
+		m := make(map[string]store.Sent, len(c.Sent))
+		for k, v := range c.Sent {
+			m[k] = v
+		}
+		c.Sent = m
+	}
+	c.Skipped = slices.Clone(c.Skipped)
+	return c
+}
+
+func cloneTimes(m map[string]time.Time) map[string]time.Time {
+	out := make(map[string]time.Time, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func cloneFields(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
