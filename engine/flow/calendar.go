@@ -8,9 +8,11 @@ import (
 
 // Calendar is the org's working time: the days and hours in its time zone.
 type Calendar struct {
+	// Loc is the org's time zone; nil means UTC.
 	Loc  *time.Location
 	Days [7]bool
-	// Start and End are minutes after midnight.
+	// Start and End are minutes after midnight; End <= Start (or a range outside the day)
+	// means the whole day.
 	Start, End int
 }
 
@@ -22,11 +24,11 @@ func NewCalendar(s store.Settings) Calendar {
 	}
 	c := Calendar{Loc: loc, Start: s.WorkStart, End: s.WorkEnd}
 	for _, d := range s.Workdays {
-		c.Days[d] = true
+		if d >= time.Sunday && d <= time.Saturday {
+			c.Days[d] = true
+		}
 	}
-	if c.End <= c.Start {
-		c.Start, c.End = 0, 24*60
-	}
+	c.Start, c.End = c.hours()
 	return c
 }
 
@@ -39,34 +41,83 @@ func (c Calendar) working() bool {
 	return false
 }
 
+// hours returns the working hours, the whole day when they are empty or out of range.
+func (c Calendar) hours() (start, end int) {
+	if c.Start < 0 || c.End > 24*60 || c.End <= c.Start {
+		return 0, 24 * 60
+	}
+	return c.Start, c.End
+}
+
+func (c Calendar) loc() *time.Location {
+	if c.Loc == nil {
+		return time.UTC
+	}
+	return c.Loc
+}
+
 // AddWorking returns the time d of working time after t. A day of d counts as one working
 // day (the length of the working hours), hours and minutes as working hours and minutes: a
 // one-day wait started Friday 10:00 ends Monday 10:00, a four-hour wait started at 15:00 of
-// a 9–17 day ends at 11:00 the next working day.
+// a 9–17 day ends at 11:00 the next working day. Time before opening, after closing and on
+// non-working days does not count. A wait that runs out exactly at closing time ends at the
+// next opening instead (a one-day wait started Monday 09:00 ends Tuesday 09:00), so what
+// follows it is due while people are at work. Opening and closing are wall-clock times of
+// the calendar's zone, also on days when the clocks change. A calendar without working days
+// adds d as it is.
 func (c Calendar) AddWorking(t time.Time, d time.Duration) time.Time {
 	if !c.working() || d <= 0 {
 		return t.Add(d)
 	}
-	dayLen := time.Duration(c.End-c.Start) * time.Minute
+	start, end := c.hours()
+	loc := c.loc()
+	dayLen := time.Duration(end-start) * time.Minute
 	left := (d/(24*time.Hour))*dayLen + d%(24*time.Hour)
-	cur := t.In(c.Loc)
+	cur := t.In(loc)
 	for {
 		y, m, dd := cur.Date()
-		dayStart := time.Date(y, m, dd, 0, 0, 0, 0, c.Loc)
-		open := dayStart.Add(time.Duration(c.Start) * time.Minute)
-		closeAt := dayStart.Add(time.Duration(c.End) * time.Minute)
-		if !c.Days[cur.Weekday()] || !cur.Before(closeAt) {
-			cur = time.Date(y, m, dd+1, 0, 0, 0, 0, c.Loc)
+		next := startOfDay(y, m, dd+1, loc)
+		if !c.Days[cur.Weekday()] {
+			cur = next
 			continue
+		}
+		open, closeAt := startOfDay(y, m, dd, loc), next
+		if o := time.Date(y, m, dd, start/60, start%60, 0, 0, loc); o.After(open) {
+			open = o
+		}
+		if e := time.Date(y, m, dd, end/60, end%60, 0, 0, loc); end < 24*60 && e.Before(closeAt) {
+			closeAt = e
 		}
 		if cur.Before(open) {
 			cur = open
 		}
-		if avail := closeAt.Sub(cur); left <= avail {
-			return cur.Add(left).In(t.Location())
-		} else {
-			left -= avail
+		if !cur.Before(closeAt) {
+			cur = next
+			continue
 		}
-		cur = time.Date(y, m, dd+1, 0, 0, 0, 0, c.Loc)
+		avail := closeAt.Sub(cur)
+		if left < avail {
+			return cur.Add(left).In(t.Location())
+		}
+		left -= avail
+		cur = next
 	}
+}
+
+// startOfDay returns the first instant of a day in loc (the day is normalized, so d may
+// run past the month). In a zone whose clocks skip midnight on the day of a change, the
+// day starts at the change.
+func startOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
+	noon := time.Date(y, m, d, 12, 0, 0, 0, loc)
+	y, m, d = noon.Date()
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if ty, tm, td := t.Date(); ty == y && tm == m && td == d {
+		return t
+	}
+	// Midnight does not exist that day and t fell back into the day before: the day begins
+	// where that day's zone period ends.
+	if _, end := t.ZoneBounds(); end.After(t) && !end.After(noon) {
+		return end
+	}
+	return noon.Add(-12 * time.Hour)
 }

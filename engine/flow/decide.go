@@ -30,7 +30,7 @@ const (
 	MessageFailed InputKind = "message_failed"
 	// EmailEvent: an email event (opened, replied, …) for a message of this connection.
 	EmailEvent InputKind = "email_event"
-	// Disconnect ends the connection (reason in Input.Reason).
+	// Disconnect ends the connection (reason in Input.Reason, manual when empty).
 	Disconnect InputKind = "disconnect"
 )
 
@@ -163,17 +163,23 @@ func (d *decision) apply(in Input) {
 		d.ignore("the connection has ended")
 		return
 	}
-	cur := d.current()
-	if cur == nil {
-		d.ignore("the connection is at no step")
-		return
-	}
+	// Disconnecting and recording email events need no current step, so a connection whose
+	// step is unknown to its plan can still be ended.
 	switch in.Kind {
 	case Disconnect:
-		d.end(store.ConnDisconnected, in.Reason, in.By)
+		reason := in.Reason
+		if reason == "" {
+			reason = store.ReasonManual
+		}
+		d.end(store.ConnDisconnected, reason, in.By)
 		return
 	case EmailEvent:
 		d.emailEvent(in)
+		return
+	}
+	cur := d.current()
+	if cur == nil {
+		d.ignore("the connection is at no step")
 		return
 	}
 	if in.Visit != c.Visit {
@@ -265,8 +271,8 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 		if cur.Type == sequence.Email || cur.Type == sequence.AutoEmail || cur.Type == sequence.SMS || cur.Type == sequence.AutoSMS {
 			// A message the seller sent by hand starts the window of a following email
 			// condition now; events reported for the step still count.
-			if _, ok := c.Sent[cur.ID]; !ok {
-				d.sent(cur.ID, store.Sent{At: d.env.Now})
+			if s, ok := c.Sent[cur.ID]; !ok || s.At.IsZero() {
+				d.sent(cur.ID, store.Sent{Message: s.Message, At: d.env.Now})
 			}
 		}
 	} else {
@@ -328,13 +334,13 @@ func (d *decision) enter(id string) {
 			}
 			id = next
 		case sequence.UpdateField:
-			old := d.rec.Fields[st.Field]
-			if d.rec.Fields == nil {
-				d.rec.Fields = map[string]any{}
-			} else {
-				d.rec.Fields = cloneFields(d.rec.Fields)
+			// The record's own fields (email, stage, …) are set where FieldOf reads them, so
+			// a later condition of this run sees the new value.
+			old, had := FieldOf(d.rec, st.Field)
+			if !had {
+				old = nil
 			}
-			d.rec.Fields[st.Field] = st.Value
+			SetFieldOf(&d.rec, st.Field, st.Value)
 			d.effect(Effect{Kind: SetField, StepID: id, Field: st.Field, Old: old, New: st.Value})
 			d.history(store.Event{Type: "field_updated", StepID: id, Field: st.Field, Old: old, New: st.Value})
 			id = d.plan.Next(id)
@@ -385,11 +391,12 @@ func (d *decision) timer(cur *sequence.Step) {
 		d.ignore("not due yet")
 		return
 	}
-	c.WakeAt = time.Time{}
 	switch cur.Type {
 	case sequence.Wait:
+		c.WakeAt = time.Time{}
 		d.leave(cur)
 	case sequence.Condition:
+		c.WakeAt = time.Time{}
 		next, decided := d.condition(cur)
 		if decided {
 			d.enter(next)
@@ -403,10 +410,22 @@ func (d *decision) timer(cur *sequence.Step) {
 // waiting at a condition on it, decides the condition.
 func (d *decision) emailEvent(in Input) {
 	c := d.conn()
+	if !slices.Contains(sequence.EventKinds, in.Event) {
+		d.ignore(fmt.Sprintf("unknown email event %q", in.Event))
+		return
+	}
 	s, ok := c.Sent[in.StepID]
 	if !ok {
-		d.ignore(fmt.Sprintf("step %q sent no message", in.StepID))
-		return
+		// A seller's manual email can be opened or answered before the task is marked done:
+		// the event is kept for the step, and its window starts when the task is done.
+		st := d.plan.Step(in.StepID)
+		if st == nil || (st.Type != sequence.Email && st.Type != sequence.SMS) {
+			d.ignore(fmt.Sprintf("step %q sent no message", in.StepID))
+			return
+		}
+		if c.Sent == nil {
+			c.Sent = map[string]store.Sent{}
+		}
 	}
 	at := in.At
 	if at.IsZero() {
@@ -425,7 +444,7 @@ func (d *decision) emailEvent(in Input) {
 		return
 	}
 	cur := d.current()
-	if cur.Type != sequence.Condition || !cur.If.IsEmailKind() {
+	if cur == nil || cur.Type != sequence.Condition || !cur.If.IsEmailKind() {
 		return
 	}
 	if src := d.plan.Source(cur.ID); src == nil || src.ID != in.StepID {
@@ -547,14 +566,6 @@ func cloneConn(c store.Connection) store.Connection {
 
 func cloneTimes(m map[string]time.Time) map[string]time.Time {
 	out := make(map[string]time.Time, len(m)+1)
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func cloneFields(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m)+1)
 	for k, v := range m {
 		out[k] = v
 	}

@@ -93,10 +93,14 @@ func (p *Plan) branchStart(cond *sequence.Step, yes bool) string {
 	return p.Next(cond.ID)
 }
 
-// Ahead lists the steps the connection would go through from id on, taking the Yes branch
-// at conditions that are not decided yet — the "up next" of the work list. Decided
-// conditions are not known here; the list ends at the first condition.
+// Ahead lists up to max steps the connection will go through after id, in order — the "up
+// next" of the work list. Only what is certain is listed: the list stops at the first
+// condition (included), since its branch is not known yet, and is empty when id is itself a
+// condition.
 func (p *Plan) Ahead(id string, max int) []*sequence.Step {
+	if st := p.Step(id); st == nil || st.Type == sequence.Condition {
+		return nil
+	}
 	var out []*sequence.Step
 	for cur := p.Next(id); cur != "" && len(out) < max; cur = p.Next(cur) {
 		st := p.Step(cur)

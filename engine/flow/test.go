@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,38 @@ func FieldOf(r store.Record, name string) (v any, ok bool) {
 	}
 	v, ok = r.Fields[name]
 	return v, ok
+}
+
+// SetFieldOf sets a record's field by name, the way FieldOf reads it: the record's own
+// text fields (name, owner, stage, access_team, email, phone) take the value as text (nil
+// clears them); any other name, id included (a record's id does not change), is a free
+// field.
+func SetFieldOf(r *store.Record, name string, v any) {
+	var own *string
+	switch name {
+	case "name":
+		own = &r.Name
+	case "owner":
+		own = &r.Owner
+	case "stage":
+		own = &r.Stage
+	case "access_team":
+		own = &r.AccessTeam
+	case "email":
+		own = &r.Email
+	case "phone":
+		own = &r.Phone
+	}
+	if own != nil {
+		*own = Text(v)
+		return
+	}
+	fields := make(map[string]any, len(r.Fields)+1)
+	for k, x := range r.Fields {
+		fields[k] = x
+	}
+	fields[name] = v
+	r.Fields = fields
 }
 
 // Test evaluates a field test against a record and says why in words. Strings compare
@@ -76,10 +109,9 @@ func Test(t sequence.Test, r store.Record) (bool, string) {
 			}[t.Op]
 		}
 	case sequence.OpContains:
-		ok = !empty && strings.Contains(strings.ToLower(text(v)), strings.ToLower(text(t.Value)))
+		ok = !empty && strings.Contains(strings.ToLower(Text(v)), strings.ToLower(Text(t.Value)))
 	case sequence.OpIn:
-		list, _ := t.Value.([]any)
-		for _, x := range list {
+		for _, x := range list(t.Value) {
 			if !empty && equal(v, x) {
 				ok = true
 				break
@@ -92,7 +124,7 @@ func Test(t sequence.Test, r store.Record) (bool, string) {
 	}
 	why := fmt.Sprintf("%s: %s, test %s", verb, shown, t.Op)
 	if t.Value != nil {
-		why += " " + text(t.Value)
+		why += " " + Text(t.Value)
 	}
 	return ok, why
 }
@@ -101,10 +133,12 @@ func show(v any, present bool) string {
 	if !present || v == nil {
 		return "empty"
 	}
-	return strconv.Quote(text(v))
+	return strconv.Quote(Text(v))
 }
 
-func text(v any) string {
+// Text is the plain text form of a field value: numbers without trailing zeros, bools as
+// true/false, lists in brackets.
+func Text(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -117,20 +151,56 @@ func text(v any) string {
 	case []any:
 		parts := make([]string, len(x))
 		for i, p := range x {
-			parts[i] = text(p)
+			parts[i] = Text(p)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
 	return fmt.Sprint(v)
 }
 
+// list returns the values of an `in` test.
+func list(v any) []any {
+	switch x := v.(type) {
+	case []any:
+		return x
+	case []string:
+		out := make([]any, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out
+	}
+	return nil
+}
+
+// number returns v as a number: a number, or a string written as a plain decimal number
+// ("42", " -3.5 ", "1e3"). Words that ParseFloat also takes (NaN, Inf, hexadecimal) are
+// text.
 func number(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
-		return x, true
+		return x, !math.IsNaN(x)
+	case float32:
+		return float64(x), !math.IsNaN(float64(x))
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case uint:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case uint32:
+		return float64(x), true
 	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-		return f, err == nil
+		s := strings.TrimSpace(x)
+		if s == "" || strings.Trim(s, "0123456789+-.eE") != "" {
+			return 0, false
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil && !math.IsInf(f, 0)
 	}
 	return 0, false
 }
@@ -141,7 +211,7 @@ func equal(a, b any) bool {
 			return x == y
 		}
 	}
-	return strings.EqualFold(text(a), text(b))
+	return strings.EqualFold(Text(a), Text(b))
 }
 
 func compare(a, b any) (int, bool) {
@@ -156,6 +226,6 @@ func compare(a, b any) (int, bool) {
 			return 0, true
 		}
 	}
-	sa, sb := strings.ToLower(text(a)), strings.ToLower(text(b))
+	sa, sb := strings.ToLower(Text(a)), strings.ToLower(Text(b))
 	return strings.Compare(sa, sb), true
 }
