@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -13,10 +14,24 @@ import (
 // bytes. IDs sort by creation time as bytes and as their hex strings.
 type ID [16]byte
 
-// NewID returns a new ID for time t.
+var lastID struct {
+	sync.Mutex
+	nanos int64
+}
+
+// NewID returns a new ID for time t. IDs made by one process are strictly increasing even
+// when t repeats or goes back (a pinned or simulated clock): such an ID takes the next
+// nanosecond after the previous one.
 func NewID(t time.Time) ID {
+	n := t.UnixNano()
+	lastID.Lock()
+	if n <= lastID.nanos {
+		n = lastID.nanos + 1
+	}
+	lastID.nanos = n
+	lastID.Unlock()
 	var id ID
-	binary.BigEndian.PutUint64(id[:8], uint64(t.UnixNano()))
+	binary.BigEndian.PutUint64(id[:8], uint64(n))
 	_, _ = rand.Read(id[8:])
 	return id
 }
