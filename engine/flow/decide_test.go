@@ -597,7 +597,7 @@ steps:
 		if want := t0.Add(26 * time.Hour); !r.conn.WakeAt.Equal(want) {
 			t.Fatalf("window ends %v, want %v", r.conn.WakeAt, want)
 		}
-		r.at(5 * time.Hour).event("mail", sequence.EmailReplied)
+		r.at(5*time.Hour).event("mail", sequence.EmailReplied)
 		r.want("yes-task", 3, store.ConnActive)
 	})
 	t.Run("event before done", func(t *testing.T) {
