@@ -417,9 +417,10 @@ func (d *decision) emailEvent(in Input) {
 	s, ok := c.Sent[in.StepID]
 	if !ok {
 		// A seller's manual email can be opened or answered before the task is marked done:
-		// the event is kept for the step, and its window starts when the task is done.
+		// the event is kept for the current step, and its window starts when the task is
+		// done. A step not reached yet has sent nothing.
 		st := d.plan.Step(in.StepID)
-		if st == nil || (st.Type != sequence.Email && st.Type != sequence.SMS) {
+		if st == nil || in.StepID != c.Step || (st.Type != sequence.Email && st.Type != sequence.SMS) {
 			d.ignore(fmt.Sprintf("step %q sent no message", in.StepID))
 			return
 		}

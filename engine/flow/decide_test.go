@@ -600,6 +600,18 @@ steps:
 		r.at(5*time.Hour).event("mail", sequence.EmailReplied)
 		r.want("yes-task", 3, store.ConnActive)
 	})
+	t.Run("event for an email not reached yet", func(t *testing.T) {
+		r := newRun(t, mustPlan(t, `
+name: s
+options: {exit_on_reply: true}
+steps:
+  - {type: task, id: first}
+  - {type: email, id: mail}
+`))
+		r.connect()
+		r.ignored(Input{Kind: EmailEvent, StepID: "mail", Event: sequence.EmailReplied}, "sent no message")
+		r.want("first", 1, store.ConnActive)
+	})
 	t.Run("event before done", func(t *testing.T) {
 		// The seller sent the email and the reply came before the task was marked done:
 		// the condition, reached at done, finds it.
@@ -740,6 +752,13 @@ steps:
 		r.event("mail", sequence.EmailReplied)
 		r.want("", 3, store.ConnDisconnected)
 		wantList(t, "effects", effs(r.last), []string{"close_task later canceled"})
+	})
+	t.Run("reply to a manual email before done", func(t *testing.T) {
+		r := newRun(t, mustPlan(t, "name: s\noptions: {exit_on_reply: true}\nsteps: [{type: email, id: m}, {type: task, id: t}]\n"))
+		r.connect()
+		res := r.event("m", sequence.EmailReplied)
+		r.want("", 1, store.ConnDisconnected)
+		wantList(t, "effects", effs(res), []string{"close_task m canceled"})
 	})
 	t.Run("off", func(t *testing.T) {
 		r := newRun(t, mustPlan(t, "name: s\n"+steps))

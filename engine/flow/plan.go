@@ -64,7 +64,8 @@ func (p *Plan) Step(id string) *sequence.Step {
 	return nil
 }
 
-// Next returns the id of the step that follows id when it ends, "" when the path ends.
+// Next returns the id of the step that follows id when it ends, "" when the path ends. For
+// a condition it is the step after both its branches, where an empty branch leads.
 func (p *Plan) Next(id string) string {
 	if n := p.steps[id]; n != nil {
 		return n.next
