@@ -1,0 +1,321 @@
+// Package mailtest runs a real SMTP server on 127.0.0.1 for tests of code that sends email:
+// it records what it receives, checks credentials, and fails on demand.
+//
+// A message is recorded before the server replies 250 to its DATA, so once a client's send
+// has returned, the message is in Messages. Code that sends from another goroutine can block
+// on Wait instead of polling.
+package mailtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"log"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// Default credentials of a server started without options.
+const (
+	DefaultUser     = "pacer"
+	DefaultPassword = "secret"
+)
+
+// Received is one message the server accepted.
+type Received struct {
+	// From is the envelope sender (MAIL FROM), To the envelope recipients (RCPT TO).
+	From string
+	To   []string
+	// User is the name the client authenticated as, if it did.
+	User string
+	// Data is the message as transferred.
+	Data []byte
+	// Header is the parsed header; nil when Data is not a parseable message.
+	Header mail.Header
+	// MessageID, Subject and Date are header values, Subject decoded.
+	MessageID string
+	Subject   string
+	Date      string
+	// Body is the decoded text of a single-part message with line ends as "\n"; for a
+	// multipart message, the raw body.
+	Body string
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithCredentials makes the server accept only user and password (the URL carries them).
+func WithCredentials(user, password string) Option {
+	return func(s *Server) { s.user, s.pass, s.anyPass = user, password, false }
+}
+
+// AnyPassword makes the server accept any user name and password.
+func AnyPassword() Option {
+	return func(s *Server) { s.anyPass = true }
+}
+
+// NoAuth makes the server offer no authentication and accept mail from anyone; its URL has
+// no credentials.
+func NoAuth() Option {
+	return func(s *Server) { s.noAuth = true }
+}
+
+// Server is a running test SMTP server.
+type Server struct {
+	user, pass string
+	anyPass    bool
+	noAuth     bool
+
+	addr string
+	srv  *smtp.Server
+
+	mu       sync.Mutex
+	msgs     []Received
+	changed  chan struct{} // closed and replaced whenever msgs grows
+	failNext int
+	failCode int
+	failAll  int
+	attempts int
+}
+
+// Start runs a server on 127.0.0.1 with a free port until the test ends. Without options it
+// requires AUTH PLAIN as DefaultUser / DefaultPassword (allowed without TLS).
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := &Server{user: DefaultUser, pass: DefaultPassword, changed: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("mailtest: listen: %v", err)
+	}
+	s.addr = l.Addr().String()
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &session{s: s}, nil
+	}))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout = time.Minute
+	srv.WriteTimeout = time.Minute
+	srv.MaxMessageBytes = 10 << 20
+	srv.MaxRecipients = 100
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	s.srv = srv
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(l)
+	}()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		_ = l.Close() // Serve may not have registered it with srv yet
+		<-done
+	})
+	return s
+}
+
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return s.addr }
+
+// URL is the smtp:// URL of the server, with its credentials unless it was started with
+// NoAuth (with AnyPassword, the default credentials).
+func (s *Server) URL() string {
+	u := url.URL{Scheme: "smtp", Host: s.addr}
+	if !s.noAuth {
+		u.User = url.UserPassword(s.user, s.pass)
+	}
+	return u.String()
+}
+
+// URLWithPassword is the server's URL with another password, for testing refused logins.
+func (s *Server) URLWithPassword(password string) string {
+	u := url.URL{Scheme: "smtp", Host: s.addr, User: url.UserPassword(s.user, password)}
+	return u.String()
+}
+
+// Messages returns the messages accepted so far, oldest first.
+func (s *Server) Messages() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.msgs...)
+}
+
+// Wait blocks until at least n messages have been accepted and returns them, or returns the
+// context's error with those accepted so far.
+func (s *Server) Wait(ctx context.Context, n int) ([]Received, error) {
+	for {
+		s.mu.Lock()
+		if len(s.msgs) >= n {
+			out := append([]Received(nil), s.msgs...)
+			s.mu.Unlock()
+			return out, nil
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return s.Messages(), ctx.Err()
+		}
+	}
+}
+
+// Attempts is how many messages clients have tried to transfer (DATA), failed ones included.
+func (s *Server) Attempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.attempts
+}
+
+// FailNext makes the next n message transfers fail with the SMTP reply code (e.g. 451 for a
+// temporary failure, 550 for a permanent one) after the data is read; nothing is recorded.
+func (s *Server) FailNext(n, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext, s.failCode = n, code
+}
+
+// FailAll makes every message transfer fail with the SMTP reply code until FailAll(0).
+func (s *Server) FailAll(code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failAll = code
+}
+
+// failure returns the injected error for this transfer, if any, and counts the attempt.
+func (s *Server) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.attempts++
+	code := 0
+	switch {
+	case s.failAll != 0:
+		code = s.failAll
+	case s.failNext > 0:
+		s.failNext--
+		code = s.failCode
+	}
+	if code == 0 {
+		return nil
+	}
+	msg := "Requested action aborted: try again later"
+	if code >= 500 {
+		msg = "Message rejected"
+	}
+	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: msg}
+}
+
+func (s *Server) record(r Received) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgs = append(s.msgs, r)
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// session is one client connection.
+type session struct {
+	s    *Server
+	user string
+	auth bool
+	from string
+	to   []string
+}
+
+// AuthMechanisms implements smtp.AuthSession.
+func (se *session) AuthMechanisms() []string {
+	if se.s.noAuth {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+// Auth implements smtp.AuthSession.
+func (se *session) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if !se.s.anyPass && (user != se.s.user || pass != se.s.pass) {
+			return smtp.ErrAuthFailed
+		}
+		se.user, se.auth = user, true
+		return nil
+	}), nil
+}
+
+func (se *session) Mail(from string, _ *smtp.MailOptions) error {
+	if !se.s.noAuth && !se.auth {
+		return smtp.ErrAuthRequired
+	}
+	se.from = from
+	return nil
+}
+
+func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	se.to = append(se.to, to)
+	return nil
+}
+
+func (se *session) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if err := se.s.failure(); err != nil {
+		return err
+	}
+	rec := parse(data)
+	rec.From, rec.To, rec.User = se.from, append([]string(nil), se.to...), se.user
+	se.s.record(rec)
+	return nil
+}
+
+func (se *session) Reset() { se.from, se.to = "", nil }
+
+func (se *session) Logout() error { return nil }
+
+// parse reads the header and decoded body of data.
+func parse(data []byte) Received {
+	rec := Received{Data: data}
+	m, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		return rec
+	}
+	rec.Header = m.Header
+	rec.MessageID = m.Header.Get("Message-Id")
+	rec.Date = m.Header.Get("Date")
+	dec := new(mime.WordDecoder)
+	if subj, err := dec.DecodeHeader(m.Header.Get("Subject")); err == nil {
+		rec.Subject = subj
+	} else {
+		rec.Subject = m.Header.Get("Subject")
+	}
+	raw, _ := io.ReadAll(m.Body)
+	body := raw
+	mediaType, _, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if !strings.HasPrefix(mediaType, "multipart/") {
+		switch strings.ToLower(strings.TrimSpace(m.Header.Get("Content-Transfer-Encoding"))) {
+		case "quoted-printable":
+			if b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw))); err == nil {
+				body = b
+			}
+		case "base64":
+			clean := strings.NewReplacer("\r", "", "\n", "").Replace(string(raw))
+			if b, err := base64.StdEncoding.DecodeString(clean); err == nil {
+				body = b
+			}
+		}
+	}
+	rec.Body = strings.ReplaceAll(string(body), "\r\n", "\n")
+	return rec
+}
