@@ -99,20 +99,25 @@ const (
 // Task is a manual step waiting for a seller. Its ID is derived from (connection, step,
 // visit), so creating it twice is creating it once.
 type Task struct {
-	ID        ID        `json:"-"`
-	Conn      ID        `json:"-"`
-	Record    ID        `json:"-"`
-	Sequence  ID        `json:"-"`
-	StepID    string    `json:"step_id"`
-	Visit     uint32    `json:"visit"`
-	Type      string    `json:"type"`
-	Name      string    `json:"name"`
-	Template  string    `json:"template,omitempty"`
-	DueAt     time.Time `json:"due_at"`
-	Assignees []string  `json:"assignees"`
-	State     TaskState `json:"state"`
-	Outcome   string    `json:"outcome,omitempty"`
-	Note      string    `json:"note,omitempty"`
+	ID       ID `json:"-"`
+	Conn     ID `json:"-"`
+	Record   ID `json:"-"`
+	Sequence ID `json:"-"`
+	// RecordRef ("entity/id"), RecordName and SeqName copy the record's and the sequence's
+	// names when the task is made, so a work list shows them without reading either.
+	RecordRef  string    `json:"record,omitempty"`
+	RecordName string    `json:"record_name,omitempty"`
+	SeqName    string    `json:"sequence_name,omitempty"`
+	StepID     string    `json:"step_id"`
+	Visit      uint32    `json:"visit"`
+	Type       string    `json:"type"`
+	Name       string    `json:"name"`
+	Template   string    `json:"template,omitempty"`
+	DueAt      time.Time `json:"due_at"`
+	Assignees  []string  `json:"assignees"`
+	State      TaskState `json:"state"`
+	Outcome    string    `json:"outcome,omitempty"`
+	Note       string    `json:"note,omitempty"`
 	// Error is set on a manual email task made from an automated message that kept failing.
 	Error     string    `json:"error,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
@@ -184,7 +189,10 @@ type Due struct {
 // RuntimeTx is the part of a transaction that the runtime uses: connections and their
 // history, tasks, the due index, the outbox and segments. Every index (due, connections by
 // record and by sequence, open tasks by assignee and by due time, queued messages by next
-// try) is kept by the Put methods in the same transaction as its entity.
+// try) is kept by the Put methods in the same transaction as its entity. A zero CreatedAt
+// (and a connection's zero UpdatedAt) given to a Put method is set to the current time; an
+// entity that exists keeps the CreatedAt it was stored with. Connections outlive their
+// sequence: DeleteSequence leaves them and their history.
 type RuntimeTx interface {
 	Conn(id ID) (Connection, error)
 	// PutConn inserts or updates a connection; its due-index entry follows WakeAt (one entry
@@ -193,7 +201,7 @@ type RuntimeTx interface {
 	// ConnsByRecord returns every connection of a record, oldest first.
 	ConnsByRecord(record ID) ([]Connection, error)
 	// ConnsBySequence calls fn for every connection of a sequence, oldest first, until fn
-	// returns false.
+	// returns false. In an Update, fn may write.
 	ConnsBySequence(seq ID, fn func(Connection) bool) error
 	// CountConns counts a sequence's connections by state.
 	CountConns(seq ID) (map[ConnState]int, error)
@@ -210,9 +218,11 @@ type RuntimeTx interface {
 	Task(id ID) (Task, error)
 	// PutTask inserts or updates a task; open tasks are indexed by each assignee and due time.
 	PutTask(Task) error
-	// TasksFor calls fn for each open task assigned to username, earliest due first.
+	// TasksFor calls fn for each open task assigned to username, earliest due first, until
+	// fn returns false. In an Update, fn may write.
 	TasksFor(username string, fn func(Task) bool) error
-	// OpenTasks calls fn for every open task, earliest due first.
+	// OpenTasks calls fn for every open task, earliest due first, until fn returns false.
+	// In an Update, fn may write.
 	OpenTasks(fn func(Task) bool) error
 
 	Message(id ID) (Message, error)
@@ -222,7 +232,8 @@ type RuntimeTx interface {
 	QueuedBefore(until time.Time, limit int) ([]Message, error)
 	// NextQueued returns the earliest queued message's NextTry; ok is false when none.
 	NextQueued() (at time.Time, ok bool, err error)
-	// Messages calls fn for every outbox message, oldest first.
+	// Messages calls fn for every outbox message, oldest first, until fn returns false.
+	// In an Update, fn may write.
 	Messages(fn func(Message) bool) error
 
 	Segment(name string) (Segment, error)

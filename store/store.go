@@ -39,6 +39,8 @@ type Store interface {
 // Names are ordered by their bytes. A zero timestamp given to a Put method is set to the
 // current time. A Tx is valid only inside the function it was passed to.
 type Tx interface {
+	RuntimeTx
+
 	Settings() (Settings, error)
 	PutSettings(Settings) error
 

@@ -55,6 +55,50 @@ var schema1Buckets = []bucketDef{
 	bSequences, bSeqByName, bVersions, bPrefs,
 }
 
+// The buckets schema 2 adds for the runtime: connections and their history, tasks, the due
+// index, the outbox and segments. Index entries have empty values unless said otherwise;
+// times in keys are 8 bytes big-endian from timeKey, so index order is time order (times
+// before 1970 included), and the 16-byte ID that ends every index key breaks ties.
+var (
+	// conns: connection ID (16) → connection (binary format 1).
+	bConns = bucketDef{name: "conns"}
+	// conn_by_record: record key (16) | connection ID (16).
+	bConnByRecord = bucketDef{name: "conn_by_record"}
+	// conn_by_seq: sequence ID (16) | connection ID (16).
+	bConnBySeq = bucketDef{name: "conn_by_seq"}
+	// conn_counts: sequence ID (16) | state → format byte | count (uint64). Absent when 0.
+	bConnCounts = bucketDef{name: "conn_counts"}
+	// due: timeKey(WakeAt) (8) | connection ID (16) → format byte | visit (uint32). One
+	// entry per connection with a non-zero WakeAt.
+	bDue = bucketDef{name: "due"}
+	// history: connection ID (16) | sequence (uint64, from the bucket's NextSequence) →
+	// event (binary format 1). The sequence keeps each connection's events in append order.
+	bHistory = bucketDef{name: "history"}
+	// tasks: task ID (16) → task (binary format 1).
+	bTasks = bucketDef{name: "tasks"}
+	// task_by_assignee: username 0x00 timeKey(DueAt) (8) | task ID (16), for open tasks
+	// only, one entry per distinct assignee.
+	bTaskByAssignee = bucketDef{name: "task_by_assignee"}
+	// task_open: timeKey(DueAt) (8) | task ID (16), for open tasks only.
+	bTaskOpen = bucketDef{name: "task_open"}
+	// outbox: message ID (16) → message (binary format 1); a long body is referenced in
+	// bodies.
+	bOutbox = bucketDef{name: "outbox"}
+	// outbox_order: timeKey(CreatedAt) (8) | message ID (16). Messages are created in time
+	// order and keep their CreatedAt, so keys are only appended.
+	bOutboxOrder = bucketDef{name: "outbox_order", fill: 1.0}
+	// outbox_due: timeKey(NextTry) (8) | message ID (16), for queued messages only.
+	bOutboxDue = bucketDef{name: "outbox_due"}
+	// segments: segment name → segment (JSON).
+	bSegments = bucketDef{name: "segments"}
+)
+
+// schema2Buckets are the buckets schema 2 adds.
+var schema2Buckets = []bucketDef{
+	bConns, bConnByRecord, bConnBySeq, bConnCounts, bDue, bHistory, bTasks, bTaskByAssignee,
+	bTaskOpen, bOutbox, bOutboxOrder, bOutboxDue, bSegments,
+}
+
 // bucket returns the bucket def from btx, with its fill setting applied in a writable
 // transaction. A missing bucket means the schema is broken, which is reported as an error.
 func bucket(btx *bbolt.Tx, def bucketDef) (*bbolt.Bucket, error) {

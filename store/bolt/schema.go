@@ -18,6 +18,7 @@ type migration func(btx *bbolt.Tx) error
 // existing steps never change, since databases in the field were made by them.
 var migrations = []migration{
 	createSchema1, // 0 → 1: the initial buckets and the default settings
+	createSchema2, // 1 → 2: the runtime buckets (connections, history, tasks, due, outbox, segments)
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -56,6 +57,11 @@ func createSchema1(btx *bbolt.Tx) error {
 		return err
 	}
 	return b.Put(settingsKey, v)
+}
+
+// createSchema2 creates the runtime buckets of schema 2; existing data is untouched.
+func createSchema2(btx *bbolt.Tx) error {
+	return createBuckets(btx, schema2Buckets)
 }
 
 // readSchema returns the schema version of a database, and whether it has pacer's meta

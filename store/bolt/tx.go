@@ -17,6 +17,12 @@ import (
 // fresh memory: no slice of bbolt's outlives the transaction.
 type tx struct {
 	btx *bbolt.Tx
+	// last is the head of the stored value of the connection read or written last, so
+	// PutConn after Conn (one step transition) reads the connection once.
+	last struct {
+		id   store.ID
+		head connHead
+	}
 }
 
 var _ store.Tx = (*tx)(nil)

@@ -40,6 +40,22 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Rollback", testRollback},
 		{"ViewIsReadOnly", testViewIsReadOnly},
 		{"Backup", testBackup},
+
+		{"Conns", testConns},
+		{"ConnIndexes", testConnIndexes},
+		{"ConnsWalkAndWrite", testConnsWalkAndWrite},
+		{"CountConns", testCountConns},
+		{"DueIndex", testDueIndex},
+		{"DueBefore", testDueBefore},
+		{"History", testHistory},
+		{"Tasks", testTasks},
+		{"TaskIndexes", testTaskIndexes},
+		{"TasksWalkAndWrite", testTasksWalkAndWrite},
+		{"Messages", testMessages},
+		{"Outbox", testOutbox},
+		{"Segments", testSegments},
+		{"RuntimeRollback", testRuntimeRollback},
+		{"ConnsOutliveSequence", testConnsOutliveSequence},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })

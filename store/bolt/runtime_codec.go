@@ -1,0 +1,580 @@
+package bolt
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/pacer-sales/pacer/store"
+)
+
+// The stored forms of the runtime's values, binary format 1 (see binary.go). Each starts
+// with a head: the fields its indexes are made from, which a Put method reads back from the
+// stored value it replaces without decoding the rest. IDs that are keys are not repeated.
+
+// sortedKeys returns the keys of m in order, so a value always encodes to the same bytes.
+func sortedKeys[V any](m map[string]V) []string {
+	if len(m) <= 1 {
+		for k := range m {
+			return []string{k}
+		}
+		return nil
+	}
+	return slices.Sorted(maps.Keys(m))
+}
+
+// Connection, format 1:
+//
+//	head: record id | sequence id | visit | wake | state | created
+//	rest: version | reason | source | step | entered | task (optional id) |
+//	      outcomes (n, (step, outcome)*) |
+//	      sent (n, (step, message id, at, events (n, (kind, at)*))*) |
+//	      skipped (n, step*) | updated
+
+// connHead is the head of a stored connection.
+type connHead struct {
+	Record, Sequence store.ID
+	Visit            uint32
+	WakeAt           time.Time
+	State            store.ConnState
+	CreatedAt        time.Time
+}
+
+func (d *decoder) connHead() connHead {
+	var h connHead
+	h.Record, h.Sequence = d.id(), d.id()
+	h.Visit, h.WakeAt = d.uint32(), d.time()
+	h.State = store.ConnState(d.str())
+	h.CreatedAt = d.time()
+	return h
+}
+
+// headOf returns the head of c's stored form.
+func headOf(c store.Connection) connHead {
+	return connHead{
+		Record: c.Record, Sequence: c.Sequence, Visit: c.Visit, WakeAt: c.WakeAt, State: c.State,
+		CreatedAt: c.CreatedAt,
+	}
+}
+
+func decodeConnHead(v []byte) (connHead, error) {
+	d := decoder{b: v}
+	if err := d.start("connection"); err != nil {
+		return connHead{}, err
+	}
+	h := d.connHead()
+	if d.err != nil {
+		return connHead{}, fmt.Errorf("damaged connection value: %w", d.err)
+	}
+	return h, nil
+}
+
+func encodeConn(c store.Connection) []byte {
+	n := 96 + len(c.State) + len(c.Reason) + len(c.Source) + len(c.Step)
+	for k, v := range c.Outcomes {
+		n += 2 + len(k) + len(v)
+	}
+	for k, s := range c.Sent {
+		n += 32 + len(k) + 16*len(s.Events)
+	}
+	for _, s := range c.Skipped {
+		n += 1 + len(s)
+	}
+	e := encoder{b: make([]byte, 0, n)}
+	e.byte(format1)
+	e.id(c.Record)
+	e.id(c.Sequence)
+	e.uvarint(uint64(c.Visit))
+	e.time(c.WakeAt)
+	e.str(string(c.State))
+	e.time(c.CreatedAt)
+
+	e.varint(int64(c.Version))
+	e.str(c.Reason)
+	e.str(c.Source)
+	e.str(c.Step)
+	e.time(c.EnteredAt)
+	e.optID(c.Task)
+	e.uvarint(uint64(len(c.Outcomes)))
+	for _, k := range sortedKeys(c.Outcomes) {
+		e.str(k)
+		e.str(c.Outcomes[k])
+	}
+	e.uvarint(uint64(len(c.Sent)))
+	for _, k := range sortedKeys(c.Sent) {
+		s := c.Sent[k]
+		e.str(k)
+		e.id(s.Message)
+		e.time(s.At)
+		e.uvarint(uint64(len(s.Events)))
+		for _, kind := range sortedKeys(s.Events) {
+			e.str(kind)
+			e.time(s.Events[kind])
+		}
+	}
+	e.strs(c.Skipped)
+	e.time(c.UpdatedAt)
+	return e.b
+}
+
+func decodeConn(id store.ID, v []byte) (store.Connection, error) {
+	d := decoder{b: v}
+	if err := d.start("connection"); err != nil {
+		return store.Connection{}, err
+	}
+	h := d.connHead()
+	c := store.Connection{
+		ID: id, Record: h.Record, Sequence: h.Sequence, Visit: h.Visit, WakeAt: h.WakeAt,
+		State: h.State, CreatedAt: h.CreatedAt,
+	}
+	c.Version = d.int()
+	c.Reason, c.Source, c.Step = d.str(), d.str(), d.str()
+	c.EnteredAt = d.time()
+	c.Task = d.optID()
+	if n := d.count(2); n > 0 {
+		c.Outcomes = make(map[string]string, n)
+		for range n {
+			k := d.str()
+			c.Outcomes[k] = d.str()
+		}
+	}
+	if n := d.count(19); n > 0 {
+		c.Sent = make(map[string]store.Sent, n)
+		for range n {
+			k := d.str()
+			s := store.Sent{Message: d.id(), At: d.time()}
+			if m := d.count(2); m > 0 {
+				s.Events = make(map[string]time.Time, m)
+				for range m {
+					kind := d.str()
+					s.Events[kind] = d.time()
+				}
+			}
+			c.Sent[k] = s
+		}
+	}
+	c.Skipped = d.strs()
+	c.UpdatedAt = d.time()
+	if err := d.finish("connection"); err != nil {
+		return store.Connection{}, err
+	}
+	return c, nil
+}
+
+// Event, format 1: a bit mask of the fields present (the ev constants are the bits), then
+// those fields in bit order. Most events set three or four of their eighteen fields.
+
+// The fields of an event, in the order of their mask bits.
+const (
+	evAt = iota
+	evType
+	evStepID
+	evOutcome
+	evNote
+	evBranch
+	evWhy
+	evField
+	evOld
+	evNew
+	evReason
+	evBy
+	evAssignees
+	evUntil
+	evEvent
+	evMessage
+	evSequence
+	evTask
+	evFields // the number of fields
+)
+
+// eventString returns the string field of e that bit stands for, nil for the fields that
+// are not strings.
+func eventString(e *store.Event, bit int) *string {
+	switch bit {
+	case evType:
+		return &e.Type
+	case evStepID:
+		return &e.StepID
+	case evOutcome:
+		return &e.Outcome
+	case evNote:
+		return &e.Note
+	case evBranch:
+		return &e.Branch
+	case evWhy:
+		return &e.Why
+	case evField:
+		return &e.Field
+	case evReason:
+		return &e.Reason
+	case evBy:
+		return &e.By
+	case evEvent:
+		return &e.Event
+	case evMessage:
+		return &e.Message
+	case evSequence:
+		return &e.Sequence
+	case evTask:
+		return &e.Task
+	}
+	return nil
+}
+
+func encodeEvent(ev store.Event) ([]byte, error) {
+	var mask uint64
+	n := 24
+	for bit := range evFields {
+		var present bool
+		switch bit {
+		case evAt:
+			present = !ev.At.IsZero()
+		case evUntil:
+			present = !ev.Until.IsZero()
+		case evOld:
+			present = ev.Old != nil
+		case evNew:
+			present = ev.New != nil
+		case evAssignees:
+			present = len(ev.Assignees) > 0
+			for _, a := range ev.Assignees {
+				n += 1 + len(a)
+			}
+		default:
+			s := *eventString(&ev, bit)
+			present = s != ""
+			n += 1 + len(s)
+		}
+		if present {
+			mask |= 1 << bit
+		}
+	}
+	if s, ok := ev.Old.(string); ok {
+		n += 2 + len(s)
+	}
+	if s, ok := ev.New.(string); ok {
+		n += 2 + len(s)
+	}
+
+	e := encoder{b: make([]byte, 0, n)}
+	e.byte(format1)
+	e.uvarint(mask)
+	for bit := range evFields {
+		if mask&(1<<bit) == 0 {
+			continue
+		}
+		switch bit {
+		case evAt:
+			e.time(ev.At)
+		case evUntil:
+			e.time(ev.Until)
+		case evOld:
+			if err := e.value(ev.Old); err != nil {
+				return nil, fmt.Errorf("%s event: old value: %w", ev.Type, err)
+			}
+		case evNew:
+			if err := e.value(ev.New); err != nil {
+				return nil, fmt.Errorf("%s event: new value: %w", ev.Type, err)
+			}
+		case evAssignees:
+			e.strs(ev.Assignees)
+		default:
+			e.str(*eventString(&ev, bit))
+		}
+	}
+	return e.b, nil
+}
+
+func decodeEvent(v []byte) (store.Event, error) {
+	d := decoder{b: v}
+	if err := d.start("history event"); err != nil {
+		return store.Event{}, err
+	}
+	var ev store.Event
+	mask := d.uvarint()
+	if mask>>evFields != 0 {
+		d.fail(fmt.Errorf("it has fields (mask %#x) this version of pacer does not know", mask))
+	}
+	for bit := range evFields {
+		if d.err != nil {
+			break
+		}
+		if mask&(1<<bit) == 0 {
+			continue
+		}
+		switch bit {
+		case evAt:
+			ev.At = d.time()
+		case evUntil:
+			ev.Until = d.time()
+		case evOld:
+			ev.Old = d.value()
+		case evNew:
+			ev.New = d.value()
+		case evAssignees:
+			ev.Assignees = d.strs()
+		default:
+			*eventString(&ev, bit) = d.str()
+		}
+	}
+	if err := d.finish("history event"); err != nil {
+		return store.Event{}, err
+	}
+	return ev, nil
+}
+
+// Task, format 1:
+//
+//	head: state | due | assignees (n, username*) | created
+//	rest: conn id | record id | sequence id | record ref | record name | sequence name |
+//	      step | visit | type | name | template | outcome | note | error | closed | closed by
+
+// taskHead is the head of a stored task. State is bbolt's memory: use it only within the
+// transaction it was read in.
+type taskHead struct {
+	State     []byte
+	DueAt     time.Time
+	Assignees []string
+	CreatedAt time.Time
+}
+
+func (d *decoder) taskHead() taskHead {
+	var h taskHead
+	h.State = d.take(d.uvarint())
+	h.DueAt = d.time()
+	h.Assignees = d.strs()
+	h.CreatedAt = d.time()
+	return h
+}
+
+func decodeTaskHead(v []byte) (taskHead, error) {
+	d := decoder{b: v}
+	if err := d.start("task"); err != nil {
+		return taskHead{}, err
+	}
+	h := d.taskHead()
+	if d.err != nil {
+		return taskHead{}, fmt.Errorf("damaged task value: %w", d.err)
+	}
+	return h, nil
+}
+
+func encodeTask(tk store.Task) []byte {
+	n := 84 + len(tk.State) + len(tk.RecordRef) + len(tk.RecordName) + len(tk.SeqName) +
+		len(tk.StepID) + len(tk.Type) + len(tk.Name) + len(tk.Template) + len(tk.Outcome) +
+		len(tk.Note) + len(tk.Error) + len(tk.ClosedBy)
+	for _, a := range tk.Assignees {
+		n += 1 + len(a)
+	}
+	e := encoder{b: make([]byte, 0, n)}
+	e.byte(format1)
+	e.str(string(tk.State))
+	e.time(tk.DueAt)
+	e.strs(tk.Assignees)
+	e.time(tk.CreatedAt)
+
+	e.id(tk.Conn)
+	e.id(tk.Record)
+	e.id(tk.Sequence)
+	e.str(tk.RecordRef)
+	e.str(tk.RecordName)
+	e.str(tk.SeqName)
+	e.str(tk.StepID)
+	e.uvarint(uint64(tk.Visit))
+	e.str(tk.Type)
+	e.str(tk.Name)
+	e.str(tk.Template)
+	e.str(tk.Outcome)
+	e.str(tk.Note)
+	e.str(tk.Error)
+	e.time(tk.ClosedAt)
+	e.str(tk.ClosedBy)
+	return e.b
+}
+
+func decodeTask(id store.ID, v []byte) (store.Task, error) {
+	d := decoder{b: v}
+	if err := d.start("task"); err != nil {
+		return store.Task{}, err
+	}
+	h := d.taskHead()
+	tk := store.Task{
+		ID: id, State: store.TaskState(h.State), DueAt: h.DueAt, Assignees: h.Assignees,
+		CreatedAt: h.CreatedAt,
+	}
+	tk.Conn, tk.Record, tk.Sequence = d.id(), d.id(), d.id()
+	tk.RecordRef, tk.RecordName, tk.SeqName = d.str(), d.str(), d.str()
+	tk.StepID = d.str()
+	tk.Visit = d.uint32()
+	tk.Type, tk.Name, tk.Template = d.str(), d.str(), d.str()
+	tk.Outcome, tk.Note, tk.Error = d.str(), d.str(), d.str()
+	tk.ClosedAt = d.time()
+	tk.ClosedBy = d.str()
+	if err := d.finish("task"); err != nil {
+		return store.Task{}, err
+	}
+	return tk, nil
+}
+
+// Message, format 1:
+//
+//	head: state | next try | created | body (0: none; 1, text: inline; 2, id: in bodies)
+//	rest: conn id | record id | sequence id | step | visit | key | message-id | channel |
+//	      from | to | subject | tries | last error | sent
+
+// maxInlineBody is the longest message body kept in the outbox value itself (texts, short
+// notes); longer ones go to the bodies bucket, so outbox pages stay dense.
+const maxInlineBody = 256
+
+// The body tags of a message value.
+const (
+	bodyNone byte = iota
+	bodyInline
+	bodyRef
+)
+
+// msgHead is the head of a stored message. State is bbolt's memory: use it only within the
+// transaction it was read in.
+type msgHead struct {
+	State     []byte
+	NextTry   time.Time
+	CreatedAt time.Time
+	// Body is the inline body (bbolt's memory), BodyRef the body's ID in bodies, or neither.
+	Body    []byte
+	BodyRef store.ID
+}
+
+func (d *decoder) msgHead() msgHead {
+	var h msgHead
+	h.State = d.take(d.uvarint())
+	h.NextTry, h.CreatedAt = d.time(), d.time()
+	switch tag := d.byte(); tag {
+	case bodyNone:
+	case bodyInline:
+		h.Body = d.take(d.uvarint())
+	case bodyRef:
+		h.BodyRef = d.id()
+		if d.err == nil && h.BodyRef.IsZero() {
+			d.fail(fmt.Errorf("a body reference of zero"))
+		}
+	default:
+		d.fail(fmt.Errorf("a body of unknown kind %d", tag))
+	}
+	return h
+}
+
+func decodeMsgHead(v []byte) (msgHead, error) {
+	d := decoder{b: v}
+	if err := d.start("message"); err != nil {
+		return msgHead{}, err
+	}
+	h := d.msgHead()
+	if d.err != nil {
+		return msgHead{}, fmt.Errorf("damaged message value: %w", d.err)
+	}
+	return h, nil
+}
+
+// encodeMessage returns the stored form of m, its body inline, or only referenced when ref
+// is not zero.
+func encodeMessage(m store.Message, ref store.ID) []byte {
+	n := 96 + len(m.State) + len(m.StepID) + len(m.Key) + len(m.MessageID) + len(m.Channel) +
+		len(m.From) + len(m.To) + len(m.Subject) + len(m.LastError)
+	if ref.IsZero() {
+		n += len(m.Body)
+	}
+	e := encoder{b: make([]byte, 0, n)}
+	e.byte(format1)
+	e.str(string(m.State))
+	e.time(m.NextTry)
+	e.time(m.CreatedAt)
+	switch {
+	case !ref.IsZero():
+		e.byte(bodyRef)
+		e.id(ref)
+	case m.Body == "":
+		e.byte(bodyNone)
+	default:
+		e.byte(bodyInline)
+		e.str(m.Body)
+	}
+
+	e.id(m.Conn)
+	e.id(m.Record)
+	e.id(m.Sequence)
+	e.str(m.StepID)
+	e.uvarint(uint64(m.Visit))
+	e.str(m.Key)
+	e.str(m.MessageID)
+	e.str(m.Channel)
+	e.str(m.From)
+	e.str(m.To)
+	e.str(m.Subject)
+	e.varint(int64(m.Tries))
+	e.str(m.LastError)
+	e.time(m.SentAt)
+	return e.b
+}
+
+// decodeMessage reads a stored message. A body kept in bodies is not read: Body is empty
+// and ref names it.
+func decodeMessage(id store.ID, v []byte) (m store.Message, ref store.ID, err error) {
+	d := decoder{b: v}
+	if err := d.start("message"); err != nil {
+		return store.Message{}, ref, err
+	}
+	h := d.msgHead()
+	m = store.Message{
+		ID: id, State: store.MsgState(h.State), NextTry: h.NextTry, CreatedAt: h.CreatedAt,
+		Body: string(h.Body),
+	}
+	m.Conn, m.Record, m.Sequence = d.id(), d.id(), d.id()
+	m.StepID = d.str()
+	m.Visit = d.uint32()
+	m.Key, m.MessageID, m.Channel = d.str(), d.str(), d.str()
+	m.From, m.To, m.Subject = d.str(), d.str(), d.str()
+	m.Tries = d.int()
+	m.LastError = d.str()
+	m.SentAt = d.time()
+	if err := d.finish("message"); err != nil {
+		return store.Message{}, store.ID{}, err
+	}
+	return m, h.BodyRef, nil
+}
+
+// Segments are read and written rarely: JSON, format 1.
+
+type segmentMatchV1 struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+type segmentV1 struct {
+	Entity   string           `json:"entity"`
+	Where    []segmentMatchV1 `json:"where"`
+	Sequence string           `json:"sequence"`
+	Active   bool             `json:"active,omitempty"`
+}
+
+func toSegmentV1(s store.Segment) segmentV1 {
+	v := segmentV1{Entity: s.Entity, Sequence: s.Sequence, Active: s.Active}
+	if s.Where != nil {
+		v.Where = make([]segmentMatchV1, len(s.Where))
+		for i, m := range s.Where {
+			v.Where[i] = segmentMatchV1{Field: m.Field, Value: m.Value}
+		}
+	}
+	return v
+}
+
+func (v segmentV1) segment(name string) store.Segment {
+	s := store.Segment{Name: name, Entity: v.Entity, Sequence: v.Sequence, Active: v.Active}
+	if v.Where != nil {
+		s.Where = make([]store.SegmentMatch, len(v.Where))
+		for i, m := range v.Where {
+			s.Where[i] = store.SegmentMatch{Field: m.Field, Value: m.Value}
+		}
+	}
+	return s
+}
