@@ -4,18 +4,23 @@ import (
 	"context"
 
 	"github.com/pacer-sales/pacer/engine/demo"
+	"github.com/pacer-sales/pacer/engine/flow"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
 
 // DemoResult counts what LoadDemo created.
 type DemoResult struct {
-	Users     int `json:"users"`
-	Teams     int `json:"teams"`
-	Records   int `json:"records"`
-	Templates int `json:"templates"`
-	Sequences int `json:"sequences"`
+	Users       int `json:"users"`
+	Teams       int `json:"teams"`
+	Records     int `json:"records"`
+	Templates   int `json:"templates"`
+	Sequences   int `json:"sequences"`
+	Connections int `json:"connections"`
 }
+
+// demoConnections is how many records of its type each sample sequence starts with.
+const demoConnections = 4
 
 // LoadDemo fills an empty database with the sample org: users, teams, records, email
 // templates and the built-in sequences, activated. It refuses a database that already has
@@ -61,6 +66,10 @@ func (e *Engine) LoadDemo(ctx context.Context) (DemoResult, error) {
 				return err
 			}
 		}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
 		for _, key := range org.Sequences {
 			t, ok := sequence.TemplateByKey(key)
 			if !ok {
@@ -70,11 +79,31 @@ func (e *Engine) LoadDemo(ctx context.Context) (DemoResult, error) {
 			if err != nil {
 				return err
 			}
-			if _, err := e.save(tx, admin, store.Sequence{Owner: admin.Username, State: store.Draft}, def, SaveOptions{Activate: true, Note: "sample org"}); err != nil {
+			seq, err := e.save(tx, admin, store.Sequence{Owner: admin.Username, State: store.Draft}, def, SaveOptions{Activate: true, Note: "sample org"})
+			if err != nil {
+				return err
+			}
+			// A few records of each sequence's type start in it, so work lists have work.
+			n := 0
+			if err := tx.Records(seq.Entity, func(r store.Record) bool {
+				if n >= demoConnections {
+					return false
+				}
+				if _, err = e.step(tx, o, newConn(r, seq, "manual", now), flow.Input{Kind: flow.Connect, By: admin.Username}, now); err != nil {
+					return false
+				}
+				n++
+				res.Connections++
+				return true
+			}); err != nil {
+				return err
+			}
+			if err != nil {
 				return err
 			}
 		}
-		res = DemoResult{len(org.Users), len(org.Teams), len(org.Records), len(org.Templates), len(org.Sequences)}
+		res.Users, res.Teams, res.Records = len(org.Users), len(org.Teams), len(org.Records)
+		res.Templates, res.Sequences = len(org.Templates), len(org.Sequences)
 		return nil
 	})
 	return res, err

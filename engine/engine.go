@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 
+	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/store"
 )
 
@@ -16,14 +18,25 @@ import (
 type Engine struct {
 	st    store.Store
 	clock Clock
+	plans plans
+	hub   hub
+
+	newTransport func(url string) (mail.Transport, error)
+	mu           sync.Mutex
+	tr           mail.Transport
+	trURL        string
+
+	// scratch is the clock of a simulator; nil on a real database.
+	scratch *ManualClock
 }
 
-// New returns an engine over st that tells time with clock (SystemClock when nil).
+// New returns an engine over st that tells time with clock (SystemClock when nil) and
+// sends email through the SMTP server of the org settings.
 func New(st store.Store, clock Clock) *Engine {
 	if clock == nil {
 		clock = SystemClock{}
 	}
-	return &Engine{st: st, clock: clock}
+	return &Engine{st: st, clock: clock, newTransport: mail.NewSMTP}
 }
 
 // Clock returns the engine's clock.

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -87,6 +88,7 @@ func TestRolesForOrgAdministration(t *testing.T) {
 	}
 	wantErr(t, e.AddTemplate(ctx, "sam", store.Template{Name: "x", Subject: "s", Body: "b"}), engine.ErrForbidden)
 	must(t, e.AddTemplate(ctx, "max", store.Template{Name: "x", Subject: "s", Body: "b"}))
+	wantErr(t, e.AddTemplate(ctx, "max", store.Template{Name: "y", Subject: "s", Body: "Hi {{nmae}}"}), engine.ErrInvalid)
 	must(t, e.AddTeam(ctx, "ada", store.Team{Name: "west", Type: store.OwnerTeam, Members: []store.Member{{Username: "sam", Role: "sales rep"}}}))
 	wantErr(t, e.AddTeam(ctx, "ada", store.Team{Name: "east", Type: store.OwnerTeam, Members: []store.Member{{Username: "nobody"}}}), engine.ErrInvalid)
 	// Unknown acting users are refused outright.
@@ -379,4 +381,22 @@ func TestDemo(t *testing.T) {
 	}
 	_, err = e.LoadDemo(ctx)
 	wantErr(t, err, engine.ErrInvalid)
+}
+
+func TestDefaultActiveLimitIs250(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	for i := range 251 {
+		_, err := e.CreateSequence(ctx, "max", simple(fmt.Sprintf("Sequence %03d", i)))
+		must(t, err)
+	}
+	for i := range 250 {
+		_, err := e.Activate(ctx, "max", fmt.Sprintf("Sequence %03d", i))
+		must(t, err)
+	}
+	_, err := e.Activate(ctx, "max", "Sequence 250")
+	var pe *engine.ProblemsError
+	if !errors.As(err, &pe) || pe.Problems[0].Code != "active_limit" || pe.Problems[0].Message != "your organization can have up to 250 active sequences" {
+		t.Fatalf("251st activation: %v", err)
+	}
 }

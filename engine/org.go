@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
+	netmail "net/mail"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -53,7 +54,7 @@ func checkUser(u store.User) error {
 		}
 	}
 	if u.Email != "" {
-		if _, err := mail.ParseAddress(u.Email); err != nil {
+		if _, err := netmail.ParseAddress(u.Email); err != nil {
 			return invalid("user %q: email %q is not an address", u.Username, u.Email)
 		}
 	}
@@ -133,6 +134,9 @@ func (e *Engine) AddTemplate(ctx context.Context, by string, t store.Template) e
 	}
 	if strings.TrimSpace(t.Body) == "" {
 		return invalid("template %q needs a body", t.Name)
+	}
+	if err := mail.Check(t); err != nil {
+		return invalid("%v", err)
 	}
 	t.ModifiedAt = e.clock.Now()
 	return e.update(ctx, func(tx store.Tx) error {
@@ -255,7 +259,7 @@ func applySetting(s *store.Settings, key, value string) error {
 		s.SMTPURL = value
 	case "from":
 		if value != "" {
-			if _, err := mail.ParseAddress(value); err != nil {
+			if _, err := netmail.ParseAddress(value); err != nil {
 				return invalid("from %q: not an email address", value)
 			}
 		}

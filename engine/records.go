@@ -83,6 +83,10 @@ func (e *Engine) ImportRecords(ctx context.Context, by, file string, r io.Reader
 			slices.SortStableFunc(bad, func(a, b RowError) int { return a.Line - b.Line })
 			return &ImportError{Rows: bad}
 		}
+		segs, o, err := e.activeSegments(tx, entity)
+		if err != nil {
+			return err
+		}
 		now := e.clock.Now()
 		for _, row := range rows {
 			rec := row.rec
@@ -98,8 +102,12 @@ func (e *Engine) ImportRecords(ctx context.Context, by, file string, r io.Reader
 				return err
 			}
 			rec.ModifiedAt = now
-			if _, err := tx.PutRecord(rec); err != nil {
+			saved, err := tx.PutRecord(rec)
+			if err != nil {
 				return err
+			}
+			if err := e.applySegments(tx, o, segs, saved); err != nil {
+				return fmt.Errorf("%s:%d: %w", file, row.line, err)
 			}
 		}
 		return nil
@@ -107,6 +115,7 @@ func (e *Engine) ImportRecords(ctx context.Context, by, file string, r io.Reader
 	if err != nil {
 		return ImportResult{}, err
 	}
+	e.notify()
 	return res, nil
 }
 
@@ -412,8 +421,17 @@ func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[strin
 			return invalid("%s: %s", ref, reason)
 		}
 		rec.ModifiedAt = e.clock.Now()
-		rec, err = tx.PutRecord(rec)
-		return err
+		if rec, err = tx.PutRecord(rec); err != nil {
+			return err
+		}
+		segs, o, err := e.activeSegments(tx, rec.Entity)
+		if err != nil {
+			return err
+		}
+		return e.applySegments(tx, o, segs, rec)
 	})
+	if err == nil {
+		e.notify()
+	}
 	return rec, err
 }

@@ -207,7 +207,11 @@ func (e *Engine) SequenceRows(ctx context.Context, by string) ([]SeqRow, error) 
 		}
 		rows = make([]SeqRow, len(seqs))
 		for i, s := range seqs {
-			rows[i] = NewSeqRow(s, 0)
+			counts, err := tx.CountConns(s.ID)
+			if err != nil {
+				return err
+			}
+			rows[i] = NewSeqRow(s, counts[store.ConnActive])
 		}
 		return nil
 	})

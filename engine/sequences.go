@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pacer-sales/pacer/engine/flow"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -328,7 +329,8 @@ func (e *Engine) Deactivate(ctx context.Context, by, name string) (store.Sequenc
 	return out, err
 }
 
-// DeleteSequence removes a sequence and its versions. An active sequence is deactivated first.
+// DeleteSequence removes a sequence and its versions. Its records still connected are
+// disconnected (reason sequence_deleted); their histories are kept.
 func (e *Engine) DeleteSequence(ctx context.Context, by, name string) error {
 	return e.update(ctx, func(tx store.Tx) error {
 		u, err := actor(tx, by)
@@ -341,6 +343,27 @@ func (e *Engine) DeleteSequence(ctx context.Context, by, name string) error {
 		}
 		if err := canManageSequence(u, cur); err != nil {
 			return err
+		}
+		var active []store.Connection
+		if err := tx.ConnsBySequence(cur.ID, func(c store.Connection) bool {
+			if c.State == store.ConnActive {
+				active = append(active, c)
+			}
+			return true
+		}); err != nil {
+			return err
+		}
+		if len(active) > 0 {
+			o, err := loadOrg(tx)
+			if err != nil {
+				return err
+			}
+			now := e.clock.Now()
+			for _, c := range active {
+				if _, err := e.step(tx, o, c, flow.Input{Kind: flow.Disconnect, Reason: store.ReasonSequenceDeleted, By: u.Username}, now); err != nil {
+					return err
+				}
+			}
 		}
 		return tx.DeleteSequence(cur.ID)
 	})

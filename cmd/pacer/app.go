@@ -47,7 +47,8 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.now, "now", "", "pin the clock to this RFC 3339 time (default $PACER_NOW)")
 	root.AddCommand(
 		a.demoCmd(), a.userCmd(), a.teamCmd(), a.recordCmd(), a.templateCmd(), a.seqCmd(),
-		a.settingsCmd(), a.backupCmd(),
+		a.settingsCmd(), a.backupCmd(), a.connectCmd(), a.disconnectCmd(), a.tasksCmd(), a.taskCmd(),
+		a.waitCmd(), a.eventCmd(), a.segmentCmd(), a.tickCmd(), a.runCmd(), a.simulateCmd(), a.outboxCmd(),
 	)
 	return root
 }

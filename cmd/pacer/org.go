@@ -25,8 +25,8 @@ func (a *app) demoCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "Loaded the sample org: %d users, %d teams, %d records, %d email templates, %d active sequences.\n",
-				res.Users, res.Teams, res.Records, res.Templates, res.Sequences)
+			fmt.Fprintf(a.stdout, "Loaded the sample org: %d users, %d teams, %d records, %d email templates, %d active sequences, %d records connected.\n",
+				res.Users, res.Teams, res.Records, res.Templates, res.Sequences, res.Connections)
 			fmt.Fprintln(a.stdout, "Try: pacer seq list")
 			return nil
 		},

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/flow"
 	"github.com/pacer-sales/pacer/store"
 )
 
@@ -89,11 +91,11 @@ func (a *app) recordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := eng.Record(cmd.Context(), as, args[0])
+			v, err := eng.RecordDetail(cmd.Context(), as, args[0])
 			if err != nil {
 				return err
 			}
-			return a.printRecord(r)
+			return a.printRecord(v)
 		},
 	})
 
@@ -118,7 +120,11 @@ func (a *app) recordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.printRecord(r)
+			v, err := eng.RecordDetail(cmd.Context(), as, r.Ref())
+			if err != nil {
+				return err
+			}
+			return a.printRecord(v)
 		},
 	})
 	c.AddCommand(imp, list, show, set)
@@ -127,25 +133,26 @@ func (a *app) recordCmd() *cobra.Command {
 
 // recordJSON is the `record show` shape of SPEC §7.
 type recordJSON struct {
-	Entity      string         `json:"entity"`
-	ID          string         `json:"id"`
-	Name        string         `json:"name"`
-	Owner       string         `json:"owner"`
-	Stage       string         `json:"stage"`
-	AccessTeam  string         `json:"access_team,omitempty"`
-	Email       string         `json:"email,omitempty"`
-	Phone       string         `json:"phone,omitempty"`
-	Fields      map[string]any `json:"fields"`
-	Connections []any          `json:"connections"`
+	Entity      string            `json:"entity"`
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Owner       string            `json:"owner"`
+	Stage       string            `json:"stage"`
+	AccessTeam  string            `json:"access_team,omitempty"`
+	Email       string            `json:"email,omitempty"`
+	Phone       string            `json:"phone,omitempty"`
+	Fields      map[string]any    `json:"fields"`
+	Connections []engine.ConnView `json:"connections"`
 }
 
-func (a *app) printRecord(r store.Record) error {
+func (a *app) printRecord(v engine.RecordView) error {
+	r := v.Record
 	if a.asJSON {
 		fields := r.Fields
 		if fields == nil {
 			fields = map[string]any{}
 		}
-		return a.printJSON(recordJSON{r.Entity, r.ID, r.Name, r.Owner, r.Stage, r.AccessTeam, r.Email, r.Phone, fields, []any{}})
+		return a.printJSON(recordJSON{r.Entity, r.ID, r.Name, r.Owner, r.Stage, r.AccessTeam, r.Email, r.Phone, fields, v.Connections})
 	}
 	rows := [][]string{
 		{"record", r.Ref()}, {"name", r.Name}, {"owner", orDash(r.Owner)}, {"stage", orDash(r.Stage)},
@@ -157,11 +164,62 @@ func (a *app) printRecord(r store.Record) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		rows = append(rows, []string{k, fmt.Sprint(r.Fields[k])})
+		rows = append(rows, []string{k, flow.Text(r.Fields[k])})
 	}
 	if err := a.table([]string{"FIELD", "VALUE"}, rows); err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdout, "\nConnections: none")
+	if len(v.Connections) == 0 {
+		fmt.Fprintln(a.stdout, "\nConnections: none")
+		return nil
+	}
+	for _, c := range v.Connections {
+		at := c.StepName
+		if c.CurrentStep != "" {
+			at = fmt.Sprintf("at %s [%s]", c.StepName, c.CurrentStep)
+		}
+		reason := ""
+		if c.Reason != "" {
+			reason = " (" + c.Reason + ")"
+		}
+		fmt.Fprintf(a.stdout, "\n%s v%d: %s%s %s\n", c.Sequence, c.Version, c.State, reason, at)
+		cells := make([][]string, len(c.History))
+		for i, h := range c.History {
+			cells[i] = []string{"  " + h.At.Format("2006-01-02 15:04"), orDash(h.StepID), describeEvent(h)}
+		}
+		if err := a.table([]string{"  TIME", "STEP", "EVENT"}, cells); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// describeEvent renders one history entry.
+func describeEvent(h store.Event) string {
+	s := h.Type
+	add := func(k, v string) {
+		if v != "" {
+			s += " " + k + v
+		}
+	}
+	add("outcome=", h.Outcome)
+	add("", h.Event)
+	add("branch=", h.Branch)
+	if h.Why != "" {
+		s += " (" + h.Why + ")"
+	}
+	if h.Field != "" || h.Type == "stage_set" {
+		s += fmt.Sprintf(" %s %s → %s", h.Field, flow.Text(h.Old), flow.Text(h.New))
+	}
+	add("to ", h.Sequence)
+	add("reason=", h.Reason)
+	add("by ", h.By)
+	if len(h.Assignees) > 0 {
+		s += " for " + strings.Join(h.Assignees, ",")
+	}
+	if !h.Until.IsZero() {
+		s += " until " + h.Until.Format("2006-01-02 15:04")
+	}
+	add("— ", h.Note)
+	return s
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -243,11 +244,17 @@ func (a *app) seqShowCmd() *cobra.Command {
 					Type string `json:"type"`
 					Name string `json:"name"`
 				}
+				conns, stats, err := eng.SequenceActivity(cmd.Context(), as, args[0])
+				if err != nil {
+					return err
+				}
 				out := struct {
 					engine.SeqRow
-					Versions []version `json:"versions"`
-					StepList []step    `json:"step_list"`
-				}{SeqRow: engine.NewSeqRow(d.Sequence, 0), Versions: []version{}, StepList: []step{}}
+					Versions  []version        `json:"versions"`
+					StepList  []step           `json:"step_list"`
+					Connected []engine.ConnRow `json:"connected_records"`
+					Stats     engine.SeqStats  `json:"stats"`
+				}{SeqRow: engine.NewSeqRow(d.Sequence, stats.States["active"]), Versions: []version{}, StepList: []step{}, Connected: conns, Stats: stats}
 				for _, v := range d.Versions {
 					out.Versions = append(out.Versions, version{v.N, v.PublishedAt.Format("2006-01-02T15:04:05Z07:00"), v.By, v.Note})
 				}
@@ -280,7 +287,12 @@ func (a *app) seqShowCmd() *cobra.Command {
 				}
 				fmt.Fprintf(w, "  v%d  %s  by %s%s\n", v.N, v.PublishedAt.Format("2006-01-02 15:04"), v.By, note)
 			}
-			fmt.Fprintln(w, "\nConnected records: none")
+			conns, stats, err := eng.SequenceActivity(cmd.Context(), as, args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(w)
+			printActivity(w, conns, stats)
 			return nil
 		},
 	})
@@ -479,4 +491,35 @@ func (a *app) seqTagsCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// printActivity writes the connected records and the per-step stats of a sequence.
+func printActivity(w io.Writer, conns []engine.ConnRow, st engine.SeqStats) {
+	fmt.Fprintf(w, "Connected records: %d active, %d completed, %d disconnected", st.States["active"], st.States["completed"], st.States["disconnected"])
+	if ended := st.States["completed"] + st.States["disconnected"]; ended > 0 {
+		fmt.Fprintf(w, "; success rate %.0f%%", 100*st.SuccessRate)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range conns {
+		step := c.StepName
+		if c.Reason != "" {
+			step = c.Reason
+		}
+		fmt.Fprintf(tw, "  %s\t%s\tv%d\t%s\t%s\t%.1f days\n", c.Record, clip(c.RecordName, 28), c.Version, c.State, orDash(step), c.DaysInStep)
+	}
+	tw.Flush()
+	if len(st.Steps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nPer step:")
+	fmt.Fprintf(tw, "  STEP\tENTERED\tDONE\tSKIPPED\tWAITING\tYES/NO\n")
+	for _, s := range st.Steps {
+		yn := "-"
+		if s.Type == string(sequence.Condition) {
+			yn = fmt.Sprintf("%d/%d", s.Yes, s.No)
+		}
+		fmt.Fprintf(tw, "  %s [%s]\t%d\t%d\t%d\t%d\t%s\n", s.Name, s.ID, s.Entered, s.Done, s.Skipped, s.Waiting, yn)
+	}
+	tw.Flush()
 }

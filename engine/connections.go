@@ -1,0 +1,329 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/store"
+)
+
+// ConnectResult says what Connect did for each record.
+type ConnectResult struct {
+	Record string `json:"record"`
+	Step   string `json:"step"`
+	State  string `json:"state"`
+}
+
+// Connect attaches records ("entity/id") to the newest version of an active sequence and
+// enters their first step (SPEC §4.1). It is all or nothing: every refused record is
+// reported and none is connected. Managers and admins connect any record, sellers the
+// records they own.
+func (e *Engine) Connect(ctx context.Context, by, seqName string, refs []string) ([]ConnectResult, error) {
+	var out []ConnectResult
+	err := e.update(ctx, func(tx store.Tx) error {
+		u, err := actor(tx, by)
+		if err != nil {
+			return err
+		}
+		seq, err := findSequence(tx, seqName)
+		if err != nil {
+			return err
+		}
+		if seq.State != store.Active {
+			return invalid("sequence %q is %s; only active sequences take new connections", seq.Name, seq.State)
+		}
+		var recs []store.Record
+		var problems []string
+		seen := map[string]bool{}
+		for _, ref := range refs {
+			rec, err := e.recordFor(tx, ref)
+			if err != nil {
+				problems = append(problems, err.Error())
+				continue
+			}
+			if seen[rec.Ref()] {
+				continue
+			}
+			seen[rec.Ref()] = true
+			if why := connectable(tx, u, seq, rec); why != "" {
+				problems = append(problems, why)
+				continue
+			}
+			recs = append(recs, rec)
+		}
+		if len(problems) > 0 {
+			return invalid("nothing connected:\n  %s", strings.Join(problems, "\n  "))
+		}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		now := e.clock.Now()
+		for _, rec := range recs {
+			res, err := e.step(tx, o, newConn(rec, seq, "manual", now), flow.Input{Kind: flow.Connect, By: u.Username}, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, ConnectResult{rec.Ref(), res.Conn.Step, string(res.Conn.State)})
+		}
+		return nil
+	})
+	if err == nil {
+		e.notify()
+	}
+	return out, err
+}
+
+func (e *Engine) recordFor(tx store.Tx, ref string) (store.Record, error) {
+	entity, id, err := ParseRef(ref)
+	if err != nil {
+		return store.Record{}, err
+	}
+	rec, err := tx.Record(entity, id)
+	if err != nil {
+		return rec, notFound(err, "there is no record %s", ref)
+	}
+	return rec, nil
+}
+
+// connectable says why a record can't be connected to a sequence, or "".
+func connectable(tx store.Tx, u store.User, seq store.Sequence, rec store.Record) string {
+	if rec.Entity != seq.Entity {
+		return fmt.Sprintf("%s: sequence %q is for %s records", rec.Ref(), seq.Name, seq.Entity)
+	}
+	if !isManager(u) && !ownsRecord(tx, u, rec) {
+		return fmt.Sprintf("%s: %s can only connect records they own (owner: %s)", rec.Ref(), u.Username, rec.Owner)
+	}
+	if c, err := activeConn(tx, rec.Key, seq.ID); err != nil {
+		return err.Error()
+	} else if c != nil {
+		return fmt.Sprintf("%s is already connected to %q", rec.Ref(), seq.Name)
+	}
+	return ""
+}
+
+// ownsRecord: the user is the owner, or a member of the owning team.
+func ownsRecord(tx store.Tx, u store.User, rec store.Record) bool {
+	if rec.Owner == u.Username {
+		return true
+	}
+	if team, ok := strings.CutPrefix(rec.Owner, "team:"); ok {
+		members, _ := teamMembers(tx, team, "", nil)
+		return slices.Contains(members, u.Username)
+	}
+	return false
+}
+
+// ConnectWhere connects every record of the sequence's entity whose field equals value
+// (ignoring case), skipping those already connected.
+func (e *Engine) ConnectWhere(ctx context.Context, by, seqName, field, value string) ([]ConnectResult, error) {
+	var refs []string
+	err := e.view(ctx, func(tx store.Tx) error {
+		u, err := actor(tx, by)
+		if err != nil {
+			return err
+		}
+		seq, err := findSequence(tx, seqName)
+		if err != nil {
+			return err
+		}
+		return tx.Records(seq.Entity, func(r store.Record) bool {
+			v, ok := flow.FieldOf(r, field)
+			if ok && strings.EqualFold(fmt.Sprint(v), value) && connectable(tx, u, seq, r) == "" {
+				refs = append(refs, r.Ref())
+			}
+			return true
+		})
+	})
+	if err != nil || len(refs) == 0 {
+		return nil, err
+	}
+	return e.Connect(ctx, by, seqName, refs)
+}
+
+// Disconnect ends records' active connections to a sequence (reason manual) and cancels
+// their open tasks. All or nothing, like Connect.
+func (e *Engine) Disconnect(ctx context.Context, by, seqName string, refs []string) error {
+	err := e.update(ctx, func(tx store.Tx) error {
+		u, err := actor(tx, by)
+		if err != nil {
+			return err
+		}
+		seq, err := findSequence(tx, seqName)
+		if err != nil {
+			return err
+		}
+		var conns []store.Connection
+		var problems []string
+		for _, ref := range refs {
+			rec, err := e.recordFor(tx, ref)
+			if err != nil {
+				problems = append(problems, err.Error())
+				continue
+			}
+			if !isManager(u) && !ownsRecord(tx, u, rec) {
+				problems = append(problems, fmt.Sprintf("%s: %s can only disconnect records they own", ref, u.Username))
+				continue
+			}
+			c, err := activeConn(tx, rec.Key, seq.ID)
+			if err != nil {
+				return err
+			}
+			if c == nil {
+				problems = append(problems, fmt.Sprintf("%s is not connected to %q", ref, seq.Name))
+				continue
+			}
+			conns = append(conns, *c)
+		}
+		if len(problems) > 0 {
+			return invalid("nothing disconnected:\n  %s", strings.Join(problems, "\n  "))
+		}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		for _, c := range conns {
+			if _, err := e.step(tx, o, c, flow.Input{Kind: flow.Disconnect, Reason: store.ReasonManual, By: u.Username}, e.clock.Now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		e.notify()
+	}
+	return err
+}
+
+// SkipWait ends the wait a record is at in a sequence now. The record's owner, its
+// assignees' managers and admins may.
+func (e *Engine) SkipWait(ctx context.Context, by, seqName, ref string) error {
+	err := e.update(ctx, func(tx store.Tx) error {
+		u, err := actor(tx, by)
+		if err != nil {
+			return err
+		}
+		seq, err := findSequence(tx, seqName)
+		if err != nil {
+			return err
+		}
+		rec, err := e.recordFor(tx, ref)
+		if err != nil {
+			return err
+		}
+		if !isManager(u) && !ownsRecord(tx, u, rec) {
+			return forbidden("%s can only skip waits of records they own", u.Username)
+		}
+		c, err := activeConn(tx, rec.Key, seq.ID)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return invalid("%s is not connected to %q", ref, seq.Name)
+		}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		res, err := e.step(tx, o, *c, flow.Input{Kind: flow.SkipWait, Visit: c.Visit, By: u.Username}, e.clock.Now())
+		if err != nil {
+			return err
+		}
+		if res.Ignored != "" {
+			return invalid("%s in %q is not waiting (%s)", ref, seq.Name, res.Ignored)
+		}
+		return nil
+	})
+	if err == nil {
+		e.notify()
+	}
+	return err
+}
+
+// EventKinds are the email events `pacer event` records.
+var EventKinds = sequence.EventKinds
+
+// RecordEvent records an email event for a record (SPEC §4.5): against the message of the
+// given step, or without one, the latest message sent to the record. at zero means now.
+// Managers, admins and the record's owner may.
+func (e *Engine) RecordEvent(ctx context.Context, by, ref string, kind sequence.Kind, stepID string, at time.Time) error {
+	if !slices.Contains(sequence.EventKinds, kind) {
+		return invalid("event %q: want one of email_opened, email_replied, link_clicked, attachment_downloaded", kind)
+	}
+	err := e.update(ctx, func(tx store.Tx) error {
+		u, err := actor(tx, by)
+		if err != nil {
+			return err
+		}
+		rec, err := e.recordFor(tx, ref)
+		if err != nil {
+			return err
+		}
+		if !isManager(u) && !ownsRecord(tx, u, rec) {
+			return forbidden("%s can only record events of records they own", u.Username)
+		}
+		conns, err := tx.ConnsByRecord(rec.Key)
+		if err != nil {
+			return err
+		}
+		var target *store.Connection
+		var step string
+		var latest time.Time
+		for i := range conns {
+			for sid, s := range conns[i].Sent {
+				if (stepID == "" || sid == stepID) && (target == nil || s.At.After(latest)) {
+					target, step, latest = &conns[i], sid, s.At
+				}
+			}
+		}
+		if target == nil && stepID != "" {
+			// An event can come before the step's task is done (a seller's email opened
+			// before it was marked sent): it belongs to the active connection with that step.
+			for i := range conns {
+				if conns[i].State != store.ConnActive {
+					continue
+				}
+				pl, err := e.plans.get(tx, conns[i].Sequence, conns[i].Version)
+				if err != nil {
+					return err
+				}
+				if pl.Step(stepID) != nil {
+					target, step = &conns[i], stepID
+					break
+				}
+			}
+		}
+		if target == nil {
+			if stepID != "" {
+				return invalid("%s has no message sent by step %q", ref, stepID)
+			}
+			return invalid("%s has been sent no message yet", ref)
+		}
+		if at.IsZero() {
+			at = e.clock.Now()
+		}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		c := *target
+		if c.State != store.ConnActive {
+			// The connection has ended; the event is still part of its history.
+			return tx.AppendHistory(c.ID, store.Event{At: at, Type: "event", StepID: step, Event: string(kind)})
+		}
+		res, err := e.step(tx, o, c, flow.Input{Kind: flow.EmailEvent, StepID: step, Event: kind, At: at}, e.clock.Now())
+		if err == nil && res.Ignored != "" {
+			return invalid("%s: %s not recorded: %s", ref, kind, res.Ignored)
+		}
+		return err
+	})
+	if err == nil {
+		e.notify()
+	}
+	return err
+}

@@ -1,0 +1,329 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/mail"
+	"github.com/pacer-sales/pacer/store"
+)
+
+// batchSize is how many due timers one transaction applies (group commit).
+const batchSize = 500
+
+// TickReport counts what a tick did.
+type TickReport struct {
+	Timers  int `json:"timers"`
+	Sent    int `json:"sent"`
+	Retried int `json:"retried"`
+	Failed  int `json:"failed"`
+	// Errors lists transitions that failed and were put back for a minute.
+	Errors []string `json:"errors,omitempty"`
+}
+
+func (r *TickReport) add(o TickReport) {
+	r.Timers += o.Timers
+	r.Sent += o.Sent
+	r.Retried += o.Retried
+	r.Failed += o.Failed
+	r.Errors = append(r.Errors, o.Errors...)
+}
+
+// Tick runs everything that is due up to now: timers in time order, each as of its due
+// time, then queued messages through the transport, until nothing due is left.
+func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
+	var rep TickReport
+	for {
+		n, err := e.fireTimers(ctx, &rep)
+		if err != nil {
+			return rep, err
+		}
+		m, err := e.dispatch(ctx, &rep)
+		if err != nil {
+			return rep, err
+		}
+		if n == 0 && m == 0 {
+			break
+		}
+	}
+	if rep.Timers+rep.Sent+rep.Retried+rep.Failed > 0 {
+		e.notify()
+	}
+	return rep, nil
+}
+
+// fireTimers applies one batch of due timers; it returns how many it found.
+func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
+	now := e.clock.Now()
+	var dues []store.Due
+	if err := e.view(ctx, func(tx store.Tx) (err error) {
+		dues, err = tx.DueBefore(now, batchSize)
+		return err
+	}); err != nil || len(dues) == 0 {
+		return 0, err
+	}
+	err := e.update(ctx, func(tx store.Tx) error {
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		for _, d := range dues {
+			if err := e.fire(tx, o, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		rep.Timers += len(dues)
+		return len(dues), nil
+	}
+	// One bad transition must not hold up the others: apply them one by one, and put the
+	// failing ones back for a minute with the error in their history.
+	for _, d := range dues {
+		err := e.update(ctx, func(tx store.Tx) error {
+			o, err := loadOrg(tx)
+			if err != nil {
+				return err
+			}
+			return e.fire(tx, o, d)
+		})
+		if err == nil {
+			rep.Timers++
+			continue
+		}
+		rep.Errors = append(rep.Errors, fmt.Sprintf("connection %s: %v", d.Conn, err))
+		if perr := e.update(ctx, func(tx store.Tx) error {
+			c, err := tx.Conn(d.Conn)
+			if err != nil {
+				return err
+			}
+			c.WakeAt = now.Add(time.Minute)
+			if err := tx.PutConn(c); err != nil {
+				return err
+			}
+			return tx.AppendHistory(c.ID, store.Event{At: now, Type: "error", StepID: c.Step, Reason: err.Error()})
+		}); perr != nil {
+			return 0, errors.Join(err, perr)
+		}
+	}
+	return len(dues), nil
+}
+
+func (e *Engine) fire(tx store.Tx, o *org, d store.Due) error {
+	c, err := tx.Conn(d.Conn)
+	if err != nil {
+		return err
+	}
+	res, err := e.step(tx, o, c, flow.Input{Kind: flow.Timer, Visit: d.Visit}, d.At)
+	if err != nil {
+		return err
+	}
+	if res.Ignored != "" && !c.WakeAt.IsZero() {
+		// A wake-up that no longer applies: clear it so it does not come back.
+		c.WakeAt = time.Time{}
+		return tx.PutConn(c)
+	}
+	return nil
+}
+
+// dispatch sends queued messages whose time has come, outside any transaction, and records
+// each result as an input. It returns how many it tried.
+func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
+	now := e.clock.Now()
+	var msgs []store.Message
+	var settings store.Settings
+	if err := e.view(ctx, func(tx store.Tx) (err error) {
+		if settings, err = tx.Settings(); err != nil {
+			return err
+		}
+		msgs, err = tx.QueuedBefore(now, 100)
+		return err
+	}); err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	tr, trErr := e.transportFor(settings.SMTPURL)
+	for _, m := range msgs {
+		var sendErr error
+		switch {
+		case settings.SMTPURL == "":
+			sendErr = nil // no transport: kept in the local outbox, counts as sent
+		case trErr != nil:
+			sendErr = trErr
+		default:
+			sendErr = tr.Send(ctx, mail.Email{MessageID: m.MessageID, From: m.From, To: m.To, Subject: m.Subject, Body: m.Body})
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		err := e.update(ctx, func(tx store.Tx) error {
+			cur, err := tx.Message(m.ID)
+			if err != nil || cur.State != store.MsgQueued {
+				return err
+			}
+			cur.Tries++
+			now := e.clock.Now()
+			var in *flow.Input
+			switch {
+			case sendErr == nil:
+				cur.State, cur.SentAt, cur.LastError = store.MsgSent, now, ""
+				if settings.SMTPURL == "" {
+					cur.State = store.MsgKept
+				}
+				in = &flow.Input{Kind: flow.MessageSent, Visit: cur.Visit, Message: cur.ID, At: now}
+				rep.Sent++
+			case cur.Tries >= mail.MaxTries:
+				cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
+				in = &flow.Input{Kind: flow.MessageFailed, Visit: cur.Visit, Message: cur.ID, Error: fmt.Sprintf("not sent after %d tries: %v", cur.Tries, sendErr)}
+				rep.Failed++
+			default:
+				cur.LastError, cur.NextTry = sendErr.Error(), now.Add(mail.Backoff(cur.Tries))
+				rep.Retried++
+			}
+			if err := tx.PutMessage(cur); err != nil {
+				return err
+			}
+			if in == nil {
+				return nil
+			}
+			c, err := tx.Conn(cur.Conn)
+			if err != nil {
+				return err
+			}
+			o, err := loadOrg(tx)
+			if err != nil {
+				return err
+			}
+			_, err = e.step(tx, o, c, *in, now)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(msgs), nil
+}
+
+// transportFor returns the transport of an SMTP URL, made once per URL.
+func (e *Engine) transportFor(url string) (mail.Transport, error) {
+	if url == "" {
+		return nil, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.trURL == url && e.tr != nil {
+		return e.tr, nil
+	}
+	tr, err := e.newTransport(url)
+	if err != nil {
+		return nil, err
+	}
+	e.tr, e.trURL = tr, url
+	return tr, nil
+}
+
+// NextWake returns when something next comes due (a timer or a queued message).
+func (e *Engine) NextWake(ctx context.Context) (time.Time, bool, error) {
+	var at time.Time
+	var ok bool
+	err := e.view(ctx, func(tx store.Tx) error {
+		d, dok, err := tx.NextDue()
+		if err != nil {
+			return err
+		}
+		m, mok, err := tx.NextQueued()
+		if err != nil {
+			return err
+		}
+		switch {
+		case dok && mok:
+			at, ok = d.At, true
+			if m.Before(at) {
+				at = m
+			}
+		case dok:
+			at, ok = d.At, true
+		case mok:
+			at, ok = m, true
+		}
+		return nil
+	})
+	return at, ok, err
+}
+
+// Run is the engine in the foreground: it catches up everything due, then sleeps until the
+// next due item, waking early when a change schedules something sooner. It returns when ctx
+// ends. report, when set, gets every tick that did something.
+func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
+	changes, cancel := e.Subscribe()
+	defer cancel()
+	for {
+		rep, err := e.Tick(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if report != nil && rep.Timers+rep.Sent+rep.Retried+rep.Failed+len(rep.Errors) > 0 {
+			report(rep)
+		}
+		next, ok, err := e.NextWake(ctx)
+		if err != nil {
+			return err
+		}
+		var wake <-chan time.Time
+		var timer *time.Timer
+		if ok {
+			timer = time.NewTimer(max(0, next.Sub(e.clock.Now())))
+			wake = timer.C
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-changes:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// hub fans change notifications out to subscribers (screens, the scheduler).
+type hub struct {
+	mu   sync.Mutex
+	subs map[chan struct{}]bool
+}
+
+// Subscribe returns a channel that receives a signal after changes commit (coalesced: one
+// pending signal at most) and a function that ends the subscription.
+func (e *Engine) Subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	e.hub.mu.Lock()
+	if e.hub.subs == nil {
+		e.hub.subs = map[chan struct{}]bool{}
+	}
+	e.hub.subs[ch] = true
+	e.hub.mu.Unlock()
+	return ch, func() {
+		e.hub.mu.Lock()
+		delete(e.hub.subs, ch)
+		e.hub.mu.Unlock()
+	}
+}
+
+func (e *Engine) notify() {
+	e.hub.mu.Lock()
+	defer e.hub.mu.Unlock()
+	for ch := range e.hub.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}

@@ -1,0 +1,338 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/mail"
+	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/store"
+)
+
+// plans caches walkable plans of published versions; versions never change, so entries never
+// go stale.
+type plans struct {
+	mu sync.Mutex
+	m  map[planKey]*flow.Plan
+}
+
+type planKey struct {
+	seq store.ID
+	n   int
+}
+
+func (p *plans) get(tx store.Tx, seq store.ID, n int) (*flow.Plan, error) {
+	k := planKey{seq, n}
+	p.mu.Lock()
+	pl := p.m[k]
+	p.mu.Unlock()
+	if pl != nil {
+		return pl, nil
+	}
+	v, err := tx.Version(seq, n)
+	if err != nil {
+		return nil, fmt.Errorf("version %d of sequence %s: %w", n, seq, err)
+	}
+	def, err := sequence.Parse(v.Definition, "version "+strconv.Itoa(n))
+	if err != nil {
+		return nil, err
+	}
+	pl = flow.NewPlan(def)
+	p.mu.Lock()
+	if p.m == nil {
+		p.m = map[planKey]*flow.Plan{}
+	}
+	p.m[k] = pl
+	p.mu.Unlock()
+	return pl, nil
+}
+
+// org is what the runtime reads of the org once per transaction.
+type org struct {
+	settings store.Settings
+	calendar flow.Calendar
+	// names caches sequence names by id for task and message rows.
+	names map[store.ID]string
+}
+
+func loadOrg(tx store.Tx) (*org, error) {
+	s, err := tx.Settings()
+	if err != nil {
+		return nil, err
+	}
+	return &org{settings: s, calendar: flow.NewCalendar(s), names: map[store.ID]string{}}, nil
+}
+
+func (o *org) seqName(tx store.Tx, id store.ID) string {
+	if n, ok := o.names[id]; ok {
+		return n
+	}
+	s, err := tx.Sequence(id)
+	if err != nil {
+		return "(deleted sequence)"
+	}
+	o.names[id] = s.Name
+	return s.Name
+}
+
+// step applies one input to a connection inside tx as of now: decides, applies the
+// effects, stores the connection and its history. Inputs that follow from the effects at
+// once (a message kept in the local outbox counts as sent) are applied in the same
+// transaction. Timers pass their due time as now, so catching up after a stop replays each
+// one as of when it came due.
+func (e *Engine) step(tx store.Tx, o *org, c store.Connection, in flow.Input, now time.Time) (flow.Result, error) {
+	for {
+		rec, err := tx.RecordByKey(c.Record)
+		if err != nil {
+			return flow.Result{}, fmt.Errorf("record of connection %s: %w", c.ID, err)
+		}
+		plan, err := e.plans.get(tx, c.Sequence, c.Version)
+		if err != nil {
+			return flow.Result{}, err
+		}
+		res := flow.Decide(c, plan, in, flow.Env{Now: now, Record: rec, Calendar: o.calendar, CallOutcomes: o.settings.CallOutcomes})
+		if res.Ignored != "" {
+			return res, nil
+		}
+		conn := res.Conn
+		conn.UpdatedAt = now
+		hist := res.History
+		var follow *flow.Input
+		var advance *flow.Effect
+		recChanged := false
+		for _, ef := range res.Effects {
+			switch ef.Kind {
+			case flow.CreateTask:
+				h, err := e.createTask(tx, o, &conn, plan, rec, ef, now)
+				if err != nil {
+					return res, err
+				}
+				hist = append(hist, h...)
+			case flow.CloseTask:
+				id := store.DerivedID("task", conn.ID.String(), ef.StepID, strconv.FormatUint(uint64(ef.Visit), 10))
+				t, err := tx.Task(id)
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				} else if err != nil {
+					return res, err
+				}
+				t.State, t.ClosedAt, t.ClosedBy = ef.State, now, in.By
+				if ef.State == store.TaskDone {
+					t.Outcome, t.Note = in.Outcome, in.Note
+				}
+				if err := tx.PutTask(t); err != nil {
+					return res, err
+				}
+			case flow.QueueMessage:
+				kept, h, err := e.queueMessage(tx, o, conn, plan, rec, ef, now)
+				if err != nil {
+					return res, err
+				}
+				hist = append(hist, h...)
+				if kept != nil {
+					follow = kept
+				}
+			case flow.SetField:
+				flow.SetFieldOf(&rec, ef.Field, ef.New)
+				recChanged = true
+			case flow.SetStage:
+				rec.Stage, _ = ef.New.(string)
+				recChanged = true
+			case flow.Advance:
+				advance = &ef
+			}
+		}
+		if recChanged {
+			rec.ModifiedAt = now
+			if _, err := tx.PutRecord(rec); err != nil {
+				return res, err
+			}
+		}
+		if err := tx.PutConn(conn); err != nil {
+			return res, err
+		}
+		if advance != nil {
+			// The record is handed over after this connection is stored, so the target
+			// sees it ended.
+			why, err := e.advance(tx, o, conn, rec, advance.Sequence, now)
+			if err != nil {
+				return res, err
+			}
+			if why != "" {
+				conn.Reason = store.ReasonAdvanceFailed
+				for i := range hist {
+					if hist[i].Type == "disconnected" {
+						hist[i].Reason, hist[i].Note = store.ReasonAdvanceFailed, why
+					}
+				}
+				if err := tx.PutConn(conn); err != nil {
+					return res, err
+				}
+				if err := e.tellOwner(tx, o, conn, rec, advance.StepID, "Advance to "+advance.Sequence+" failed", why, now); err != nil {
+					return res, err
+				}
+			}
+		}
+		if err := tx.AppendHistory(conn.ID, hist...); err != nil {
+			return res, err
+		}
+		res.Conn, res.History = conn, hist
+		if follow == nil {
+			return res, nil
+		}
+		c, in = conn, *follow
+	}
+}
+
+// createTask opens the task of an activity step for the assignees of the sequence's rule.
+func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *flow.Plan, rec store.Record, ef flow.Effect, now time.Time) ([]store.Event, error) {
+	users, note, err := assignees(tx, plan.Def.Assign, rec)
+	if err != nil {
+		return nil, err
+	}
+	typ := string(ef.Step.Type)
+	if ef.Error != "" {
+		typ = string(sequence.Email) // a failed automated message becomes a manual email
+		if ef.Step.Type == sequence.AutoSMS {
+			typ = string(sequence.SMS)
+		}
+	}
+	t := store.Task{
+		ID: conn.Task, Conn: conn.ID, Record: rec.Key, Sequence: conn.Sequence,
+		RecordRef: rec.Ref(), RecordName: rec.Name, SeqName: o.seqName(tx, conn.Sequence),
+		StepID: ef.StepID, Visit: ef.Visit, Type: typ, Name: ef.Step.DisplayName(), Template: ef.Step.Template,
+		DueAt: now, Assignees: users, State: store.TaskOpen, Error: ef.Error, CreatedAt: now,
+	}
+	if err := tx.PutTask(t); err != nil {
+		return nil, err
+	}
+	hist := []store.Event{{At: now, Type: "task_created", StepID: ef.StepID, Task: t.ID.String(), Assignees: users}}
+	if note != "" {
+		hist[0].Note = note
+	}
+	return hist, nil
+}
+
+// queueMessage renders the step's template for the record and puts it in the outbox. With
+// no transport configured the message is kept in the local outbox and counts as sent: the
+// returned input applies that at once.
+func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *flow.Plan, rec store.Record, ef flow.Effect, now time.Time) (*flow.Input, []store.Event, error) {
+	key := fmt.Sprintf("%s/%s/%d", conn.ID, ef.StepID, ef.Visit)
+	channel := "email"
+	to := rec.Email
+	if ef.Step.Type == sequence.AutoSMS {
+		channel, to = "sms", rec.Phone
+	}
+	m := store.Message{
+		ID: store.DerivedID("message", key), Conn: conn.ID, Record: rec.Key, Sequence: conn.Sequence,
+		StepID: ef.StepID, Visit: ef.Visit, Key: key, MessageID: mail.MessageID(key, ""),
+		Channel: channel, To: to, State: store.MsgQueued, NextTry: now, CreatedAt: now,
+	}
+	fail := func(reason string) (*flow.Input, []store.Event, error) {
+		m.State, m.LastError = store.MsgFailed, reason
+		if err := tx.PutMessage(m); err != nil {
+			return nil, nil, err
+		}
+		return &flow.Input{Kind: flow.MessageFailed, Visit: ef.Visit, Message: m.ID, Error: reason}, nil, nil
+	}
+	tmpl, err := tx.Template(ef.Step.Template)
+	if err != nil {
+		return fail(fmt.Sprintf("template %q is missing", ef.Step.Template))
+	}
+	var owner store.User
+	if owners, err := ownerUsers(tx, rec); err == nil && len(owners) > 0 {
+		owner, _ = tx.User(owners[0])
+	}
+	// The message goes out from the person who works the sequence for this record.
+	if users, _, err := assignees(tx, plan.Def.Assign, rec); err == nil && len(users) > 0 {
+		if u, err := tx.User(users[0]); err == nil {
+			m.From = u.From
+			if m.From == "" {
+				m.From = u.Email
+			}
+		}
+	}
+	if m.From == "" {
+		m.From = o.settings.FromAddress
+	}
+	m.Subject, m.Body, err = mail.Render(tmpl, rec, owner)
+	if err != nil {
+		return fail(err.Error())
+	}
+	if to == "" {
+		return fail(fmt.Sprintf("%s has no %s", rec.Ref(), map[string]string{"email": "email address", "sms": "phone number"}[channel]))
+	}
+	if o.settings.SMTPURL == "" || channel == "sms" {
+		m.State, m.SentAt = store.MsgKept, now
+		if err := tx.PutMessage(m); err != nil {
+			return nil, nil, err
+		}
+		return &flow.Input{Kind: flow.MessageSent, Visit: ef.Visit, Message: m.ID, At: now}, nil, nil
+	}
+	return nil, nil, tx.PutMessage(m)
+}
+
+// advance connects the record of an ended connection to the newest version of the target
+// sequence. It returns why it could not, or "".
+func (e *Engine) advance(tx store.Tx, o *org, from store.Connection, rec store.Record, target string, now time.Time) (string, error) {
+	seq, err := tx.SequenceByName(target)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Sprintf("sequence %q no longer exists", target), nil
+	case err != nil:
+		return "", err
+	case seq.State != store.Active:
+		return fmt.Sprintf("sequence %q is not active", seq.Name), nil
+	case seq.Entity != rec.Entity:
+		return fmt.Sprintf("sequence %q is for %s records", seq.Name, seq.Entity), nil
+	}
+	if active, err := activeConn(tx, rec.Key, seq.ID); err != nil {
+		return "", err
+	} else if active != nil {
+		return fmt.Sprintf("%s is already in sequence %q", rec.Ref(), seq.Name), nil
+	}
+	c := newConn(rec, seq, "advance:"+o.seqName(tx, from.Sequence), now)
+	_, err = e.step(tx, o, c, flow.Input{Kind: flow.Connect}, now)
+	return "", err
+}
+
+// tellOwner puts a task in the record owner's work list about something that went wrong.
+func (e *Engine) tellOwner(tx store.Tx, o *org, conn store.Connection, rec store.Record, stepID, name, why string, now time.Time) error {
+	users, err := ownerUsers(tx, rec)
+	if err != nil {
+		return err
+	}
+	t := store.Task{
+		ID:   store.DerivedID("notice", conn.ID.String(), stepID, strconv.FormatUint(uint64(conn.Visit), 10)),
+		Conn: conn.ID, Record: rec.Key, Sequence: conn.Sequence, RecordRef: rec.Ref(), RecordName: rec.Name,
+		SeqName: o.seqName(tx, conn.Sequence), StepID: stepID, Visit: conn.Visit, Type: string(sequence.Task),
+		Name: name, DueAt: now, Assignees: users, State: store.TaskOpen, Error: why, CreatedAt: now,
+	}
+	return tx.PutTask(t)
+}
+
+// newConn is a new connection of a record to the newest version of a sequence.
+func newConn(rec store.Record, seq store.Sequence, source string, now time.Time) store.Connection {
+	return store.Connection{
+		ID: store.NewID(now), Record: rec.Key, Sequence: seq.ID, Version: seq.Version,
+		Source: source, CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// activeConn returns the record's active connection to a sequence, or nil.
+func activeConn(tx store.Tx, rec, seq store.ID) (*store.Connection, error) {
+	conns, err := tx.ConnsByRecord(rec)
+	if err != nil {
+		return nil, err
+	}
+	for i := range conns {
+		if conns[i].Sequence == seq && conns[i].State == store.ConnActive {
+			return &conns[i], nil
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,268 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/store"
+)
+
+// ConnView is one connection of a record with its history (the `record show` JSON shape).
+type ConnView struct {
+	ID          string        `json:"id"`
+	Sequence    string        `json:"sequence"`
+	Version     int           `json:"version"`
+	State       string        `json:"state"`
+	Reason      string        `json:"reason"`
+	CurrentStep string        `json:"current_step"`
+	StepName    string        `json:"step_name,omitempty"`
+	Source      string        `json:"source,omitempty"`
+	EnteredAt   time.Time     `json:"entered_at"`
+	WakeAt      *time.Time    `json:"wake_at,omitempty"`
+	History     []store.Event `json:"history"`
+}
+
+// RecordView is a record with its connections.
+type RecordView struct {
+	store.Record
+	Connections []ConnView `json:"connections"`
+}
+
+// RecordDetail returns a record with every connection and its history. Any user may.
+func (e *Engine) RecordDetail(ctx context.Context, by, ref string) (RecordView, error) {
+	var v RecordView
+	err := e.view(ctx, func(tx store.Tx) error {
+		if _, err := actor(tx, by); err != nil {
+			return err
+		}
+		rec, err := e.recordFor(tx, ref)
+		if err != nil {
+			return err
+		}
+		v.Record = rec
+		conns, err := tx.ConnsByRecord(rec.Key)
+		if err != nil {
+			return err
+		}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		v.Connections = []ConnView{}
+		for _, c := range conns {
+			cv, err := e.connView(tx, o, c)
+			if err != nil {
+				return err
+			}
+			if cv.History, err = tx.History(c.ID); err != nil {
+				return err
+			}
+			v.Connections = append(v.Connections, cv)
+		}
+		return nil
+	})
+	return v, err
+}
+
+func (e *Engine) connView(tx store.Tx, o *org, c store.Connection) (ConnView, error) {
+	cv := ConnView{
+		ID: c.ID.String(), Sequence: o.seqName(tx, c.Sequence), Version: c.Version, State: string(c.State),
+		Reason: c.Reason, CurrentStep: c.Step, Source: c.Source, EnteredAt: c.EnteredAt, History: []store.Event{},
+	}
+	if !c.WakeAt.IsZero() {
+		w := c.WakeAt
+		cv.WakeAt = &w
+	}
+	if c.Step != "" {
+		if pl, err := e.plans.get(tx, c.Sequence, c.Version); err == nil {
+			if st := pl.Step(c.Step); st != nil {
+				cv.StepName = st.DisplayName()
+			}
+		}
+	}
+	return cv, nil
+}
+
+// ConnRow is one record connected to a sequence (the sequence page's Connected records).
+type ConnRow struct {
+	ConnView
+	Record     string  `json:"record"`
+	RecordName string  `json:"record_name"`
+	DaysInStep float64 `json:"days_in_step"`
+}
+
+// StepStat counts what happened at one step of a sequence across its connections.
+type StepStat struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Entered int    `json:"entered"`
+	Done    int    `json:"done"`
+	Skipped int    `json:"skipped"`
+	Waiting int    `json:"waiting"`
+	Yes     int    `json:"yes,omitempty"`
+	No      int    `json:"no,omitempty"`
+}
+
+// SeqStats are the sequence page's Stats: counts per state and per step, and the share of
+// ended connections that completed.
+type SeqStats struct {
+	States      map[string]int `json:"states"`
+	Steps       []StepStat     `json:"steps"`
+	SuccessRate float64        `json:"success_rate"`
+}
+
+// SequenceActivity returns the records connected to a sequence and its stats. Any user may.
+func (e *Engine) SequenceActivity(ctx context.Context, by, name string) ([]ConnRow, SeqStats, error) {
+	var rows []ConnRow
+	st := SeqStats{States: map[string]int{}}
+	err := e.view(ctx, func(tx store.Tx) error {
+		if _, err := actor(tx, by); err != nil {
+			return err
+		}
+		seq, err := findSequence(tx, name)
+		if err != nil {
+			return err
+		}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		now := e.clock.Now()
+		byStep := map[string]*StepStat{}
+		var order []string
+		stat := func(id string) *StepStat {
+			s := byStep[id]
+			if s == nil {
+				s = &StepStat{ID: id}
+				byStep[id] = s
+				order = append(order, id)
+			}
+			return s
+		}
+		if seq.Version > 0 {
+			pl, err := e.plans.get(tx, seq.ID, seq.Version)
+			if err != nil {
+				return err
+			}
+			pl.Def.Walk(func(_ string, s *sequence.Step) bool {
+				x := stat(s.ID)
+				x.Name, x.Type = s.DisplayName(), string(s.Type)
+				return true
+			})
+		}
+		var inner error
+		err = tx.ConnsBySequence(seq.ID, func(c store.Connection) bool {
+			st.States[string(c.State)]++
+			cv, err := e.connView(tx, o, c)
+			if err != nil {
+				inner = err
+				return false
+			}
+			rec, err := tx.RecordByKey(c.Record)
+			if err != nil {
+				inner = err
+				return false
+			}
+			row := ConnRow{ConnView: cv, Record: rec.Ref(), RecordName: rec.Name}
+			if c.State == store.ConnActive {
+				row.DaysInStep = now.Sub(c.EnteredAt).Hours() / 24
+				stat(c.Step).Waiting++
+			}
+			rows = append(rows, row)
+			hist, err := tx.History(c.ID)
+			if err != nil {
+				inner = err
+				return false
+			}
+			for _, h := range hist {
+				switch h.Type {
+				case "step_entered":
+					stat(h.StepID).Entered++
+				case "task_done":
+					stat(h.StepID).Done++
+				case "task_skipped":
+					stat(h.StepID).Skipped++
+				case "condition":
+					if h.Branch == "yes" {
+						stat(h.StepID).Yes++
+					} else {
+						stat(h.StepID).No++
+					}
+				}
+			}
+			return true
+		})
+		if err == nil {
+			err = inner
+		}
+		for _, id := range order {
+			st.Steps = append(st.Steps, *byStep[id])
+		}
+		return err
+	})
+	if ended := st.States["completed"] + st.States["disconnected"]; ended > 0 {
+		st.SuccessRate = float64(st.States["completed"]) / float64(ended)
+	}
+	if rows == nil {
+		rows = []ConnRow{}
+	}
+	return rows, st, err
+}
+
+// OutboxRow is one message of the outbox (the `pacer outbox` JSON shape).
+type OutboxRow struct {
+	ID        string    `json:"id"`
+	To        string    `json:"to"`
+	From      string    `json:"from,omitempty"`
+	Subject   string    `json:"subject"`
+	State     string    `json:"state"`
+	Sequence  string    `json:"sequence"`
+	Record    string    `json:"record"`
+	MessageID string    `json:"message_id"`
+	Channel   string    `json:"channel"`
+	Tries     int       `json:"tries"`
+	LastError string    `json:"last_error,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	SentAt    time.Time `json:"sent_at,omitzero"`
+	Body      string    `json:"body"`
+}
+
+// Outbox lists the messages pacer has queued, sent or kept, oldest first. Managers and
+// admins see all; sellers those to records they own.
+func (e *Engine) Outbox(ctx context.Context, by string) ([]OutboxRow, error) {
+	rows := []OutboxRow{}
+	err := e.view(ctx, func(tx store.Tx) error {
+		u, err := actor(tx, by)
+		if err != nil {
+			return err
+		}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		var inner error
+		err = tx.Messages(func(m store.Message) bool {
+			rec, err := tx.RecordByKey(m.Record)
+			if err != nil {
+				inner = err
+				return false
+			}
+			if !isManager(u) && !ownsRecord(tx, u, rec) {
+				return true
+			}
+			rows = append(rows, OutboxRow{
+				ID: m.ID.String(), To: m.To, From: m.From, Subject: m.Subject, State: string(m.State),
+				Sequence: o.seqName(tx, m.Sequence), Record: rec.Ref(), MessageID: m.MessageID, Channel: m.Channel,
+				Tries: m.Tries, LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt, Body: m.Body,
+			})
+			return true
+		})
+		if err == nil {
+			err = inner
+		}
+		return err
+	})
+	return rows, err
+}
