@@ -273,9 +273,9 @@ func describe(h store.Event) string {
 		parts = append(parts, h.Event)
 	}
 	if h.Field != "" {
-		parts = append(parts, fmt.Sprintf("%s: %v → %v", h.Field, h.Old, h.New))
+		parts = append(parts, fmt.Sprintf("%s: %s → %s", h.Field, shownValue(h.Old), shownValue(h.New)))
 	} else if h.Type == "stage_set" {
-		parts = append(parts, fmt.Sprintf("%v → %v", h.Old, h.New))
+		parts = append(parts, fmt.Sprintf("%s → %s", shownValue(h.Old), shownValue(h.New)))
 	}
 	if h.Sequence != "" {
 		parts = append(parts, "to "+h.Sequence)
@@ -290,4 +290,12 @@ func describe(h store.Event) string {
 		parts = append(parts, "— "+h.Note)
 	}
 	return strings.Join(parts, " ")
+}
+
+// shownValue is a field value as the timeline shows it; an absent value is "(empty)".
+func shownValue(v any) string {
+	if t := flow.Text(v); t != "" {
+		return t
+	}
+	return "(empty)"
 }

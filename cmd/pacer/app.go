@@ -118,12 +118,12 @@ func (a *app) engine(ctx context.Context) (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := a.dbPath
-	if path == "" {
-		if path, err = defaultDBPath(); err != nil {
+	if a.dbPath == "" {
+		if a.dbPath, err = defaultDBPath(); err != nil {
 			return nil, &exitError{2, err}
 		}
 	}
+	path := a.dbPath
 	db, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		return nil, &exitError{2, err}
@@ -150,6 +150,11 @@ func (a *app) session(cmd *cobra.Command) (*engine.Engine, string, error) {
 		}
 		if as, err = eng.DefaultActor(cmd.Context(), osName); err != nil {
 			return nil, "", err
+		}
+		if as == "" {
+			if empty, err := eng.Empty(cmd.Context()); err == nil && empty {
+				return nil, "", fmt.Errorf("the database %s has no users yet: load the sample org with `pacer demo`, or add the first admin with `pacer user add NAME --role admin`", a.dbPath)
+			}
 		}
 	}
 	return eng, as, nil

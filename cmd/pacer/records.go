@@ -209,7 +209,7 @@ func describeEvent(h store.Event) string {
 		s += " (" + h.Why + ")"
 	}
 	if h.Field != "" || h.Type == "stage_set" {
-		s += fmt.Sprintf(" %s %s → %s", h.Field, flow.Text(h.Old), flow.Text(h.New))
+		s += fmt.Sprintf(" %s %q → %q", h.Field, flow.Text(h.Old), flow.Text(h.New))
 	}
 	add("to ", h.Sequence)
 	add("reason=", h.Reason)
