@@ -228,7 +228,7 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 		channel, to = "sms", rec.Phone
 	}
 	m := store.Message{
-		ID: store.DerivedID("message", key), Conn: conn.ID, Record: rec.Key, Sequence: conn.Sequence,
+		ID: store.NewID(now), Conn: conn.ID, Record: rec.Key, Sequence: conn.Sequence,
 		StepID: ef.StepID, Visit: ef.Visit, Key: key, MessageID: mail.MessageID(key, ""),
 		Channel: channel, To: to, State: store.MsgQueued, NextTry: now, CreatedAt: now,
 	}

@@ -151,7 +151,7 @@ func (a *app) session(cmd *cobra.Command) (*engine.Engine, string, error) {
 		if as, err = eng.DefaultActor(cmd.Context(), osName); err != nil {
 			return nil, "", err
 		}
-		if as == "" {
+		if as == "" && cmd.CommandPath() != "pacer user add" {
 			if empty, err := eng.Empty(cmd.Context()); err == nil && empty {
 				return nil, "", fmt.Errorf("the database %s has no users yet: load the sample org with `pacer demo`, or add the first admin with `pacer user add NAME --role admin`", a.dbPath)
 			}
