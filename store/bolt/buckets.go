@@ -60,12 +60,15 @@ var schema1Buckets = []bucketDef{
 // times in keys are 8 bytes big-endian from timeKey, so index order is time order (times
 // before 1970 included), and the 16-byte ID that ends every index key breaks ties.
 var (
-	// conns: connection ID (16) → connection (binary format 1).
+	// conns: connection ID (16) → connection (binary format 1). Keys are appended, but
+	// values grow as a connection walks its steps: pages filled full would split into a
+	// full page and a nearly empty one at each growth, so this keeps bbolt's default fill.
 	bConns = bucketDef{name: "conns"}
 	// conn_by_record: record key (16) | connection ID (16).
 	bConnByRecord = bucketDef{name: "conn_by_record"}
-	// conn_by_seq: sequence ID (16) | connection ID (16).
-	bConnBySeq = bucketDef{name: "conn_by_seq"}
+	// conn_by_seq: sequence ID (16) | connection ID (16). Within a sequence, keys are only
+	// appended (connection IDs grow) and values are empty.
+	bConnBySeq = bucketDef{name: "conn_by_seq", fill: 1.0}
 	// conn_counts: sequence ID (16) | state → format byte | count (uint64). Absent when 0.
 	bConnCounts = bucketDef{name: "conn_counts"}
 	// due: timeKey(WakeAt) (8) | connection ID (16) → format byte | visit (uint32). One

@@ -13,15 +13,18 @@ import (
 // with a head: the fields its indexes are made from, which a Put method reads back from the
 // stored value it replaces without decoding the rest. IDs that are keys are not repeated.
 
-// sortedKeys returns the keys of m in order, so a value always encodes to the same bytes.
-func sortedKeys[V any](m map[string]V) []string {
+// inKeyOrder calls fn for each entry of m in key order, so a value always encodes to the
+// same bytes. Maps of one entry, the common case, are not sorted.
+func inKeyOrder[V any](m map[string]V, fn func(k string, v V)) {
 	if len(m) <= 1 {
-		for k := range m {
-			return []string{k}
+		for k, v := range m {
+			fn(k, v)
 		}
-		return nil
+		return
 	}
-	return slices.Sorted(maps.Keys(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		fn(k, m[k])
+	}
 }
 
 // Connection, format 1:
@@ -97,22 +100,21 @@ func encodeConn(c store.Connection) []byte {
 	e.time(c.EnteredAt)
 	e.optID(c.Task)
 	e.uvarint(uint64(len(c.Outcomes)))
-	for _, k := range sortedKeys(c.Outcomes) {
-		e.str(k)
-		e.str(c.Outcomes[k])
-	}
+	inKeyOrder(c.Outcomes, func(step, outcome string) {
+		e.str(step)
+		e.str(outcome)
+	})
 	e.uvarint(uint64(len(c.Sent)))
-	for _, k := range sortedKeys(c.Sent) {
-		s := c.Sent[k]
-		e.str(k)
+	inKeyOrder(c.Sent, func(step string, s store.Sent) {
+		e.str(step)
 		e.id(s.Message)
 		e.time(s.At)
 		e.uvarint(uint64(len(s.Events)))
-		for _, kind := range sortedKeys(s.Events) {
+		inKeyOrder(s.Events, func(kind string, at time.Time) {
 			e.str(kind)
-			e.time(s.Events[kind])
-		}
-	}
+			e.time(at)
+		})
+	})
 	e.strs(c.Skipped)
 	e.time(c.UpdatedAt)
 	return e.b
