@@ -56,46 +56,59 @@ func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
 	return rep, nil
 }
 
-// fireTimers applies one batch of due timers; it returns how many it found.
+// fireTimers applies one batch of due timers, earliest first; it returns how many it fired.
+// Each timer is taken from the due index inside the transaction that fires it, so a timer
+// that firing another one schedules before the rest of the batch comes in its turn, and an
+// entry that a concurrent change replaced is never fired.
 func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 	now := e.clock.Now()
-	var dues []store.Due
-	if err := e.view(ctx, func(tx store.Tx) (err error) {
-		dues, err = tx.DueBefore(now, batchSize)
-		return err
-	}); err != nil || len(dues) == 0 {
-		return 0, err
-	}
+	n := 0
 	err := e.update(ctx, func(tx store.Tx) error {
+		n = 0
 		o, err := loadOrg(tx)
 		if err != nil {
 			return err
 		}
-		for _, d := range dues {
-			if err := e.fire(tx, o, d); err != nil {
+		var last *store.Due
+		for n < batchSize {
+			d, found, err := e.fireNext(tx, o, now, last)
+			if err != nil || !found {
 				return err
 			}
+			last = &d
+			n++
 		}
 		return nil
 	})
 	if err == nil {
-		rep.Timers += len(dues)
-		return len(dues), nil
+		rep.Timers += n
+		return n, nil
 	}
 	// One bad transition must not hold up the others: apply them one by one, and put the
 	// failing ones back for a minute with the error in their history.
-	for _, d := range dues {
+	n = 0
+	var last *store.Due
+	for n < batchSize {
+		var d store.Due
+		var found bool
 		err := e.update(ctx, func(tx store.Tx) error {
 			o, err := loadOrg(tx)
 			if err != nil {
 				return err
 			}
-			return e.fire(tx, o, d)
+			d, found, err = e.fireNext(tx, o, now, last)
+			return err
 		})
+		if !found {
+			return n, err
+		}
+		n++
 		if err == nil {
 			rep.Timers++
+			last = &d
 			continue
 		}
+		last = nil
 		rep.Errors = append(rep.Errors, fmt.Sprintf("connection %s: %v", d.Conn, err))
 		if perr := e.update(ctx, func(tx store.Tx) error {
 			c, err := tx.Conn(d.Conn)
@@ -111,7 +124,21 @@ func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 			return 0, errors.Join(err, perr)
 		}
 	}
-	return len(dues), nil
+	return n, nil
+}
+
+// fireNext fires the earliest timer due by now, if any; found reports whether there was
+// one, and d is it (also when firing it failed). A timer that comes back unchanged right
+// after last fired it is an error, not a loop.
+func (e *Engine) fireNext(tx store.Tx, o *org, now time.Time, last *store.Due) (d store.Due, found bool, err error) {
+	d, ok, err := tx.NextDue()
+	if err != nil || !ok || d.At.After(now) {
+		return d, false, err
+	}
+	if last != nil && last.Conn == d.Conn && last.Visit == d.Visit && last.At.Equal(d.At) {
+		return d, true, fmt.Errorf("its timer at %s did not move when it fired", d.At.Format(time.RFC3339))
+	}
+	return d, true, e.fire(tx, o, d)
 }
 
 func (e *Engine) fire(tx store.Tx, o *org, d store.Due) error {
@@ -137,17 +164,46 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	now := e.clock.Now()
 	var msgs []store.Message
 	var settings store.Settings
+	var dropped map[store.ID]string // messages not to send, with why
 	if err := e.view(ctx, func(tx store.Tx) (err error) {
 		if settings, err = tx.Settings(); err != nil {
 			return err
 		}
-		msgs, err = tx.QueuedBefore(now, 100)
-		return err
+		if msgs, err = tx.QueuedBefore(now, 100); err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			why, err := unwanted(tx, m)
+			if err != nil {
+				return err
+			}
+			if why != "" {
+				if dropped == nil {
+					dropped = map[store.ID]string{}
+				}
+				dropped[m.ID] = why
+			}
+		}
+		return nil
 	}); err != nil || len(msgs) == 0 {
 		return 0, err
 	}
 	tr, trErr := e.transportFor(settings.SMTPURL)
 	for _, m := range msgs {
+		if why, ok := dropped[m.ID]; ok {
+			// Its connection has left the step: the email is no longer wanted.
+			if err := e.update(ctx, func(tx store.Tx) error {
+				cur, err := tx.Message(m.ID)
+				if err != nil || cur.State != store.MsgQueued {
+					return err
+				}
+				cur.State, cur.LastError = store.MsgFailed, why
+				return tx.PutMessage(cur)
+			}); err != nil {
+				return 0, err
+			}
+			continue
+		}
 		var sendErr error
 		switch {
 		case settings.SMTPURL == "":
@@ -155,7 +211,8 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		case trErr != nil:
 			sendErr = trErr
 		default:
-			sendErr = tr.Send(ctx, mail.Email{MessageID: m.MessageID, From: m.From, To: m.To, Subject: m.Subject, Body: m.Body})
+			// The Date header is the engine's time, like every other time it records.
+			sendErr = tr.Send(ctx, mail.Email{MessageID: m.MessageID, From: m.From, To: m.To, Subject: m.Subject, Body: m.Body, Date: e.clock.Now()})
 		}
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
@@ -206,6 +263,24 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		}
 	}
 	return len(msgs), nil
+}
+
+// unwanted says why a queued message must not be sent, or "" when it still should: its
+// connection ended (disconnected, a reply with exit_on_reply, the sequence deleted) or
+// otherwise left the step and visit that queued it.
+func unwanted(tx store.Tx, m store.Message) (string, error) {
+	c, err := tx.Conn(m.Conn)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "not sent: its connection no longer exists", nil
+	case err != nil:
+		return "", err
+	case c.State == store.ConnDisconnected:
+		return fmt.Sprintf("not sent: the record was disconnected from the sequence (%s) before it went out", c.Reason), nil
+	case c.State != store.ConnActive || c.Step != m.StepID || c.Visit != m.Visit:
+		return "not sent: the connection left the step before it went out", nil
+	}
+	return "", nil
 }
 
 // transportFor returns the transport of an SMTP URL, made once per URL.
