@@ -27,6 +27,13 @@ type Common struct {
 
 // Screen is one screen of the program. Only the root returns a tea.View; screens render
 // plain strings into the area they were given with SetSize.
+//
+// The root hands the active screen the keys it does not keep for itself (none while the
+// screen captures input, except ctrl+c) and the mouse messages (click, release, wheel,
+// motion) that fall inside the screen's area, with X and Y relative to that area: Y 0 is
+// the screen's first line. Every other message — the results of a screen's own commands,
+// ChangedMsg, tea.BackgroundColorMsg — goes to every live screen, so a screen ignores what
+// it does not know. A screen is sized with SetSize before its first View.
 type Screen interface {
 	Init() tea.Cmd
 	Update(tea.Msg) (Screen, tea.Cmd)

@@ -1,0 +1,265 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pacer-sales/pacer/ui/common"
+)
+
+// headerLines is the height of the header: the title line and a rule under it.
+const headerLines = 2
+
+// clockLayout is how the header shows the time.
+const clockLayout = "Mon 2 Jan 15:04"
+
+// tabNames are the header's tabs, keyed by the global keys 1 and 2.
+var tabNames = [tabCount]string{"1 Sequences", "2 Work list"}
+
+// brand starts the header.
+const brand = " pacer "
+
+// View draws the header, the active screen and the footer on the alternate screen.
+func (m *Root) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "pacer"
+	if !m.opts.NoMouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
+	return v
+}
+
+// tooSmall reports a terminal below MinWidth×MinHeight.
+func (m *Root) tooSmall() bool { return m.width < MinWidth || m.height < MinHeight }
+
+func (m *Root) render() string {
+	if m.width == 0 || m.height == 0 {
+		return ""
+	}
+	if m.tooSmall() {
+		return m.renderTooSmall()
+	}
+	w, h := m.area()
+	var b strings.Builder
+	b.WriteString(m.renderHeader())
+	b.WriteByte('\n')
+	b.WriteString(m.c.Styles.Muted.Render(strings.Repeat("─", m.width)))
+	b.WriteByte('\n')
+	b.WriteString(fit(m.active().View(), w, h))
+	b.WriteByte('\n')
+	b.WriteString(m.renderStatus())
+	b.WriteByte('\n')
+	b.WriteString(m.renderHelp())
+	return b.String()
+}
+
+// renderTooSmall says the terminal is too small and what it needs, centered.
+func (m *Root) renderTooSmall() string {
+	st := m.c.Styles
+	msg := strings.Join([]string{
+		st.Warning.Bold(true).Render("The terminal is too small"),
+		fmt.Sprintf("it is %d×%d; pacer needs at least %d×%d", m.width, m.height, MinWidth, MinHeight),
+		st.Muted.Render("enlarge the window, or press q to quit"),
+	}, "\n")
+	return fit(lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg), m.width, m.height)
+}
+
+// tabSpan is where a tab sits on the header line.
+type tabSpan struct{ tab, start, end int }
+
+// tabSpans lists the header's tabs and their columns (none during the first run).
+func (m *Root) tabSpans() []tabSpan {
+	if m.first != nil {
+		return nil
+	}
+	x := ansi.StringWidth(brand) + 1
+	spans := make([]tabSpan, 0, tabCount)
+	for t, name := range tabNames {
+		w := ansi.StringWidth(name) + 2
+		spans = append(spans, tabSpan{t, x, x + w})
+		x += w + 1
+	}
+	return spans
+}
+
+// renderHeader is the title line: the product, the tabs (the active one in brackets, not
+// only in colour), the acting user with their role and the clock.
+func (m *Root) renderHeader() string {
+	st := m.c.Styles
+	left := st.Title.Render(brand) + " "
+	if m.first != nil {
+		left += st.Muted.Render("first run")
+	}
+	for _, sp := range m.tabSpans() {
+		if sp.tab == m.tab {
+			left += st.TabActive.Render("["+tabNames[sp.tab]+"]") + " "
+		} else {
+			left += st.Tab.Render(" "+tabNames[sp.tab]+" ") + " "
+		}
+	}
+	clock := m.now.In(m.loc).Format(clockLayout)
+	who := ""
+	if m.c.User.Username != "" {
+		who = m.c.User.Username + " (" + roleNames(m.c.User) + ")"
+	}
+	room := m.width - ansi.StringWidth(left) - ansi.StringWidth(clock) - 4
+	if ansi.StringWidth(who) > room {
+		who = ansi.Truncate(who, max(room, 0), "…")
+	}
+	right := st.Text.Render(who) + "  " + st.Muted.Render(clock) + " "
+	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	return left + strings.Repeat(" ", max(gap, 0)) + right
+}
+
+// renderStatus is the footer's status line: a pending question, else the last message.
+func (m *Root) renderStatus() string {
+	st := m.c.Styles
+	var line string
+	switch {
+	case m.confirm != nil:
+		line = st.Warning.Bold(true).Render("? "+m.confirm.question) + " " + st.Text.Render("(y/n)")
+	case m.status.Err:
+		line = st.Danger.Render("✗ Error: " + m.status.Text)
+	case m.status.Text != "":
+		line = st.Text.Render(m.status.Text)
+	}
+	return fit(" "+line, m.width, 1)
+}
+
+// renderHelp is the key help of the active screen and the global keys.
+func (m *Root) renderHelp() string {
+	return fit(m.help.View(m.helpKeys()), m.width, m.helpHeight())
+}
+
+// helpHeight is how many lines the key help takes.
+func (m *Root) helpHeight() int {
+	if !m.help.ShowAll {
+		return 1
+	}
+	return max(lipgloss.Height(m.help.View(m.helpKeys())), 1)
+}
+
+// area is the size left to the screen between header and footer.
+func (m *Root) area() (int, int) {
+	return m.width, max(m.height-headerLines-1-m.helpHeight(), 1)
+}
+
+// keyHelp joins the active screen's keys and the global ones for the footer.
+type keyHelp struct {
+	screen help.KeyMap
+	global []key.Binding
+}
+
+func (k keyHelp) ShortHelp() []key.Binding {
+	return append(append([]key.Binding(nil), k.screen.ShortHelp()...), k.global...)
+}
+
+func (k keyHelp) FullHelp() [][]key.Binding {
+	return append(append([][]key.Binding(nil), k.screen.FullHelp()...), k.global)
+}
+
+// helpKeys is the help of the moment: the screen's keys, then the global keys that work
+// now (none but quit while the screen takes text; a question shows only its answers).
+func (m *Root) helpKeys() help.KeyMap {
+	if m.confirm != nil {
+		return keyHelp{screen: noKeys{}, global: []key.Binding{
+			key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+			key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
+		}}
+	}
+	act := m.active()
+	if act.CapturesInput() {
+		return keyHelp{screen: act, global: []key.Binding{
+			key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		}}
+	}
+	g := []key.Binding{m.keys.Help, m.keys.Quit}
+	if m.first == nil {
+		g = []key.Binding{m.keys.Sequences, m.keys.WorkList, m.keys.Help, m.keys.Quit}
+		if !m.help.ShowAll {
+			// The tabs are in the header; the short line keeps to ? and q.
+			g = g[2:]
+		}
+	}
+	return keyHelp{screen: act, global: g}
+}
+
+// noKeys is an empty key map.
+type noKeys struct{}
+
+func (noKeys) ShortHelp() []key.Binding  { return nil }
+func (noKeys) FullHelp() [][]key.Binding { return nil }
+
+// helpStyles colours the key help from the shared styles.
+func helpStyles(st *common.Styles) help.Styles {
+	return help.Styles{
+		Ellipsis:       st.Muted,
+		ShortKey:       st.Accent.Bold(true),
+		ShortDesc:      st.Muted,
+		ShortSeparator: st.Muted,
+		FullKey:        st.Accent.Bold(true),
+		FullDesc:       st.Muted,
+		FullSeparator:  st.Muted,
+	}
+}
+
+// fit makes s exactly h lines of at most w cells: longer lines are cut, missing lines
+// added.
+func fit(s string, w, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// mouse handles a mouse message: a click on a tab switches to it; inside the screen's area
+// the message goes to the screen with coordinates relative to the area.
+func (m *Root) mouse(msg tea.MouseMsg) tea.Cmd {
+	if m.confirm != nil || m.tooSmall() || m.width == 0 {
+		return nil
+	}
+	mo := msg.Mouse()
+	if _, click := msg.(tea.MouseClickMsg); click && mo.Y == 0 && mo.Button == tea.MouseLeft {
+		for _, sp := range m.tabSpans() {
+			if mo.X >= sp.start && mo.X < sp.end {
+				return m.switchTab(sp.tab)
+			}
+		}
+		return nil
+	}
+	_, h := m.area()
+	if mo.Y < headerLines || mo.Y >= headerLines+h {
+		return nil
+	}
+	mo.Y -= headerLines
+	var out tea.Msg
+	switch msg.(type) {
+	case tea.MouseClickMsg:
+		out = tea.MouseClickMsg(mo)
+	case tea.MouseReleaseMsg:
+		out = tea.MouseReleaseMsg(mo)
+	case tea.MouseWheelMsg:
+		out = tea.MouseWheelMsg(mo)
+	case tea.MouseMotionMsg:
+		out = tea.MouseMotionMsg(mo)
+	default:
+		return nil
+	}
+	return m.forward(out)
+}
