@@ -12,10 +12,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/store/bolt"
+	"github.com/pacer-sales/pacer/ui"
 )
 
 // app holds what every command shares: the global flags, the open database and the engine.
@@ -27,6 +29,8 @@ type app struct {
 	as     string
 	now    string
 	asJSON bool
+	// noMouse leaves the mouse to the terminal in the screens.
+	noMouse bool
 
 	db  *bolt.DB
 	eng *engine.Engine
@@ -45,6 +49,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.dbPath, "db", "", "database file (default $PACER_DB, else $XDG_DATA_HOME/pacer/pacer.db)")
 	pf.StringVar(&a.as, "as", "", "acting user (default $PACER_USER, else your OS user name if it is a pacer user, else the first admin)")
 	pf.StringVar(&a.now, "now", "", "pin the clock to this RFC 3339 time (default $PACER_NOW)")
+	root.Flags().BoolVar(&a.noMouse, "no-mouse", false, "leave the mouse to the terminal, e.g. to select text (also $PACER_NO_MOUSE)")
 	root.AddCommand(
 		a.demoCmd(), a.userCmd(), a.teamCmd(), a.recordCmd(), a.templateCmd(), a.seqCmd(),
 		a.settingsCmd(), a.backupCmd(), a.connectCmd(), a.disconnectCmd(), a.tasksCmd(), a.taskCmd(),
@@ -59,22 +64,56 @@ func (a *app) jsonFlag(c *cobra.Command) *cobra.Command {
 	return c
 }
 
+// runTUI starts the terminal screens when standard input and output are a terminal, and
+// otherwise says what to run instead.
 func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	eng, err := a.engine(cmd.Context())
 	if err != nil {
 		return err
 	}
+	in, inOK := a.stdin.(*os.File)
+	out, outOK := a.stdout.(*os.File)
+	if inOK && outOK && term.IsTerminal(in.Fd()) && term.IsTerminal(out.Fd()) {
+		return a.startTUI(cmd, eng, in, out)
+	}
 	empty, err := eng.Empty(cmd.Context())
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdout, "The terminal screens are not in this build yet; the command line is. Try:")
+	fmt.Fprintln(a.stdout, "The terminal screens need a terminal; the command line works anywhere. Try:")
 	if empty {
 		fmt.Fprintln(a.stdout, "  pacer demo        load the sample org into this empty database")
 	}
 	fmt.Fprintln(a.stdout, "  pacer seq list    the sequences")
 	fmt.Fprintln(a.stdout, "  pacer --help      every command")
 	return nil
+}
+
+// startTUI runs the terminal screens as the acting user (none on an empty database, where
+// the first-run screen asks).
+func (a *app) startTUI(cmd *cobra.Command, eng *engine.Engine, in, out *os.File) error {
+	osName := ""
+	if u, err := user.Current(); err == nil {
+		osName = u.Username
+	}
+	as := a.as
+	if as == "" {
+		as = os.Getenv("PACER_USER")
+	}
+	if as == "" {
+		var err error
+		if as, err = eng.DefaultActor(cmd.Context(), osName); err != nil {
+			return err
+		}
+	}
+	noMouse := a.noMouse || os.Getenv("PACER_NO_MOUSE") != ""
+	return ui.Run(cmd.Context(), eng, as, ui.Options{
+		Screens: screens(),
+		NoMouse: noMouse,
+		Input:   in,
+		Output:  out,
+		OSUser:  osName,
+	})
 }
 
 // defaultDBPath is $PACER_DB, else $XDG_DATA_HOME/pacer/pacer.db, else

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pacer-sales/pacer/internal/ptytest"
+)
+
+// e2eWait bounds every wait of the end-to-end tests; they normally take milliseconds.
+const e2eWait = 15 * time.Second
+
+// e2eNow pins the clock of the end-to-end runs (a Monday morning).
+const e2eNow = "2026-03-02T09:00:00Z"
+
+// pacerBin builds the real binary for one test.
+func pacerBin(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: builds the binary and runs it in a pty")
+	}
+	return ptytest.Build(t, "github.com/pacer-sales/pacer/cmd/pacer")
+}
+
+// demoDBFile makes a database with the sample org, through the binary.
+func demoDBFile(t *testing.T, bin string) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "pacer.db")
+	if out, err := exec.Command(bin, "--db", db, "--now", e2eNow, "demo").CombinedOutput(); err != nil {
+		t.Fatalf("pacer demo: %v\n%s", err, out)
+	}
+	return db
+}
+
+// TestE2EHomeTabsQuit opens the program on the sample org, switches tabs and quits.
+func TestE2EHomeTabsQuit(t *testing.T) {
+	bin := pacerBin(t)
+	db := demoDBFile(t, bin)
+	term := ptytest.Start(t, bin, []string{"--db", db, "--now", e2eNow}, ptytest.Options{Width: 100, Height: 30})
+	scr := term.WaitFor("[1 Sequences]", e2eWait)
+	t.Logf("header after %v; screen:\n%s", term.Since(), scr)
+	head := strings.SplitN(scr, "\n", 2)[0]
+	for _, want := range []string{"pacer", "2 Work list", "admin (admin)", "Mon 2 Mar 09:00"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("header %q lacks %q", head, want)
+		}
+	}
+	term.WaitFor("q quit", e2eWait)
+
+	term.Send("2")
+	term.WaitFor("[2 Work list]", e2eWait)
+	term.Send("1")
+	term.WaitFor("[1 Sequences]", e2eWait)
+
+	term.Resize(79, 23)
+	term.WaitFor("too small", e2eWait)
+	term.Resize(100, 30)
+	term.WaitFor("[1 Sequences]", e2eWait)
+
+	term.Send("q")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Errorf("exit %d; screen:\n%s", code, term.Screen())
+	}
+}
+
+// TestE2EFirstRun starts on an empty database and loads the sample org from the
+// first-run screen.
+func TestE2EFirstRun(t *testing.T) {
+	bin := pacerBin(t)
+	db := filepath.Join(t.TempDir(), "pacer.db")
+	term := ptytest.Start(t, bin, []string{"--db", db, "--now", e2eNow}, ptytest.Options{})
+	term.WaitFor("Load the sample org", e2eWait)
+	term.Send(ptytest.Enter)
+	scr := term.WaitFor("Loaded the sample org", e2eWait)
+	if !strings.Contains(scr, "admin (admin)") || !strings.Contains(scr, "[1 Sequences]") {
+		t.Errorf("not on the home grid as the admin:\n%s", scr)
+	}
+	term.Send(ptytest.CtrlC)
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	// The org is there for the command line too.
+	out, err := exec.Command(bin, "--db", db, "user", "list").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "admin") {
+		t.Errorf("user list: %v\n%s", err, out)
+	}
+}
