@@ -265,11 +265,7 @@ func (t *tx) RecordByKey(key store.ID) (store.Record, error) {
 	if v == nil {
 		return store.Record{}, notFound("record with key %s", key)
 	}
-	var rv recordV1
-	if err := decodeJSON(v, &rv, "record"); err != nil {
-		return store.Record{}, err
-	}
-	return rv.record(key), nil
+	return decodeRecord(key, v)
 }
 
 // checkRecord checks what PutRecord needs of r: an entity and id usable as a key, and
@@ -322,13 +318,9 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		if old == nil {
 			return store.Record{}, fmt.Errorf("damaged records index: %s points to a missing record", r.Ref())
 		}
-		var created struct {
-			Created int64 `json:"created"`
-		}
-		if err := decodeJSON(old, &created, "record"); err != nil {
+		if r.CreatedAt, err = recordCreated(old); err != nil {
 			return store.Record{}, err
 		}
-		r.CreatedAt = fromNanos(created.Created)
 	} else {
 		if r.CreatedAt.IsZero() {
 			r.CreatedAt = r.ModifiedAt
@@ -339,7 +331,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		}
 	}
 	r.CreatedAt, r.ModifiedAt = r.CreatedAt.UTC(), r.ModifiedAt.UTC()
-	v, err := encodeJSON(toRecordV1(r))
+	v, err := encodeRecord(r)
 	if err != nil {
 		return store.Record{}, fmt.Errorf("record %s: %w", r.Ref(), err)
 	}
@@ -669,7 +661,9 @@ func (t *tx) PutSequence(s store.Sequence) (store.Sequence, error) {
 	return s, nil
 }
 
-// DeleteSequence removes a sequence, its definition, its name and all its versions.
+// DeleteSequence removes a sequence, its definition, its name and all its versions. Its
+// connections, their history and their index entries stay: the engine disconnects them
+// first and keeps their history.
 func (t *tx) DeleteSequence(id store.ID) error {
 	sv, ok, err := t.sequence(id)
 	if err != nil {
