@@ -165,7 +165,13 @@ func (m *Root) Common() *common.Common { return m.c }
 // Init asks the terminal for its background colour, starts the clock and the live updates,
 // and starts the first screen.
 func (m *Root) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.tickClock(), m.waitChange(), m.active().Init())
+	return tea.Batch(m.sessionCmds(), m.active().Init())
+}
+
+// sessionCmds are the root's own commands at start: the background colour, the clock and
+// the live updates.
+func (m *Root) sessionCmds() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.tickClock(), m.waitChange())
 }
 
 // Update routes one message.

@@ -176,7 +176,11 @@ func (tm *Term) close() {
 		<-tm.exited
 	}
 	_ = tm.pty.Close()
-	_ = tm.emu.Close()
+	<-tm.readDone
+	// Ends answerQueries without touching the emulator's state, which it reads.
+	if c, ok := tm.emu.InputPipe().(io.Closer); ok {
+		_ = c.Close()
+	}
 }
 
 // Send types keys: plain text or the constants of this package.
