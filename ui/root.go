@@ -194,13 +194,16 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 		m.resize()
 		return nil
 	case tea.EnvMsg:
-		m.noColor = msg.Getenv("NO_COLOR") != ""
-		m.restyle()
+		if noColor := msg.Getenv("NO_COLOR") != ""; noColor != m.noColor {
+			m.noColor = noColor
+			m.restyle()
+			return m.broadcast(common.StylesChangedMsg{})
+		}
 		return nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.restyle()
-		return m.broadcast(msg)
+		return tea.Batch(m.broadcast(msg), m.broadcast(common.StylesChangedMsg{}))
 	case clockMsg:
 		m.now = msg.now
 		return m.tickClock()

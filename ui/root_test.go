@@ -633,6 +633,13 @@ func TestColours(t *testing.T) {
 	if got[tea.BackgroundColorMsg](h.last("home")) != 1 {
 		t.Error("screens are told the background")
 	}
+	if n := got[common.StylesChangedMsg](h.last("home")); n != 2 {
+		t.Errorf("screens told of %d style changes, want 2 (background, NO_COLOR)", n)
+	}
+	h.send(tea.EnvMsg{"NO_COLOR="})
+	if n := got[common.StylesChangedMsg](h.last("home")); n != 2 {
+		t.Error("an unchanged NO_COLOR rebuilt the styles")
+	}
 }
 
 type lightBg struct{}

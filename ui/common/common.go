@@ -62,6 +62,10 @@ type (
 	// ChangedMsg tells screens the engine's data changed (published by the engine's
 	// Subscribe); screens reload what they show.
 	ChangedMsg struct{}
+	// StylesChangedMsg tells screens that *Common.Styles was rebuilt in place (the
+	// terminal's background became known, or NO_COLOR changed); a screen or component that
+	// copied styles out of it takes them again.
+	StylesChangedMsg struct{}
 )
 
 // Status returns a command that shows a footer message.
