@@ -11,6 +11,8 @@ type (
 	Role = store.Role
 	// Team is a named group of users.
 	Team = store.Team
+	// Member is a user in a team, with an optional member role.
+	Member = store.Member
 	// Record is a lead, opportunity, account, contact or custom record.
 	Record = store.Record
 	// Template is an email or SMS template.
@@ -25,6 +27,14 @@ type (
 	Event = store.Event
 	// ID is a stored entity's key.
 	ID = store.ID
+	// TemplateKind says whether a template is an email or a text message.
+	TemplateKind = store.TemplateKind
+)
+
+// The template kinds.
+const (
+	EmailTemplate = store.EmailTemplate
+	SMSTemplate   = store.SMSTemplate
 )
 
 // The roles.

@@ -1,0 +1,50 @@
+package console
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key of the work list.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+
+	Done, Skip, Snooze, SkipWait, Assign, Compose, Refresh key.Binding
+
+	Search, Filter, ClearFilters, Sort, Whose, AfterAction key.Binding
+
+	// Keys of prompts, pickers and the email editor.
+	Choose, Cancel, Send, NextField key.Binding
+}
+
+// DefaultKeyMap is the work list's keys (SPEC §8).
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, help string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
+	}
+	return KeyMap{
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+		PageDown: b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
+		Top:      b([]string{"home", "g"}, "g", "first"),
+		Bottom:   b([]string{"end", "G"}, "G", "last"),
+
+		Done:     b([]string{"d"}, "d", "done"),
+		Skip:     b([]string{"x"}, "x", "skip"),
+		Snooze:   b([]string{"z"}, "z", "snooze"),
+		SkipWait: b([]string{"w"}, "w", "skip wait"),
+		Assign:   b([]string{"a"}, "a", "assign"),
+		Compose:  b([]string{"e"}, "e", "email"),
+		Refresh:  b([]string{"r"}, "r", "refresh"),
+
+		Search:       b([]string{"/"}, "/", "search"),
+		Filter:       b([]string{"f"}, "f", "filter"),
+		ClearFilters: b([]string{"F"}, "F", "clear filters"),
+		Sort:         b([]string{"s"}, "s", "sort"),
+		Whose:        b([]string{"u"}, "u", "whose list"),
+		AfterAction:  b([]string{"n"}, "n", "after action: next/stay"),
+
+		Choose:    b([]string{"enter"}, "enter", "choose"),
+		Cancel:    b([]string{"esc"}, "esc", "cancel"),
+		Send:      b([]string{"ctrl+s"}, "ctrl+s", "send"),
+		NextField: b([]string{"tab", "shift+tab"}, "tab", "next field"),
+	}
+}

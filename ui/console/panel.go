@@ -1,0 +1,280 @@
+package console
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pacer-sales/pacer/engine"
+)
+
+// upNext is the Up next of the selected record.
+type upNext struct {
+	seq     int
+	want    string // the record being loaded
+	ref     string // the record shown
+	ups     []engine.UpNext
+	rec     *engine.Record
+	err     error
+	loading bool
+}
+
+// record is the record Up next shows.
+func (u *upNext) record() *engine.Record {
+	if len(u.ups) > 0 {
+		return &u.ups[0].Record
+	}
+	return u.rec
+}
+
+// pline is one line of Up next before wrapping: its indent, style and plain text.
+type pline struct {
+	ind   int
+	style lipgloss.Style
+	text  string
+}
+
+// panelLines renders the right-hand panel: a picker when one is open, else Up next.
+func (m *Model) panelLines(w, h int) []string {
+	var lines []string
+	if m.mode == modePicker && m.picker != nil {
+		lines = m.pickerLines(w, h)
+	} else {
+		lines = wrapLines(m.upNextLines(), w, h+1)
+	}
+	if len(lines) > h {
+		lines = lines[:h]
+		if h > 0 {
+			lines[h-1] = m.c.Styles.Muted.Render(cell("…", w))
+		}
+	}
+	for i := range lines {
+		lines[i] = cell(lines[i], w)
+	}
+	for len(lines) < h {
+		lines = append(lines, strings.Repeat(" ", w))
+	}
+	return lines
+}
+
+// wrapLines renders lines at width w, wrapping long ones under their indent (two more
+// for the continuation); it stops after max lines.
+func wrapLines(pls []pline, w, max int) []string {
+	var out []string
+	for _, p := range pls {
+		if len(out) >= max {
+			break
+		}
+		ind := min(p.ind, w/3)
+		room := w - ind
+		if ansi.StringWidth(p.text) <= room || room < 12 {
+			out = append(out, p.style.Render(cell(strings.Repeat(" ", ind)+p.text, w)))
+			continue
+		}
+		for i, l := range wrapText(p.text, room-2) {
+			pad := ind
+			if i > 0 {
+				pad += 2
+			}
+			out = append(out, p.style.Render(cell(strings.Repeat(" ", pad)+l, w)))
+		}
+	}
+	return out
+}
+
+// wrapText breaks text into lines of at most w cells, between its " · " parts where it
+// can, else between words.
+func wrapText(text string, w int) []string {
+	var out []string
+	cur := ""
+	for _, part := range strings.Split(text, " · ") {
+		switch {
+		case cur == "":
+			cur = part
+		case ansi.StringWidth(cur)+3+ansi.StringWidth(part) <= w:
+			cur += " · " + part
+		default:
+			out = append(out, cur)
+			cur = part
+		}
+		if ansi.StringWidth(cur) > w {
+			ls := strings.Split(ansi.Wrap(cur, w, " "), "\n")
+			out = append(out, ls[:len(ls)-1]...)
+			cur = ls[len(ls)-1]
+		}
+	}
+	return append(out, cur)
+}
+
+// upNextLines is the selected record's Up next: for each sequence it is in, the current
+// step with its keys, the steps ahead, the steps done; then the record's fields.
+func (m *Model) upNextLines() []pline {
+	st := m.c.Styles
+	sel, ok := m.selected()
+	if !ok {
+		return []pline{{0, st.Title, "Up next"}, {0, st.Muted, "Select a task to see its record."}}
+	}
+	out := []pline{{0, st.Title, "Up next · " + sel.RecordName}}
+	u := &m.up
+	if u.ref != sel.Record {
+		return append(out, pline{0, st.Muted, "Loading…"})
+	}
+	if u.err != nil {
+		return append(out, pline{0, st.Danger, u.err.Error()})
+	}
+	rec := u.record()
+	if rec != nil {
+		info := rec.Ref()
+		if rec.Owner != "" {
+			info += " · owner " + rec.Owner
+		}
+		if rec.Stage != "" {
+			info += " · " + rec.Stage
+		}
+		out = append(out, pline{0, st.Muted, info})
+	}
+	if len(u.ups) == 0 {
+		out = append(out, pline{}, pline{0, st.Muted, "Not active in any sequence."})
+		if sel.Error != "" {
+			out = append(out, pline{0, st.Warning, sel.Name + ": " + sel.Error})
+		}
+	}
+	for _, x := range u.ups {
+		out = append(out, pline{}, pline{0, st.Accent, fmt.Sprintf("◆ %s (v%d)", x.Sequence, x.Version)})
+		out = append(out, m.currentLines(x, sel)...)
+		if len(x.Ahead) > 0 {
+			out = append(out, pline{2, st.Muted, "Then"})
+			for _, s := range x.Ahead {
+				out = append(out, pline{4, st.Text, stepText(s)})
+			}
+		}
+		if len(x.Past) > 0 {
+			out = append(out, pline{2, st.Muted, "Done"})
+			// The newest first: what just happened matters most.
+			for i := len(x.Past) - 1; i >= 0; i-- {
+				out = append(out, pline{4, st.Text, m.pastText(x.Past[i])})
+			}
+		}
+	}
+	if rec != nil {
+		out = append(out, pline{}, pline{0, st.Muted, "Fields"})
+		for _, f := range fieldLines(*rec) {
+			out = append(out, pline{2, st.Text, f})
+		}
+	}
+	return out
+}
+
+// currentLines are the step a connection is at and what can be done with it.
+func (m *Model) currentLines(x engine.UpNext, sel row) []pline {
+	st := m.c.Styles
+	c := x.Current
+	line := "▶ " + stepText(c.UpStep)
+	var keys string
+	switch {
+	case c.TaskID != "":
+		line += " · due " + m.when(c.DueAt)
+		if c.TaskID == sel.ID {
+			keys = "d done · x skip · z snooze · a assign"
+			if c.Type == "email" {
+				keys = "e email · " + keys
+			}
+		} else {
+			keys = "task of " + strings.Join(c.Assignees, ", ")
+		}
+	case c.Waiting:
+		line += " · until " + m.when(c.WakeAt)
+		keys = "w skip wait"
+	case !c.WakeAt.IsZero():
+		line += " · decided by " + m.when(c.WakeAt)
+	}
+	out := []pline{{2, st.Text, line}}
+	if len(c.Assignees) > 1 {
+		out = append(out, pline{4, st.Muted, "team task: " + strings.Join(c.Assignees, ", ")})
+	}
+	if keys != "" {
+		out = append(out, pline{4, st.Muted, keys})
+	}
+	return out
+}
+
+// stepText is a step with its icon and detail.
+func stepText(s engine.UpStep) string {
+	t := icon(s.Type) + " " + s.Name
+	if s.Detail != "" {
+		t += " (" + s.Detail + ")"
+	}
+	return t
+}
+
+// pastText is one completed or skipped step.
+func (m *Model) pastText(p engine.PastStep) string {
+	mark, what := "✓", p.What
+	switch p.What {
+	case "done":
+		what = "done"
+		if p.Outcome != "" {
+			what = strings.ReplaceAll(p.Outcome, "_", " ")
+		}
+	case "skipped":
+		mark = "✗"
+	case "yes", "no":
+		mark, what = "◇", "→ "+p.What
+	case "wait_skipped":
+		what = "wait skipped"
+	case "field_updated", "stage_set":
+		what = "ran"
+	}
+	t := fmt.Sprintf("%s %s %s · %s %s", mark, icon(p.Type), p.Name, what, m.when(p.At))
+	if p.Note != "" && p.Note != "sent" && p.Note != "marked as sent" {
+		t += fmt.Sprintf(" · “%s”", p.Note)
+	}
+	return t
+}
+
+// fieldLines lists a record's contact columns and free fields.
+func fieldLines(r engine.Record) []string {
+	var out []string
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, fmt.Sprintf("%-12s %s", k, v))
+		}
+	}
+	add("email", r.Email)
+	add("phone", r.Phone)
+	add("access team", r.AccessTeam)
+	keys := make([]string, 0, len(r.Fields))
+	for k := range r.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		add(k, fieldText(r.Fields[k]))
+	}
+	if len(out) == 0 {
+		out = append(out, "(none)")
+	}
+	return out
+}
+
+// fieldText shows a free field's value: numbers without trailing zeros, yes/no for bools.
+func fieldText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		if x {
+			return "yes"
+		}
+		return "no"
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
