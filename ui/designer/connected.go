@@ -1,0 +1,250 @@
+package designer
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/ui/common"
+)
+
+// connTab holds the Connected records and Stats tabs: the sequence's connections and the
+// counts drawn from them.
+type connTab struct {
+	rows   []engine.ConnRow
+	stats  engine.SeqStats
+	done   bool
+	err    error
+	cursor int
+	offset int
+	// statsOffset scrolls the per-step table.
+	statsOffset int
+}
+
+func (t *connTab) loaded(msg activityMsg) {
+	t.done, t.err = true, msg.err
+	if msg.err != nil {
+		return
+	}
+	t.rows, t.stats = msg.rows, msg.stats
+	t.cursor = max(0, min(t.cursor, len(t.rows)-1))
+}
+
+// connectedKey handles the Connected records tab's keys.
+func (m *Model) connectedKey(msg tea.KeyPressMsg) tea.Cmd {
+	k, t := m.keys, &m.conn
+	h := m.bodyHeight() - 1
+	switch {
+	case key.Matches(msg, k.Up):
+		t.cursor = max(0, t.cursor-1)
+	case key.Matches(msg, k.Down):
+		t.cursor = max(0, min(len(t.rows)-1, t.cursor+1))
+	case key.Matches(msg, k.Top):
+		t.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		t.cursor = max(0, len(t.rows)-1)
+	case key.Matches(msg, k.Reload):
+		return m.activityCmd()
+	case key.Matches(msg, k.Connect):
+		if !m.isLoaded() {
+			return nil
+		}
+		m.refs = ""
+		return m.openForm(connectForm(&m.refs, m.seq.Entity), formConnect)
+	case key.Matches(msg, k.Disconnect):
+		if len(t.rows) == 0 {
+			m.setStatus("No record is connected")
+			return nil
+		}
+		r := t.rows[t.cursor]
+		if r.State != "active" {
+			m.setStatus(fmt.Sprintf("%s is %s; only active connections can be disconnected", r.Record, r.State))
+			return nil
+		}
+		ref := r.Record
+		m.ask(fmt.Sprintf("Disconnect %s (%s) from %s?", ref, r.RecordName, m.seq.Name),
+			choice{[]string{"y"}, "disconnect", func(m *Model) tea.Cmd { return m.disconnectCmd(ref) }},
+			choice{[]string{"n", "esc"}, "keep", nil})
+		return nil
+	}
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if h > 0 && t.cursor >= t.offset+h {
+		t.offset = t.cursor - h + 1
+	}
+	return nil
+}
+
+func (m *Model) connectCmd(refs []string) tea.Cmd {
+	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.seq.Name
+	return func() tea.Msg {
+		res, err := eng.Connect(ctx, by, name, refs)
+		return connectedMsg{n: len(res), err: err}
+	}
+}
+
+func (m *Model) disconnectCmd(ref string) tea.Cmd {
+	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.seq.Name
+	return func() tea.Msg {
+		return disconnectedMsg{ref: ref, err: eng.Disconnect(ctx, by, name, []string{ref})}
+	}
+}
+
+// statsKey scrolls the Stats tab.
+func (t *connTab) statsKey(msg tea.KeyPressMsg, k keyMap, height int) {
+	n := len(t.stats.Steps)
+	switch {
+	case key.Matches(msg, k.Up):
+		t.statsOffset = max(0, t.statsOffset-1)
+	case key.Matches(msg, k.Down):
+		t.statsOffset = max(0, min(n-1, t.statsOffset+1))
+	case key.Matches(msg, k.Top):
+		t.statsOffset = 0
+	}
+}
+
+// column is one column of a plain table.
+type column struct {
+	title string
+	width int
+	right bool
+}
+
+func cell(s string, c column) string {
+	s = ansi.Truncate(s, c.width, "…")
+	pad := strings.Repeat(" ", max(0, c.width-lipgloss.Width(s)))
+	if c.right {
+		return pad + s
+	}
+	return s + pad
+}
+
+func tableLine(cols []column, vals []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = cell(vals[i], c)
+	}
+	return strings.Join(parts, "  ")
+}
+
+// connectedView draws the Connected records tab.
+func (m *Model) connectedView(st *common.Styles, width, height int) string {
+	t := &m.conn
+	switch {
+	case t.err != nil:
+		return st.Danger.Render(errText(t.err))
+	case !t.done:
+		return st.Muted.Render("Loading…")
+	case len(t.rows) == 0:
+		msg := "No record is connected to this sequence yet. c connects records."
+		if m.seq.State != engine.StateActive {
+			msg = "No record is connected. Only active sequences take new connections (A activates)."
+		}
+		return st.Muted.Render(msg)
+	}
+	rest := max(10, width-2-(14+4+6+10+7)-2*5)
+	nameW := rest * 2 / 5
+	stepW := rest - nameW
+	cols := []column{{"Record", 14, false}, {"Name", nameW, false}, {"Ver", 4, true}, {"Current step", stepW, false}, {"State", 10, false}, {"Days", 6, true}}
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.title
+	}
+	lines := []string{"  " + st.Header.Render(tableLine(cols, titles))}
+	h := max(1, height-1)
+	for i := t.offset; i < len(t.rows) && i < t.offset+h; i++ {
+		r := t.rows[i]
+		step := r.StepName
+		if step == "" {
+			step = r.CurrentStep
+		}
+		if r.State != "active" {
+			step = "—"
+			if r.Reason != "" {
+				step = "(" + r.Reason + ")"
+			}
+		}
+		days := ""
+		if r.State == "active" {
+			days = strconv.FormatFloat(math.Floor(r.DaysInStep*10)/10, 'f', 1, 64)
+		}
+		line := tableLine(cols, []string{r.Record, r.RecordName, strconv.Itoa(r.Version), step, r.State, days})
+		if i == t.cursor {
+			lines = append(lines, "› "+st.Selected.Render(line))
+		} else {
+			lines = append(lines, "  "+st.Text.Render(line))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// statsView draws the Stats tab: connections per state, the success rate and per-step counts.
+func (m *Model) statsView(st *common.Styles, width, height int) string {
+	t := &m.conn
+	switch {
+	case t.err != nil:
+		return st.Danger.Render(errText(t.err))
+	case !t.done:
+		return st.Muted.Render("Loading…")
+	}
+	s := t.stats
+	states := []string{"active", "completed", "disconnected"}
+	for k := range s.States {
+		if !slices.Contains(states, k) {
+			states = append(states, k)
+		}
+	}
+	var parts []string
+	total := 0
+	for _, k := range states {
+		parts = append(parts, fmt.Sprintf("%s %d", k, s.States[k]))
+		total += s.States[k]
+	}
+	ended := s.States["completed"] + s.States["disconnected"]
+	rate := "— (no connection has ended yet)"
+	if ended > 0 {
+		rate = fmt.Sprintf("%.0f%% (%d of %d ended connections completed)", s.SuccessRate*100, s.States["completed"], ended)
+	}
+	lines := []string{
+		st.Title.Render("Connections") + "  " + fmt.Sprintf("%d in all: %s", total, strings.Join(parts, " · ")),
+		st.Title.Render("Success rate") + "  " + rate,
+		"",
+	}
+	if len(s.Steps) == 0 {
+		lines = append(lines, st.Muted.Render("No step has been entered yet."))
+		return strings.Join(lines, "\n")
+	}
+	nameW := max(12, width-2-(8+6+8+8+5+5)-2*6)
+	cols := []column{{"Step", nameW, false}, {"Entered", 8, true}, {"Done", 6, true}, {"Skipped", 8, true}, {"Waiting", 8, true}, {"Yes", 5, true}, {"No", 5, true}}
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.title
+	}
+	lines = append(lines, "  "+st.Header.Render(tableLine(cols, titles)))
+	h := max(1, height-len(lines))
+	for i := t.statsOffset; i < len(s.Steps) && i < t.statsOffset+h; i++ {
+		x := s.Steps[i]
+		name := x.Name
+		if name == "" {
+			name = x.ID
+		}
+		name = Icon(sequence.Type(x.Type)) + " " + name
+		yes, no := "", ""
+		if x.Type == string(sequence.Condition) {
+			yes, no = strconv.Itoa(x.Yes), strconv.Itoa(x.No)
+		}
+		lines = append(lines, "  "+tableLine(cols, []string{name, strconv.Itoa(x.Entered), strconv.Itoa(x.Done),
+			strconv.Itoa(x.Skipped), strconv.Itoa(x.Waiting), yes, no}))
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,280 @@
+package designer
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+	"unicode"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/store"
+	"github.com/pacer-sales/pacer/store/bolt"
+	"github.com/pacer-sales/pacer/ui/common"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// newEngine opens an engine over a real bbolt file with a pinned clock.
+func newEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "pacer.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return engine.New(db, engine.FixedClock(t0))
+}
+
+// newOrg is an engine with an admin, a manager, two sellers, templates and leads owned by sam.
+func newOrg(t *testing.T) *engine.Engine {
+	t.Helper()
+	e := newEngine(t)
+	ctx := context.Background()
+	must(t, e.AddUser(ctx, "", store.User{Username: "ada", Roles: []store.Role{store.RoleAdmin}}))
+	must(t, e.AddUser(ctx, "ada", store.User{Username: "max", Roles: []store.Role{store.RoleManager}}))
+	must(t, e.AddUser(ctx, "ada", store.User{Username: "sam", Roles: []store.Role{store.RoleSeller}}))
+	must(t, e.AddUser(ctx, "ada", store.User{Username: "sue", Roles: []store.Role{store.RoleSeller}}))
+	must(t, e.AddTemplate(ctx, "ada", store.Template{Name: "intro", Kind: store.EmailTemplate, Subject: "Hello {{first_name}}", Body: "Hi"}))
+	must(t, e.AddTemplate(ctx, "ada", store.Template{Name: "nudge", Kind: store.EmailTemplate, Subject: "Following up", Body: "Hi again"}))
+	must(t, e.AddTemplate(ctx, "ada", store.Template{Name: "ping", Kind: store.SMSTemplate, Body: "Hi {{first_name}}"}))
+	csv := "id,name,owner,email\nL-1,Ann Lee,sam,ann@example.com\nL-2,Bob Ray,sam,bob@example.com\nL-3,Cy Dee,sue,cy@example.com\n"
+	if _, err := e.ImportRecords(ctx, "ada", "leads.csv", strings.NewReader(csv), "lead"); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// importSeq stores a sequence file, activated when asked.
+func importSeq(t *testing.T, e *engine.Engine, yaml string, activate bool) {
+	t.Helper()
+	def, err := sequence.Parse([]byte(yaml), "test.yaml")
+	must(t, err)
+	_, err = e.ImportSequence(context.Background(), "ada", def, engine.SaveOptions{Activate: activate})
+	must(t, err)
+}
+
+// bubble runs a UI test inside a synctest bubble. At the end the bubble's virtual clock moves
+// on a minute (instantly: no real time passes) so commands parked on a timer, such as a text
+// field's cursor blink, return and the bubble can close.
+func bubble(t *testing.T, f func(t *testing.T)) {
+	synctest.Test(t, func(t *testing.T) {
+		defer func() { <-time.After(time.Minute) }()
+		f(t)
+	})
+}
+
+// harness drives the page like the program would: it runs every command and feeds the
+// messages back, inside a synctest bubble so commands waiting on timers (cursor blinks)
+// stay parked instead of sleeping.
+type harness struct {
+	t    *testing.T
+	m    common.Screen
+	eng  *engine.Engine
+	msgs []tea.Msg
+}
+
+// open builds the page of name for user at a fixed size and loads it. It must run inside
+// synctest.Test.
+func open(t *testing.T, e *engine.Engine, user, name string, w, h int) *harness {
+	t.Helper()
+	u, err := e.Whoami(context.Background(), user)
+	must(t, err)
+	c := &common.Common{Ctx: context.Background(), Engine: e, User: u, Styles: common.NewStyles(common.DefaultTheme(true), true)}
+	hs := &harness{t: t, m: New(c, name), eng: e}
+	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+	hs.run(hs.m.Init())
+	return hs
+}
+
+// send gives the page a message and runs what it returns.
+func (h *harness) send(msg tea.Msg) {
+	h.t.Helper()
+	h.msgs = append(h.msgs, msg)
+	m, cmd := h.m.Update(msg)
+	h.m = m
+	h.run(cmd)
+}
+
+var cmdType = reflect.TypeOf(tea.Cmd(nil))
+
+// run runs a command; a command still blocked once everything else in the bubble is
+// blocked (a timer) is dropped.
+func (h *harness) run(cmd tea.Cmd) {
+	h.t.Helper()
+	if cmd == nil {
+		return
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	synctest.Wait()
+	select {
+	case msg := <-ch:
+		h.handle(msg)
+	default:
+	}
+}
+
+func (h *harness) handle(msg tea.Msg) {
+	h.t.Helper()
+	if msg == nil {
+		return
+	}
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			h.run(c)
+		}
+		return
+	}
+	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
+		for i := range v.Len() {
+			h.run(v.Index(i).Interface().(tea.Cmd))
+		}
+		return
+	}
+	h.send(msg)
+}
+
+// press sends keys: names like "enter", "ctrl+s", "shift+tab", or single characters.
+func (h *harness) press(keys ...string) {
+	h.t.Helper()
+	for _, k := range keys {
+		h.send(keyMsg(k))
+	}
+}
+
+// typeText sends each character of s as a key.
+func (h *harness) typeText(s string) {
+	h.t.Helper()
+	for _, r := range s {
+		h.send(keyMsg(string(r)))
+	}
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	named := map[string]rune{
+		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "up": tea.KeyUp,
+		"down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight, "backspace": tea.KeyBackspace,
+		"home": tea.KeyHome, "end": tea.KeyEnd, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
+	}
+	if r, ok := named[k]; ok {
+		return tea.KeyPressMsg{Code: r}
+	}
+	switch k {
+	case "space", " ":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	}
+	if c, ok := strings.CutPrefix(k, "ctrl+"); ok {
+		return tea.KeyPressMsg{Code: []rune(c)[0], Mod: tea.ModCtrl}
+	}
+	r := []rune(k)[0]
+	if unicode.IsUpper(r) {
+		return tea.KeyPressMsg{Code: unicode.ToLower(r), ShiftedCode: r, Text: k, Mod: tea.ModShift}
+	}
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+// model is the page under test.
+func (h *harness) model() *Model { return h.m.(*Model) }
+
+// view is the page's plain text.
+func (h *harness) view() string { return ansi.Strip(h.m.View()) }
+
+// sawMsg reports whether the page was sent a message of the same type as want.
+func (h *harness) sawMsg(want tea.Msg) bool {
+	for _, m := range h.msgs {
+		if reflect.TypeOf(m) == reflect.TypeOf(want) {
+			return true
+		}
+	}
+	return false
+}
+
+// wantView fails unless the view contains every part.
+func (h *harness) wantView(parts ...string) {
+	h.t.Helper()
+	v := h.view()
+	for _, p := range parts {
+		if !strings.Contains(v, p) {
+			h.t.Fatalf("view lacks %q:\n%s", p, v)
+		}
+	}
+}
+
+// wantStatus fails unless the status line contains s.
+func (h *harness) wantStatus(s string) {
+	h.t.Helper()
+	if m := h.model(); !strings.Contains(m.status, s) {
+		h.t.Fatalf("status = %q, want it to contain %q", m.status, s)
+	}
+}
+
+// cursorTo moves the tree cursor to the row with key k by pressing ↑/↓.
+func (h *harness) cursorTo(k string) {
+	h.t.Helper()
+	m := h.model()
+	want := -1
+	for i, r := range m.rows {
+		if r.key() == k {
+			want = i
+		}
+	}
+	if want < 0 {
+		h.t.Fatalf("no row %q", k)
+	}
+	for m.cursor < want {
+		h.press("down")
+	}
+	for m.cursor > want {
+		h.press("up")
+	}
+}
+
+// selectedKey is the key of the row under the cursor.
+func (h *harness) selectedKey() string {
+	m := h.model()
+	return m.rows[m.cursor].key()
+}
+
+// stored reads the sequence back from the engine.
+func (h *harness) stored(name string) engine.SequenceDetail {
+	h.t.Helper()
+	d, err := h.eng.Sequence(context.Background(), "ada", name)
+	must(h.t, err)
+	return d
+}
+
+func TestSmoke(t *testing.T) {
+	e := newEngine(t)
+	if _, err := e.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "admin", "Product demo request", 80, 22)
+		t.Log("\n" + h.view())
+		h.press("G")
+		t.Log("\n" + h.view())
+		h.press("p")
+		t.Log("\n" + h.view())
+		h.press("enter", "enter", "enter")
+		t.Log("\n" + h.view())
+		h.press("enter")
+		t.Log("\n" + h.view())
+	})
+}

@@ -1,0 +1,48 @@
+package designer
+
+import "charm.land/bubbles/v2/key"
+
+// keyMap holds the sequence page's keys; the footer help is generated from it.
+type keyMap struct {
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	NextTab, PrevTab                        key.Binding
+	Back                                    key.Binding
+
+	// Designer
+	Add, Edit, Delete, Props, Save, Activate, Check key.Binding
+
+	// Connected records
+	Connect, Disconnect, Reload key.Binding
+
+	// Lists and questions
+	Choose, Cancel key.Binding
+}
+
+func newKeyMap() keyMap {
+	return keyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "first")),
+		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "last")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdown", "page down")),
+		NextTab:  key.NewBinding(key.WithKeys("tab", "]"), key.WithHelp("tab/]", "next tab")),
+		PrevTab:  key.NewBinding(key.WithKeys("shift+tab", "["), key.WithHelp("shift+tab/[", "previous tab")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+
+		Add:      key.NewBinding(key.WithKeys("a", "+"), key.WithHelp("a/+", "add step")),
+		Edit:     key.NewBinding(key.WithKeys("enter", "e"), key.WithHelp("enter/e", "edit")),
+		Delete:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "delete")),
+		Props:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "properties")),
+		Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
+		Activate: key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "activate")),
+		Check:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "check problems")),
+
+		Connect:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "connect")),
+		Disconnect: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "disconnect")),
+		Reload:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+
+		Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "go to step")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+	}
+}

@@ -1,0 +1,251 @@
+package designer
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/ui/common"
+)
+
+// View draws the page: the sequence's title line, the tabs, the tab's body and the status
+// line, in exactly the area given by SetSize.
+func (m *Model) View() string {
+	st := m.styles()
+	w := max(1, m.width)
+	lines := []string{m.titleLine(st), m.tabsLine(st), ""}
+	body := m.bodyHeight()
+	var content string
+	switch {
+	case m.loadErr != nil:
+		content = st.Danger.Render("Can't open the sequence: " + errText(m.loadErr))
+	case !m.isLoaded():
+		content = st.Muted.Render("Loading " + m.name + "…")
+	case m.mode == modeForm && m.form != nil:
+		content = m.form.View()
+	case m.mode == modePicker:
+		content = m.picker.view(st, "Add a step "+m.placeText(m.target), w)
+	case m.tab == tabConnected:
+		content = m.connectedView(st, w, body)
+	case m.tab == tabStats:
+		content = m.statsView(st, w, body)
+	default:
+		content = m.designerView(st, w)
+	}
+	lines = append(lines, fit(content, w, body)...)
+	lines = append(lines, m.statusLines(st, w)...)
+	return strings.Join(lines, "\n")
+}
+
+// fit cuts or pads text to exactly height lines no wider than width.
+func fit(s string, width, height int) []string {
+	ls := strings.Split(s, "\n")
+	if len(ls) > height {
+		ls = ls[:height]
+	}
+	for i, l := range ls {
+		ls[i] = ansi.Truncate(l, width, "…")
+	}
+	for len(ls) < height {
+		ls = append(ls, "")
+	}
+	return ls
+}
+
+// titleLine names the sequence with its state, version, record type and owner.
+func (m *Model) titleLine(st *common.Styles) string {
+	if !m.isLoaded() {
+		return st.Title.Render(m.name)
+	}
+	state := strings.ToUpper(string(m.seq.State)[:1]) + string(m.seq.State)[1:]
+	if m.seq.Version > 0 {
+		state += fmt.Sprintf(" v%d", m.seq.Version)
+	}
+	ent := m.def.RecordType()
+	parts := []string{state, strings.ToUpper(ent[:1]) + ent[1:], "owner " + m.seq.Owner}
+	s := st.Title.Render(m.def.Name) + "  " + st.Muted.Render(strings.Join(parts, " · "))
+	if !m.canEdit {
+		s += "  " + st.Warning.Render("[read only]")
+	}
+	if m.Dirty() {
+		s += "  " + st.Warning.Render("● unsaved changes")
+	}
+	return ansi.Truncate(s, max(1, m.width), "…")
+}
+
+func (m *Model) tabsLine(st *common.Styles) string {
+	parts := make([]string, tabCount)
+	for i := range tabCount {
+		name := tabNames[i]
+		if i == tabConnected && m.conn.done {
+			name += fmt.Sprintf(" (%d)", len(m.conn.rows))
+		}
+		if i == m.tab {
+			parts[i] = st.TabActive.Render("[" + name + "]")
+		} else {
+			parts[i] = st.Tab.Render(" " + name + " ")
+		}
+	}
+	return strings.Join(parts, "  ")
+}
+
+// designerView draws the tree and, while it has the keys, the problem list below it.
+func (m *Model) designerView(st *common.Styles, width int) string {
+	h := m.treeHeight()
+	var lines []string
+	for i := m.offset; i < len(m.rows) && i < m.offset+h; i++ {
+		lines = append(lines, m.treeLine(st, m.rows[i], i == m.cursor, width))
+	}
+	if len(m.rows) == 1 && len(lines) < h {
+		lines = append(lines, "", st.Muted.Render("   No steps yet: a adds the first one."))
+	}
+	if m.mode != modeProblems {
+		return strings.Join(lines, "\n")
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(append(lines, m.problemsView(st, width)...), "\n")
+}
+
+// treeLine draws one row: the cursor mark, the tree drawing, the icon and name, the summary.
+func (m *Model) treeLine(st *common.Styles, r row, selected bool, width int) string {
+	var text, extra string
+	var style = st.Text
+	switch r.kind {
+	case rowStart:
+		text, style = "● Sequence starts here", st.Title
+	case rowStep:
+		text = Icon(r.step.Type) + " " + r.step.DisplayName()
+		extra = summary(r.step)
+	case rowBranch:
+		if r.branch == branchYes {
+			text, style = "Yes", st.Success
+		} else {
+			text, style = "No", st.Danger
+		}
+	case rowEmpty:
+		text, style = "(empty)", st.Muted
+		if selected {
+			extra = "a adds a step here"
+		}
+	}
+	mark := "  "
+	var s string
+	if selected {
+		mark = "› "
+		body := text
+		if extra != "" {
+			body += "  " + extra
+		}
+		s = mark + st.Muted.Render(r.prefix) + st.Selected.Render(body)
+	} else {
+		s = mark + st.Muted.Render(r.prefix) + style.Render(text)
+		if extra != "" {
+			s += "  " + st.Muted.Render(extra)
+		}
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// problemsView lists validation problems: path, step id, message and code.
+func (m *Model) problemsView(st *common.Styles, width int) []string {
+	h := m.problemsHeight()
+	lines := []string{st.Danger.Render(m.problemsTitle) + st.Muted.Render("  ↑↓ choose · enter go to the step · esc close")}
+	n := h - 1
+	start := 0
+	if m.probCursor >= n {
+		start = m.probCursor - n + 1
+	}
+	for i := start; i < len(m.problems) && i < start+n; i++ {
+		line := engine.FormatProblem(m.problems[i])
+		if i == m.probCursor {
+			lines = append(lines, "› "+st.Selected.Render(line))
+		} else {
+			lines = append(lines, "  "+st.Text.Render(line))
+		}
+	}
+	for i := range lines {
+		lines[i] = ansi.Truncate(lines[i], width, "…")
+	}
+	return lines
+}
+
+// statusLines show a pending question and its answers (two lines), else the last status
+// message, else a hint about the selected step.
+func (m *Model) statusLines(st *common.Styles, width int) []string {
+	var s string
+	switch {
+	case m.prompt != nil:
+		parts := make([]string, 0, len(m.prompt.choices))
+		for _, c := range m.prompt.choices {
+			parts = append(parts, "["+c.keys[0]+"] "+c.label)
+		}
+		return []string{
+			ansi.Truncate(st.Warning.Render(m.prompt.question), max(1, width), "…"),
+			ansi.Truncate(st.Text.Render(strings.Join(parts, " · ")), max(1, width), "…"),
+		}
+	case m.status != "" && m.statusErr:
+		s = st.Danger.Render("✗ " + m.status)
+	case m.status != "":
+		s = st.Success.Render("✓ " + m.status)
+	case m.isLoaded() && m.tab == tabDesigner && m.mode == modeNormal:
+		s = st.Muted.Render(m.selectionHint())
+	}
+	return []string{ansi.Truncate(s, max(1, width), "…")}
+}
+
+// selectionHint describes the selected step: its id and description.
+func (m *Model) selectionHint() string {
+	if m.cursor >= len(m.rows) {
+		return ""
+	}
+	r := m.rows[m.cursor]
+	if r.kind != rowStep {
+		return ""
+	}
+	s := r.step.ID + " · " + typeLabel(r.step.Type)
+	if r.step.Type == sequence.Condition {
+		s += " (" + kindLabel(r.step.If) + ")"
+	}
+	if r.step.Description != "" {
+		s += " · " + r.step.Description
+	}
+	return s
+}
+
+// ShortHelp lists the keys of the tab and mode shown.
+func (m *Model) ShortHelp() []key.Binding {
+	k := m.keys
+	switch m.mode {
+	case modeProblems:
+		return []key.Binding{k.Up, k.Down, k.Choose, k.Cancel}
+	case modeForm, modePicker, modePrompt:
+		return nil
+	}
+	switch m.tab {
+	case tabConnected:
+		return []key.Binding{k.Up, k.Down, k.Connect, k.Disconnect, k.Reload, k.NextTab, k.Back}
+	case tabStats:
+		return []key.Binding{k.Up, k.Down, k.NextTab, k.Back}
+	}
+	return []key.Binding{k.Add, k.Edit, k.Delete, k.Props, k.Save, k.Activate, k.NextTab, k.Back}
+}
+
+// FullHelp lists every key of the page.
+func (m *Model) FullHelp() [][]key.Binding {
+	k := m.keys
+	if m.mode != modeNormal {
+		return [][]key.Binding{m.ShortHelp()}
+	}
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		{k.Add, k.Edit, k.Delete, k.Props, k.Check},
+		{k.Save, k.Activate, k.NextTab, k.PrevTab, k.Back},
+		{k.Connect, k.Disconnect, k.Reload},
+	}
+}
