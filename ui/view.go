@@ -133,9 +133,31 @@ func (m *Root) renderStatus() string {
 	return fit(" "+line, m.width, 1)
 }
 
-// renderHelp is the key help of the active screen and the global keys.
+// renderHelp is the key help: on one line the active screen's keys, cut to fit, with the
+// global keys that work now always shown on the right; with ? every key, the global ones
+// in the first column.
 func (m *Root) renderHelp() string {
-	return fit(m.help.View(m.helpKeys()), m.width, m.helpHeight())
+	screen, global := m.helpKeys()
+	if m.help.ShowAll {
+		return fit(m.fullHelp(screen, global), m.width, m.helpHeight())
+	}
+	g := m.help.ShortHelpView(global)
+	hm := m.help
+	hm.SetWidth(max(m.width-ansi.StringWidth(g)-4, 1))
+	s := hm.ShortHelpView(screen.ShortHelp())
+	gap := m.width - ansi.StringWidth(s) - ansi.StringWidth(g) - 1
+	return fit(s+strings.Repeat(" ", max(gap, 1))+g, m.width, 1)
+}
+
+// fullHelp is the help shown with ?: the global keys, then the screen's columns.
+func (m *Root) fullHelp(screen help.KeyMap, global []key.Binding) string {
+	groups := [][]key.Binding{global}
+	for _, g := range screen.FullHelp() {
+		if len(g) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	return m.help.FullHelpView(groups)
 }
 
 // helpHeight is how many lines the key help takes.
@@ -143,7 +165,7 @@ func (m *Root) helpHeight() int {
 	if !m.help.ShowAll {
 		return 1
 	}
-	return max(lipgloss.Height(m.help.View(m.helpKeys())), 1)
+	return max(lipgloss.Height(m.fullHelp(m.helpKeys())), 1)
 }
 
 // area is the size left to the screen between header and footer.
@@ -151,44 +173,24 @@ func (m *Root) area() (int, int) {
 	return m.width, max(m.height-headerLines-1-m.helpHeight(), 1)
 }
 
-// keyHelp joins the active screen's keys and the global ones for the footer.
-type keyHelp struct {
-	screen help.KeyMap
-	global []key.Binding
-}
-
-func (k keyHelp) ShortHelp() []key.Binding {
-	return append(append([]key.Binding(nil), k.screen.ShortHelp()...), k.global...)
-}
-
-func (k keyHelp) FullHelp() [][]key.Binding {
-	return append(append([][]key.Binding(nil), k.screen.FullHelp()...), k.global)
-}
-
-// helpKeys is the help of the moment: the screen's keys, then the global keys that work
-// now (none but quit while the screen takes text; a question shows only its answers).
-func (m *Root) helpKeys() help.KeyMap {
+// helpKeys are the keys of the moment: the screen's, and the global keys that work now
+// (only ctrl+c while the screen takes text; a question has only its answers).
+func (m *Root) helpKeys() (help.KeyMap, []key.Binding) {
 	if m.confirm != nil {
-		return keyHelp{screen: noKeys{}, global: []key.Binding{
+		return noKeys{}, []key.Binding{
 			key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 			key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
-		}}
+		}
 	}
 	act := m.active()
 	if act.CapturesInput() {
-		return keyHelp{screen: act, global: []key.Binding{
-			key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		}}
+		return act, []key.Binding{key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))}
 	}
-	g := []key.Binding{m.keys.Help, m.keys.Quit}
-	if m.first == nil {
-		g = []key.Binding{m.keys.Sequences, m.keys.WorkList, m.keys.Help, m.keys.Quit}
-		if !m.help.ShowAll {
-			// The tabs are in the header; the short line keeps to ? and q.
-			g = g[2:]
-		}
+	if m.first != nil || !m.help.ShowAll {
+		// The tabs and their keys are in the header; the short line keeps to ? and q.
+		return act, []key.Binding{m.keys.Help, m.keys.Quit}
 	}
-	return keyHelp{screen: act, global: g}
+	return act, []key.Binding{m.keys.Sequences, m.keys.WorkList, m.keys.Help, m.keys.Quit}
 }
 
 // noKeys is an empty key map.
