@@ -26,7 +26,7 @@ const (
 )
 
 var choices = []struct{ title, desc string }{
-	{"Load the sample org", "users, teams, ~200 records, templates and active sequences to explore; you act as its admin"},
+	{"Load the sample org", "sample users, records, templates and sequences; you act as its admin"},
 	{"Start blank", "create the first admin (you) and build from nothing"},
 }
 

@@ -10,6 +10,11 @@
 //	term.Send(ptytest.Enter)
 //	term.Send("q")
 //	if code := term.Wait(10 * time.Second); code != 0 { ... }
+//
+// Keys sent in one go reach the program in one read, faster than anyone types: a form that
+// moves its focus through a command (enter in a huh form) may still be on the old field
+// when the next characters arrive. Wait for the effect of such a key (the focus marker on
+// the next field, a dialog's title) before typing on.
 package ptytest
 
 import (
