@@ -65,7 +65,8 @@ func (e *Engine) Connect(ctx context.Context, by, seqName string, refs []string)
 		}
 		now := e.clock.Now()
 		for _, rec := range recs {
-			res, err := e.step(tx, o, newConn(rec, seq, "manual", now), flow.Input{Kind: flow.Connect, By: u.Username}, now)
+			// Each record is in recs once, and connecting one changes no other.
+			res, err := e.stepRecord(tx, o, newConn(rec, seq, "manual", now), &rec, flow.Input{Kind: flow.Connect, By: u.Username}, now)
 			if err != nil {
 				return err
 			}

@@ -57,6 +57,13 @@ type org struct {
 	calendar flow.Calendar
 	// names caches sequence names by id for task and message rows.
 	names map[store.ID]string
+	// users, teams and templates cache what steps read of them at every entry; the runtime
+	// never changes them, so they hold for the transaction.
+	users     map[string]store.User
+	teams     map[string]store.Team
+	templates map[string]store.Template
+	// rtx is the transaction with those reads cached (see reads).
+	rtx *orgTx
 }
 
 func loadOrg(tx store.Tx) (*org, error) {
@@ -64,7 +71,10 @@ func loadOrg(tx store.Tx) (*org, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &org{settings: s, calendar: flow.NewCalendar(s), names: map[store.ID]string{}}, nil
+	return &org{
+		settings: s, calendar: flow.NewCalendar(s), names: map[store.ID]string{},
+		users: map[string]store.User{}, teams: map[string]store.Team{}, templates: map[string]store.Template{},
+	}, nil
 }
 
 func (o *org) seqName(tx store.Tx, id store.ID) string {
@@ -79,24 +89,108 @@ func (o *org) seqName(tx store.Tx, id store.ID) string {
 	return s.Name
 }
 
+// reads returns tx with the org's reads of users, teams and templates served from the
+// org's caches, for the runtime's own use inside one transaction.
+func (o *org) reads(tx store.Tx) store.Tx {
+	if r, ok := tx.(*orgTx); ok && r.o == o {
+		return r
+	}
+	if o.rtx == nil || o.rtx.Tx != tx {
+		o.rtx = &orgTx{Tx: tx, o: o}
+	}
+	return o.rtx
+}
+
+// orgTx is a transaction whose reads of users, teams and templates go through the org's
+// caches. Values are shared between callers: they are only read.
+type orgTx struct {
+	store.Tx
+	o *org
+}
+
+func (t *orgTx) User(name string) (store.User, error) {
+	if u, ok := t.o.users[name]; ok {
+		return u, nil
+	}
+	u, err := t.Tx.User(name)
+	if err == nil {
+		t.o.users[name] = u
+	}
+	return u, err
+}
+
+func (t *orgTx) Team(name string) (store.Team, error) {
+	if tm, ok := t.o.teams[name]; ok {
+		return tm, nil
+	}
+	tm, err := t.Tx.Team(name)
+	if err == nil {
+		t.o.teams[name] = tm
+	}
+	return tm, err
+}
+
+func (t *orgTx) Template(name string) (store.Template, error) {
+	if tm, ok := t.o.templates[name]; ok {
+		return tm, nil
+	}
+	tm, err := t.Tx.Template(name)
+	if err == nil {
+		t.o.templates[name] = tm
+	}
+	return tm, err
+}
+
 // step applies one input to a connection inside tx as of now: decides, applies the
 // effects, stores the connection and its history. Inputs that follow from the effects at
 // once (a message kept in the local outbox counts as sent) are applied in the same
 // transaction. Timers pass their due time as now, so catching up after a stop replays each
 // one as of when it came due.
 func (e *Engine) step(tx store.Tx, o *org, c store.Connection, in flow.Input, now time.Time) (flow.Result, error) {
-	for {
-		rec, err := tx.RecordByKey(c.Record)
-		if err != nil {
-			return flow.Result{}, fmt.Errorf("record of connection %s: %w", c.ID, err)
+	return e.stepRecord(tx, o, c, nil, in, now)
+}
+
+// stepRecord is step for a caller that has just read the connection's record (nil: read
+// it).
+func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *store.Record, in flow.Input, now time.Time) (flow.Result, error) {
+	tx = o.reads(tx)
+	// The connection and its new history are written once, when the inputs that follow
+	// from one another are all applied: the last state is the one that counts.
+	var pend struct {
+		conn   store.Connection
+		hist   []store.Event
+		stored bool // the connection is written already
+		ok     bool
+	}
+	flush := func() error {
+		if !pend.ok {
+			return nil
 		}
+		if !pend.stored {
+			if err := tx.PutConn(pend.conn); err != nil {
+				return err
+			}
+		}
+		return tx.AppendHistory(pend.conn.ID, pend.hist...)
+	}
+	for {
+		var rec store.Record
+		if known != nil && known.Key == c.Record {
+			rec = *known
+		} else {
+			var err error
+			if rec, err = tx.RecordByKey(c.Record); err != nil {
+				return flow.Result{}, fmt.Errorf("record of connection %s: %w", c.ID, err)
+			}
+		}
+		known = nil
 		plan, err := e.plans.get(tx, c.Sequence, c.Version)
 		if err != nil {
 			return flow.Result{}, err
 		}
 		res := flow.Decide(c, plan, in, flow.Env{Now: now, Record: rec, Calendar: o.calendar, CallOutcomes: o.settings.CallOutcomes})
 		if res.Ignored != "" {
-			return res, nil
+			return res, flush()
 		}
 		conn := res.Conn
 		conn.UpdatedAt = now
@@ -148,16 +242,16 @@ func (e *Engine) step(tx store.Tx, o *org, c store.Connection, in flow.Input, no
 		}
 		if recChanged {
 			rec.ModifiedAt = now
-			if _, err := tx.PutRecord(rec); err != nil {
+			if rec, err = tx.PutRecord(rec); err != nil {
 				return res, err
 			}
-		}
-		if err := tx.PutConn(conn); err != nil {
-			return res, err
 		}
 		if advance != nil {
 			// The record is handed over after this connection is stored, so the target
 			// sees it ended.
+			if err := tx.PutConn(conn); err != nil {
+				return res, err
+			}
 			why, err := e.advance(tx, o, conn, rec, advance.Sequence, now)
 			if err != nil {
 				return res, err
@@ -177,14 +271,16 @@ func (e *Engine) step(tx store.Tx, o *org, c store.Connection, in flow.Input, no
 				}
 			}
 		}
-		if err := tx.AppendHistory(conn.ID, hist...); err != nil {
-			return res, err
-		}
+		pend.conn, pend.hist, pend.stored, pend.ok = conn, append(pend.hist, hist...), advance != nil, true
 		res.Conn, res.History = conn, hist
 		if follow == nil {
-			return res, nil
+			return res, flush()
 		}
 		c, in = conn, *follow
+		if advance == nil {
+			// The record is as this step left it; handing it over may have changed it.
+			known = &rec
+		}
 	}
 }
 

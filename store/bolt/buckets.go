@@ -74,8 +74,9 @@ var (
 	// due: timeKey(WakeAt) (8) | connection ID (16) → format byte | visit (uint32). One
 	// entry per connection with a non-zero WakeAt.
 	bDue = bucketDef{name: "due"}
-	// history: connection ID (16) | sequence (uint64, from the bucket's NextSequence) →
-	// event (binary format 1). The sequence keeps each connection's events in append order.
+	// history: connection ID (16) | sequence (uint64, from the bucket's NextSequence) → the
+	// events of one append (binary format 1 for one, 2 for several: history_codec.go). The
+	// sequence keeps each connection's events in append order.
 	bHistory = bucketDef{name: "history"}
 	// tasks: task ID (16) → task (binary format 1).
 	bTasks = bucketDef{name: "tasks"}

@@ -364,33 +364,31 @@ func decodeDue(k, v []byte) (store.Due, error) {
 
 // History
 
-// AppendHistory adds events to the end of conn's history. The connection need not be
-// stored yet (it may be put later in the same transaction).
+// AppendHistory adds events to the end of conn's history, under one key. The connection
+// need not be stored yet (it may be put later in the same transaction).
 func (t *tx) AppendHistory(conn store.ID, events ...store.Event) error {
 	if conn.IsZero() {
 		return errors.New("history of a connection without an ID")
+	}
+	if len(events) == 0 {
+		return nil
 	}
 	b, err := bucket(t.btx, bHistory)
 	if err != nil {
 		return err
 	}
-	for _, ev := range events {
-		v, err := encodeEvent(ev)
-		if err != nil {
-			return fmt.Errorf("history of connection %s: %w", conn, err)
-		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		k := make([]byte, 24)
-		copy(k, conn[:])
-		binary.BigEndian.PutUint64(k[16:], seq)
-		if err := b.Put(k, v); err != nil {
-			return err
-		}
+	v, err := encodeEvents(events)
+	if err != nil {
+		return fmt.Errorf("history of connection %s: %w", conn, err)
 	}
-	return nil
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	k := make([]byte, 24)
+	copy(k, conn[:])
+	binary.BigEndian.PutUint64(k[16:], seq)
+	return b.Put(k, v)
 }
 
 // History returns conn's history in append order; empty for an unknown connection.
@@ -402,11 +400,10 @@ func (t *tx) History(conn store.ID) ([]store.Event, error) {
 	events := []store.Event{}
 	c := b.Cursor()
 	for k, v := c.Seek(conn[:]); k != nil && bytes.HasPrefix(k, conn[:]); k, v = c.Next() {
-		ev, err := decodeEvent(v)
-		if err != nil {
+		var err error
+		if events, err = appendEvents(events, v); err != nil {
 			return nil, fmt.Errorf("history of connection %s: %w", conn, err)
 		}
-		events = append(events, ev)
 	}
 	return events, nil
 }

@@ -224,7 +224,10 @@ func eventString(e *store.Event, bit int) *string {
 	return nil
 }
 
-func encodeEvent(ev store.Event) ([]byte, error) {
+func encodeEvent(ev store.Event) ([]byte, error) { return appendEvent(nil, ev) }
+
+// appendEvent appends the format-1 form of ev to b.
+func appendEvent(b []byte, ev store.Event) ([]byte, error) {
 	var mask uint64
 	n := 24
 	for bit := range evFields {
@@ -259,7 +262,7 @@ func encodeEvent(ev store.Event) ([]byte, error) {
 		n += 2 + len(s)
 	}
 
-	e := encoder{b: make([]byte, 0, n)}
+	e := encoder{b: slices.Grow(b, n)}
 	e.byte(format1)
 	e.uvarint(mask)
 	for bit := range evFields {
