@@ -16,6 +16,7 @@ import (
 	"charm.land/bubbles/v2/textarea"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
@@ -129,6 +130,7 @@ func (m *Model) Init() tea.Cmd {
 // SetSize gives the screen its area.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
+	m.sizeInput()
 	if m.compose != nil {
 		m.compose.setSize(width, height)
 	}
@@ -488,6 +490,7 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.input.Reset()
 		m.input.Prompt = "/ "
 		m.input.Placeholder = "record name"
+		m.sizeInput()
 		m.input.SetValue(m.search)
 		m.input.CursorEnd()
 		m.input.Focus()
@@ -719,7 +722,14 @@ func (m *Model) openInput(of, prompt, placeholder string) {
 	m.input.Reset()
 	m.input.Prompt = prompt
 	m.input.Placeholder = placeholder
+	m.sizeInput()
 	m.input.Focus()
+}
+
+// sizeInput fits the one-line input under the list.
+func (m *Model) sizeInput() {
+	listW, _ := m.layout()
+	m.input.SetWidth(max(8, listW-ansi.StringWidth(m.input.Prompt)-2))
 }
 
 // closePrompt returns to the list.
@@ -821,7 +831,7 @@ func (m *Model) promptView(w int) []string {
 		hint := ""
 		switch m.inputOf {
 		case "snooze":
-			hint = "e.g. " + WhenHelp + " (" + m.loc.String() + ")"
+			hint = m.loc.String() + " time · e.g. " + WhenHelp
 			if v := strings.TrimSpace(m.input.Value()); v != "" {
 				if t, err := ParseWhen(v, m.c.Engine.Clock().Now(), m.loc); err == nil {
 					hint = "→ " + t.Format("Mon Jan 2 15:04 MST") + " · enter to snooze"

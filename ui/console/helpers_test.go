@@ -331,16 +331,30 @@ func (s *screen) selectRow(text string) {
 func (s *screen) choose(label string) {
 	s.t.Helper()
 	for range 60 {
-		for _, l := range strings.Split(s.panel(), "\n") {
+		target, cursor := -1, -1
+		for i, l := range strings.Split(s.panel(), "\n") {
 			l = strings.TrimSpace(l)
-			if l == "› "+label || l == "› • "+label || l == "›   "+label {
-				s.keys("enter")
-				return
+			if strings.HasPrefix(l, "› ") {
+				cursor = i
+			}
+			l = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(l, "› "), "• "))
+			if l == label {
+				target = i
 			}
 		}
-		s.keys("down")
+		switch {
+		case target < 0 || cursor < 0:
+			s.t.Fatalf("no option %q:\n%s", label, s.view())
+		case target == cursor:
+			s.keys("enter")
+			return
+		case target < cursor:
+			s.keys("up")
+		default:
+			s.keys("down")
+		}
 	}
-	s.t.Fatalf("no option %q:\n%s", label, s.view())
+	s.t.Fatalf("can't reach option %q:\n%s", label, s.view())
 }
 
 // lastStatus is the latest footer message.

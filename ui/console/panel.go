@@ -213,23 +213,21 @@ func stepText(s engine.UpStep) string {
 
 // pastText is one completed or skipped step.
 func (m *Model) pastText(p engine.PastStep) string {
-	mark, what := "✓", p.What
+	when := m.when(p.At)
 	switch p.What {
-	case "done":
-		what = "done"
-		if p.Outcome != "" {
-			what = strings.ReplaceAll(p.Outcome, "_", " ")
-		}
-	case "skipped":
-		mark = "✗"
 	case "yes", "no":
-		mark, what = "◇", "→ "+p.What
-	case "wait_skipped":
-		what = "wait skipped"
-	case "field_updated", "stage_set":
+		return fmt.Sprintf("◇ %s → %s · %s", p.Name, p.What, when)
+	case "skipped":
+		return fmt.Sprintf("✗ %s %s · skipped · %s", icon(p.Type), p.Name, when)
+	}
+	what := strings.ReplaceAll(p.What, "_", " ")
+	if p.What == "done" && p.Outcome != "" {
+		what = strings.ReplaceAll(p.Outcome, "_", " ")
+	}
+	if p.What == "field_updated" || p.What == "stage_set" {
 		what = "ran"
 	}
-	t := fmt.Sprintf("%s %s %s · %s %s", mark, icon(p.Type), p.Name, what, m.when(p.At))
+	t := fmt.Sprintf("✓ %s %s · %s · %s", icon(p.Type), p.Name, what, when)
 	if p.Note != "" && p.Note != "sent" && p.Note != "marked as sent" {
 		t += fmt.Sprintf(" · “%s”", p.Note)
 	}

@@ -85,11 +85,10 @@ func (m *Model) assignPicker(r row) *picker {
 		if u.Name != "" {
 			label += " — " + u.Name
 		}
-		cur := slices.Contains(r.Assignees, u.Username)
-		if cur {
+		if slices.Contains(r.Assignees, u.Username) {
 			label += " (assigned)"
 		}
-		p.opts = append(p.opts, option{label: label, value: u.Username, current: cur})
+		p.opts = append(p.opts, option{label: label, value: u.Username})
 	}
 	return p
 }
