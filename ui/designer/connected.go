@@ -134,7 +134,7 @@ func tableLine(cols []column, vals []string) string {
 	for i, c := range cols {
 		parts[i] = cell(vals[i], c)
 	}
-	return strings.Join(parts, "  ")
+	return strings.TrimRight(strings.Join(parts, "  "), " ")
 }
 
 // connectedView draws the Connected records tab.
@@ -152,10 +152,10 @@ func (m *Model) connectedView(st *common.Styles, width, height int) string {
 		}
 		return st.Muted.Render(msg)
 	}
-	rest := max(10, width-2-(14+4+6+10+7)-2*5)
+	rest := max(10, width-2-(14+4+6+12+7)-2*5)
 	nameW := rest * 2 / 5
 	stepW := rest - nameW
-	cols := []column{{"Record", 14, false}, {"Name", nameW, false}, {"Ver", 4, true}, {"Current step", stepW, false}, {"State", 10, false}, {"Days", 6, true}}
+	cols := []column{{"Record", 14, false}, {"Name", nameW, false}, {"Ver", 4, true}, {"Current step", stepW, false}, {"State", 12, false}, {"Days", 6, true}}
 	titles := make([]string, len(cols))
 	for i, c := range cols {
 		titles[i] = c.title

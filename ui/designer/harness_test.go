@@ -260,21 +260,3 @@ func (h *harness) stored(name string) engine.SequenceDetail {
 	return d
 }
 
-func TestSmoke(t *testing.T) {
-	e := newEngine(t)
-	if _, err := e.LoadDemo(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	bubble(t, func(t *testing.T) {
-		h := open(t, e, "admin", "Product demo request", 80, 22)
-		t.Log("\n" + h.view())
-		h.press("G")
-		t.Log("\n" + h.view())
-		h.press("p")
-		t.Log("\n" + h.view())
-		h.press("enter", "enter", "enter")
-		t.Log("\n" + h.view())
-		h.press("enter")
-		t.Log("\n" + h.view())
-	})
-}

@@ -7,7 +7,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui/common"
 )
@@ -162,7 +161,7 @@ func (m *Model) problemsView(st *common.Styles, width int) []string {
 		start = m.probCursor - n + 1
 	}
 	for i := start; i < len(m.problems) && i < start+n; i++ {
-		line := engine.FormatProblem(m.problems[i])
+		line := problemLine(m.problems[i])
 		if i == m.probCursor {
 			lines = append(lines, "› "+st.Selected.Render(line))
 		} else {
@@ -173,6 +172,19 @@ func (m *Model) problemsView(st *common.Styles, width int) []string {
 		lines[i] = ansi.Truncate(lines[i], width, "…")
 	}
 	return lines
+}
+
+// problemLine writes a problem as "path (step id) [code] message", the code before the
+// sentence so a narrow screen cuts only the sentence.
+func problemLine(p sequence.Problem) string {
+	where := p.Path
+	if where == "" {
+		where = "sequence"
+	}
+	if p.StepID != "" {
+		where += " (" + p.StepID + ")"
+	}
+	return where + " [" + p.Code + "] " + p.Message
 }
 
 // statusLines show a pending question and its answers (two lines), else the last status

@@ -1,0 +1,165 @@
+package designer
+
+import (
+	"charm.land/lipgloss/v2"
+	"context"
+	"strings"
+	"testing"
+)
+
+// plain trims the spaces that pad each line of a view.
+func plain(v string) string {
+	ls := strings.Split(v, "\n")
+	for i, l := range ls {
+		ls[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(ls, "\n")
+}
+
+func wantSnapshot(t *testing.T, h *harness, want string) {
+	t.Helper()
+	want = strings.TrimPrefix(want, "\n")
+	if got := plain(h.view()); got != want {
+		t.Fatalf("view:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// The demo's "Product demo request" in the area an 80×24 terminal leaves the page.
+func TestSnapshotsOnTheDemo(t *testing.T) {
+	e := newEngine(t)
+	if _, err := e.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "admin", "Product demo request", 80, 22)
+		wantSnapshot(t, h, `
+Product demo request  Active v1 · Opportunity · owner admin
+[Designer]   Connected records (4)    Stats
+
+› ● Sequence starts here
+  ├─ ⚑ Set stage  stage → develop
+  ├─ ✉ Propose demo times  email · template demo-scheduling
+  ├─ ☎ Qualify the demo request  call
+  └─ ◆ Reached the requester?  condition · if call outcome is connected
+     ├─ Yes
+     │  ├─ ☐ Prepare the demo environment  task
+     │  ├─ ☐ Run the demo  task
+     │  ├─ ✉ Send the demo recap  email · template demo-recap
+     │  └─ ⚑ Set stage  stage → propose
+     └─ No
+        ├─ ◷ Wait  wait 1d
+        ├─ ✉ Remind them of the proposed times  automated email · template demo…
+        └─ ◆ Replied with a time?  condition · if replied within 3d
+           ├─ Yes
+           │  └─ ☐ Confirm the demo slot  task
+           └─ No
+              ├─ ☎ Second call  call
+`)
+		// G goes to the last step; the tree scrolls and the status line names the step.
+		h.press("G")
+		wantSnapshot(t, h, `
+Product demo request  Active v1 · Opportunity · owner admin
+[Designer]   Connected records (4)    Stats
+
+     ├─ Yes
+     │  ├─ ☐ Prepare the demo environment  task
+     │  ├─ ☐ Run the demo  task
+     │  ├─ ✉ Send the demo recap  email · template demo-recap
+     │  └─ ⚑ Set stage  stage → propose
+     └─ No
+        ├─ ◷ Wait  wait 1d
+        ├─ ✉ Remind them of the proposed times  automated email · template demo…
+        └─ ◆ Replied with a time?  condition · if replied within 3d
+           ├─ Yes
+           │  └─ ☐ Confirm the demo slot  task
+           └─ No
+              ├─ ☎ Second call  call
+              └─ ◆ Reached them this time?  condition · if call outcome is conn…
+                 ├─ Yes
+                 │  └─ ☐ Book the demo  task
+                 └─ No
+›                   └─ ✎ Update field  set demo_status = no_response
+mark-stalled · update field`)
+		// g back to the top; k at the top stays.
+		h.press("g", "k")
+		if h.selectedKey() != "start" || h.model().offset != 0 {
+			t.Fatalf("cursor %s offset %d", h.selectedKey(), h.model().offset)
+		}
+		h.press("tab", "tab")
+		wantSnapshot(t, h, `
+Product demo request  Active v1 · Opportunity · owner admin
+ Designer    Connected records (4)   [Stats]
+
+Connections  4 in all: active 4 · completed 0 · disconnected 0
+Success rate  — (no connection has ended yet)
+
+  Step                         Entered    Done   Skipped   Waiting    Yes     No
+  ⚑ Set stage                        4       0         0         0
+  ✉ Propose demo times               4       0         0         4
+  ☎ Qualify the demo request         0       0         0         0
+  ◆ Reached the requester?           0       0         0         0      0      0
+  ☐ Prepare the demo enviro…         0       0         0         0
+  ☐ Run the demo                     0       0         0         0
+  ✉ Send the demo recap              0       0         0         0
+  ⚑ Set stage                        0       0         0         0
+  ◷ Wait                             0       0         0         0
+  ✉ Remind them of the prop…         0       0         0         0
+  ◆ Replied with a time?             0       0         0         0      0      0
+  ☐ Confirm the demo slot            0       0         0         0
+  ☎ Second call                      0       0         0         0
+  ◆ Reached them this time?          0       0         0         0      0      0
+`)
+		// The help follows the tab.
+		var keys []string
+		for _, b := range h.m.ShortHelp() {
+			keys = append(keys, b.Help().Key)
+		}
+		if strings.Join(keys, " ") != "↑/k ↓/j tab/] esc" {
+			t.Fatalf("stats help %v", keys)
+		}
+	})
+}
+
+// Every line of the page fits the width it was given, whatever the tab or mode.
+func TestViewFitsItsArea(t *testing.T) {
+	e := newEngine(t)
+	if _, err := e.LoadDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	bubble(t, func(t *testing.T) {
+		for _, size := range [][2]int{{80, 20}, {120, 40}} {
+			h := open(t, e, "admin", "High-volume outbound prospecting", size[0], size[1])
+			check := func(what string) {
+				t.Helper()
+				lines := strings.Split(h.m.View(), "\n")
+				if len(lines) != size[1] {
+					t.Fatalf("%s at %v: %d lines", what, size, len(lines))
+				}
+				for _, l := range lines {
+					if w := lipglossWidth(l); w > size[0] {
+						t.Fatalf("%s at %v: line %q is %d wide", what, size, l, w)
+					}
+				}
+			}
+			check("tree")
+			h.press("G")
+			check("tree at the end")
+			h.press("a")
+			check("picker")
+			h.press("right", "enter")
+			check("condition form")
+			h.press("esc", "p")
+			check("properties")
+			h.press("esc", "d")
+			check("delete question")
+			h.press("esc", "v")
+			check("problems")
+			h.press("esc", "tab")
+			check("connected")
+			h.press("tab")
+			check("stats")
+		}
+	})
+}
+
+func lipglossWidth(s string) int { return lipgloss.Width(s) }
