@@ -51,7 +51,10 @@ func TestE2EHomeTabsQuit(t *testing.T) {
 	term.WaitFor("q quit", e2eWait)
 
 	term.Send("2")
-	term.WaitFor("[2 Work list]", e2eWait)
+	scr = term.WaitFor("[2 Work list]", e2eWait)
+	if strings.Contains(scr, "not in this build") {
+		t.Errorf("the work list is not wired:\n%s", scr)
+	}
 	term.Send("1")
 	term.WaitFor("[1 Sequences]", e2eWait)
 
