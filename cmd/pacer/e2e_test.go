@@ -91,3 +91,24 @@ func TestE2EFirstRun(t *testing.T) {
 		t.Errorf("user list: %v\n%s", err, out)
 	}
 }
+
+// BenchmarkE2EFirstFrame is the wall time from starting the binary in a pty on the sample
+// org to the header and the home grid on screen (ms-to-frame), then quitting with q.
+func BenchmarkE2EFirstFrame(b *testing.B) {
+	bin := ptytest.Build(b, "github.com/pacer-sales/pacer/cmd/pacer")
+	db := filepath.Join(b.TempDir(), "pacer.db")
+	if out, err := exec.Command(bin, "--db", db, "--now", e2eNow, "demo").CombinedOutput(); err != nil {
+		b.Fatalf("pacer demo: %v\n%s", err, out)
+	}
+	var total time.Duration
+	for b.Loop() {
+		term := ptytest.Start(b, bin, []string{"--db", db, "--now", e2eNow}, ptytest.Options{})
+		term.WaitFor("q quit", e2eWait)
+		total += term.Since()
+		term.Send("q")
+		if code := term.Wait(e2eWait); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-frame")
+}
