@@ -160,6 +160,8 @@ type Model struct {
 	status    string
 	statusErr bool
 	busy      bool
+	// bg is the terminal's background, handed to forms opened after it became known.
+	bg *tea.BackgroundColorMsg
 
 	conn connTab
 }
@@ -276,6 +278,14 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
+	case tea.MouseClickMsg:
+		m.click(tea.Mouse(msg))
+		return m, nil
+	case tea.MouseWheelMsg:
+		m.wheel(tea.Mouse(msg))
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.bg = &msg
 	}
 	if m.mode == modeForm && m.form != nil {
 		return m, m.updateForm(msg)
@@ -517,7 +527,6 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.stepVals = valuesOf(&m.draft)
 		if t == sequence.Condition {
 			m.stepVals.Kind = defaultKind(s.previous())
-			m.stepVals.Within = "3d"
 		}
 		ti, _ := sequence.Info(t)
 		return m.openForm(stepForm(t, m.stepVals, m.formEnv(), "Add: "+ti.DefaultName+" — "+m.placeText(m.target)), formAdd)
@@ -656,6 +665,9 @@ func (m *Model) openForm(f *huh.Form, purpose formPurpose) tea.Cmd {
 	m.form = f.WithKeyMap(formKeys()).WithShowHelp(true).WithWidth(m.formWidth()).WithHeight(m.formHeight())
 	m.formFor = purpose
 	m.mode = modeForm
+	if m.bg != nil {
+		m.updateForm(*m.bg)
+	}
 	return m.form.Init()
 }
 
@@ -885,6 +897,81 @@ func (m *Model) jumpTo(p sequence.Problem) {
 		return
 	}
 	m.status, m.statusErr = p.Message, true
+}
+
+// The page's first lines: the title, the tabs, a blank line; the body starts below.
+const (
+	tabsLine = 1
+	bodyTop  = 3
+)
+
+// click selects a tab, a tree row or a connected record; clicks are ignored while a
+// picker, form or question has the keys.
+func (m *Model) click(ms tea.Mouse) {
+	if m.mode != modeNormal || ms.Button != tea.MouseLeft {
+		return
+	}
+	if ms.Y == tabsLine {
+		x := 0
+		for i := range tabCount {
+			w := len([]rune(tabNames[i])) + 2
+			if i == tabConnected && m.conn.done {
+				w += len(fmt.Sprintf(" (%d)", len(m.conn.rows)))
+			}
+			if ms.X >= x && ms.X < x+w {
+				m.tab = i
+				return
+			}
+			x += w + 2
+		}
+		return
+	}
+	i := ms.Y - bodyTop
+	if i < 0 {
+		return
+	}
+	switch m.tab {
+	case tabDesigner:
+		if r := m.offset + i; i < m.treeHeight() && r < len(m.rows) {
+			m.cursor = r
+		}
+	case tabConnected:
+		if r := m.conn.offset + i - 1; i >= 1 && r < len(m.conn.rows) {
+			m.conn.cursor = r
+		}
+	}
+}
+
+// wheel scrolls the tab shown by moving its cursor.
+func (m *Model) wheel(ms tea.Mouse) {
+	if m.mode != modeNormal {
+		return
+	}
+	k := m.keys.Down
+	switch ms.Button {
+	case tea.MouseWheelUp:
+		k = m.keys.Up
+	case tea.MouseWheelDown:
+	default:
+		return
+	}
+	msg := keyMsgFor(k)
+	switch m.tab {
+	case tabDesigner:
+		m.designerKey(msg)
+	case tabConnected:
+		m.connectedKey(msg)
+	case tabStats:
+		m.conn.statsKey(msg, m.keys, m.bodyHeight())
+	}
+}
+
+// keyMsgFor is the key press of a binding's first key (up or down).
+func keyMsgFor(b key.Binding) tea.KeyPressMsg {
+	if b.Keys()[0] == "up" {
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	}
+	return tea.KeyPressMsg{Code: tea.KeyDown}
 }
 
 // bodyHeight is the height below the page's title and tabs and above its status line (two

@@ -63,6 +63,7 @@ func valuesOf(st *sequence.Step) *stepValues {
 	if st.Duration > 0 {
 		v.Duration = sequence.FormatDuration(st.Duration)
 	}
+	v.Within = "3d"
 	if st.Within > 0 {
 		v.Within = sequence.FormatDuration(st.Within)
 	}

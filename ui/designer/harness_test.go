@@ -259,4 +259,3 @@ func (h *harness) stored(name string) engine.SequenceDetail {
 	must(h.t, err)
 	return d
 }
-

@@ -1,6 +1,7 @@
 package designer
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"context"
 	"strings"
@@ -163,3 +164,43 @@ func TestViewFitsItsArea(t *testing.T) {
 }
 
 func lipglossWidth(s string) int { return lipgloss.Width(s) }
+
+func TestMouseSelectsAndScrolls(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, live, true)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Live", 100, 30)
+		m := h.model()
+		// Row 2 of the tree (the condition) is on the body's third line.
+		h.send(tea.MouseClickMsg{X: 10, Y: 3 + 2, Button: tea.MouseLeft})
+		if h.selectedKey() != "step:reached" {
+			t.Fatalf("click selected %s", h.selectedKey())
+		}
+		h.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+		h.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+		if h.selectedKey() != "step:book" {
+			t.Fatalf("wheel moved to %s", h.selectedKey())
+		}
+		h.send(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+		if h.selectedKey() != "yes:reached" {
+			t.Fatalf("wheel up moved to %s", h.selectedKey())
+		}
+		// The tabs line: "[Designer]  " then " Connected records (0) " then " Stats ".
+		h.send(tea.MouseClickMsg{X: 40, Y: 1, Button: tea.MouseLeft})
+		if m.tab != tabStats {
+			t.Fatalf("tab %d after clicking Stats", m.tab)
+		}
+		h.send(tea.MouseClickMsg{X: 15, Y: 1, Button: tea.MouseLeft})
+		if m.tab != tabConnected {
+			t.Fatalf("tab %d after clicking Connected records", m.tab)
+		}
+		// Clicks wait while a question is open.
+		h.send(tea.MouseClickMsg{X: 2, Y: 1, Button: tea.MouseLeft})
+		h.press("up", "d")
+		h.wantView("Delete condition")
+		h.send(tea.MouseClickMsg{X: 40, Y: 1, Button: tea.MouseLeft})
+		if m.tab != tabDesigner {
+			t.Fatalf("tab %d", m.tab)
+		}
+	})
+}
