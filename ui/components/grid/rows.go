@@ -59,17 +59,46 @@ func Orders(n int, cmp, tie func(a, b int) int) (asc, desc []int32) {
 	return asc, desc
 }
 
+// OrdersByRank is Orders for rows already ranked: rank[i] in [0, k) orders the rows (equal
+// ranks are ties) and tieOrder lists every row in tie order. It runs in O(n + k).
+func OrdersByRank(rank []int64, k int, tieOrder []int32) (asc, desc []int32) {
+	n := len(tieOrder)
+	start := make([]int32, k+1)
+	for _, r := range rank {
+		start[r+1]++
+	}
+	for i := 1; i <= k; i++ {
+		start[i] += start[i-1]
+	}
+	asc = make([]int32, n)
+	next := slices.Clone(start[:k])
+	for _, row := range tieOrder {
+		r := rank[row]
+		asc[next[r]] = row
+		next[r]++
+	}
+	desc = make([]int32, 0, n)
+	for r := k - 1; r >= 0; r-- {
+		desc = append(desc, asc[start[r]:start[r+1]]...)
+	}
+	return asc, desc
+}
+
 // Clean makes text safe for one cell: line breaks and tabs become spaces, other control
 // characters (escape sequences included) are dropped.
 func Clean(s string) string {
-	clean := true
+	plain := true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			clean = false
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			plain = false
 			break
 		}
 	}
-	if clean && !strings.ContainsRune(s, '\u0085') && !strings.ContainsAny(s, "\u2028\u2029") {
+	if plain {
+		return s
+	}
+	bad := func(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029' }
+	if !strings.ContainsFunc(s, bad) {
 		return s
 	}
 	var b strings.Builder
@@ -78,7 +107,7 @@ func Clean(s string) string {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t' || r == '\u2028' || r == '\u2029' || r == '\u0085':
 			b.WriteByte(' ')
-		case r < 0x20 || (r >= 0x7f && r < 0xa0):
+		case bad(r):
 		default:
 			b.WriteRune(r)
 		}

@@ -115,22 +115,27 @@ func (m *Model) header(first int, widths []int) string {
 		}
 		c := m.order[p]
 		col := m.cols[c]
-		title := col.Title
+		// The marks (filtered, sort direction) survive a narrow column; the title is cut.
+		marks := ""
 		if _, ok := m.filters[c]; ok {
-			title += "*"
+			marks += "*"
 		}
 		if c == m.sort {
 			if m.desc {
-				title += " ▼"
+				marks += " ▼"
 			} else {
-				title += " ▲"
+				marks += " ▲"
 			}
 		}
 		if p > first {
 			b.WriteString(sep)
 			used += len(sep)
 		}
-		cell := fit(title, w, col.Right)
+		title := col.Title
+		if mw := textWidth(marks); mw < w && textWidth(title)+mw > w {
+			title = fit(title, w-mw, false)
+		}
+		cell := fit(title+marks, w, col.Right)
 		if p == m.sel {
 			b.WriteString(m.styles.HeaderSelected.Render(cell))
 		} else {
