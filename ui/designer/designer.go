@@ -662,7 +662,7 @@ func (m *Model) openForm(f *huh.Form, purpose formPurpose) tea.Cmd {
 	id := m.formID
 	f.SubmitCmd = func() tea.Msg { return formDoneMsg{id: id, ok: true} }
 	f.CancelCmd = func() tea.Msg { return formDoneMsg{id: id} }
-	m.form = f.WithKeyMap(formKeys()).WithShowHelp(true).WithWidth(m.formWidth()).WithHeight(m.formHeight())
+	m.form = f.WithKeyMap(formKeys()).WithShowHelp(false).WithWidth(m.formWidth()).WithHeight(m.formHeight())
 	m.formFor = purpose
 	m.mode = modeForm
 	if m.bg != nil {

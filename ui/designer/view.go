@@ -236,8 +236,24 @@ func (m *Model) ShortHelp() []key.Binding {
 	switch m.mode {
 	case modeProblems:
 		return []key.Binding{k.Up, k.Down, k.Choose, k.Cancel}
-	case modeForm, modePicker, modePrompt:
-		return nil
+	case modeForm:
+		if m.form == nil {
+			return nil
+		}
+		return append(m.form.KeyBinds(), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")))
+	case modePicker:
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←→", "group")),
+			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "type")),
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		}
+	case modePrompt:
+		var bs []key.Binding
+		for _, c := range m.prompt.choices {
+			bs = append(bs, key.NewBinding(key.WithKeys(c.keys...), key.WithHelp(c.keys[0], c.label)))
+		}
+		return bs
 	}
 	switch m.tab {
 	case tabConnected:
