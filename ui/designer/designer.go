@@ -794,6 +794,7 @@ func (m *Model) savedDone(msg savedMsg) tea.Cmd {
 	m.busy = false
 	if msg.saved {
 		m.saved = msg.edits
+		m.seq = msg.seq
 		m.name = msg.seq.Name
 	}
 	if msg.err != nil {
@@ -811,7 +812,7 @@ func (m *Model) savedDone(msg savedMsg) tea.Cmd {
 			m.fail(msg.err)
 		}
 		if msg.saved {
-			return tea.Batch(m.loadCmd(), m.activityCmd())
+			return changed
 		}
 		return nil
 	}
@@ -825,8 +826,12 @@ func (m *Model) savedDone(msg savedMsg) tea.Cmd {
 	}
 	m.problems = nil
 	m.seq.State, m.seq.Version = msg.seq.State, msg.seq.Version
-	return tea.Batch(m.loadCmd(), m.activityCmd())
+	// Every screen (this one included) reloads: the home grid shows the new state.
+	return changed
 }
+
+// changed tells every screen that the engine's data changed.
+func changed() tea.Msg { return common.ChangedMsg{} }
 
 // check validates the definition being edited against the org (v).
 func (m *Model) check() tea.Cmd {
