@@ -98,9 +98,11 @@ type Root struct {
 	width, height int
 
 	tab    int
-	stacks [tabCount][]common.Screen
-	// first is the first-run screen of an org without users; nil once someone acts.
-	first *firstRun
+	stacks [tabCount][]*slot
+	// first holds the first-run screen of an org without users; nil once someone acts.
+	first *slot
+	// slots numbers the screens made.
+	slots int
 
 	now time.Time
 	loc *time.Location
@@ -134,7 +136,7 @@ func New(ctx context.Context, eng *engine.Engine, username string, opts Options)
 	m.c.Styles = common.NewStyles(common.DefaultTheme(m.dark), m.noColor)
 	m.help.Styles = helpStyles(m.c.Styles)
 	if empty {
-		m.first = newFirstRun(m.c, suggestUsername(opts.OSUser))
+		m.first = m.place(newFirstRun(m.c, suggestUsername(opts.OSUser)))
 	} else {
 		if username == "" {
 			return nil, errors.New("no acting user; pass --as USER")
@@ -145,7 +147,7 @@ func New(ctx context.Context, eng *engine.Engine, username string, opts Options)
 		}
 		m.c.User = u
 		m.loc = userLocation(u)
-		m.stacks[tabSequences] = []common.Screen{m.build(tabSequences)}
+		m.stacks[tabSequences] = []*slot{m.build(tabSequences)}
 	}
 	m.changes, m.unsubscribe = eng.Subscribe()
 	return m, nil
@@ -165,7 +167,7 @@ func (m *Root) Common() *common.Common { return m.c }
 // Init asks the terminal for its background colour, starts the clock and the live updates,
 // and starts the first screen.
 func (m *Root) Init() tea.Cmd {
-	return tea.Batch(m.sessionCmds(), m.active().Init())
+	return tea.Batch(m.sessionCmds(), m.start(m.activeSlot()))
 }
 
 // sessionCmds are the root's own commands at start: the background colour, the clock and
@@ -223,27 +225,21 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 			m.status = common.StatusMsg{}
 		}
 		return nil
+	case routed:
+		return m.deliver(msg)
 	case common.OpenSequenceMsg:
-		return m.push(m.newScreen(func(c *common.Common) common.Screen {
-			if m.opts.Screens.Sequence == nil {
-				return newPlaceholder(c, "The sequence page of "+msg.Name)
-			}
-			return m.opts.Screens.Sequence(c, msg.Name)
-		}))
+		return m.openSequence(msg.Name)
 	case common.BackMsg:
-		if s := m.stacks[m.tab]; len(s) > 1 {
-			m.stacks[m.tab] = s[:len(s)-1]
-		}
-		return nil
+		return m.back(nil)
 	case signedInMsg:
 		m.c.User = msg.user
 		m.loc = msg.loc
 		m.first = nil
 		m.tab = tabSequences
 		home := m.build(tabSequences)
-		m.stacks[tabSequences] = []common.Screen{home}
+		m.stacks[tabSequences] = []*slot{home}
 		m.resize()
-		return tea.Batch(home.Init(), common.Status(msg.note))
+		return tea.Batch(m.start(home), common.Status(msg.note))
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	case tea.MouseMsg:
@@ -301,8 +297,8 @@ func (m *Root) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // quit ends the program, asking first while any screen holds unsaved changes.
 func (m *Root) quit() tea.Cmd {
-	for _, s := range m.live() {
-		if s.Dirty() {
+	for _, sl := range m.live() {
+		if sl.s.Dirty() {
 			m.confirm = &confirm{question: "Discard unsaved changes and quit?", yes: func() tea.Cmd { return tea.Quit }}
 			return nil
 		}
@@ -316,9 +312,9 @@ func (m *Root) switchTab(t int) tea.Cmd {
 	if m.tab != t {
 		m.tab = t
 		if len(m.stacks[t]) == 0 {
-			s := m.build(t)
-			m.stacks[t] = []common.Screen{s}
-			return s.Init()
+			sl := m.build(t)
+			m.stacks[t] = []*slot{sl}
+			return m.start(sl)
 		}
 		return nil
 	}
@@ -327,8 +323,8 @@ func (m *Root) switchTab(t int) tea.Cmd {
 		return nil
 	}
 	home := func() tea.Cmd { m.stacks[t] = m.stacks[t][:1]; return nil }
-	for _, s := range stack[1:] {
-		if s.Dirty() {
+	for _, sl := range stack[1:] {
+		if sl.s.Dirty() {
 			m.confirm = &confirm{question: "Discard unsaved changes?", yes: home}
 			return nil
 		}
@@ -336,8 +332,32 @@ func (m *Root) switchTab(t int) tea.Cmd {
 	return home()
 }
 
+// openSequence shows the page of a sequence over the current tab's screen.
+func (m *Root) openSequence(name string) tea.Cmd {
+	sl := m.newScreen(func(c *common.Common) common.Screen {
+		if m.opts.Screens.Sequence == nil {
+			return newPlaceholder(c, "The sequence page of "+name)
+		}
+		return m.opts.Screens.Sequence(c, name)
+	})
+	m.stacks[m.tab] = append(m.stacks[m.tab], sl)
+	return m.start(sl)
+}
+
+// back closes the screen from (the one shown when nil) if it is on top of its tab and not
+// the tab's first, showing the one under it.
+func (m *Root) back(from *slot) tea.Cmd {
+	for t, st := range m.stacks {
+		if len(st) > 1 && (from == nil && t == m.tab || from != nil && st[len(st)-1] == from) {
+			m.stacks[t] = st[:len(st)-1]
+			return nil
+		}
+	}
+	return nil
+}
+
 // build makes the first screen of tab t.
-func (m *Root) build(t int) common.Screen {
+func (m *Root) build(t int) *slot {
 	if t == tabWorkList {
 		return m.newScreen(func(c *common.Common) common.Screen {
 			if m.opts.Screens.WorkList == nil {
@@ -354,78 +374,14 @@ func (m *Root) build(t int) common.Screen {
 	})
 }
 
-// newScreen constructs a screen and gives it the current area.
-func (m *Root) newScreen(mk func(*common.Common) common.Screen) common.Screen {
+// newScreen constructs a screen, gives it the current area and a slot.
+func (m *Root) newScreen(mk func(*common.Common) common.Screen) *slot {
 	s := mk(m.c)
 	if m.width > 0 {
 		w, h := m.area()
 		s.SetSize(w, h)
 	}
-	return s
-}
-
-// push shows s on top of the current tab.
-func (m *Root) push(s common.Screen) tea.Cmd {
-	m.stacks[m.tab] = append(m.stacks[m.tab], s)
-	return s.Init()
-}
-
-// active is the screen shown.
-func (m *Root) active() common.Screen {
-	if m.first != nil {
-		return m.first
-	}
-	s := m.stacks[m.tab]
-	return s[len(s)-1]
-}
-
-// setActive replaces the screen shown after its Update.
-func (m *Root) setActive(s common.Screen) {
-	if f, ok := s.(*firstRun); ok && m.first != nil {
-		m.first = f
-		return
-	}
-	st := m.stacks[m.tab]
-	st[len(st)-1] = s
-}
-
-// live lists every screen that is open, shown or not.
-func (m *Root) live() []common.Screen {
-	var out []common.Screen
-	if m.first != nil {
-		out = append(out, m.first)
-	}
-	for _, st := range m.stacks {
-		out = append(out, st...)
-	}
-	return out
-}
-
-// forward hands msg to the active screen.
-func (m *Root) forward(msg tea.Msg) tea.Cmd {
-	s, cmd := m.active().Update(msg)
-	m.setActive(s)
-	return cmd
-}
-
-// broadcast hands msg to every live screen.
-func (m *Root) broadcast(msg tea.Msg) tea.Cmd {
-	var cmds []tea.Cmd
-	if m.first != nil {
-		s, cmd := m.first.Update(msg)
-		if f, ok := s.(*firstRun); ok {
-			m.first = f
-		}
-		cmds = append(cmds, cmd)
-	}
-	for t := range m.stacks {
-		for i, s := range m.stacks[t] {
-			var cmd tea.Cmd
-			m.stacks[t][i], cmd = s.Update(msg)
-			cmds = append(cmds, cmd)
-		}
-	}
-	return tea.Batch(cmds...)
+	return m.place(s)
 }
 
 // resize gives every live screen the area left between header and footer.
@@ -435,8 +391,8 @@ func (m *Root) resize() {
 	}
 	w, h := m.area()
 	m.c.Width, m.c.Height = w, h
-	for _, s := range m.live() {
-		s.SetSize(w, h)
+	for _, sl := range m.live() {
+		sl.s.SetSize(w, h)
 	}
 }
 

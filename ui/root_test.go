@@ -47,12 +47,21 @@ type testScreen struct {
 	inits    int
 	captures bool
 	dirty    bool
+	// next is returned by the next Init or Update.
+	next tea.Cmd
 }
 
-func (s *testScreen) Init() tea.Cmd { s.inits++; return nil }
+func (s *testScreen) Init() tea.Cmd { s.inits++; return s.take() }
 func (s *testScreen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	s.msgs = append(s.msgs, msg)
-	return s, nil
+	return s, s.take()
+}
+
+// take hands out the command the test gave the screen to return next.
+func (s *testScreen) take() tea.Cmd {
+	c := s.next
+	s.next = nil
+	return c
 }
 func (s *testScreen) View() string {
 	return fmt.Sprintf("screen %s %dx%d\nsecond line", s.name, s.w, s.h)
@@ -689,9 +698,17 @@ func (h *harness) pump(cmd tea.Cmd, done func() bool) {
 			}
 			// tea.Sequence's message is a slice of commands too.
 			if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeFor[tea.Cmd]() {
-				for i := range v.Len() {
-					run(v.Index(i).Interface().(tea.Cmd))
+				steps := make([]tea.Cmd, v.Len())
+				for i := range steps {
+					steps[i] = v.Index(i).Interface().(tea.Cmd)
 				}
+				go func() {
+					for _, c := range steps {
+						if c != nil {
+							msgs <- c()
+						}
+					}
+				}()
 				continue
 			}
 			run(h.send(msg))
@@ -765,15 +782,15 @@ func TestFirstRunStartBlank(t *testing.T) {
 		t.Fatal("typing quit")
 	}
 	h.pump(h.send(press("enter")), func() bool { return strings.Contains(h.screen(), "lowercase letters") })
-	if strings.Contains(h.screen(), "Display name") && h.m.first.form.GetFocusedField().GetKey() != "username" {
+	if strings.Contains(h.screen(), "Display name") && h.m.firstRun().form.GetFocusedField().GetKey() != "username" {
 		t.Fatal("a bad username was accepted")
 	}
 	typing = []tea.Msg{tea.KeyPressMsg{Code: tea.KeyBackspace}, tea.KeyPressMsg{Code: tea.KeyBackspace}}
 	typing = append(typing, keys("q", "u", "i", "n", "n")...)
 	h.send(typing...)
-	h.pump(h.send(press("enter")), func() bool { return h.m.first.form.GetFocusedField().GetKey() == "name" })
+	h.pump(h.send(press("enter")), func() bool { return h.m.firstRun().form.GetFocusedField().GetKey() == "name" })
 	h.send(keys("Q", "u", "i", "n", "n", " ", "Y")...)
-	h.pump(h.send(press("enter")), func() bool { return h.m.first.form.GetFocusedField().GetKey() == "email" })
+	h.pump(h.send(press("enter")), func() bool { return h.m.firstRun().form.GetFocusedField().GetKey() == "email" })
 	h.send(keys("q", "@", "e", "x", ".", "o", "r", "g")...)
 	h.pump(h.send(press("enter")), func() bool { return h.m.first == nil })
 	u := h.m.c.User
@@ -791,9 +808,9 @@ func TestFirstRunStartBlank(t *testing.T) {
 func TestFirstRunFormBackAndQuit(t *testing.T) {
 	h := newHarness(t, newEngine(t, false), "", Options{})
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	h.pump(h.send(press("down"), press("enter")), func() bool { return h.m.first.step == stepForm })
+	h.pump(h.send(press("down"), press("enter")), func() bool { return h.m.firstRun().step == stepForm })
 	h.send(press("esc"))
-	if h.m.first.step != stepChoose || !strings.Contains(h.screen(), "Load the sample org") {
+	if h.m.firstRun().step != stepChoose || !strings.Contains(h.screen(), "Load the sample org") {
 		t.Errorf("esc did not go back to the choice:\n%s", h.screen())
 	}
 	if !quits(h.send(press("q"))) {
@@ -807,4 +824,69 @@ func TestSuggestUsername(t *testing.T) {
 			t.Errorf("suggestUsername(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// private is a message only its screen knows.
+type private struct{ n int }
+
+func TestCommandResultsReturnToTheirScreen(t *testing.T) {
+	h := newHarness(t, newEngine(t, true), "admin", Options{})
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.send(press("2"), press("1"), common.OpenSequenceMsg{Name: "A"})
+	home, work, seq := h.last("home"), h.last("worklist"), h.last("seq:A")
+
+	// A result of the work list's command reaches the work list only, even unseen.
+	h.send(press("2"))
+	work.next = tea.Batch(func() tea.Msg { return private{1} }, func() tea.Msg { return private{2} })
+	cmd := h.send(press("r"))
+	h.send(press("1"))
+	h.pump(cmd, func() bool { return got[private](work) == 2 })
+	if got[private](home) != 0 || got[private](seq) != 0 {
+		t.Error("a screen's result reached other screens")
+	}
+
+	// A sequence keeps its order and its tags.
+	seq.next = tea.Sequence(func() tea.Msg { return private{3} }, func() tea.Msg { return private{4} })
+	h.pump(h.send(press("r")), func() bool { return got[private](seq) == 2 })
+	if p, ok := seq.msgs[len(seq.msgs)-1].(private); !ok || p.n != 4 {
+		t.Errorf("sequence out of order: %v", seq.msgs)
+	}
+
+	// Root messages from a screen's command are the root's.
+	seq.next = common.Status("saved A")
+	h.pump(h.send(press("r")), func() bool { return strings.Contains(h.screen(), "saved A") })
+	if got[common.StatusMsg](seq) != 0 {
+		t.Error("the status went to the screen")
+	}
+
+	// Bubble Tea's own messages go to the program untouched.
+	seq.next = tea.Quit
+	if !quits(h.send(press("r"))) {
+		t.Error("tea.Quit from a screen was wrapped")
+	}
+
+	// Back from a screen that is no longer on top closes nothing.
+	work.next = func() tea.Msg { return common.BackMsg{} }
+	h.send(press("2"))
+	cmd = h.send(press("r"))
+	h.send(common.OpenSequenceMsg{Name: "B"})
+	msg := cmd()
+	h.send(msg)
+	if !strings.Contains(h.screen(), "screen seq:B") {
+		t.Errorf("an old back closed the page on top:\n%s", h.screen())
+	}
+	// Back from the page on top closes it, whichever tab is shown.
+	b := h.last("seq:B")
+	b.next = func() tea.Msg { return common.BackMsg{} }
+	cmd = h.send(press("r"))
+	h.send(press("1"))
+	h.send(cmd())
+	h.send(press("2"))
+	if !strings.Contains(h.screen(), "screen worklist") {
+		t.Errorf("back from the page did not close it:\n%s", h.screen())
+	}
+	if !strings.Contains(h.screen(), "[2 Work list]") {
+		t.Error("tab lost")
+	}
+	_ = home
 }

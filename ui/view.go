@@ -238,6 +238,10 @@ func (m *Root) mouse(msg tea.MouseMsg) tea.Cmd {
 	}
 	mo := msg.Mouse()
 	if _, click := msg.(tea.MouseClickMsg); click && mo.Y == 0 && mo.Button == tea.MouseLeft {
+		if m.active().CapturesInput() {
+			// The screen is taking text (a form, a search): the tabs wait, as their keys do.
+			return nil
+		}
 		for _, sp := range m.tabSpans() {
 			if mo.X >= sp.start && mo.X < sp.end {
 				return m.switchTab(sp.tab)
