@@ -86,6 +86,8 @@ type Model struct {
 	search  string
 	sortBy  string
 	order   []int // indices into rows
+	lowered bool  // rows have their lower-case names
+	bydue   bool  // rows are in due order
 	groups  [3]groupSpan
 	cursor  int // index into order
 	offset  int // first body line shown
@@ -262,6 +264,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return m, nil
 	case common.ChangedMsg:
 		return m, m.reloadCmd()
+	case common.StylesChangedMsg:
+		m.restyle()
+		return m, nil
 	case tasksMsg:
 		return m, m.onTasks(msg)
 	case orgMsg:
@@ -344,61 +349,59 @@ func (m *Model) onTasks(msg tasksMsg) tea.Cmd {
 		return tea.Batch(append(cmds, common.Fail(msg.err))...)
 	}
 	m.loadErr, m.loaded = nil, true
-	oldOrder := m.orderIDs()
-	oldCursor := m.cursor
+	oldRows, oldOrder, oldCursor := m.rows, m.order, m.cursor
 	m.setRows(msg.rows)
 	m.rebuild()
-	m.follow(oldOrder, oldCursor)
+	m.follow(oldRows, oldOrder, oldCursor)
 	// The steps of the selected record may have moved on too.
 	cmds = append(cmds, m.upNextCmd(true))
 	return tea.Batch(cmds...)
 }
 
-// orderIDs lists the task ids in display order.
-func (m *Model) orderIDs() []string {
-	ids := make([]string, len(m.order))
-	for i, r := range m.order {
-		ids[i] = m.rows[r].ID
-	}
-	return ids
-}
-
 // follow puts the cursor on the selected task after a rebuild: where it is now, else the
-// first task after it in the old order that is still listed, else the one before it.
-func (m *Model) follow(oldOrder []string, oldCursor int) {
+// first task after it in the old order (oldOrder over oldRows) that is still listed, else
+// the one before it.
+func (m *Model) follow(oldRows []row, oldOrder []int, oldCursor int) {
 	if len(m.order) == 0 {
 		m.cursor, m.selID = 0, ""
 		m.scroll()
 		return
 	}
-	pos := make(map[string]int, len(m.order))
-	for i, r := range m.order {
-		pos[m.rows[r].ID] = i
-	}
 	target := -1
-	if i, ok := pos[m.selID]; ok {
-		target = i
-	} else {
+	if m.selID != "" {
+		for i, r := range m.order {
+			if m.rows[r].ID == m.selID {
+				target = i
+				break
+			}
+		}
+	}
+	if target < 0 && m.selID != "" {
+		// Gone: the nearest task after it in the old order that is still listed.
+		pos := make(map[string]int, len(m.order))
+		for i, r := range m.order {
+			pos[m.rows[r].ID] = i
+		}
 		from := oldCursor
-		for j, id := range oldOrder {
-			if id == m.selID {
+		for j, r := range oldOrder {
+			if oldRows[r].ID == m.selID {
 				from = j
 				break
 			}
 		}
 		for j := from; j < len(oldOrder) && target < 0; j++ {
-			if i, ok := pos[oldOrder[j]]; ok {
+			if i, ok := pos[oldRows[oldOrder[j]].ID]; ok {
 				target = i
 			}
 		}
 		for j := min(from, len(oldOrder)) - 1; j >= 0 && target < 0; j-- {
-			if i, ok := pos[oldOrder[j]]; ok {
+			if i, ok := pos[oldRows[oldOrder[j]].ID]; ok {
 				target = i
 			}
 		}
-		if target < 0 {
-			target = min(oldCursor, len(m.order)-1)
-		}
+	}
+	if target < 0 {
+		target = max(0, min(oldCursor, len(m.order)-1))
 	}
 	m.cursor = target
 	m.selID = m.rows[m.order[target]].ID
@@ -738,9 +741,26 @@ func (m *Model) closePrompt() {
 	m.input.Blur()
 }
 
+// restyle takes the shared styles again after the root rebuilt them.
+func (m *Model) restyle() {
+	m.input.SetStyles(inputStyles(m.c))
+	if c := m.compose; c != nil {
+		c.to.SetStyles(inputStyles(m.c))
+		c.subject.SetStyles(inputStyles(m.c))
+		c.body.SetStyles(areaStyles(m.c))
+	}
+}
+
 // newInput is the one-line input of the search box and the prompts.
 func newInput(c *common.Common) textinput.Model {
 	in := textinput.New()
+	in.SetStyles(inputStyles(c))
+	in.CharLimit = 200
+	return in
+}
+
+// inputStyles are the one-line input's styles from the shared ones, with a steady cursor.
+func inputStyles(c *common.Common) textinput.Styles {
 	st := textinput.DefaultDarkStyles()
 	if c.Styles != nil {
 		st.Focused.Prompt, st.Blurred.Prompt = c.Styles.Accent, c.Styles.Muted
@@ -748,14 +768,22 @@ func newInput(c *common.Common) textinput.Model {
 		st.Focused.Placeholder, st.Blurred.Placeholder = c.Styles.Muted, c.Styles.Muted
 	}
 	st.Cursor.Blink = false
-	in.SetStyles(st)
-	in.CharLimit = 200
-	return in
+	return st
 }
 
 // newArea is the email body editor.
 func newArea(c *common.Common) textarea.Model {
 	a := textarea.New()
+	a.SetStyles(areaStyles(c))
+	a.ShowLineNumbers = false
+	a.CharLimit = 0
+	a.MaxHeight = 0
+	a.Placeholder = "Write the email…"
+	return a
+}
+
+// areaStyles are the email body editor's styles from the shared ones.
+func areaStyles(c *common.Common) textarea.Styles {
 	st := textarea.DefaultDarkStyles()
 	if c.Styles != nil {
 		st.Focused.Text, st.Blurred.Text = c.Styles.Text, c.Styles.Muted
@@ -767,12 +795,7 @@ func newArea(c *common.Common) textarea.Model {
 		st.Focused.EndOfBuffer, st.Blurred.EndOfBuffer = c.Styles.Muted, c.Styles.Muted
 	}
 	st.Cursor.Blink = false
-	a.SetStyles(st)
-	a.ShowLineNumbers = false
-	a.CharLimit = 0
-	a.MaxHeight = 0
-	a.Placeholder = "Write the email…"
-	return a
+	return st
 }
 
 // ctxOf keeps a nil context from reaching the engine.

@@ -25,6 +25,7 @@ type world struct {
 	ctx   context.Context
 	e     *engine.Engine
 	clock *engine.ManualClock
+	db    *bolt.DB
 }
 
 // monday is 2026-03-02 17:00 UTC (09:00 in Los Angeles), a Monday.
@@ -37,7 +38,7 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w := &world{t: t, ctx: context.Background(), clock: engine.NewManualClock(monday)}
+	w := &world{t: t, ctx: context.Background(), clock: engine.NewManualClock(monday), db: db}
 	w.e = engine.New(db, w.clock)
 	must(t, w.e.AddUser(w.ctx, "", engine.User{Username: "ada", Name: "Ada Admin", Roles: []engine.Role{engine.RoleAdmin}, Email: "ada@example.com"}))
 	for _, u := range []engine.User{

@@ -12,13 +12,19 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 )
 
-// row is one task of the list with what filtering and sorting need, computed once per load.
+// row is one task of the list (pointing into the loaded slice) with what filtering and
+// sorting need.
 type row struct {
-	engine.TaskRow
-	entity string
-	lname  string // record name in lower case, for search and sort
-	lseq   string
-	group  int
+	*engine.TaskRow
+	lname string // record name in lower case, for search and sort (filled when needed)
+	lseq  string
+	group int
+}
+
+// entity is the record type of the task's record.
+func (r row) entity() string {
+	ent, _, _ := strings.Cut(r.Record, "/")
+	return ent
 }
 
 // The groups, in display order.
@@ -62,11 +68,24 @@ func nextSort(s string) string {
 // setRows takes a loaded list.
 func (m *Model) setRows(trs []engine.TaskRow) {
 	rows := make([]row, len(trs))
-	for i, t := range trs {
-		ent, _, _ := strings.Cut(t.Record, "/")
-		rows[i] = row{TaskRow: t, entity: ent, lname: strings.ToLower(t.RecordName), lseq: strings.ToLower(t.Sequence)}
+	for i := range trs {
+		rows[i].TaskRow = &trs[i]
 	}
-	m.rows = rows
+	m.rows, m.lowered = rows, false
+	// The engine lists tasks earliest due first; then sorting by due is keeping that order.
+	m.bydue = slices.IsSortedFunc(rows, func(a, b row) int { return a.DueAt.Compare(b.DueAt) })
+}
+
+// lower fills in the lower-case names that search and the name sorts use, once per load.
+func (m *Model) lower() {
+	if m.lowered {
+		return
+	}
+	for i := range m.rows {
+		r := &m.rows[i]
+		r.lname, r.lseq = strings.ToLower(r.RecordName), strings.ToLower(r.Sequence)
+	}
+	m.lowered = true
 }
 
 // today returns the start of the user's today and of tomorrow, by the engine's clock.
@@ -92,14 +111,17 @@ func (m *Model) rebuild() {
 		}
 	}
 	q := strings.ToLower(strings.TrimSpace(m.search))
+	if q != "" || m.sortBy != sortDue {
+		m.lower()
+	}
 	dueGroup := map[string]int{"overdue": grOverdue, "today": grToday, "upcoming": grUpcoming}
-	order := m.order[:0]
+	order := make([]int, 0, len(m.rows))
 	for i := range m.rows {
 		r := &m.rows[i]
 		if g, ok := dueGroup[m.filter.Due]; ok && r.group != g {
 			continue
 		}
-		if m.filter.Entity != "" && r.entity != m.filter.Entity {
+		if m.filter.Entity != "" && r.entity() != m.filter.Entity {
 			continue
 		}
 		if m.filter.Activity != "" && r.Type != m.filter.Activity {
@@ -112,6 +134,24 @@ func (m *Model) rebuild() {
 	}
 	rows := m.rows
 	by := m.sortBy
+	// Rows in due order are in group order too: sorting by due then keeps them.
+	if by != sortDue || !m.bydue {
+		m.sortOrder(order, by)
+	}
+	m.order = order
+	m.groups = [3]groupSpan{}
+	for i, r := range order {
+		g := &m.groups[rows[r].group]
+		if g.n == 0 {
+			g.first = i
+		}
+		g.n++
+	}
+}
+
+// sortOrder sorts order by group, then by the sort key, then by due time.
+func (m *Model) sortOrder(order []int, by string) {
+	rows := m.rows
 	slices.SortStableFunc(order, func(a, b int) int {
 		x, y := &rows[a], &rows[b]
 		if x.group != y.group {
@@ -129,22 +169,13 @@ func (m *Model) rebuild() {
 		}
 		return x.DueAt.Compare(y.DueAt)
 	})
-	m.order = order
-	m.groups = [3]groupSpan{}
-	for i, r := range order {
-		g := &m.groups[rows[r].group]
-		if g.n == 0 {
-			g.first = i
-		}
-		g.n++
-	}
 }
 
 // refilter rebuilds after a filter, search or sort change, keeping the selection.
 func (m *Model) refilter() {
-	old, cur := m.orderIDs(), m.cursor
+	rows, order, cur := m.rows, m.order, m.cursor
 	m.rebuild()
-	m.follow(old, cur)
+	m.follow(rows, order, cur)
 }
 
 // Body lines are group headers and task rows.
@@ -420,7 +451,7 @@ func (m *Model) rowLine(i int, c columns, w int) string {
 	if i == m.cursor {
 		mark = "› "
 	}
-	line := mark + cell(name, c.record) + " " + cell(r.entity, c.entity) + " " + cell(icon(r.Type)+" "+r.Name, c.step)
+	line := mark + cell(name, c.record) + " " + cell(r.entity(), c.entity) + " " + cell(icon(r.Type)+" "+r.Name, c.step)
 	if c.seq > 0 {
 		line += " " + cell(r.Sequence, c.seq)
 	}

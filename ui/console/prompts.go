@@ -114,7 +114,7 @@ func (m *Model) filterPicker() *picker {
 	}
 	entities, types := map[string]bool{}, map[string]bool{}
 	for i := range m.rows {
-		entities[m.rows[i].entity] = true
+		entities[m.rows[i].entity()] = true
 		types[m.rows[i].Type] = true
 	}
 	p.opts = append(p.opts, option{label: "Record type", header: true})
