@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -115,6 +116,7 @@ type prompt struct {
 // Model is the sequence page. It is used through a pointer: Update changes it in place.
 type Model struct {
 	c    *common.Common
+	page int64
 	keys keyMap
 	// name is the sequence shown; it follows renames.
 	name string
@@ -166,9 +168,25 @@ type Model struct {
 	conn connTab
 }
 
+// pages numbers the sequence pages, so each takes only its own commands' results (the root
+// hands those to every live screen).
+var pages atomic.Int64
+
+// pageMsg is the result of one page's command.
+type pageMsg struct {
+	page int64
+	msg  tea.Msg
+}
+
+// own wraps a command's result with the page's number.
+func (m *Model) own(f func() tea.Msg) tea.Cmd {
+	page := m.page
+	return func() tea.Msg { return pageMsg{page: page, msg: f()} }
+}
+
 // New returns the sequence page of the sequence called name.
 func New(c *common.Common, name string) common.Screen {
-	return &Model{c: c, name: name, keys: newKeyMap(), rows: []row{{kind: rowStart}}}
+	return &Model{c: c, name: name, page: pages.Add(1), keys: newKeyMap(), rows: []row{{kind: rowStart}}}
 }
 
 func (m *Model) ctx() context.Context {
@@ -208,7 +226,7 @@ func (m *Model) CapturesInput() bool { return m.mode != modeNormal }
 // loadCmd reads the sequence and what its forms offer.
 func (m *Model) loadCmd() tea.Cmd {
 	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.name
-	return func() tea.Msg {
+	return m.own(func() tea.Msg {
 		msg := loadedMsg{name: name}
 		msg.detail, msg.err = eng.Sequence(ctx, by, name)
 		if msg.err != nil {
@@ -222,20 +240,26 @@ func (m *Model) loadCmd() tea.Cmd {
 		}
 		msg.peers, msg.err = eng.SequenceRows(ctx, by)
 		return msg
-	}
+	})
 }
 
 // activityCmd reads the connected records and the stats.
 func (m *Model) activityCmd() tea.Cmd {
 	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.name
-	return func() tea.Msg {
+	return m.own(func() tea.Msg {
 		rows, stats, err := eng.SequenceActivity(ctx, by, name)
 		return activityMsg{rows: rows, stats: stats, err: err}
-	}
+	})
 }
 
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	if pm, ok := msg.(pageMsg); ok {
+		if pm.page != m.page {
+			return m, nil // another sequence page's result
+		}
+		msg = pm.msg
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.SetSize(msg.Width, msg.Height)
@@ -660,8 +684,8 @@ func (m *Model) deleteSelected() {
 func (m *Model) openForm(f *huh.Form, purpose formPurpose) tea.Cmd {
 	m.formID++
 	id := m.formID
-	f.SubmitCmd = func() tea.Msg { return formDoneMsg{id: id, ok: true} }
-	f.CancelCmd = func() tea.Msg { return formDoneMsg{id: id} }
+	f.SubmitCmd = m.own(func() tea.Msg { return formDoneMsg{id: id, ok: true} })
+	f.CancelCmd = m.own(func() tea.Msg { return formDoneMsg{id: id} })
 	m.form = f.WithKeyMap(formKeys()).WithShowHelp(false).WithWidth(m.formWidth()).WithHeight(m.formHeight())
 	m.formFor = purpose
 	m.mode = modeForm
@@ -767,7 +791,7 @@ func (m *Model) saveCmd(note string, activate bool) tea.Cmd {
 	eng, ctx, by := m.c.Engine, m.ctx(), m.c.User.Username
 	id, name, dirty, edits := m.seq.ID, m.seq.Name, m.Dirty(), m.edits
 	def := cloneDef(m.def)
-	return func() tea.Msg {
+	return m.own(func() tea.Msg {
 		res := savedMsg{activate: activate, edits: edits}
 		if dirty {
 			s, err := eng.SaveSequence(ctx, by, id, def, engine.SaveOptions{Note: note})
@@ -786,7 +810,7 @@ func (m *Model) saveCmd(note string, activate bool) tea.Cmd {
 			res.seq = s
 		}
 		return res
-	}
+	})
 }
 
 // savedDone reports a save or activation and reloads the sequence.
@@ -837,10 +861,10 @@ func changed() tea.Msg { return common.ChangedMsg{} }
 func (m *Model) check() tea.Cmd {
 	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.seq.Name
 	def := cloneDef(m.def)
-	return func() tea.Msg {
+	return m.own(func() tea.Msg {
 		probs, err := eng.Validate(ctx, by, def, name)
 		return validatedMsg{probs: probs, err: err}
-	}
+	})
 }
 
 func (m *Model) validated(msg validatedMsg) {

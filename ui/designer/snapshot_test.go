@@ -204,3 +204,25 @@ func TestMouseSelectsAndScrolls(t *testing.T) {
 		}
 	})
 }
+
+// The root hands every live screen every command result; a page takes only its own.
+func TestPagesTakeOnlyTheirOwnResults(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, live, true)
+	blank(t, e, "Other")
+	bubble(t, func(t *testing.T) {
+		a := open(t, e, "ada", "Live", 100, 30)
+		b := open(t, e, "ada", "Other", 100, 30)
+		msg := a.model().loadCmd()()
+		b.send(msg)
+		if b.model().def.Name != "Other" {
+			t.Fatalf("page b took page a's sequence: %q", b.model().def.Name)
+		}
+		b.press("a")
+		submit := a.model().own(func() tea.Msg { return formDoneMsg{id: b.model().formID, ok: true} })()
+		b.send(submit)
+		if b.model().mode != modePicker {
+			t.Fatal("page b took page a's form result")
+		}
+	})
+}
