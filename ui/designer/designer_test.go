@@ -435,3 +435,38 @@ steps:
 		}
 	})
 }
+
+func TestFormsOfferTemplatesAndTargetsThatFit(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, live, true)
+	importSeq(t, e, "name: Accounts\nentity: account\nsteps:\n  - type: task\n", true)
+	importSeq(t, e, "name: Parked\nsteps:\n  - type: task\n", false)
+	blank(t, e, "Router")
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Router", 100, 30)
+		m := h.model()
+		// An automated text offers the SMS templates only, and needs one.
+		h.press("a", "down", "down", "down", "enter", "enter", "enter")
+		h.wantView("Template (sent automatically)", "ping")
+		if strings.Contains(h.view(), "intro") || strings.Contains(h.view(), "(none") {
+			t.Fatalf("email templates or none offered for an automated text:\n%s", h.view())
+		}
+		h.press("enter")
+		if got := m.def.Steps[0]; got.Type != sequence.AutoSMS || got.Template != "ping" {
+			t.Fatalf("auto sms = %+v", got)
+		}
+		// advance_to offers the active sequences of the same record type, not this one.
+		h.press("a", "right", "right", "down", "down", "enter", "enter", "enter")
+		h.wantView("Advance to", "Live")
+		for _, no := range []string{"Accounts", "Parked"} {
+			if strings.Contains(h.view(), no) {
+				t.Fatalf("%s offered as a target:\n%s", no, h.view())
+			}
+		}
+		h.press("enter")
+		if got := m.def.Steps[1]; got.Type != sequence.AdvanceTo || got.Sequence != "Live" {
+			t.Fatalf("advance = %+v", got)
+		}
+		h.wantView("➜ Advance to another sequence  to Live")
+	})
+}
