@@ -22,14 +22,14 @@ func BenchmarkFirstFrame(b *testing.B) {
 			b.Fatal(err)
 		}
 		m.sessionCmds()
-		load := m.active().Init()
+		load := m.start(m.activeSlot())
 		m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 		if load != nil {
 			m.Update(load())
 		}
 		v := m.View()
-		if !strings.Contains(ansi.Strip(v.Content), "[1 Sequences]") {
-			b.Fatal("no header")
+		if scr := ansi.Strip(v.Content); !strings.Contains(scr, "[1 Sequences]") || !strings.Contains(scr, "Webinar follow-up") {
+			b.Fatalf("no header or no grid:\n%s", scr)
 		}
 		m.Close()
 	}

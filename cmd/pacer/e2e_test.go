@@ -48,7 +48,19 @@ func TestE2EHomeTabsQuit(t *testing.T) {
 			t.Errorf("header %q lacks %q", head, want)
 		}
 	}
-	term.WaitFor("q quit", e2eWait)
+	// The home grid lists the sample org's sequences.
+	scr = term.WaitFor("Webinar follow-up", e2eWait)
+	for _, want := range []string{"Name", "Status", "Product demo request", "active", "q quit"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("home grid lacks %q:\n%s", want, scr)
+		}
+	}
+
+	// enter opens the sequence under the cursor; esc comes back to the grid.
+	term.Send(ptytest.Enter)
+	term.WaitFor("Sequence starts here", e2eWait)
+	term.Send(ptytest.Esc)
+	term.WaitFor("Webinar follow-up", e2eWait)
 
 	term.Send("2")
 	scr = term.WaitFor("[2 Work list]", e2eWait)
@@ -93,7 +105,7 @@ func TestE2EFirstRun(t *testing.T) {
 }
 
 // BenchmarkE2EFirstFrame is the wall time from starting the binary in a pty on the sample
-// org to the header and the home grid on screen (ms-to-frame), then quitting with q.
+// org to the home grid's rows on screen (ms-to-frame), then quitting with q.
 func BenchmarkE2EFirstFrame(b *testing.B) {
 	bin := ptytest.Build(b, "github.com/pacer-sales/pacer/cmd/pacer")
 	db := filepath.Join(b.TempDir(), "pacer.db")
@@ -103,7 +115,7 @@ func BenchmarkE2EFirstFrame(b *testing.B) {
 	var total time.Duration
 	for b.Loop() {
 		term := ptytest.Start(b, bin, []string{"--db", db, "--now", e2eNow}, ptytest.Options{})
-		term.WaitFor("q quit", e2eWait)
+		term.WaitFor("Webinar follow-up", e2eWait)
 		total += term.Since()
 		term.Send("q")
 		if code := term.Wait(e2eWait); code != 0 {
