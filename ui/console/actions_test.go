@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/engine/mail/mailtest"
@@ -447,4 +449,27 @@ func TestWhoseList(t *testing.T) {
 	if !strings.Contains(m.view(), "No open tasks") {
 		t.Fatalf("back to max's list:\n%s", m.view())
 	}
+}
+
+// TestMouse: a click selects a row (y counts from the top of the screen's area), the wheel
+// moves the cursor.
+func TestMouse(t *testing.T) {
+	w := workWorld(t)
+	s := w.open("sam", 120, 30)
+	s.send(tea.MouseClickMsg{X: 5, Y: 6, Button: tea.MouseLeft})
+	if row := s.cursorRow(); !strings.Contains(row, "Hello email") {
+		t.Fatalf("click selected %q", row)
+	}
+	if !strings.Contains(s.panel(), "◆ Mails (v1)") {
+		t.Fatalf("Up next did not follow the click:\n%s", s.panel())
+	}
+	s.send(tea.MouseClickMsg{X: 5, Y: 2, Button: tea.MouseLeft})   // a group header: nothing
+	s.send(tea.MouseClickMsg{X: 100, Y: 3, Button: tea.MouseLeft}) // the panel: nothing
+	if row := s.cursorRow(); !strings.Contains(row, "Hello email") {
+		t.Fatalf("cursor on %q", row)
+	}
+	s.send(tea.MouseWheelMsg{X: 5, Y: 5, Button: tea.MouseWheelDown})
+	s.wantRows("# Today (5)", "Ana", "Bo", "Di", "Di", "Acme*")
+	s.send(tea.MouseWheelMsg{X: 5, Y: 5, Button: tea.MouseWheelUp})
+	s.wantRows("# Today (5)", "Ana", "Bo*", "Di", "Di", "Acme")
 }

@@ -2,6 +2,8 @@ package console_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -202,3 +204,55 @@ func TestFilters(t *testing.T) {
 
 // lineWidth is the display width of a rendered line.
 func lineWidth(l string) int { return ansi.StringWidth(l) }
+
+// TestScroll: a long list shows the rows that fit, the cursor's row always among them, with
+// its group's header when it is the group's first.
+func TestScroll(t *testing.T) {
+	w := newWorld(t)
+	calls := w.sequence(callsSeq)
+	var csv strings.Builder
+	csv.WriteString("id,name,owner\n")
+	var refs []string
+	for i := range 40 {
+		fmt.Fprintf(&csv, "S-%02d,Sid %02d,sam\n", i, i)
+		refs = append(refs, fmt.Sprintf("lead/S-%02d", i))
+	}
+	_, err := w.e.ImportRecords(w.ctx, "max", "s.csv", strings.NewReader(csv.String()), "lead")
+	must(t, err)
+	for i, ref := range refs {
+		// Half overdue (yesterday), half today, in name order.
+		at := monday.Add(-24*time.Hour + time.Duration(i)*time.Minute)
+		if i >= 20 {
+			at = monday.Add(time.Duration(i-40) * time.Minute)
+		}
+		w.connectAt(at, calls, ref)
+	}
+	s := w.open("sam", 80, 24)
+	if n := len(s.lines()); n != 24 {
+		t.Fatalf("%d lines", n)
+	}
+	rows := s.rows()
+	if len(rows) != 22 || rows[0] != "# Overdue (20)" || !strings.HasPrefix(rows[1], "› Sid 00") {
+		t.Fatalf("first page: %q", rows)
+	}
+	s.keys("G")
+	rows = s.rows()
+	if !strings.HasPrefix(rows[len(rows)-1], "› Sid 39") || len(rows) != 22 {
+		t.Fatalf("last page: %q", rows)
+	}
+	// The first row of Today brings its header into view.
+	s.selectRow("Sid 20")
+	s.keys("k", "j")
+	rows = s.rows()
+	if i := slices.Index(rows, "# Today (20)"); i < 0 || !strings.HasPrefix(rows[i+1], "› Sid 20") {
+		t.Fatalf("Today's header is not shown above its first row: %q", rows)
+	}
+	s.keys("ctrl+u")
+	if row := s.cursorRow(); !strings.Contains(row, "Sid 00") {
+		t.Fatalf("page up went to %q", row)
+	}
+	s.keys("g")
+	if rows := s.rows(); rows[0] != "# Overdue (20)" {
+		t.Fatalf("top: %q", rows)
+	}
+}

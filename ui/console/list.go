@@ -226,8 +226,8 @@ func (m *Model) layout() (listW, panelW int) {
 	switch {
 	case m.width < 64:
 		return m.width, 0
-	case m.width < 100:
-		panelW = 30
+	case m.width < 110:
+		panelW = 30 + max(0, m.width-80)/10
 	default:
 		panelW = min(64, m.width*2/5)
 	}
