@@ -101,7 +101,7 @@ func (m *Model) disconnectCmd(ref string) tea.Cmd {
 }
 
 // statsKey scrolls the Stats tab.
-func (t *connTab) statsKey(msg tea.KeyPressMsg, k keyMap, height int) {
+func (t *connTab) statsKey(msg tea.KeyPressMsg, k keyMap) {
 	n := len(t.stats.Steps)
 	switch {
 	case key.Matches(msg, k.Up):

@@ -317,7 +317,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	return m, nil
 }
 
-// loaded takes a fresh copy of the sequence. While there are unsaved edits the definition
+// onLoaded takes a fresh copy of the sequence. While there are unsaved edits the definition
 // being edited is kept.
 func (m *Model) onLoaded(msg loadedMsg) {
 	if msg.err != nil {
@@ -424,7 +424,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case tabConnected:
 		return m.connectedKey(msg)
 	case tabStats:
-		m.conn.statsKey(msg, k, m.bodyHeight())
+		m.conn.statsKey(msg, k)
 		return nil
 	}
 	return m.designerKey(msg)
@@ -520,15 +520,11 @@ func (m *Model) startAdd() tea.Cmd {
 		return nil
 	}
 	r := m.rows[m.cursor]
-	s, ok := insertion(m.def, r)
-	if !ok {
+	if _, ok := insertion(m.def, r); !ok {
 		return nil
 	}
 	m.target = r
 	m.picker = picker{}
-	if s.depth >= maxDepth {
-		m.picker.group = 0
-	}
 	m.mode = modePicker
 	m.setStatus("")
 	return nil
@@ -991,7 +987,7 @@ func (m *Model) wheel(ms tea.Mouse) {
 	case tabConnected:
 		m.connectedKey(msg)
 	case tabStats:
-		m.conn.statsKey(msg, m.keys, m.bodyHeight())
+		m.conn.statsKey(msg, m.keys)
 	}
 }
 
