@@ -44,6 +44,9 @@ type Options struct {
 	Output io.Writer
 	// OSUser suggests the first admin's username on an empty database.
 	OSUser string
+	// ProgramOptions are added to the program's (an SSH session's window size, colour
+	// profile, no signal handler).
+	ProgramOptions []tea.ProgramOption
 }
 
 // MinWidth and MinHeight are the smallest terminal the screens are laid out for; below it
@@ -491,6 +494,7 @@ func Run(ctx context.Context, eng *engine.Engine, username string, opts Options)
 	if opts.Environ != nil {
 		popts = append(popts, tea.WithEnvironment(opts.Environ))
 	}
+	popts = append(popts, opts.ProgramOptions...)
 	if _, err := tea.NewProgram(m, popts...).Run(); err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 			return ctx.Err()
