@@ -124,3 +124,48 @@ func BenchmarkE2EFirstFrame(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-frame")
 }
+
+// TestE2EMouseNoColorUnsavedQuit: under NO_COLOR a click selects a grid row (reverse video,
+// no colour codes), and quitting with unsaved changes on the sequence page asks first.
+func TestE2EMouseNoColorUnsavedQuit(t *testing.T) {
+	bin := pacerBin(t)
+	db := demoDBFile(t, bin)
+	term := ptytest.Start(t, bin, []string{"--db", db, "--now", e2eNow}, ptytest.Options{Env: []string{"NO_COLOR=1"}})
+	scr := term.WaitFor("Product demo request", e2eWait)
+	row := -1
+	for y, l := range strings.Split(scr, "\n") {
+		if strings.HasPrefix(l, "Product demo request") {
+			row = y
+		}
+	}
+	if row < 0 {
+		t.Fatalf("no row for Product demo request:\n%s", scr)
+	}
+	selected := func(y int) bool {
+		lines := strings.Split(term.StyledScreen(), "\n")
+		return y < len(lines) && strings.Contains(lines[y], "7m")
+	}
+	if selected(row) {
+		t.Fatal("the row is selected before the click")
+	}
+	term.Click(3, row)
+	term.WaitUntil("the clicked row selected", func(string) bool { return selected(row) }, e2eWait)
+	if raw := string(term.Raw()); strings.Contains(raw, "[38;") || strings.Contains(raw, ";38;") {
+		t.Error("colours drawn under NO_COLOR")
+	}
+
+	term.Send(ptytest.Enter)
+	term.WaitFor("Sequence starts here", e2eWait)
+	term.Send(ptytest.Down, "d")
+	term.WaitFor("unsaved changes", e2eWait)
+	term.Send("q")
+	term.WaitFor("Discard unsaved changes and quit? (y/n)", e2eWait)
+	term.Send("n")
+	term.WaitGone("(y/n)", e2eWait)
+	term.Send("q")
+	term.WaitFor("(y/n)", e2eWait)
+	term.Send("y")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}

@@ -241,6 +241,14 @@ func (tm *Term) screen() string {
 	return strings.Join(lines, "\n")
 }
 
+// StyledScreen is the screen with its styles as ANSI escape sequences, one line per row:
+// for checks on what plain text can't show (the reverse video of a selected row).
+func (tm *Term) StyledScreen() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.emu.Render()
+}
+
 // Raw is everything the program has written, escape sequences included.
 func (tm *Term) Raw() []byte {
 	tm.mu.Lock()
