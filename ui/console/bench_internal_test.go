@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
 )
@@ -44,5 +42,4 @@ func BenchmarkApplyList(b *testing.B) {
 		_ = m.View()
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op")
-	var _ tea.Cmd
 }

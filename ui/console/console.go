@@ -58,7 +58,6 @@ type pending struct {
 	record  string // record name, for messages
 	nextID  string // the row after the task when the action started
 	outcome string
-	noOut   bool // the call was done without an outcome
 }
 
 // Model is the work list screen.
@@ -289,7 +288,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return m, nil
 	case upNextMsg:
 		if msg.seq == m.up.seq {
-			m.up.ref, m.up.ups, m.up.rec, m.up.err, m.up.loading = msg.ref, msg.ups, msg.rec, msg.err, false
+			m.up.ref, m.up.ups, m.up.rec, m.up.err = msg.ref, msg.ups, msg.rec, msg.err
 		}
 		return m, nil
 	case actedMsg:
@@ -454,7 +453,7 @@ func (m *Model) upNextCmd(force bool) tea.Cmd {
 		return nil
 	}
 	m.up.seq++
-	m.up.want, m.up.loading = r.Record, true
+	m.up.want = r.Record
 	e, ctx, by, ref, seq := m.c.Engine, ctxOf(m.c), m.c.User.Username, r.Record, m.up.seq
 	return func() tea.Msg {
 		ups, err := e.UpNext(ctx, by, ref)
@@ -854,7 +853,7 @@ func (m *Model) promptView(w int) []string {
 		hint := ""
 		switch m.inputOf {
 		case "snooze":
-			hint = m.loc.String() + " time · e.g. " + WhenHelp
+			hint = "e.g. " + WhenHelp
 			if v := strings.TrimSpace(m.input.Value()); v != "" {
 				if t, err := ParseWhen(v, m.c.Engine.Clock().Now(), m.loc); err == nil {
 					hint = "→ " + t.Format("Mon Jan 2 15:04 MST") + " · enter to snooze"

@@ -14,13 +14,12 @@ import (
 
 // upNext is the Up next of the selected record.
 type upNext struct {
-	seq     int
-	want    string // the record being loaded
-	ref     string // the record shown
-	ups     []engine.UpNext
-	rec     *engine.Record
-	err     error
-	loading bool
+	seq  int
+	want string // the record being loaded
+	ref  string // the record shown
+	ups  []engine.UpNext
+	rec  *engine.Record
+	err  error
 }
 
 // record is the record Up next shows.
@@ -41,9 +40,12 @@ type pline struct {
 // panelLines renders the right-hand panel: a picker when one is open, else Up next.
 func (m *Model) panelLines(w, h int) []string {
 	var lines []string
-	if m.mode == modePicker && m.picker != nil {
+	switch {
+	case m.mode == modePicker && m.picker != nil:
 		lines = m.pickerLines(w, h)
-	} else {
+	case m.mode == modeInput && m.inputOf == "snooze":
+		lines = wrapLines(m.snoozeHelp(), w, h+1)
+	default:
 		lines = wrapLines(m.upNextLines(), w, h+1)
 	}
 	if len(lines) > h {
@@ -183,6 +185,8 @@ func (m *Model) currentLines(x engine.UpNext, sel row) []pline {
 			if c.Type == "email" {
 				keys = "e email · " + keys
 			}
+		} else if slices.Contains(c.Assignees, m.c.User.Username) {
+			keys = "also in your work list"
 		} else {
 			keys = "task of " + strings.Join(c.Assignees, ", ")
 		}
@@ -200,6 +204,33 @@ func (m *Model) currentLines(x engine.UpNext, sel row) []pline {
 		out = append(out, pline{4, st.Muted, keys})
 	}
 	return out
+}
+
+// snoozeHelp says what the snooze prompt accepts, in the user's time zone.
+func (m *Model) snoozeHelp() []pline {
+	st := m.c.Styles
+	name := ""
+	if m.pend != nil {
+		name = " " + m.pend.record
+	}
+	out := []pline{
+		{0, st.Title, "Snooze" + name},
+		{0, st.Muted, "Times are in " + m.loc.String() + ";"},
+		{0, st.Muted, "it is now " + m.c.Engine.Clock().Now().In(m.loc).Format("Mon Jan 2 15:04") + "."},
+		{},
+		{0, st.Muted, "Type one of:"},
+	}
+	for _, ex := range [][2]string{
+		{"+2h, +90m, +3d, +1w", "from now"},
+		{"today 16:00", "later today"},
+		{"tomorrow 9:00", "tomorrow (9:00 alone)"},
+		{"fri 14:30", "next Friday (9:00 alone)"},
+		{"2026-03-04 10:00", "a date (9:00 alone)"},
+		{"16:00, 4pm, 4:30pm", "today, or tomorrow once passed"},
+	} {
+		out = append(out, pline{2, st.Text, ex[0]}, pline{4, st.Muted, ex[1]})
+	}
+	return append(out, pline{}, pline{0, st.Muted, "enter snoozes · esc cancels"})
 }
 
 // stepText is a step with its icon and detail.
@@ -234,27 +265,35 @@ func (m *Model) pastText(p engine.PastStep) string {
 	return t
 }
 
-// fieldLines lists a record's contact columns and free fields.
+// fieldLines lists a record's contact columns and free fields, names aligned.
 func fieldLines(r engine.Record) []string {
-	var out []string
+	var keys, vals []string
 	add := func(k, v string) {
 		if v != "" {
-			out = append(out, fmt.Sprintf("%-12s %s", k, v))
+			keys, vals = append(keys, k), append(vals, v)
 		}
 	}
 	add("email", r.Email)
 	add("phone", r.Phone)
 	add("access team", r.AccessTeam)
-	keys := make([]string, 0, len(r.Fields))
+	names := make([]string, 0, len(r.Fields))
 	for k := range r.Fields {
-		keys = append(keys, k)
+		names = append(names, k)
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	slices.Sort(names)
+	for _, k := range names {
 		add(k, fieldText(r.Fields[k]))
 	}
-	if len(out) == 0 {
-		out = append(out, "(none)")
+	if len(keys) == 0 {
+		return []string{"(none)"}
+	}
+	w := 0
+	for _, k := range keys {
+		w = max(w, min(12, ansi.StringWidth(k)))
+	}
+	out := make([]string, len(keys))
+	for i := range keys {
+		out[i] = fmt.Sprintf("%-*s %s", w, keys[i], vals[i])
 	}
 	return out
 }

@@ -186,7 +186,7 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		if m.pend == nil {
 			return nil
 		}
-		m.pend.outcome, m.pend.noOut = o.value, o.value == ""
+		m.pend.outcome = o.value
 		m.openInput("note", "Note (optional): ", "enter to finish")
 		return nil
 	case pickAssign:
@@ -405,9 +405,9 @@ func (c *composer) view(st *common.Styles, transport bool) string {
 	}
 	lines = append(lines, strings.Split(c.body.View(), "\n")...)
 	lines = append(lines, st.Muted.Render(strings.Repeat("─", max(1, w))))
-	hint := "ctrl+s send now · tab next field · esc discard"
+	hint := "ctrl+s send now · tab field · esc discard"
 	if !transport {
-		hint = "ctrl+s mark as sent (no email transport: kept in the outbox) · tab next field · esc discard"
+		hint = "ctrl+s mark as sent (no transport: kept in the outbox) · tab field · esc discard"
 	}
 	switch {
 	case c.sending:
