@@ -236,8 +236,8 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) pickerLines(w, h int) []string {
 	st := m.c.Styles
 	p := m.picker
-	out := []string{st.Title.Render(cell(p.title, w))}
-	room := max(1, h-2)
+	out := wrapLines([]pline{{0, st.Title, p.title}}, w, 3)
+	room := max(1, h-1-len(out))
 	first := 0
 	if p.cursor >= room {
 		first = p.cursor - room + 1
@@ -253,8 +253,7 @@ func (m *Model) pickerLines(w, h int) []string {
 			out = append(out, st.Text.Render(cell("  "+o.label, w)))
 		}
 	}
-	out = append(out, st.Muted.Render(cell("↑↓ move · enter choose · esc cancel", w)))
-	return out
+	return append(out, wrapLines([]pline{{0, st.Muted, "↑↓ move · enter choose · esc cancel"}}, w, 2)...)
 }
 
 // composer is the email editor of an email task.
