@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/engine"
@@ -254,5 +255,20 @@ func TestScroll(t *testing.T) {
 	s.keys("g")
 	if rows := s.rows(); rows[0] != "# Overdue (20)" {
 		t.Fatalf("top: %q", rows)
+	}
+}
+
+// TestTinySizes: any area draws without failing, exactly as tall as given.
+func TestTinySizes(t *testing.T) {
+	w := zoneWorld(t)
+	s := w.open("sam", 80, 24)
+	for _, size := range [][2]int{{80, 1}, {80, 2}, {80, 3}, {30, 5}, {63, 10}, {200, 60}} {
+		s.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		for _, keys := range [][]string{nil, {"z"}, {"esc", "d"}, {"esc", "/"}, {"esc"}} {
+			s.keys(keys...)
+			if n := len(strings.Split(s.s.View(), "\n")); n != size[1] {
+				t.Fatalf("%dx%d after %q: %d lines", size[0], size[1], keys, n)
+			}
+		}
 	}
 }
