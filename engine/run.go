@@ -72,14 +72,23 @@ func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 		var last *store.Due
 		for n < batchSize {
 			d, found, err := e.fireNext(tx, o, now, last)
-			if err != nil || !found {
+			if err != nil {
 				return err
+			}
+			if !found {
+				if n == 0 {
+					return errNothingDue // nothing to commit: no write, no sync
+				}
+				return nil
 			}
 			last = &d
 			n++
 		}
 		return nil
 	})
+	if errors.Is(err, errNothingDue) {
+		return 0, nil
+	}
 	if err == nil {
 		rep.Timers += n
 		return n, nil
@@ -126,6 +135,9 @@ func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 	}
 	return n, nil
 }
+
+// errNothingDue rolls back the transaction of a batch that found no timer due.
+var errNothingDue = errors.New("no timer is due")
 
 // fireNext fires the earliest timer due by now, if any; found reports whether there was
 // one, and d is it (also when firing it failed). A timer that comes back unchanged right

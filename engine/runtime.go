@@ -271,7 +271,12 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 				}
 			}
 		}
-		pend.conn, pend.hist, pend.stored, pend.ok = conn, append(pend.hist, hist...), advance != nil, true
+		if pend.hist == nil {
+			pend.hist = hist
+		} else {
+			pend.hist = append(pend.hist, hist...)
+		}
+		pend.conn, pend.stored, pend.ok = conn, advance != nil, true
 		res.Conn, res.History = conn, hist
 		if follow == nil {
 			return res, flush()

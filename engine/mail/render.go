@@ -194,6 +194,9 @@ func Check(t store.Template) error {
 	return nil
 }
 
+// lineBreaks turns the line breaks of a rendered subject into spaces.
+var lineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
 // Render fills in the placeholders of t's subject and body for rec, sent on behalf of
 // owner (the user whose name {{owner.name}} shows; for a team-owned record, the caller picks
 // the user). Line breaks a field brings into the subject become spaces. An unknown or
@@ -207,7 +210,7 @@ func Render(t store.Template, rec store.Record, owner store.User) (subject, body
 		return "", "", fmt.Errorf("template %q: %w", t.Name, errs)
 	}
 	subject = fill(subj, rec, owner)
-	subject = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(subject)
+	subject = lineBreaks.Replace(subject)
 	return subject, fill(bodySegs, rec, owner), nil
 }
 

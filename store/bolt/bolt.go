@@ -68,6 +68,8 @@ func (e *NotPacerError) Error() string {
 type DB struct {
 	bdb  *bbolt.DB
 	path string
+	// absPath is path made absolute, its links resolved, as /proc/self/maps names the file.
+	absPath string
 
 	closeOnce sync.Once
 	closeErr  error
@@ -107,7 +109,13 @@ func Open(path string, opts Options) (db *DB, err error) {
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	db = &DB{bdb: bdb, path: path}
+	db = &DB{bdb: bdb, path: path, absPath: path}
+	if abs, err := filepath.Abs(path); err == nil {
+		db.absPath = abs
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			db.absPath = real
+		}
+	}
 	if err := db.upgrade(); err != nil {
 		_ = bdb.Close()
 		return nil, err
@@ -249,7 +257,15 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bdb.Update(func(btx *bbolt.Tx) error { return fn(&tx{btx: btx}) })
+	return db.bdb.Update(func(btx *bbolt.Tx) error {
+		if err := fn(&tx{btx: btx}); err != nil {
+			return err
+		}
+		// Hold no pages of the file mapped past the transaction (see unmapPages); bbolt
+		// replaces its mapping only while committing, after this.
+		unmapPages(db.bdb.Info().Data, db.absPath)
+		return nil
+	})
 }
 
 // Backup writes a consistent copy of the database to w from a read transaction, so writers
