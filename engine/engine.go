@@ -94,8 +94,14 @@ func (e *Engine) view(ctx context.Context, fn func(store.Tx) error) error {
 	return e.st.View(ctx, fn)
 }
 
+// update runs fn in a write transaction and, when it commits, tells subscribers that data
+// changed.
 func (e *Engine) update(ctx context.Context, fn func(store.Tx) error) error {
-	return e.st.Update(ctx, fn)
+	err := e.st.Update(ctx, fn)
+	if err == nil {
+		e.notify()
+	}
+	return err
 }
 
 // Whoami returns the acting user.

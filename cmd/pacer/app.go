@@ -107,13 +107,24 @@ func (a *app) startTUI(cmd *cobra.Command, eng *engine.Engine, in, out *os.File)
 		}
 	}
 	noMouse := a.noMouse || os.Getenv("PACER_NO_MOUSE") != ""
-	return ui.Run(cmd.Context(), eng, as, ui.Options{
+	// The screens hold the database, so the engine runs beside them: waits end and
+	// automated emails go out while a seller works.
+	ctx, stop := context.WithCancel(cmd.Context())
+	defer stop()
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- eng.Run(ctx, nil) }()
+	err := ui.Run(ctx, eng, as, ui.Options{
 		Screens: screens(),
 		NoMouse: noMouse,
 		Input:   in,
 		Output:  out,
 		OSUser:  osName,
 	})
+	stop()
+	if runErr := <-engineDone; err == nil && runErr != nil {
+		err = fmt.Errorf("the engine stopped: %w", runErr)
+	}
+	return err
 }
 
 // defaultDBPath is $PACER_DB, else $XDG_DATA_HOME/pacer/pacer.db, else
