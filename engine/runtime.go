@@ -271,9 +271,12 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 				}
 			}
 		}
-		if pend.hist == nil {
-			pend.hist = hist
-		} else {
+		switch {
+		case pend.hist == nil && follow == nil:
+			pend.hist = hist // one input: its history as it is
+		case pend.hist == nil:
+			pend.hist = append(make([]store.Event, 0, len(hist)+6), hist...)
+		default:
 			pend.hist = append(pend.hist, hist...)
 		}
 		pend.conn, pend.stored, pend.ok = conn, advance != nil, true

@@ -138,6 +138,10 @@ func (d *decision) history(e store.Event) {
 	if e.At.IsZero() {
 		e.At = d.env.Now
 	}
+	if d.res.History == nil {
+		// Most decisions record two to four events: one allocation for them.
+		d.res.History = make([]store.Event, 0, 4)
+	}
 	d.res.History = append(d.res.History, e)
 }
 

@@ -182,8 +182,7 @@ func benchOpenWith(b *testing.B, opts bolt.Options) *bolt.DB {
 func BenchmarkRawBatchedPut(b *testing.B) {
 	const batch = 500
 	bdb, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, &bbolt.Options{
-		Timeout: time.Second, FreelistType: bbolt.FreelistMapType, NoFreelistSync: true,
-		InitialMmapSize: 256 << 20,
+		Timeout: time.Second, FreelistType: bbolt.FreelistMapType, InitialMmapSize: 256 << 20,
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -320,8 +320,8 @@ func TestMigrateSchema1To2(t *testing.T) {
 	}
 	_ = db.bdb.View(func(btx *bbolt.Tx) error {
 		v, _, _ := readSchema(btx)
-		if v != 2 {
-			t.Errorf("schema after opening: %d, want 2", v)
+		if v != currentSchema() {
+			t.Errorf("schema after opening: %d, want %d", v, currentSchema())
 		}
 		for _, def := range schema2Buckets {
 			if btx.Bucket([]byte(def.name)) == nil {

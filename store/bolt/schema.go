@@ -19,6 +19,7 @@ type migration func(btx *bbolt.Tx) error
 var migrations = []migration{
 	createSchema1, // 0 → 1: the initial buckets and the default settings
 	createSchema2, // 1 → 2: the runtime buckets (connections, history, tasks, due, outbox, segments)
+	keepFreelist,  // 2 → 3: the free-page list kept in the file; records and history in format 2
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -63,6 +64,12 @@ func createSchema1(btx *bbolt.Tx) error {
 func createSchema2(btx *bbolt.Tx) error {
 	return createBuckets(btx, schema2Buckets)
 }
+
+// keepFreelist changes nothing itself: committing it writes the free-page list, which
+// files of schema 2 lack (Open reads the list instead of rebuilding it by a walk over every
+// page). From schema 3 on, records and multi-event history values may be in format 2,
+// which earlier versions of pacer cannot read.
+func keepFreelist(*bbolt.Tx) error { return nil }
 
 // readSchema returns the schema version of a database, and whether it has pacer's meta
 // bucket at all. A meta bucket without a version is schema 0.
