@@ -319,3 +319,29 @@ func (a *app) backupCmd() *cobra.Command {
 		},
 	}
 }
+
+func (a *app) doctorCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the database for inconsistencies (admins); exit 1 when there are any",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			problems, err := eng.Check(cmd.Context(), as)
+			if err != nil {
+				return err
+			}
+			for _, p := range problems {
+				fmt.Fprintln(a.stdout, p)
+			}
+			if len(problems) > 0 {
+				return fmt.Errorf("%d problem(s) found", len(problems))
+			}
+			fmt.Fprintln(a.stdout, "No problems found.")
+			return nil
+		},
+	}
+}

@@ -148,6 +148,13 @@ func TestConnectWorkAndShow(t *testing.T) {
 	if !strings.Contains(r.stdout, `"connected": 2`) {
 		t.Errorf("seq list connected count: %s", r.stdout)
 	}
+	r = ok(t, pacer(t, db, "doctor"))
+	if !strings.Contains(r.stdout, "No problems found.") {
+		t.Errorf("doctor: %s", r.stdout)
+	}
+	if r := pacer(t, db, "--as", "sam", "doctor"); r.code != 1 {
+		t.Errorf("a seller ran doctor: %+v", r)
+	}
 	ok(t, pacer(t, db, now, "disconnect", "Outreach", "lead/L-1"))
 	if got := tasksOf(t, db, "--as", "sam"); len(got) != 1 {
 		t.Fatalf("a disconnected record kept its task: %+v", got)
