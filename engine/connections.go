@@ -74,9 +74,6 @@ func (e *Engine) Connect(ctx context.Context, by, seqName string, refs []string)
 		}
 		return nil
 	})
-	if err == nil {
-		e.notify()
-	}
 	return out, err
 }
 
@@ -195,9 +192,6 @@ func (e *Engine) Disconnect(ctx context.Context, by, seqName string, refs []stri
 		}
 		return nil
 	})
-	if err == nil {
-		e.notify()
-	}
 	return err
 }
 
@@ -240,14 +234,8 @@ func (e *Engine) SkipWait(ctx context.Context, by, seqName, ref string) error {
 		}
 		return nil
 	})
-	if err == nil {
-		e.notify()
-	}
 	return err
 }
-
-// EventKinds are the email events `pacer event` records.
-var EventKinds = sequence.EventKinds
 
 // RecordEvent records an email event for a record (SPEC §4.5): against the message of the
 // given step, or without one, the latest message sent to the record. at zero means now.
@@ -323,8 +311,5 @@ func (e *Engine) RecordEvent(ctx context.Context, by, ref string, kind sequence.
 		}
 		return err
 	})
-	if err == nil {
-		e.notify()
-	}
 	return err
 }

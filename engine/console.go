@@ -448,6 +448,5 @@ func (e *Engine) SendEmail(ctx context.Context, by, taskID string, d Draft) (sen
 	if err != nil {
 		return false, err
 	}
-	e.notify()
 	return sent, nil
 }

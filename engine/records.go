@@ -115,7 +115,6 @@ func (e *Engine) ImportRecords(ctx context.Context, by, file string, r io.Reader
 	if err != nil {
 		return ImportResult{}, err
 	}
-	e.notify()
 	return res, nil
 }
 
@@ -430,8 +429,5 @@ func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[strin
 		}
 		return e.applySegments(tx, o, segs, rec)
 	})
-	if err == nil {
-		e.notify()
-	}
 	return rec, err
 }

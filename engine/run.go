@@ -50,9 +50,6 @@ func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
 			break
 		}
 	}
-	if rep.Timers+rep.Sent+rep.Retried+rep.Failed > 0 {
-		e.notify()
-	}
 	return rep, nil
 }
 

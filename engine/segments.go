@@ -105,9 +105,6 @@ func (e *Engine) SetSegmentActive(ctx context.Context, by, name string, active b
 		}
 		return nil
 	})
-	if err == nil {
-		e.notify()
-	}
 	return n, err
 }
 

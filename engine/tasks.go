@@ -261,8 +261,5 @@ func (e *Engine) ActOnTask(ctx context.Context, by, id string, a TaskAction) (Ta
 		row = taskRow(t)
 		return err
 	})
-	if err == nil {
-		e.notify()
-	}
 	return row, err
 }
