@@ -64,6 +64,9 @@ type org struct {
 	templates map[string]store.Template
 	// rtx is the transaction with those reads cached (see reads).
 	rtx *orgTx
+	// hist is stepRecord's buffer of history, and depth how deep steps are nested.
+	hist  []store.Event
+	depth int
 }
 
 func loadOrg(tx store.Tx) (*org, error) {
@@ -157,10 +160,19 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 	// The connection and its new history are written once, when the inputs that follow
 	// from one another are all applied: the last state is the one that counts.
 	var pend struct {
-		conn   store.Connection
-		hist   []store.Event
-		stored bool // the connection is written already
-		ok     bool
+		conn     store.Connection
+		hist     []store.Event
+		stored   bool // the connection is written already
+		buffered bool // hist is in buf, the org's buffer when this is the outermost step
+		ok       bool
+	}
+	// The history of several inputs collects in the org's buffer; a step nested in this
+	// one (handing a record over to another sequence) uses its own.
+	o.depth++
+	defer func() { o.depth-- }()
+	var buf []store.Event
+	if o.depth == 1 {
+		buf = o.hist[:0]
 	}
 	flush := func() error {
 		if !pend.ok {
@@ -171,19 +183,26 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 				return err
 			}
 		}
-		return tx.AppendHistory(pend.conn.ID, pend.hist...)
+		err := tx.AppendHistory(pend.conn.ID, pend.hist...)
+		if pend.buffered && o.depth == 1 {
+			clear(pend.hist)
+			o.hist = pend.hist[:0]
+		}
+		return err
+	}
+	var rec store.Record
+	fresh := known != nil && known.Key == c.Record // rec holds the connection's record
+	if fresh {
+		rec = *known
 	}
 	for {
-		var rec store.Record
-		if known != nil && known.Key == c.Record {
-			rec = *known
-		} else {
+		if !fresh {
 			var err error
 			if rec, err = tx.RecordByKey(c.Record); err != nil {
 				return flow.Result{}, fmt.Errorf("record of connection %s: %w", c.ID, err)
 			}
 		}
-		known = nil
+		fresh = false
 		plan, err := e.plans.get(tx, c.Sequence, c.Version)
 		if err != nil {
 			return flow.Result{}, err
@@ -275,7 +294,7 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 		case pend.hist == nil && follow == nil:
 			pend.hist = hist // one input: its history as it is
 		case pend.hist == nil:
-			pend.hist = append(make([]store.Event, 0, len(hist)+6), hist...)
+			pend.hist, pend.buffered = append(buf, hist...), true
 		default:
 			pend.hist = append(pend.hist, hist...)
 		}
@@ -285,10 +304,8 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 			return res, flush()
 		}
 		c, in = conn, *follow
-		if advance == nil {
-			// The record is as this step left it; handing it over may have changed it.
-			known = &rec
-		}
+		// The record is as this step left it, unless handing it over changed it.
+		fresh = advance == nil
 	}
 }
 
@@ -325,7 +342,7 @@ func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *f
 // no transport configured the message is kept in the local outbox and counts as sent: the
 // returned input applies that at once.
 func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *flow.Plan, rec store.Record, ef flow.Effect, now time.Time) (*flow.Input, []store.Event, error) {
-	key := fmt.Sprintf("%s/%s/%d", conn.ID, ef.StepID, ef.Visit)
+	key := conn.ID.String() + "/" + ef.StepID + "/" + strconv.FormatUint(uint64(ef.Visit), 10)
 	channel := "email"
 	to := rec.Email
 	if ef.Step.Type == sequence.AutoSMS {
