@@ -139,8 +139,8 @@ func (d *decision) history(e store.Event) {
 		e.At = d.env.Now
 	}
 	if d.res.History == nil {
-		// Most decisions record two to four events: one allocation for them.
-		d.res.History = make([]store.Event, 0, 4)
+		// Most decisions record two events.
+		d.res.History = make([]store.Event, 0, 2)
 	}
 	d.res.History = append(d.res.History, e)
 }
