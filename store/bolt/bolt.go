@@ -7,7 +7,9 @@
 //
 // Only one process may have a database open. Open fails with *LockedError, naming the
 // holder, when another process has it, and with *NotPacerError, leaving the file untouched,
-// when the file is not a pacer database or is damaged.
+// when the file is not a pacer database or is damaged. Beside the file PATH it keeps
+// PATH.lock-info while open (who holds it) and PATH.checked once closed (the file's state
+// then, so the next Open need not check every page: verified.go).
 //
 // To store something new: declare its buckets in buckets.go (with fill 1.0 when keys are
 // only appended); append a migration to the migrations slice that creates them (released
