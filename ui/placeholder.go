@@ -15,6 +15,7 @@ type placeholder struct {
 	w, h int
 }
 
+// newPlaceholder returns the placeholder of the screen named what.
 func newPlaceholder(c *common.Common, what string) *placeholder {
 	return &placeholder{c: c, what: what}
 }

@@ -39,6 +39,8 @@ func (m *Root) View() tea.View {
 // tooSmall reports a terminal below MinWidth×MinHeight.
 func (m *Root) tooSmall() bool { return m.width < MinWidth || m.height < MinHeight }
 
+// render draws the whole frame as text: header, screen area and footer, or the
+// too-small notice.
 func (m *Root) render() string {
 	if m.width == 0 || m.height == 0 {
 		return ""
@@ -196,7 +198,10 @@ func (m *Root) helpKeys() (help.KeyMap, []key.Binding) {
 // noKeys is an empty key map.
 type noKeys struct{}
 
-func (noKeys) ShortHelp() []key.Binding  { return nil }
+// ShortHelp is empty.
+func (noKeys) ShortHelp() []key.Binding { return nil }
+
+// FullHelp is empty.
 func (noKeys) FullHelp() [][]key.Binding { return nil }
 
 // helpStyles colours the key help from the shared styles.
