@@ -68,9 +68,10 @@ type firstRun struct {
 	// The first admin, bound to the form's fields.
 	username, name, email string
 
-	width, height int
+	width int
 }
 
+// newFirstRun returns the first-run screen; username is suggested for the first admin.
 func newFirstRun(c *common.Common, username string) *firstRun {
 	return &firstRun{
 		c:        c,
@@ -164,8 +165,10 @@ func (f *firstRun) openForm() tea.Cmd {
 	return cmd
 }
 
+// usernameRE is what a pacer username may hold.
 var usernameRE = regexp.MustCompile(`^[a-z0-9._-]+$`)
 
+// checkUsername validates the first admin's username.
 func checkUsername(s string) error {
 	if !usernameRE.MatchString(strings.TrimSpace(s)) {
 		return fmt.Errorf("use lowercase letters, digits, '.', '_' or '-'")
@@ -173,6 +176,7 @@ func checkUsername(s string) error {
 	return nil
 }
 
+// checkEmail validates the first admin's email address, which may be left empty.
 func checkEmail(s string) error {
 	if s = strings.TrimSpace(s); s == "" {
 		return nil
@@ -246,9 +250,9 @@ func (f *firstRun) View() string {
 	return lipgloss.NewStyle().Padding(1, 2).Render(b.String())
 }
 
-// SetSize remembers the area and fits the form to it.
-func (f *firstRun) SetSize(w, h int) {
-	f.width, f.height = w, h
+// SetSize remembers the width and fits the form to it.
+func (f *firstRun) SetSize(w, _ int) {
+	f.width = w
 	if f.form != nil {
 		f.form.WithWidth(min(max(w-4, 20), 72))
 	}

@@ -104,8 +104,6 @@ type Root struct {
 	stacks [tabCount][]*slot
 	// first holds the first-run screen of an org without users; nil once someone acts.
 	first *slot
-	// slots numbers the screens made.
-	slots int
 
 	now time.Time
 	loc *time.Location
@@ -163,9 +161,6 @@ func (m *Root) Close() {
 		m.unsubscribe = nil
 	}
 }
-
-// Common returns the context the root shares with its screens.
-func (m *Root) Common() *common.Common { return m.c }
 
 // Init asks the terminal for its background colour, starts the clock and the live updates,
 // and starts the first screen.

@@ -145,6 +145,15 @@ func newHarness(t testing.TB, eng *engine.Engine, username string, opts Options)
 	return h
 }
 
+// firstRun is the first-run screen, nil once someone acts.
+func (m *Root) firstRun() *firstRun {
+	if m.first == nil {
+		return nil
+	}
+	f, _ := m.first.s.(*firstRun)
+	return f
+}
+
 func (h *harness) send(msgs ...tea.Msg) tea.Cmd {
 	var cmds []tea.Cmd
 	for _, msg := range msgs {

@@ -11,8 +11,7 @@ import (
 // slot holds one live screen. A screen's Update may hand back another value; the slot
 // keeps its place, and the results of its commands find it by the slot.
 type slot struct {
-	id int
-	s  common.Screen
+	s common.Screen
 }
 
 // routed is the result of a screen's command on its way back to that screen.
@@ -25,15 +24,12 @@ type routed struct {
 var teaPkg = reflect.TypeFor[tea.BatchMsg]().PkgPath()
 
 // place gives a new screen its slot.
-func (m *Root) place(s common.Screen) *slot {
-	m.slots++
-	return &slot{id: m.slots, s: s}
-}
+func (m *Root) place(s common.Screen) *slot { return &slot{s: s} }
 
 // start runs a screen's Init.
 func (m *Root) start(sl *slot) tea.Cmd { return m.from(sl, sl.s.Init()) }
 
-// update hands msg to one screen and keeps what it hands back.
+// updateSlot hands msg to one screen and keeps what it hands back.
 func (m *Root) updateSlot(sl *slot, msg tea.Msg) tea.Cmd {
 	s, cmd := sl.s.Update(msg)
 	if s != nil {
@@ -82,6 +78,7 @@ func tag(sl *slot, msg tea.Msg) tea.Msg {
 	return routed{to: sl, msg: msg}
 }
 
+// tagCmd wraps a command of sl so its results are tagged (see tag).
 func tagCmd(sl *slot, c tea.Cmd) tea.Cmd {
 	if c == nil {
 		return nil
@@ -118,15 +115,6 @@ func (m *Root) activeSlot() *slot {
 
 // active is the screen shown.
 func (m *Root) active() common.Screen { return m.activeSlot().s }
-
-// firstRun is the first-run screen, nil once someone acts.
-func (m *Root) firstRun() *firstRun {
-	if m.first == nil {
-		return nil
-	}
-	f, _ := m.first.s.(*firstRun)
-	return f
-}
 
 // live lists every open screen, shown or not.
 func (m *Root) live() []*slot {

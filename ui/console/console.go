@@ -22,8 +22,8 @@ import (
 	"github.com/pacer-sales/pacer/ui/common"
 )
 
-// PrefsScreen is the name the work list's preferences are stored under.
-const PrefsScreen = "console"
+// prefsScreen is the name the work list's preferences are stored under.
+const prefsScreen = "console"
 
 // mode is what the keys go to.
 type mode int
@@ -63,7 +63,7 @@ type pending struct {
 // Model is the work list screen.
 type Model struct {
 	c    *common.Common
-	keys KeyMap
+	keys keyMap
 	loc  *time.Location
 
 	width, height int
@@ -109,7 +109,7 @@ type Model struct {
 
 // New returns the work list of the acting user.
 func New(c *common.Common) common.Screen {
-	m := &Model{c: c, keys: DefaultKeyMap(), sortBy: sortDue, prefs: prefs{After: "next"}}
+	m := &Model{c: c, keys: defaultKeyMap(), sortBy: sortDue, prefs: prefs{After: "next"}}
 	m.loc = time.UTC
 	if tz := c.User.TimeZone; tz != "" {
 		if loc, err := time.LoadLocation(tz); err == nil {
@@ -228,7 +228,7 @@ func (m *Model) orgCmd() tea.Cmd {
 		if msg.users, msg.err = e.Users(ctx, by); msg.err != nil {
 			return msg
 		}
-		msg.prefs, msg.err = e.Prefs(ctx, by, PrefsScreen)
+		msg.prefs, msg.err = e.Prefs(ctx, by, prefsScreen)
 		return msg
 	}
 }
@@ -237,7 +237,7 @@ func (m *Model) savePrefsCmd() tea.Cmd {
 	e, ctx, by := m.c.Engine, ctxOf(m.c), m.c.User.Username
 	b, _ := json.Marshal(m.prefs)
 	return func() tea.Msg {
-		if err := e.SetPrefs(ctx, by, PrefsScreen, b); err != nil {
+		if err := e.SetPrefs(ctx, by, prefsScreen, b); err != nil {
 			return common.StatusMsg{Text: "could not remember the setting: " + err.Error(), Err: true}
 		}
 		return nil
@@ -570,7 +570,7 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func isAction(msg tea.KeyPressMsg, k KeyMap) bool {
+func isAction(msg tea.KeyPressMsg, k keyMap) bool {
 	return key.Matches(msg, k.Done, k.Skip, k.Snooze, k.SkipWait, k.Assign, k.Compose)
 }
 
@@ -853,7 +853,7 @@ func (m *Model) promptView(w int) []string {
 		hint := ""
 		switch m.inputOf {
 		case "snooze":
-			hint = "e.g. " + WhenHelp
+			hint = "e.g. " + whenHelp
 			if v := strings.TrimSpace(m.input.Value()); v != "" {
 				if t, err := ParseWhen(v, m.c.Engine.Clock().Now(), m.loc); err == nil {
 					hint = "→ " + t.Format("Mon Jan 2 15:04 MST") + " · enter to snooze"

@@ -2,8 +2,8 @@ package console
 
 import "charm.land/bubbles/v2/key"
 
-// KeyMap is every key of the work list.
-type KeyMap struct {
+// keyMap is every key of the work list.
+type keyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 
 	Done, Skip, Snooze, SkipWait, Assign, Compose, Refresh key.Binding
@@ -14,12 +14,12 @@ type KeyMap struct {
 	Choose, Cancel, Send, NextField key.Binding
 }
 
-// DefaultKeyMap is the work list's keys (SPEC §8).
-func DefaultKeyMap() KeyMap {
+// defaultKeyMap is the work list's keys (SPEC §8).
+func defaultKeyMap() keyMap {
 	b := func(keys []string, k, help string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
 	}
-	return KeyMap{
+	return keyMap{
 		Up:       b([]string{"up", "k"}, "↑/k", "up"),
 		Down:     b([]string{"down", "j"}, "↓/j", "down"),
 		PageUp:   b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),

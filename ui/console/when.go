@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// WhenHelp says which snooze times ParseWhen accepts.
-const WhenHelp = "tomorrow 9:00 · fri 14:30 · 2026-03-04 10:00 · 16:00 · 3pm · +2h · +3d · +1d4h"
+// whenHelp says which snooze times ParseWhen accepts.
+const whenHelp = "tomorrow 9:00 · fri 14:30 · 2026-03-04 10:00 · 16:00 · 3pm · +2h · +3d · +1d4h"
 
 // defaultHour is the time of day a date without one means (the start of a working day).
 const defaultHour = 9
@@ -42,11 +42,11 @@ func ParseWhen(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	now = now.In(loc)
 	in := strings.ToLower(strings.Join(strings.Fields(s), " "))
 	if in == "" {
-		return time.Time{}, errors.New("type when: " + WhenHelp)
+		return time.Time{}, errors.New("type when: " + whenHelp)
 	}
 	t, err := parseWhen(in, now, loc)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("can't read %q (%v); try %s", strings.TrimSpace(s), err, WhenHelp)
+		return time.Time{}, fmt.Errorf("can't read %q (%v); try %s", strings.TrimSpace(s), err, whenHelp)
 	}
 	if !t.After(now) {
 		return time.Time{}, fmt.Errorf("%s has passed; pick a later time", t.Format("Mon Jan 2 15:04"))

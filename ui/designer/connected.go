@@ -238,7 +238,7 @@ func (m *Model) statsView(st *common.Styles, width, height int) string {
 		if name == "" {
 			name = x.ID
 		}
-		name = Icon(sequence.Type(x.Type)) + " " + name
+		name = icon(sequence.Type(x.Type)) + " " + name
 		yes, no := "", ""
 		if x.Type == string(sequence.Condition) {
 			yes, no = strconv.Itoa(x.Yes), strconv.Itoa(x.No)

@@ -55,8 +55,8 @@ func (p *picker) selected() sequence.Type {
 	return ts[p.index[p.group]].Type
 }
 
-// move handles a navigation key; it reports whether the key was one.
-func (p *picker) move(k string) bool {
+// move handles a navigation key; other keys do nothing.
+func (p *picker) move(k string) {
 	n := len(typesOf(pickerGroups[p.group]))
 	switch k {
 	case "left", "h", "shift+tab":
@@ -71,10 +71,7 @@ func (p *picker) move(k string) bool {
 		p.index[p.group] = 0
 	case "end", "G":
 		p.index[p.group] = n - 1
-	default:
-		return false
 	}
-	return true
 }
 
 // view draws the picker: the group tabs, then the types of the current group.
@@ -93,7 +90,7 @@ func (p *picker) view(st *common.Styles, title string, width int) string {
 	b.WriteString(strings.Join(tabs, "  "))
 	b.WriteString("\n\n")
 	for i, ti := range typesOf(pickerGroups[p.group]) {
-		line := Icon(ti.Type) + " " + ti.DefaultName
+		line := icon(ti.Type) + " " + ti.DefaultName
 		pad := max(0, 28-lipgloss.Width(line))
 		help := typeHelp[ti.Type]
 		if i == p.index[p.group] {

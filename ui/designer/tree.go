@@ -124,8 +124,8 @@ var icons = map[sequence.Type]string{
 	sequence.LinkedInInMail:    "in",
 }
 
-// Icon returns the symbol the designer shows for a step type.
-func Icon(t sequence.Type) string {
+// icon returns the symbol the designer shows for a step type.
+func icon(t sequence.Type) string {
 	if s, ok := icons[t]; ok {
 		return s
 	}

@@ -119,7 +119,7 @@ func (m *Model) treeLine(st *common.Styles, r row, selected bool, width int) str
 	case rowStart:
 		text, style = "● Sequence starts here", st.Title
 	case rowStep:
-		text = Icon(r.step.Type) + " " + r.step.DisplayName()
+		text = icon(r.step.Type) + " " + r.step.DisplayName()
 		extra = summary(r.step)
 	case rowBranch:
 		if r.branch == branchYes {

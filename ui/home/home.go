@@ -35,7 +35,7 @@ const (
 type Model struct {
 	c    *common.Common
 	st   *common.Styles
-	keys KeyMap
+	keys keyMap
 	grid *grid.Model
 	set  *rowSet
 
@@ -77,7 +77,7 @@ func New(c *common.Common) common.Screen {
 	m := &Model{
 		c:      c,
 		st:     st,
-		keys:   DefaultKeyMap(),
+		keys:   defaultKeyMap(),
 		grid:   g,
 		prefs:  &prefsSaver{},
 		search: newInput("Search name and description"),
@@ -125,9 +125,6 @@ func (m *Model) CapturesInput() bool { return m.mode != modeGrid }
 
 // Dirty is false: the home screen keeps nothing unsaved.
 func (m *Model) Dirty() bool { return false }
-
-// Grid gives access to the grid (tests and the root's status line).
-func (m *Model) Grid() *grid.Model { return m.grid }
 
 // selected returns the sequence under the cursor.
 func (m *Model) selected() (*engine.SeqRow, bool) {

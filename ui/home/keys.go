@@ -6,8 +6,8 @@ import (
 	"github.com/pacer-sales/pacer/ui/components/grid"
 )
 
-// KeyMap are the home grid's keys (SPEC §8).
-type KeyMap struct {
+// keyMap are the home grid's keys (SPEC §8).
+type keyMap struct {
 	grid.KeyMap
 	Filter, ClearFilters, Search                key.Binding
 	New, Open, Activate, Deactivate, Copy       key.Binding
@@ -16,9 +16,9 @@ type KeyMap struct {
 	PanelUp, PanelDown, Confirm, Close, OpenFix key.Binding
 }
 
-// DefaultKeyMap returns the home screen's keys.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{
+// defaultKeyMap returns the home screen's keys.
+func defaultKeyMap() keyMap {
+	return keyMap{
 		KeyMap:       grid.DefaultKeyMap(),
 		Filter:       key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "filter by column")),
 		ClearFilters: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "clear filters")),

@@ -124,9 +124,6 @@ func New(cols []Column, st Styles) *Model {
 	return m
 }
 
-// KeyMap returns the grid's keys.
-func (m *Model) KeyMap() KeyMap { return m.keys }
-
 // SetSize sets the grid's area: the header, the rows and the position line.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = max(width, 0), max(height, 0)
@@ -152,9 +149,6 @@ func (m *Model) SetRows(r *Rows) {
 	}
 	m.clamp()
 }
-
-// Rows returns the row set shown.
-func (m *Model) Rows() *Rows { return m.rows }
 
 // Columns returns the columns in display order.
 func (m *Model) Columns() []Column {
@@ -205,9 +199,6 @@ func (m *Model) Offset() int { return m.offset }
 // Visible returns the shown rows (row numbers in Rows) in order. The slice is the grid's;
 // don't keep or modify it.
 func (m *Model) Visible() []int32 { return m.visible }
-
-// Total is the number of rows in the row set.
-func (m *Model) Total() int { return m.rows.Len() }
 
 // Sort returns the sorted column's key and direction.
 func (m *Model) Sort() (key string, desc bool) { return m.cols[m.sort].Key, m.desc }
@@ -316,17 +307,6 @@ func (m *Model) SortBySelected() {
 	} else {
 		m.sort, m.desc = c, false
 	}
-	m.version++
-	m.refresh()
-}
-
-// SortBy sorts by a column key in a direction.
-func (m *Model) SortBy(key string, desc bool) {
-	c := m.colByKey(key)
-	if c < 0 {
-		c = 0
-	}
-	m.sort, m.desc = c, desc
 	m.version++
 	m.refresh()
 }
