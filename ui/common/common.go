@@ -12,8 +12,9 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 )
 
-// Common is handed to every screen and component. Screens never do I/O in Update: engine
-// calls run inside tea.Cmds and come back as messages.
+// Common is handed to every screen and component; Ctx, Engine and Styles are always set.
+// Screens never do I/O in Update: engine calls run inside tea.Cmds and come back as
+// messages.
 type Common struct {
 	Ctx    context.Context
 	Engine *engine.Engine

@@ -6,7 +6,6 @@
 package console
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -211,7 +210,7 @@ type (
 )
 
 func (m *Model) loadCmd() tea.Cmd {
-	e, ctx, by, q, gen := m.c.Engine, ctxOf(m.c), m.c.User.Username, engine.TaskQuery{User: m.scope.User, All: m.scope.All}, m.gen
+	e, ctx, by, q, gen := m.c.Engine, m.c.Ctx, m.c.User.Username, engine.TaskQuery{User: m.scope.User, All: m.scope.All}, m.gen
 	return func() tea.Msg {
 		rows, err := e.Tasks(ctx, by, q)
 		return tasksMsg{gen: gen, rows: rows, err: err}
@@ -219,7 +218,7 @@ func (m *Model) loadCmd() tea.Cmd {
 }
 
 func (m *Model) orgCmd() tea.Cmd {
-	e, ctx, by := m.c.Engine, ctxOf(m.c), m.c.User.Username
+	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
 	return func() tea.Msg {
 		var msg orgMsg
 		if msg.settings, msg.err = e.Settings(ctx, by); msg.err != nil {
@@ -234,7 +233,7 @@ func (m *Model) orgCmd() tea.Cmd {
 }
 
 func (m *Model) savePrefsCmd() tea.Cmd {
-	e, ctx, by := m.c.Engine, ctxOf(m.c), m.c.User.Username
+	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
 	b, _ := json.Marshal(m.prefs)
 	return func() tea.Msg {
 		if err := e.SetPrefs(ctx, by, prefsScreen, b); err != nil {
@@ -454,7 +453,7 @@ func (m *Model) upNextCmd(force bool) tea.Cmd {
 	}
 	m.up.seq++
 	m.up.want = r.Record
-	e, ctx, by, ref, seq := m.c.Engine, ctxOf(m.c), m.c.User.Username, r.Record, m.up.seq
+	e, ctx, by, ref, seq := m.c.Engine, m.c.Ctx, m.c.User.Username, r.Record, m.up.seq
 	return func() tea.Msg {
 		ups, err := e.UpNext(ctx, by, ref)
 		msg := upNextMsg{seq: seq, ref: ref, ups: ups, err: err}
@@ -561,7 +560,7 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 			return common.Fail(fmt.Errorf("e writes the email of an email step; this is a %s step", stepLabel(r.Type)))
 		}
 		m.busy = "Preparing the email…"
-		e, ctx, by, pd := m.c.Engine, ctxOf(m.c), m.c.User.Username, *p
+		e, ctx, by, pd := m.c.Engine, m.c.Ctx, m.c.User.Username, *p
 		return func() tea.Msg {
 			d, err := e.ComposeEmail(ctx, by, pd.taskID)
 			return draftMsg{p: pd, draft: d, err: err}
@@ -579,7 +578,7 @@ func (m *Model) act(p pending, a engine.TaskAction) tea.Cmd {
 	m.busy = map[engine.TaskActionKind]string{
 		engine.ActDone: "Marking done…", engine.ActSkip: "Skipping…", engine.ActSnooze: "Snoozing…", engine.ActAssign: "Assigning…",
 	}[a.Kind]
-	e, ctx, by := m.c.Engine, ctxOf(m.c), m.c.User.Username
+	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
 	return func() tea.Msg {
 		row, err := e.ActOnTask(ctx, by, p.taskID, a)
 		return actedMsg{p: p, what: actedText(p, a, row), err: err}
@@ -649,7 +648,7 @@ func (m *Model) skipWait(r row) tea.Cmd {
 }
 
 func (m *Model) skipWaitCmd(ref, name, seq string) tea.Cmd {
-	e, ctx, by := m.c.Engine, ctxOf(m.c), m.c.User.Username
+	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
 	m.busy = "Skipping the wait…"
 	return func() tea.Msg {
 		err := e.SkipWait(ctx, by, seq, ref)
@@ -761,11 +760,9 @@ func newInput(c *common.Common) textinput.Model {
 // inputStyles are the one-line input's styles from the shared ones, with a steady cursor.
 func inputStyles(c *common.Common) textinput.Styles {
 	st := textinput.DefaultDarkStyles()
-	if c.Styles != nil {
-		st.Focused.Prompt, st.Blurred.Prompt = c.Styles.Accent, c.Styles.Muted
-		st.Focused.Text, st.Blurred.Text = c.Styles.Text, c.Styles.Muted
-		st.Focused.Placeholder, st.Blurred.Placeholder = c.Styles.Muted, c.Styles.Muted
-	}
+	st.Focused.Prompt, st.Blurred.Prompt = c.Styles.Accent, c.Styles.Muted
+	st.Focused.Text, st.Blurred.Text = c.Styles.Text, c.Styles.Muted
+	st.Focused.Placeholder, st.Blurred.Placeholder = c.Styles.Muted, c.Styles.Muted
 	st.Cursor.Blink = false
 	return st
 }
@@ -784,25 +781,15 @@ func newArea(c *common.Common) textarea.Model {
 // areaStyles are the email body editor's styles from the shared ones.
 func areaStyles(c *common.Common) textarea.Styles {
 	st := textarea.DefaultDarkStyles()
-	if c.Styles != nil {
-		st.Focused.Text, st.Blurred.Text = c.Styles.Text, c.Styles.Muted
-		st.Focused.Placeholder, st.Blurred.Placeholder = c.Styles.Muted, c.Styles.Muted
-		st.Focused.LineNumber, st.Blurred.LineNumber = c.Styles.Muted, c.Styles.Muted
-		st.Focused.CursorLineNumber = c.Styles.Accent
-		st.Focused.CursorLine = c.Styles.Text
-		st.Focused.Prompt, st.Blurred.Prompt = c.Styles.Muted, c.Styles.Muted
-		st.Focused.EndOfBuffer, st.Blurred.EndOfBuffer = c.Styles.Muted, c.Styles.Muted
-	}
+	st.Focused.Text, st.Blurred.Text = c.Styles.Text, c.Styles.Muted
+	st.Focused.Placeholder, st.Blurred.Placeholder = c.Styles.Muted, c.Styles.Muted
+	st.Focused.LineNumber, st.Blurred.LineNumber = c.Styles.Muted, c.Styles.Muted
+	st.Focused.CursorLineNumber = c.Styles.Accent
+	st.Focused.CursorLine = c.Styles.Text
+	st.Focused.Prompt, st.Blurred.Prompt = c.Styles.Muted, c.Styles.Muted
+	st.Focused.EndOfBuffer, st.Blurred.EndOfBuffer = c.Styles.Muted, c.Styles.Muted
 	st.Cursor.Blink = false
 	return st
-}
-
-// ctxOf keeps a nil context from reaching the engine.
-func ctxOf(c *common.Common) context.Context {
-	if c.Ctx != nil {
-		return c.Ctx
-	}
-	return context.Background()
 }
 
 // View renders the list and Up next side by side (the email editor over the whole area).

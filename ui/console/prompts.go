@@ -360,7 +360,7 @@ func (m *Model) composeKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Send):
 		c.sending, c.err = true, ""
 		d := engine.Draft{To: strings.TrimSpace(c.to.Value()), From: c.draft.From, Subject: c.subject.Value(), Body: c.body.Value()}
-		e, ctx, by, p := m.c.Engine, ctxOf(m.c), m.c.User.Username, c.p
+		e, ctx, by, p := m.c.Engine, m.c.Ctx, m.c.User.Username, c.p
 		return func() tea.Msg {
 			sent, err := e.SendEmail(ctx, by, p.taskID, d)
 			return sentMsg{p: p, sent: sent, to: d.To, err: err}

@@ -86,7 +86,7 @@ func (m *Model) connectedKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) connectCmd(refs []string) tea.Cmd {
-	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.seq.Name
+	eng, ctx, by, name := m.c.Engine, m.c.Ctx, m.c.User.Username, m.seq.Name
 	return m.own(func() tea.Msg {
 		res, err := eng.Connect(ctx, by, name, refs)
 		return connectedMsg{n: len(res), err: err}
@@ -94,7 +94,7 @@ func (m *Model) connectCmd(refs []string) tea.Cmd {
 }
 
 func (m *Model) disconnectCmd(ref string) tea.Cmd {
-	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.seq.Name
+	eng, ctx, by, name := m.c.Engine, m.c.Ctx, m.c.User.Username, m.seq.Name
 	return m.own(func() tea.Msg {
 		return disconnectedMsg{ref: ref, err: eng.Disconnect(ctx, by, name, []string{ref})}
 	})

@@ -9,7 +9,6 @@
 package designer
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -189,20 +188,6 @@ func New(c *common.Common, name string) common.Screen {
 	return &Model{c: c, name: name, page: pages.Add(1), keys: newKeyMap(), rows: []row{{kind: rowStart}}}
 }
 
-func (m *Model) ctx() context.Context {
-	if m.c.Ctx != nil {
-		return m.c.Ctx
-	}
-	return context.Background()
-}
-
-func (m *Model) styles() *common.Styles {
-	if m.c.Styles == nil {
-		m.c.Styles = common.NewStyles(common.DefaultTheme(true), false)
-	}
-	return m.c.Styles
-}
-
 // Init loads the sequence and its activity.
 func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.loadCmd(), m.activityCmd())
@@ -225,7 +210,7 @@ func (m *Model) CapturesInput() bool { return m.mode != modeNormal }
 
 // loadCmd reads the sequence and what its forms offer.
 func (m *Model) loadCmd() tea.Cmd {
-	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.name
+	eng, ctx, by, name := m.c.Engine, m.c.Ctx, m.c.User.Username, m.name
 	return m.own(func() tea.Msg {
 		msg := loadedMsg{name: name}
 		msg.detail, msg.err = eng.Sequence(ctx, by, name)
@@ -245,7 +230,7 @@ func (m *Model) loadCmd() tea.Cmd {
 
 // activityCmd reads the connected records and the stats.
 func (m *Model) activityCmd() tea.Cmd {
-	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.name
+	eng, ctx, by, name := m.c.Engine, m.c.Ctx, m.c.User.Username, m.name
 	return m.own(func() tea.Msg {
 		rows, stats, err := eng.SequenceActivity(ctx, by, name)
 		return activityMsg{rows: rows, stats: stats, err: err}
@@ -784,7 +769,7 @@ func (m *Model) saveCmd(note string, activate bool) tea.Cmd {
 	} else {
 		m.setStatus("Saving…")
 	}
-	eng, ctx, by := m.c.Engine, m.ctx(), m.c.User.Username
+	eng, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
 	id, name, dirty, edits := m.seq.ID, m.seq.Name, m.Dirty(), m.edits
 	def := cloneDef(m.def)
 	return m.own(func() tea.Msg {
@@ -855,7 +840,7 @@ func changed() tea.Msg { return common.ChangedMsg{} }
 
 // check validates the definition being edited against the org (v).
 func (m *Model) check() tea.Cmd {
-	eng, ctx, by, name := m.c.Engine, m.ctx(), m.c.User.Username, m.seq.Name
+	eng, ctx, by, name := m.c.Engine, m.c.Ctx, m.c.User.Username, m.seq.Name
 	def := cloneDef(m.def)
 	return m.own(func() tea.Msg {
 		probs, err := eng.Validate(ctx, by, def, name)

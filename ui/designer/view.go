@@ -14,7 +14,7 @@ import (
 // View draws the page: the sequence's title line, the tabs, the tab's body and the status
 // line, in exactly the area given by SetSize.
 func (m *Model) View() string {
-	st := m.styles()
+	st := m.c.Styles
 	w := max(1, m.width)
 	lines := []string{m.titleLine(st), m.tabsLine(st), ""}
 	body := m.bodyHeight()

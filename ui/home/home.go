@@ -65,9 +65,6 @@ type Model struct {
 // New returns the home screen for the acting user of c.
 func New(c *common.Common) common.Screen {
 	st := c.Styles
-	if st == nil {
-		st = common.NewStyles(common.DefaultTheme(true), true)
-	}
 	g := grid.New(columns(st), grid.Styles{
 		Header:         st.Header,
 		HeaderSelected: st.Selected,

@@ -57,7 +57,7 @@ func randomRows(n int, seed uint64) []engine.SeqRow {
 func TestGridOrderEqualsQueryApply(t *testing.T) {
 	rows := randomRows(2000, 1)
 	set := newRowSet(rows)
-	g := grid.New(columns(nil), grid.Styles{})
+	g := grid.New(columns(common.NewStyles(common.DefaultTheme(true), true)), grid.Styles{})
 	g.SetSize(120, 30)
 	g.SetRows(set.grid)
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -124,7 +124,8 @@ func TestFilterValuesAreEngineValues(t *testing.T) {
 // bigScreen is a home screen showing n generated sequences, without a database.
 func bigScreen(tb testing.TB, n, width, height int) *Model {
 	tb.Helper()
-	c := &common.Common{User: engine.User{Username: "admin", Roles: []engine.Role{engine.RoleAdmin}}}
+	c := &common.Common{User: engine.User{Username: "admin", Roles: []engine.Role{engine.RoleAdmin}},
+		Styles: common.NewStyles(common.DefaultTheme(true), true)}
 	m := New(c).(*Model)
 	m.SetSize(width, height)
 	m.gen = 1

@@ -31,7 +31,7 @@ func columns(st *common.Styles) []grid.Column {
 			Right: c.Key == "steps" || c.Key == "connected",
 			Multi: c.Key == "tags",
 		}
-		if c.Key == "state" && st != nil {
+		if c.Key == "state" {
 			// The state is always written out; colour only adds to it.
 			cols[i].Style = func(cell string) (lipgloss.Style, bool) {
 				switch cell {
