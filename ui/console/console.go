@@ -19,6 +19,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/input"
 )
 
 // prefsScreen is the name the work list's preferences are stored under.
@@ -741,30 +742,19 @@ func (m *Model) closePrompt() {
 
 // restyle takes the shared styles again after the root rebuilt them.
 func (m *Model) restyle() {
-	m.input.SetStyles(inputStyles(m.c))
+	m.input.SetStyles(input.Styles(m.c.Styles))
 	if c := m.compose; c != nil {
-		c.to.SetStyles(inputStyles(m.c))
-		c.subject.SetStyles(inputStyles(m.c))
+		c.to.SetStyles(input.Styles(m.c.Styles))
+		c.subject.SetStyles(input.Styles(m.c.Styles))
 		c.body.SetStyles(areaStyles(m.c))
 	}
 }
 
 // newInput is the one-line input of the search box and the prompts.
 func newInput(c *common.Common) textinput.Model {
-	in := textinput.New()
-	in.SetStyles(inputStyles(c))
+	in := input.New(c.Styles)
 	in.CharLimit = 200
 	return in
-}
-
-// inputStyles are the one-line input's styles from the shared ones, with a steady cursor.
-func inputStyles(c *common.Common) textinput.Styles {
-	st := textinput.DefaultDarkStyles()
-	st.Focused.Prompt, st.Blurred.Prompt = c.Styles.Accent, c.Styles.Muted
-	st.Focused.Text, st.Blurred.Text = c.Styles.Text, c.Styles.Muted
-	st.Focused.Placeholder, st.Blurred.Placeholder = c.Styles.Muted, c.Styles.Muted
-	st.Cursor.Blink = false
-	return st
 }
 
 // newArea is the email body editor.

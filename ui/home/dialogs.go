@@ -43,8 +43,9 @@ type problems struct {
 	offset int
 }
 
-func newPrompt(title, value string, width int) prompt {
-	in := newInput("")
+// newPrompt returns a prompt titled title, holding value, its input width cells wide.
+func (m *Model) newPrompt(title, value string, width int) prompt {
+	in := newInput(m.st, "")
 	in.SetWidth(width)
 	in.SetValue(value)
 	in.CursorEnd()

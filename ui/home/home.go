@@ -16,6 +16,7 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/grid"
+	"github.com/pacer-sales/pacer/ui/components/input"
 )
 
 // mode is what the screen is doing: showing the grid or one of its dialogs.
@@ -65,33 +66,37 @@ type Model struct {
 // New returns the home screen for the acting user of c.
 func New(c *common.Common) common.Screen {
 	st := c.Styles
-	g := grid.New(columns(st), grid.Styles{
-		Header:         st.Header,
-		HeaderSelected: st.Selected,
-		Selected:       st.Selected,
-		Muted:          st.Muted,
-	})
+	g := grid.New(columns(st), gridStyles(st))
 	m := &Model{
 		c:      c,
 		st:     st,
 		keys:   defaultKeyMap(),
 		grid:   g,
 		prefs:  &prefsSaver{},
-		search: newInput("Search name and description"),
+		search: newInput(st, "Search name and description"),
 	}
 	m.SetSize(c.Width, c.Height)
 	return m
 }
 
-// newInput is a one-line text input with a steady cursor.
-func newInput(placeholder string) textinput.Model {
-	in := textinput.New()
+// newInput is a one-line text input without a prompt, drawn with st.
+func newInput(st *common.Styles, placeholder string) textinput.Model {
+	in := input.New(st)
 	in.Prompt = ""
 	in.Placeholder = placeholder
-	st := in.Styles()
-	st.Cursor.Blink = false
-	in.SetStyles(st)
 	return in
+}
+
+// gridStyles are the grid's styles taken from the shared ones.
+func gridStyles(st *common.Styles) grid.Styles {
+	return grid.Styles{Header: st.Header, HeaderSelected: st.Selected, Selected: st.Selected, Muted: st.Muted}
+}
+
+// restyle takes the shared styles again after the root rebuilt them.
+func (m *Model) restyle() {
+	m.grid.SetStyles(gridStyles(m.st))
+	m.search.SetStyles(input.Styles(m.st))
+	m.prompt.input.SetStyles(input.Styles(m.st))
 }
 
 // Init loads the sequences and the user's remembered layout.
@@ -143,6 +148,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return m, m.onLoaded(msg)
 	case common.ChangedMsg:
 		return m, m.reload()
+	case common.StylesChangedMsg:
+		m.restyle()
+		return m, nil
 	case doneMsg:
 		return m, m.done(msg)
 	case formMsg:
@@ -383,7 +391,7 @@ func (m *Model) copySeq() tea.Cmd {
 		return nil
 	}
 	name := r.Name
-	m.prompt = newPrompt(fmt.Sprintf("Copy %q as a new draft named:", name), m.freeName("Copy of "+name), m.promptWidth())
+	m.prompt = m.newPrompt(fmt.Sprintf("Copy %q as a new draft named:", name), m.freeName("Copy of "+name), m.promptWidth())
 	m.prompt.submit = func(v string) tea.Cmd {
 		v = strings.TrimSpace(v)
 		if v == "" {
@@ -404,7 +412,7 @@ func (m *Model) tags() tea.Cmd {
 		return refuse
 	}
 	name := r.Name
-	m.prompt = newPrompt(fmt.Sprintf("Tags of %q (comma-separated):", name), strings.Join(r.Tags, ", "), m.promptWidth())
+	m.prompt = m.newPrompt(fmt.Sprintf("Tags of %q (comma-separated):", name), strings.Join(r.Tags, ", "), m.promptWidth())
 	m.prompt.submit = func(v string) tea.Cmd {
 		return tagsCmd(m.c, name, splitTags(v))
 	}

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/grid"
 )
 
@@ -777,6 +778,22 @@ func TestMouse(t *testing.T) {
 		h.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
 		if h.m().grid.Offset() != 0 {
 			t.Fatal("six rows fit: nothing to scroll")
+		}
+	})
+}
+
+// TestStylesChangedRestylesTheGrid: after the root rebuilds the shared styles (here with
+// colour off), the grid draws its cursor row with the new ones: reverse video.
+func TestStylesChangedRestylesTheGrid(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, demoEngine(t), admin)
+		if strings.Contains(h.s.View(), "7m") {
+			t.Fatal("reverse video before colour was turned off")
+		}
+		*h.m().c.Styles = *common.NewStyles(common.DefaultTheme(true), true)
+		h.send(common.StylesChangedMsg{})
+		if !strings.Contains(h.s.View(), "7m") {
+			t.Fatalf("the cursor row is not in reverse video:\n%q", h.s.View())
 		}
 	})
 }

@@ -124,6 +124,9 @@ func New(cols []Column, st Styles) *Model {
 	return m
 }
 
+// SetStyles replaces the styles the grid draws with.
+func (m *Model) SetStyles(st Styles) { m.styles = st }
+
 // SetSize sets the grid's area: the header, the rows and the position line.
 func (m *Model) SetSize(width, height int) {
 	m.width, m.height = max(width, 0), max(height, 0)
