@@ -86,8 +86,10 @@ var (
 	// task_open: timeKey(DueAt) (8) | task ID (16), for open tasks only.
 	bTaskOpen = bucketDef{name: "task_open"}
 	// outbox: message ID (16) → message (binary format 1); a long body is referenced in
-	// bodies.
-	bOutbox = bucketDef{name: "outbox"}
+	// bodies. IDs are time-ordered, so new messages are appended and pages are filled full;
+	// most messages are written once (kept, or sent at the first try), and one sent later
+	// grows by a few bytes, splitting at most its page.
+	bOutbox = bucketDef{name: "outbox", fill: 1.0}
 	// outbox_order: timeKey(CreatedAt) (8) | message ID (16). Messages are created in time
 	// order and keep their CreatedAt, so keys are only appended.
 	bOutboxOrder = bucketDef{name: "outbox_order", fill: 1.0}
