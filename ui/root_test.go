@@ -16,6 +16,7 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/store/bolt"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/uitest"
 )
 
 // testNow is the pinned clock of every test: Monday 2 March 2026, 09:00 UTC.
@@ -166,23 +167,10 @@ func (h *harness) send(msgs ...tea.Msg) tea.Cmd {
 // screen is the plain text of the frame.
 func (h *harness) screen() string { return ansi.Strip(h.m.View().Content) }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
+// press is the press of one key (see uitest.Key).
+func press(s string) tea.KeyPressMsg { return uitest.Key(s) }
 
+// keys are the presses of several keys.
 func keys(s ...string) []tea.Msg {
 	out := make([]tea.Msg, len(s))
 	for i, k := range s {

@@ -14,6 +14,7 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/uitest"
 )
 
 // benchTasks is the size of the seller's work list in the benchmark (SPEC §9).
@@ -136,7 +137,7 @@ func BenchmarkWorkList(b *testing.B) {
 			s := w.open("sam", 120, 40)
 			msgs := make([]tea.KeyPressMsg, len(keys))
 			for i, k := range keys {
-				msgs[i] = keyMsg(k)
+				msgs[i] = uitest.Key(k)
 			}
 			i := 0
 			for b.Loop() {
@@ -164,7 +165,7 @@ func BenchmarkWorkList(b *testing.B) {
 	b.Run("key-search", func(b *testing.B) {
 		s := w.open("sam", 120, 40)
 		s.keys("/")
-		seq := []tea.KeyPressMsg{keyMsg("0"), keyMsg("4"), keyMsg("backspace"), keyMsg("backspace")}
+		seq := []tea.KeyPressMsg{uitest.Key("0"), uitest.Key("4"), uitest.Key("backspace"), uitest.Key("backspace")}
 		i := 0
 		for b.Loop() {
 			s.s, _ = s.s.Update(seq[i%len(seq)])
@@ -176,7 +177,7 @@ func BenchmarkWorkList(b *testing.B) {
 	b.Run("key-sort", func(b *testing.B) {
 		s := w.open("sam", 120, 40)
 		for b.Loop() {
-			s.s, _ = s.s.Update(keyMsg("s")) // the preference is saved by a command, not run here
+			s.s, _ = s.s.Update(uitest.Key("s")) // the preference is saved by a command, not run here
 			_ = s.s.View()
 		}
 		ms(b)

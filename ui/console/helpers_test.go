@@ -15,6 +15,7 @@ import (
 	"github.com/pacer-sales/pacer/store/bolt"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/console"
+	"github.com/pacer-sales/pacer/ui/uitest"
 )
 
 // world is an org on a real bbolt file with a manual clock: an admin, a manager, two sellers
@@ -218,7 +219,7 @@ func (s *screen) run(cmd tea.Cmd) {
 func (s *screen) keys(keys ...string) {
 	s.t.Helper()
 	for _, k := range keys {
-		s.send(keyMsg(k))
+		s.send(uitest.Key(k))
 	}
 }
 
@@ -228,31 +229,6 @@ func (s *screen) typeText(text string) {
 	for _, r := range text {
 		s.send(tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
-}
-
-func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "space":
-		return tea.KeyPressMsg{Code: ' ', Text: " "}
-	case "ctrl+s":
-		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-	}
-	r := []rune(k)
-	return tea.KeyPressMsg{Code: r[0], Text: k}
 }
 
 // view is the screen as plain text.

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-	"unicode"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -18,6 +17,7 @@ import (
 	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/store/bolt"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/uitest"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -110,8 +110,6 @@ func (h *harness) send(msg tea.Msg) {
 	h.run(cmd)
 }
 
-var cmdType = reflect.TypeOf(tea.Cmd(nil))
-
 // run runs a command; a command still blocked once everything else in the bubble is
 // blocked (a timer) is dropped.
 func (h *harness) run(cmd tea.Cmd) {
@@ -134,15 +132,9 @@ func (h *harness) handle(msg tea.Msg) {
 	if msg == nil {
 		return
 	}
-	if b, ok := msg.(tea.BatchMsg); ok {
-		for _, c := range b {
+	if cmds, ok := uitest.Commands(msg); ok {
+		for _, c := range cmds {
 			h.run(c)
-		}
-		return
-	}
-	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
-		for i := range v.Len() {
-			h.run(v.Index(i).Interface().(tea.Cmd))
 		}
 		return
 	}
@@ -153,7 +145,7 @@ func (h *harness) handle(msg tea.Msg) {
 func (h *harness) press(keys ...string) {
 	h.t.Helper()
 	for _, k := range keys {
-		h.send(keyMsg(k))
+		h.send(uitest.Key(k))
 	}
 }
 
@@ -161,33 +153,8 @@ func (h *harness) press(keys ...string) {
 func (h *harness) typeText(s string) {
 	h.t.Helper()
 	for _, r := range s {
-		h.send(keyMsg(string(r)))
+		h.send(uitest.Key(string(r)))
 	}
-}
-
-func keyMsg(k string) tea.KeyPressMsg {
-	named := map[string]rune{
-		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "up": tea.KeyUp,
-		"down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight, "backspace": tea.KeyBackspace,
-		"home": tea.KeyHome, "end": tea.KeyEnd, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown,
-	}
-	if r, ok := named[k]; ok {
-		return tea.KeyPressMsg{Code: r}
-	}
-	switch k {
-	case "space", " ":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "shift+tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
-	}
-	if c, ok := strings.CutPrefix(k, "ctrl+"); ok {
-		return tea.KeyPressMsg{Code: []rune(c)[0], Mod: tea.ModCtrl}
-	}
-	r := []rune(k)[0]
-	if unicode.IsUpper(r) {
-		return tea.KeyPressMsg{Code: unicode.ToLower(r), ShiftedCode: r, Text: k, Mod: tea.ModShift}
-	}
-	return tea.KeyPressMsg{Code: r, Text: k}
 }
 
 // model is the page under test.

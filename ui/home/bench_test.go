@@ -2,6 +2,8 @@ package home
 
 import (
 	"testing"
+
+	"github.com/pacer-sales/pacer/ui/uitest"
 )
 
 // BenchmarkHomeKey measures one key press on a grid of 10,000 sequences: Update and the
@@ -30,11 +32,11 @@ func BenchmarkHomeKey(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			m := bigScreen(b, 10000, 120, 30)
 			for _, k := range c.setup {
-				m.Update(keyMsg(k))
+				m.Update(uitest.Key(k))
 			}
 			i := 0
 			for b.Loop() {
-				m.Update(keyMsg(c.keys[i%len(c.keys)]))
+				m.Update(uitest.Key(c.keys[i%len(c.keys)]))
 				_ = m.View()
 				i++
 			}

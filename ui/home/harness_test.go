@@ -3,7 +3,6 @@ package home
 import (
 	"context"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -16,6 +15,7 @@ import (
 	"github.com/pacer-sales/pacer/engine/demo"
 	"github.com/pacer-sales/pacer/store/bolt"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/uitest"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -105,27 +105,20 @@ func (h *harness) drain() {
 	h.waiting = nil
 }
 
-var cmdType = reflect.TypeFor[tea.Cmd]()
-
 func (h *harness) handle(msg tea.Msg) {
-	switch msg := msg.(type) {
-	case nil:
-	case tea.BatchMsg:
-		for _, c := range msg {
+	if cmds, ok := uitest.Commands(msg); ok {
+		for _, c := range cmds {
 			h.run(c)
 		}
+		return
+	}
+	switch msg := msg.(type) {
+	case nil:
 	case common.StatusMsg:
 		h.statuses = append(h.statuses, msg)
 	case common.OpenSequenceMsg:
 		h.opened = append(h.opened, msg.Name)
 	default:
-		// tea.Sequence's message is unexported: a slice of commands, run in order.
-		if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
-			for i := range v.Len() {
-				h.run(v.Index(i).Interface().(tea.Cmd))
-			}
-			return
-		}
 		h.send(msg)
 	}
 }
@@ -141,7 +134,7 @@ func (h *harness) send(msg tea.Msg) {
 // characters.
 func (h *harness) press(keys ...string) {
 	for _, k := range keys {
-		h.send(keyMsg(k))
+		h.send(uitest.Key(k))
 	}
 }
 
@@ -150,34 +143,6 @@ func (h *harness) typeText(s string) {
 	for _, r := range s {
 		h.send(tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
-}
-
-func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "right":
-		return tea.KeyPressMsg{Code: tea.KeyRight}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-	}
-	r := []rune(k)
-	if len(r) != 1 {
-		panic("unknown key " + k)
-	}
-	return tea.KeyPressMsg{Code: r[0], Text: k}
 }
 
 // view is the screen as plain text.

@@ -12,6 +12,7 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/grid"
+	"github.com/pacer-sales/pacer/ui/uitest"
 )
 
 // randomRows makes n grid rows with many ties in every column, mixed case and empty values.
@@ -147,7 +148,7 @@ func TestTenThousandRowsRenderOnlyTheWindow(t *testing.T) {
 	if !strings.HasPrefix(ls[29], "1–27 of 10,000") {
 		t.Fatalf("position = %q", ls[29])
 	}
-	m.Update(keyMsg("G"))
+	m.Update(uitest.Key("G"))
 	ls = strings.Split(ansi.Strip(m.View()), "\n")
 	if len(ls) != 30 || !strings.HasPrefix(ls[29], "9,974–10,000 of 10,000") {
 		t.Fatalf("at the end: %d lines, position %q", len(ls), ls[len(ls)-1])
@@ -169,9 +170,9 @@ func TestTenThousandRowsRenderOnlyTheWindow(t *testing.T) {
 
 func TestSmallTerminal(t *testing.T) {
 	m := bigScreen(t, 50, 80, 24)
-	m.Update(keyMsg("l"))
+	m.Update(uitest.Key("l"))
 	for range 8 {
-		m.Update(keyMsg("l"))
+		m.Update(uitest.Key("l"))
 	}
 	out := ansi.Strip(m.View())
 	ls := strings.Split(out, "\n")
