@@ -12,24 +12,6 @@ import (
 	"github.com/pacer-sales/pacer/internal/ptytest"
 )
 
-// recordShow is the part of `pacer record show --json` the console test reads.
-type recordShow struct {
-	Email       string `json:"email"`
-	Connections []struct {
-		Sequence    string `json:"sequence"`
-		State       string `json:"state"`
-		CurrentStep string `json:"current_step"`
-		History     []struct {
-			Type    string `json:"type"`
-			StepID  string `json:"step_id"`
-			Outcome string `json:"outcome"`
-			Note    string `json:"note"`
-			Branch  string `json:"branch"`
-			By      string `json:"by"`
-		} `json:"history"`
-	} `json:"connections"`
-}
-
 // TestE2EConsole: a seller of the sample org, with the clock pinned, works three tasks in
 // the work list: skips an email that a reply condition follows (the No branch: a check-in
 // call), completes that call with the outcome "connected" and a note (the Yes branch), and

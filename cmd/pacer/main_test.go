@@ -61,6 +61,25 @@ func ok(t *testing.T, r result) result {
 	return r
 }
 
+// recordShow is the part of `pacer record show --json` the tests read.
+type recordShow struct {
+	Email       string `json:"email"`
+	Connections []struct {
+		Sequence    string `json:"sequence"`
+		Version     int    `json:"version"`
+		State       string `json:"state"`
+		CurrentStep string `json:"current_step"`
+		History     []struct {
+			Type    string `json:"type"`
+			StepID  string `json:"step_id"`
+			Outcome string `json:"outcome"`
+			Note    string `json:"note"`
+			Branch  string `json:"branch"`
+			By      string `json:"by"`
+		} `json:"history"`
+	} `json:"connections"`
+}
+
 func demoDB(t *testing.T) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "pacer.db")

@@ -99,20 +99,7 @@ func TestConnectWorkAndShow(t *testing.T) {
 	ok(t, pacer(t, db, now, "--as", "sam", "task", "done", byRecord["lead/L-1"].ID[:10], "--outcome", "connected", "--note", "keen"))
 	ok(t, pacer(t, db, now, "--as", "sam", "task", "skip", byRecord["lead/L-2"].ID))
 	r = ok(t, pacer(t, db, "record", "show", "lead/L-1", "--json"))
-	var rec struct {
-		Connections []struct {
-			Sequence    string `json:"sequence"`
-			Version     int    `json:"version"`
-			State       string `json:"state"`
-			CurrentStep string `json:"current_step"`
-			History     []struct {
-				Type    string `json:"type"`
-				StepID  string `json:"step_id"`
-				Outcome string `json:"outcome"`
-				Branch  string `json:"branch"`
-			} `json:"history"`
-		} `json:"connections"`
-	}
+	var rec recordShow
 	if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil {
 		t.Fatal(err)
 	}
