@@ -29,6 +29,12 @@ type (
 	ID = store.ID
 	// TemplateKind says whether a template is an email or a text message.
 	TemplateKind = store.TemplateKind
+	// TeamType says whether a team owns records or is an access team.
+	TeamType = store.TeamType
+	// Segment is a saved filter whose matching records join a sequence.
+	Segment = store.Segment
+	// SegmentMatch is one FIELD=VALUE test of a segment.
+	SegmentMatch = store.SegmentMatch
 )
 
 // The template kinds.

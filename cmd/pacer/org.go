@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pacer-sales/pacer/engine"
-	"github.com/pacer-sales/pacer/store"
 )
 
 func (a *app) demoCmd() *cobra.Command {
@@ -35,7 +34,7 @@ func (a *app) demoCmd() *cobra.Command {
 
 func (a *app) userCmd() *cobra.Command {
 	c := &cobra.Command{Use: "user", Short: "Users of the org"}
-	var u store.User
+	var u engine.User
 	var roles []string
 	add := &cobra.Command{
 		Use:   "add NAME --role R",
@@ -49,7 +48,7 @@ func (a *app) userCmd() *cobra.Command {
 			u.Username = args[0]
 			for _, r := range roles {
 				for _, part := range strings.Split(r, ",") {
-					u.Roles = append(u.Roles, store.Role(strings.TrimSpace(part)))
+					u.Roles = append(u.Roles, engine.Role(strings.TrimSpace(part)))
 				}
 			}
 			if err := eng.AddUser(cmd.Context(), as, u); err != nil {
@@ -84,13 +83,13 @@ func (a *app) userCmd() *cobra.Command {
 			}
 			if a.asJSON {
 				type row struct {
-					Username  string       `json:"username"`
-					Name      string       `json:"name"`
-					Email     string       `json:"email"`
-					Roles     []store.Role `json:"roles"`
-					Title     string       `json:"title,omitempty"`
-					Territory string       `json:"territory,omitempty"`
-					TimeZone  string       `json:"timezone,omitempty"`
+					Username  string        `json:"username"`
+					Name      string        `json:"name"`
+					Email     string        `json:"email"`
+					Roles     []engine.Role `json:"roles"`
+					Title     string        `json:"title,omitempty"`
+					Territory string        `json:"territory,omitempty"`
+					TimeZone  string        `json:"timezone,omitempty"`
 				}
 				out := make([]row, len(users))
 				for i, u := range users {
@@ -126,10 +125,10 @@ func (a *app) teamCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := store.Team{Name: args[0], Type: store.TeamType(typ)}
+			t := engine.Team{Name: args[0], Type: engine.TeamType(typ)}
 			for _, m := range members {
 				name, role, _ := strings.Cut(m, ":")
-				t.Members = append(t.Members, store.Member{Username: strings.TrimSpace(name), Role: strings.TrimSpace(role)})
+				t.Members = append(t.Members, engine.Member{Username: strings.TrimSpace(name), Role: strings.TrimSpace(role)})
 			}
 			if err := eng.AddTeam(cmd.Context(), as, t); err != nil {
 				return err
@@ -157,7 +156,7 @@ func (a *app) teamCmd() *cobra.Command {
 			if a.asJSON {
 				for i := range teams {
 					if teams[i].Members == nil {
-						teams[i].Members = []store.Member{}
+						teams[i].Members = []engine.Member{}
 					}
 				}
 				return a.printJSON(teams)
@@ -182,7 +181,7 @@ func (a *app) teamCmd() *cobra.Command {
 
 func (a *app) templateCmd() *cobra.Command {
 	c := &cobra.Command{Use: "template", Short: "Email and text-message templates"}
-	var t store.Template
+	var t engine.Template
 	var bodyFile string
 	var sms bool
 	add := &cobra.Command{
@@ -198,9 +197,9 @@ func (a *app) templateCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--body-file: %w", err)
 			}
-			t.Name, t.Body, t.Kind = args[0], string(body), store.EmailTemplate
+			t.Name, t.Body, t.Kind = args[0], string(body), engine.EmailTemplate
 			if sms {
-				t.Kind = store.SMSTemplate
+				t.Kind = engine.SMSTemplate
 			}
 			if err := eng.AddTemplate(cmd.Context(), as, t); err != nil {
 				return err

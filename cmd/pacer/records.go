@@ -10,7 +10,6 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/flow"
-	"github.com/pacer-sales/pacer/store"
 )
 
 func (a *app) recordCmd() *cobra.Command {
@@ -195,7 +194,7 @@ func (a *app) printRecord(v engine.RecordView) error {
 }
 
 // describeEvent renders one history entry.
-func describeEvent(h store.Event) string {
+func describeEvent(h engine.Event) string {
 	s := h.Type
 	add := func(k, v string) {
 		if v != "" {

@@ -14,7 +14,6 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
-	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/store/bolt"
 )
 
@@ -240,7 +239,7 @@ func (a *app) eventCmd() *cobra.Command {
 
 func (a *app) segmentCmd() *cobra.Command {
 	c := &cobra.Command{Use: "segment", Short: "Segments: records matching a filter join a sequence automatically"}
-	var s store.Segment
+	var s engine.Segment
 	var where []string
 	add := &cobra.Command{
 		Use:   "add NAME --entity E --where FIELD=VALUE... --seq SEQ",
@@ -257,7 +256,7 @@ func (a *app) segmentCmd() *cobra.Command {
 				if !ok {
 					return fmt.Errorf("--where %q: write FIELD=VALUE", w)
 				}
-				s.Where = append(s.Where, store.SegmentMatch{Field: strings.TrimSpace(f), Value: strings.TrimSpace(v)})
+				s.Where = append(s.Where, engine.SegmentMatch{Field: strings.TrimSpace(f), Value: strings.TrimSpace(v)})
 			}
 			if err := eng.AddSegment(cmd.Context(), as, s); err != nil {
 				return err
@@ -287,7 +286,7 @@ func (a *app) segmentCmd() *cobra.Command {
 			}
 			if a.asJSON {
 				if segs == nil {
-					segs = []store.Segment{}
+					segs = []engine.Segment{}
 				}
 				return a.printJSON(segs)
 			}

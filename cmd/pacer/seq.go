@@ -13,7 +13,6 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
-	"github.com/pacer-sales/pacer/store"
 )
 
 func (a *app) seqCmd() *cobra.Command {
@@ -367,7 +366,7 @@ func (a *app) seqLifecycleCmd(verb, short string) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			var s store.Sequence
+			var s engine.Sequence
 			switch verb {
 			case "activate":
 				s, err = eng.Activate(ctx, as, args[0])
