@@ -89,6 +89,23 @@ func (e *Engine) recordFor(tx store.Tx, ref string) (store.Record, error) {
 	return rec, nil
 }
 
+// ownedRecord loads the acting user and a record they may act on: managers and admins any,
+// sellers the records they own. what names the action for the refusal.
+func (e *Engine) ownedRecord(tx store.Tx, by, ref, what string) (store.User, store.Record, error) {
+	u, err := actor(tx, by)
+	if err != nil {
+		return u, store.Record{}, err
+	}
+	rec, err := e.recordFor(tx, ref)
+	if err != nil {
+		return u, rec, err
+	}
+	if !isManager(u) && !ownsRecord(tx, u, rec) {
+		return u, rec, forbidden("%s can only %s records they own", u.Username, what)
+	}
+	return u, rec, nil
+}
+
 // connectable says why a record can't be connected to a sequence, or "".
 func connectable(tx store.Tx, u store.User, seq store.Sequence, rec store.Record) string {
 	if rec.Entity != seq.Entity {
@@ -199,20 +216,13 @@ func (e *Engine) Disconnect(ctx context.Context, by, seqName string, refs []stri
 // assignees' managers and admins may.
 func (e *Engine) SkipWait(ctx context.Context, by, seqName, ref string) error {
 	err := e.update(ctx, func(tx store.Tx) error {
-		u, err := actor(tx, by)
+		u, rec, err := e.ownedRecord(tx, by, ref, "skip waits of")
 		if err != nil {
 			return err
 		}
 		seq, err := findSequence(tx, seqName)
 		if err != nil {
 			return err
-		}
-		rec, err := e.recordFor(tx, ref)
-		if err != nil {
-			return err
-		}
-		if !isManager(u) && !ownsRecord(tx, u, rec) {
-			return forbidden("%s can only skip waits of records they own", u.Username)
 		}
 		c, err := activeConn(tx, rec.Key, seq.ID)
 		if err != nil {
@@ -245,16 +255,9 @@ func (e *Engine) RecordEvent(ctx context.Context, by, ref string, kind sequence.
 		return invalid("event %q: want one of email_opened, email_replied, link_clicked, attachment_downloaded", kind)
 	}
 	err := e.update(ctx, func(tx store.Tx) error {
-		u, err := actor(tx, by)
+		_, rec, err := e.ownedRecord(tx, by, ref, "record events of")
 		if err != nil {
 			return err
-		}
-		rec, err := e.recordFor(tx, ref)
-		if err != nil {
-			return err
-		}
-		if !isManager(u) && !ownsRecord(tx, u, rec) {
-			return forbidden("%s can only record events of records they own", u.Username)
 		}
 		conns, err := tx.ConnsByRecord(rec.Key)
 		if err != nil {
