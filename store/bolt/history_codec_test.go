@@ -22,8 +22,8 @@ func TestEventsRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if len(evs) == 1 && v[0] != format1 {
-			t.Errorf("%s: a single event is stored in format %d, want 1", name, v[0])
+		if v[0] != historyFormat3 {
+			t.Errorf("%s: stored in format %d, want 3", name, v[0])
 		}
 		got, err := appendEvents([]store.Event{{Type: "before"}}, v)
 		if err != nil {
@@ -49,9 +49,65 @@ func TestEventsDecodeGarbage(t *testing.T) {
 		t.Error("history value with a byte too many decoded without an error")
 	}
 	future := bytes.Clone(v)
-	future[0] = 3
-	if _, err := appendEvents(nil, future); err == nil || !strings.Contains(err.Error(), "format 3") {
-		t.Errorf("history value in format 3: %v", err)
+	future[0] = 4
+	if _, err := appendEvents(nil, future); err == nil || !strings.Contains(err.Error(), "format 4") {
+		t.Errorf("history value in format 4: %v", err)
+	}
+}
+
+// encodeEventsFormat2 is the history value of events (two or more) as formats 1 and 2
+// stored it, for reading databases written by earlier versions.
+func encodeEventsFormat2(t testing.TB, events []store.Event) []byte {
+	if len(events) == 1 {
+		v, err := encodeEvent(events[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	e := encoder{b: []byte{historyFormat2}}
+	e.uvarint(uint64(len(events)))
+	for _, ev := range events {
+		v, err := encodeEvent(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.uvarint(uint64(len(v)))
+		e.b = append(e.b, v...)
+	}
+	return e.b
+}
+
+// TestEventsEarlierFormats reads history values of formats 1 and 2, and checks that format 3
+// is shorter for the events of a step transition.
+func TestEventsEarlierFormats(t *testing.T) {
+	step := []store.Event{
+		{At: t0, Type: "step_entered", StepID: "intro"},
+		{At: t0, Type: "email_sent", StepID: "intro", Message: tMsg.String()},
+		{At: t0, Type: "condition", StepID: "score", Branch: "yes", Why: "score is 73, at least 50"},
+		{At: t0.Add(time.Second), Type: "task_created", StepID: "call", Task: tMsg.String(), Assignees: []string{"sam"}},
+		{At: t0, Type: "custom", StepID: "call", Message: strings.ToUpper(tMsg.String()), Task: "not an id"},
+		{Type: "completed"},
+	}
+	for _, evs := range [][]store.Event{step[:1], step} {
+		old := encodeEventsFormat2(t, evs)
+		got, err := appendEvents(nil, old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, evs) {
+			t.Errorf("format %d:\n got %+v\nwant %+v", old[0], got, evs)
+		}
+		v, err := encodeEvents(evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := appendEvents(nil, v); err != nil || !reflect.DeepEqual(got, evs) {
+			t.Errorf("format 3: %v\n got %+v\nwant %+v", err, got, evs)
+		}
+		if len(v) >= len(old) {
+			t.Errorf("%d events take %d bytes in format 3, %d in format %d", len(evs), len(v), len(old), old[0])
+		}
 	}
 }
 
@@ -93,6 +149,7 @@ func FuzzDecodeEvents(f *testing.F) {
 	v, _ = encodeEvents([]store.Event{fullEvent(nil, true)})
 	f.Add(v)
 	f.Add([]byte{historyFormat2})
+	f.Add(encodeEventsFormat2(f, []store.Event{{At: t0, Type: "step_entered", StepID: "s"}, fullEvent("b", false)}))
 	f.Fuzz(func(t *testing.T, v []byte) {
 		evs, err := appendEvents(nil, v)
 		if err != nil {

@@ -226,10 +226,9 @@ func eventString(e *store.Event, bit int) *string {
 
 func encodeEvent(ev store.Event) ([]byte, error) { return appendEvent(nil, ev) }
 
-// appendEvent appends the format-1 form of ev to b.
-func appendEvent(b []byte, ev store.Event) ([]byte, error) {
+// eventMask returns the bits of the fields of ev that are set.
+func eventMask(ev *store.Event) uint64 {
 	var mask uint64
-	n := 24
 	for bit := range evFields {
 		var present bool
 		switch bit {
@@ -243,16 +242,29 @@ func appendEvent(b []byte, ev store.Event) ([]byte, error) {
 			present = ev.New != nil
 		case evAssignees:
 			present = len(ev.Assignees) > 0
+		default:
+			present = *eventString(ev, bit) != ""
+		}
+		if present {
+			mask |= 1 << bit
+		}
+	}
+	return mask
+}
+
+// appendEvent appends the format-1 form of ev to b.
+func appendEvent(b []byte, ev store.Event) ([]byte, error) {
+	mask := eventMask(&ev)
+	n := 24
+	for bit := range evFields {
+		switch bit {
+		case evAt, evUntil, evOld, evNew:
+		case evAssignees:
 			for _, a := range ev.Assignees {
 				n += 1 + len(a)
 			}
 		default:
-			s := *eventString(&ev, bit)
-			present = s != ""
-			n += 1 + len(s)
-		}
-		if present {
-			mask |= 1 << bit
+			n += 1 + len(*eventString(&ev, bit))
 		}
 	}
 	if s, ok := ev.Old.(string); ok {
