@@ -266,7 +266,11 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 		return err
 	}
 	return db.bdb.Update(func(btx *bbolt.Tx) error {
-		if err := fn(&tx{btx: btx}); err != nil {
+		t := &tx{btx: btx}
+		if err := fn(t); err != nil {
+			return err
+		}
+		if err := t.flushCounts(); err != nil {
 			return err
 		}
 		// Hold no pages of the file mapped past the transaction (see unmapPages); bbolt

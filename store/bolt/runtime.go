@@ -173,13 +173,9 @@ func (t *tx) PutConn(c store.Connection) error {
 	}
 	if !exists || old.Sequence != c.Sequence || old.State != c.State {
 		if exists {
-			if err := t.addCount(old.Sequence, old.State, -1); err != nil {
-				return err
-			}
+			t.addCount(old.Sequence, old.State, -1)
 		}
-		if err := t.addCount(c.Sequence, c.State, 1); err != nil {
-			return err
-		}
+		t.addCount(c.Sequence, c.State, 1)
 	}
 
 	oldKey, newKey := timeKey(old.WakeAt), timeKey(c.WakeAt)
@@ -224,26 +220,49 @@ func (t *tx) moveEntry(def bucketDef, hadOld bool, from, to []byte) error {
 	return b.Put(to, nil)
 }
 
-// addCount adds delta to the count of connections of seq in state.
-func (t *tx) addCount(seq store.ID, state store.ConnState, delta int64) error {
+// addCount adds delta to the count of connections of seq in state, in memory until
+// flushCounts.
+func (t *tx) addCount(seq store.ID, state store.ConnState, delta int64) {
+	if t.counts == nil {
+		t.counts = make(map[countKey]int64)
+	}
+	t.counts[countKey{seq, state}] += delta
+}
+
+// flushCounts writes the count changes of the transaction to conn_counts.
+func (t *tx) flushCounts() error {
+	if len(t.counts) == 0 {
+		return nil
+	}
 	b, err := bucket(t.btx, bConnCounts)
 	if err != nil {
 		return err
 	}
-	k := make([]byte, 0, 16+len(state))
-	k = append(append(k, seq[:]...), state...)
-	n, err := decodeCount(b.Get(k))
-	if err != nil {
-		return err
+	for ck, delta := range t.counts {
+		if delta == 0 {
+			continue
+		}
+		k := make([]byte, 0, 16+len(ck.state))
+		k = append(append(k, ck.seq[:]...), ck.state...)
+		n, err := decodeCount(b.Get(k))
+		if err != nil {
+			return err
+		}
+		n += delta
+		if n <= 0 {
+			err = b.Delete(k)
+		} else {
+			v := make([]byte, 9)
+			v[0] = format1
+			binary.BigEndian.PutUint64(v[1:], uint64(n))
+			err = b.Put(k, v)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	n += delta
-	if n <= 0 {
-		return b.Delete(k)
-	}
-	v := make([]byte, 9)
-	v[0] = format1
-	binary.BigEndian.PutUint64(v[1:], uint64(n))
-	return b.Put(k, v)
+	clear(t.counts)
+	return nil
 }
 
 func decodeCount(v []byte) (int64, error) {
@@ -295,6 +314,9 @@ func (t *tx) connsBy(def bucketDef, owner store.ID, fn func(store.Connection) bo
 
 // CountConns counts a sequence's connections by state; states without any are left out.
 func (t *tx) CountConns(seq store.ID) (map[store.ConnState]int, error) {
+	if err := t.flushCounts(); err != nil {
+		return nil, err
+	}
 	b, err := bucket(t.btx, bConnCounts)
 	if err != nil {
 		return nil, err

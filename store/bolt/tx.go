@@ -23,6 +23,15 @@ type tx struct {
 		id   store.ID
 		head connHead
 	}
+	// counts holds the changes to conn_counts not yet written: PutConn adds to them, and
+	// they are written once, before the commit or when CountConns reads the counts.
+	counts map[countKey]int64
+}
+
+// countKey names one count of conn_counts.
+type countKey struct {
+	seq   store.ID
+	state store.ConnState
 }
 
 var _ store.Tx = (*tx)(nil)
