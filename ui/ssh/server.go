@@ -1,0 +1,297 @@
+// Package ssh serves pacer's terminal screens over SSH, for a whole team from one process:
+// every session runs its own program as the pacer user whose public key it signed in with.
+//
+// Only public keys are accepted, and only keys that belong to a pacer user (the user's SSH
+// keys, as `pacer user add --key` stores them); the login name is ignored. The session
+// finds its user again from the key the connection was authenticated with, read from the
+// session itself, and the engine checks that user's roles on every action, as it does for
+// the command line.
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	charmssh "charm.land/ssh"
+	"charm.land/wish/v2"
+	"charm.land/wish/v2/bubbletea"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/ui"
+)
+
+// ErrServerClosed is returned by Serve after Shutdown or Close.
+var ErrServerClosed = charmssh.ErrServerClosed
+
+// Options tune the server.
+type Options struct {
+	// UI are the options of every session's program: its screens, the mouse. The terminal
+	// (input, output, environment, size) is the session's; Input, Output and Environ are
+	// ignored.
+	UI ui.Options
+	// HostKeyPath is the file of the server's private host key. When it does not exist an
+	// ed25519 key is generated and written there (mode 0600, with its public half in
+	// HostKeyPath.pub), so clients see the same host key on every start. Empty: a key is
+	// generated for this process only.
+	HostKeyPath string
+	// Log receives a line per refused key, session start and session end; nil discards.
+	Log *slog.Logger
+	// IdleTimeout closes a connection after this long without traffic; zero never does.
+	IdleTimeout time.Duration
+}
+
+// Server is an SSH server of the terminal screens over one engine.
+type Server struct {
+	eng     *engine.Engine
+	opts    Options
+	log     *slog.Logger
+	srv     *charmssh.Server
+	hostKey gossh.PublicKey
+
+	// ctx ends when the server is closed: the programs of every session stop with it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	closing  bool
+	sessions map[charmssh.Session]*session
+}
+
+// session is one signed-in terminal session.
+type session struct {
+	user engine.User
+	root *ui.Root
+	ctx  context.Context
+	prog *tea.Program
+}
+
+// New builds a server of eng's screens; Serve starts it on a listener.
+func New(eng *engine.Engine, opts Options) (*Server, error) {
+	signer, err := hostSigner(opts.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		eng:      eng,
+		opts:     opts,
+		log:      opts.Log,
+		hostKey:  signer.PublicKey(),
+		sessions: map[charmssh.Session]*session{},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.srv, err = wish.NewServer(
+		func(srv *charmssh.Server) error {
+			srv.AddHostKey(signer)
+			srv.IdleTimeout = opts.IdleTimeout
+			srv.HandshakeTimeout = 30 * time.Second
+			srv.Version = "pacer"
+			return nil
+		},
+		// Public keys only: no password or keyboard-interactive handler is set.
+		charmssh.PublicKeyAuth(s.authorize),
+		// wish runs the last middleware first: the guard that finds the user and builds
+		// the screens, then the program.
+		wish.WithMiddleware(
+			bubbletea.MiddlewareWithProgramHandler(s.program),
+			s.guard,
+		),
+	)
+	if err != nil {
+		s.cancel()
+		return nil, fmt.Errorf("ssh server: %w", err)
+	}
+	return s, nil
+}
+
+// HostKey is the server's public host key, e.g. for its fingerprint
+// (golang.org/x/crypto/ssh.FingerprintSHA256).
+func (s *Server) HostKey() gossh.PublicKey { return s.hostKey }
+
+// Serve accepts connections on l until Shutdown or Close, when it returns ErrServerClosed.
+func (s *Server) Serve(l net.Listener) error { return s.srv.Serve(l) }
+
+// Shutdown stops accepting connections, ends every session's program (as if its user had
+// quit, without asking about unsaved changes) and waits for the connections to close.
+// When ctx ends first the remaining connections are closed at once and ctx's error is
+// returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for _, live := range s.sessions {
+		if live.prog != nil {
+			live.prog.Quit()
+		}
+	}
+	s.mu.Unlock()
+	err := s.srv.Shutdown(ctx)
+	s.cancel()
+	if err != nil {
+		_ = s.srv.Close()
+	}
+	return err
+}
+
+// Close closes the listeners and every connection at once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.cancel()
+	return s.srv.Close()
+}
+
+// Sessions is the number of sessions running the screens now.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// authorize accepts a key that belongs to exactly one pacer user. It keeps nothing: the
+// session finds its user again from the key it was authenticated with.
+func (s *Server) authorize(ctx charmssh.Context, key charmssh.PublicKey) bool {
+	if _, err := s.userByKey(ctx, key); err != nil {
+		s.log.Info("ssh: key refused", "remote", ctx.RemoteAddr().String(), "login", ctx.User(), "key", gossh.FingerprintSHA256(key), "why", err.Error())
+		return false
+	}
+	return true
+}
+
+// Errors of the key lookup.
+var (
+	errUnknownKey = errors.New("this SSH key belongs to no pacer user; an admin adds it with `pacer user add NAME --role seller --key \"$(cat KEY.pub)\"`")
+	errNoUsers    = errors.New("this pacer org has no users yet")
+)
+
+// userByKey finds the one pacer user with the public key.
+func (s *Server) userByKey(ctx context.Context, key gossh.PublicKey) (engine.User, error) {
+	if key == nil {
+		return engine.User{}, errUnknownKey
+	}
+	// Listing users needs someone to list them as, and any user may: the server reads the
+	// list as the org's first admin, on no user's behalf, and acts on none of it.
+	by, err := s.eng.DefaultActor(ctx, "")
+	if err != nil {
+		return engine.User{}, err
+	}
+	if by == "" {
+		return engine.User{}, errNoUsers
+	}
+	users, err := s.eng.Users(ctx, by)
+	if err != nil {
+		return engine.User{}, err
+	}
+	var found []engine.User
+	for _, u := range users {
+		if HasKey(u, key) {
+			found = append(found, u)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return engine.User{}, errUnknownKey
+	case 1:
+		return found[0], nil
+	}
+	names := make([]string, len(found))
+	for i, u := range found {
+		names[i] = u.Username
+	}
+	return engine.User{}, fmt.Errorf("this SSH key belongs to several pacer users (%s); each user needs a key of their own", strings.Join(names, ", "))
+}
+
+// HasKey reports whether key is one of the user's SSH keys. The user's keys are in
+// authorized_keys form ("ssh-ed25519 AAAA… comment"); keys that don't parse never match.
+func HasKey(u engine.User, key gossh.PublicKey) bool {
+	for _, k := range u.SSHKeys {
+		pk, _, _, _, err := gossh.ParseAuthorizedKey([]byte(k))
+		if err == nil && charmssh.KeysEqual(pk, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// guard lets through only terminal sessions of a known user, builds the user's screens for
+// the program that follows, and closes them when the session ends.
+func (s *Server) guard(next charmssh.Handler) charmssh.Handler {
+	return func(sess charmssh.Session) {
+		pty, _, ok := sess.Pty()
+		if !ok {
+			wish.Fatalln(sess, "pacer: the screens need a terminal. Connect with `ssh -t` and no command, e.g. ssh -t -p 2222 HOST")
+			return
+		}
+		if raw := sess.RawCommand(); raw != "" {
+			wish.Fatalln(sess, fmt.Sprintf("pacer: over SSH pacer runs its screens only and takes no command (got %q); connect with no command", raw))
+			return
+		}
+		// The user is the owner of the key this connection was authenticated with, read
+		// from the session, not anything the auth callback saw.
+		u, err := s.userByKey(sess.Context(), sess.PublicKey())
+		if err != nil {
+			wish.Fatalln(sess, "pacer: "+err.Error())
+			return
+		}
+		ctx, cancel := context.WithCancel(sess.Context())
+		defer cancel()
+		defer context.AfterFunc(s.ctx, cancel)()
+
+		opts := s.opts.UI
+		opts.Input, opts.Output = nil, nil
+		opts.Environ = append(sess.Environ(), "TERM="+pty.Term)
+		root, err := ui.New(ctx, s.eng, u.Username, opts)
+		if err != nil {
+			wish.Fatalln(sess, "pacer: "+err.Error())
+			return
+		}
+		defer root.Close()
+
+		live := &session{user: u, root: root, ctx: ctx}
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			wish.Fatalln(sess, "pacer: the server is shutting down")
+			return
+		}
+		s.sessions[sess] = live
+		s.mu.Unlock()
+		start := time.Now()
+		remote := sess.RemoteAddr().String()
+		s.log.Info("ssh: session", "user", u.Username, "remote", remote, "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
+		defer func() {
+			s.mu.Lock()
+			delete(s.sessions, sess)
+			s.mu.Unlock()
+			s.log.Info("ssh: session ended", "user", u.Username, "remote", remote, "after", time.Since(start).Round(time.Millisecond).String())
+		}()
+		next(sess)
+	}
+}
+
+// program makes the tea.Program of a session the guard let through: the user's screens on
+// the session's terminal (its input and output, size, TERM and NO_COLOR), stopped with the
+// session or the server, and without a signal handler of its own.
+func (s *Server) program(sess charmssh.Session) *tea.Program {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	live := s.sessions[sess]
+	if live == nil || s.closing {
+		return nil
+	}
+	opts := []tea.ProgramOption{tea.WithContext(live.ctx), tea.WithoutSignalHandler()}
+	opts = append(opts, s.opts.UI.ProgramOptions...)
+	opts = append(opts, bubbletea.MakeOptions(sess)...)
+	live.prog = tea.NewProgram(live.root, opts...)
+	return live.prog
+}
