@@ -289,7 +289,9 @@ func (s *Server) program(sess charmssh.Session) *tea.Program {
 	if live == nil || s.closing {
 		return nil
 	}
-	opts := []tea.ProgramOption{tea.WithContext(live.ctx), tea.WithoutSignalHandler()}
+	// A session that ends (its user quits, the client goes away) or a server that shuts
+	// down quits the program; only Close kills it, through the server's context.
+	opts := []tea.ProgramOption{tea.WithContext(s.ctx), tea.WithoutSignalHandler()}
 	opts = append(opts, s.opts.UI.ProgramOptions...)
 	opts = append(opts, bubbletea.MakeOptions(sess)...)
 	live.prog = tea.NewProgram(live.root, opts...)

@@ -213,6 +213,20 @@ func (tm *term) waitUntil(what string, ok func(e *vt.Emulator, screen string) bo
 	}
 }
 
+// frameWhen waits until ok holds, like waitUntil, and returns when the output that made it
+// hold arrived.
+func (tm *term) frameWhen(what string, ok func(e *vt.Emulator, screen string) bool, timeout time.Duration) (time.Time, error) {
+	var at time.Time
+	_, err := tm.waitUntil(what, func(e *vt.Emulator, scr string) bool {
+		if ok(e, scr) {
+			at = tm.lastOut
+			return true
+		}
+		return false
+	}, timeout)
+	return at, err
+}
+
 // Wait waits for the session to end and returns its exit status.
 func (tm *term) Wait(timeout time.Duration) int {
 	tm.t.Helper()
