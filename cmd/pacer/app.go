@@ -54,7 +54,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.demoCmd(), a.userCmd(), a.teamCmd(), a.recordCmd(), a.templateCmd(), a.seqCmd(),
 		a.settingsCmd(), a.backupCmd(), a.connectCmd(), a.disconnectCmd(), a.tasksCmd(), a.taskCmd(),
 		a.waitCmd(), a.eventCmd(), a.segmentCmd(), a.tickCmd(), a.runCmd(), a.simulateCmd(), a.outboxCmd(),
-		a.doctorCmd(),
+		a.doctorCmd(), a.serveCmd(),
 	)
 	return root
 }

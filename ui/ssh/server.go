@@ -60,8 +60,10 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu       sync.Mutex
-	closing  bool
+	mu      sync.Mutex
+	closing bool
+	// drained is closed when the server is closing and no session is left.
+	drained  chan struct{}
 	sessions map[charmssh.Session]*session
 }
 
@@ -122,22 +124,38 @@ func (s *Server) HostKey() gossh.PublicKey { return s.hostKey }
 func (s *Server) Serve(l net.Listener) error { return s.srv.Serve(l) }
 
 // Shutdown stops accepting connections, ends every session's program (as if its user had
-// quit, without asking about unsaved changes) and waits for the connections to close.
-// When ctx ends first the remaining connections are closed at once and ctx's error is
+// quit, without asking about unsaved changes), waits for the sessions to end, and closes
+// the connections. When ctx ends first the remaining sessions are cut and ctx's error is
 // returned.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
+	if s.drained == nil {
+		s.drained = make(chan struct{})
+		if len(s.sessions) == 0 {
+			close(s.drained)
+		}
+	}
+	drained := s.drained
 	for _, live := range s.sessions {
 		if live.prog != nil {
 			live.prog.Quit()
 		}
 	}
 	s.mu.Unlock()
-	err := s.srv.Shutdown(ctx)
+	// A context that has ended already: close the listeners, wait for nothing.
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = s.srv.Shutdown(done)
+	var err error
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
 	s.cancel()
-	if err != nil {
-		_ = s.srv.Close()
+	if cerr := s.srv.Close(); err == nil && cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+		err = cerr
 	}
 	return err
 }
@@ -270,8 +288,18 @@ func (s *Server) guard(next charmssh.Handler) charmssh.Handler {
 		remote := sess.RemoteAddr().String()
 		s.log.Info("ssh: session", "user", u.Username, "remote", remote, "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
 		defer func() {
+			// The session's end is sent before the server, if it is closing, may close
+			// the connection for want of sessions.
+			_ = sess.Exit(0)
 			s.mu.Lock()
 			delete(s.sessions, sess)
+			if s.closing && len(s.sessions) == 0 && s.drained != nil {
+				select {
+				case <-s.drained:
+				default:
+					close(s.drained)
+				}
+			}
 			s.mu.Unlock()
 			s.log.Info("ssh: session ended", "user", u.Username, "remote", remote, "after", time.Since(start).Round(time.Millisecond).String())
 		}()

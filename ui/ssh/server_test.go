@@ -301,3 +301,26 @@ func TestHostKeyKept(t *testing.T) {
 		t.Errorf("a bad host key file: %v", err)
 	}
 }
+
+// Shutdown ends every session's program cleanly (exit status 0) and returns once they are
+// gone; new connections are refused.
+func TestShutdownEndsSessions(t *testing.T) {
+	o := newOrg(t, "tess", "omar")
+	a, b := o.open(t, "tess"), o.open(t, "omar")
+	a.WaitFor(wait, "tess (seller)", "[1 Sequences]")
+	b.WaitFor(wait, "omar (seller)", "[1 Sequences]")
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	must(t, o.srv.Shutdown(ctx))
+	for _, tm := range []*term{a, b} {
+		if code := tm.Wait(wait); code != 0 {
+			t.Errorf("exit status %d", code)
+		}
+	}
+	if n := o.srv.Sessions(); n != 0 {
+		t.Errorf("%d sessions after Shutdown", n)
+	}
+	if _, err := dial(o.addr, o.srv.HostKey(), o.sellers["tess"].key); err == nil {
+		t.Error("a new connection was accepted after Shutdown")
+	}
+}
