@@ -76,7 +76,8 @@ var (
 	bDue = bucketDef{name: "due"}
 	// history: connection ID (16) | sequence (uint64, from the bucket's NextSequence) → the
 	// events of one append (binary format 1 for one, 2 for several: history_codec.go). The
-	// sequence keeps each connection's events in append order.
+	// sequence keeps each connection's events in append order. Schema 4 moves its entries
+	// to history_log and removes it.
 	bHistory = bucketDef{name: "history"}
 	// tasks: task ID (16) → task (binary format 1).
 	bTasks = bucketDef{name: "tasks"}
@@ -104,6 +105,24 @@ var schema2Buckets = []bucketDef{
 	bConns, bConnByRecord, bConnBySeq, bConnCounts, bDue, bHistory, bTasks, bTaskByAssignee,
 	bTaskOpen, bOutbox, bOutboxOrder, bOutboxDue, bSegments,
 }
+
+// The buckets schema 4 adds: history as an append-only log. Every AppendHistory adds one
+// entry at the end of history_log, so the pages it writes are the last ones, filled full,
+// rather than pages in the middle of the tree next to each connection's earlier entries;
+// history_by_conn finds a connection's entries again.
+var (
+	// history_log: sequence (uint64, from the bucket's NextSequence) → format byte |
+	// connection ID (16) | the events of one append (a history value: history_codec.go).
+	// Keys are only appended.
+	bHistoryLog = bucketDef{name: "history_log", fill: 1.0}
+	// history_by_conn: connection ID (16) → format byte | the connection's history_log
+	// sequences in append order, each as its difference from the one before (uvarint; the
+	// first from 0). An append rewrites one short value rather than adding a key.
+	bHistoryByConn = bucketDef{name: "history_by_conn"}
+)
+
+// schema4Buckets are the buckets schema 4 adds.
+var schema4Buckets = []bucketDef{bHistoryLog, bHistoryByConn}
 
 // bucket returns the bucket def from btx, with its fill setting applied in a writable
 // transaction. A missing bucket means the schema is broken, which is reported as an error.

@@ -386,8 +386,8 @@ func decodeDue(k, v []byte) (store.Due, error) {
 
 // History
 
-// AppendHistory adds events to the end of conn's history, under one key. The connection
-// need not be stored yet (it may be put later in the same transaction).
+// AppendHistory adds events to the end of conn's history, as one entry of history_log. The
+// connection need not be stored yet (it may be put later in the same transaction).
 func (t *tx) AppendHistory(conn store.ID, events ...store.Event) error {
 	if conn.IsZero() {
 		return errors.New("history of a connection without an ID")
@@ -395,37 +395,126 @@ func (t *tx) AppendHistory(conn store.ID, events ...store.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	b, err := bucket(t.btx, bHistory)
+	log, err := bucket(t.btx, bHistoryLog)
 	if err != nil {
 		return err
 	}
-	v, err := encodeEvents(events)
+	idx, err := bucket(t.btx, bHistoryByConn)
+	if err != nil {
+		return err
+	}
+	v := make([]byte, 0, logHead+32*len(events))
+	v = append(append(v, format1), conn[:]...)
+	if v, err = appendHistoryValue(v, events); err != nil {
+		return fmt.Errorf("history of connection %s: %w", conn, err)
+	}
+	return putLog(log, idx, conn, v)
+}
+
+// logHead is the length of the head of a history_log value: format byte, connection ID.
+const logHead = 1 + 16
+
+// appendLog adds the history value v of conn at the end of history_log.
+func appendLog(log, idx *bbolt.Bucket, conn store.ID, v []byte) error {
+	e := make([]byte, 0, logHead+len(v))
+	e = append(append(append(e, format1), conn[:]...), v...)
+	return putLog(log, idx, conn, e)
+}
+
+// putLog puts the history_log value e of conn under the log's next sequence, and adds that
+// sequence to conn's list in history_by_conn.
+func putLog(log, idx *bbolt.Bucket, conn store.ID, e []byte) error {
+	seq, err := log.NextSequence()
+	if err != nil {
+		return err
+	}
+	old := idx.Get(conn[:])
+	last, err := lastLogSeq(old)
 	if err != nil {
 		return fmt.Errorf("history of connection %s: %w", conn, err)
 	}
-	seq, err := b.NextSequence()
-	if err != nil {
+	if seq <= last {
+		return fmt.Errorf("history of connection %s: log sequence %d after %d", conn, seq, last)
+	}
+	b := make([]byte, 0, max(len(old), 1)+binary.MaxVarintLen64+8)
+	b = binary.BigEndian.AppendUint64(b, seq)
+	if len(old) == 0 {
+		b = append(b, format1)
+	} else {
+		b = append(b, old...)
+	}
+	b = binary.AppendUvarint(b, seq-last)
+	if err := log.Put(b[:8], e); err != nil {
 		return err
 	}
-	k := make([]byte, 24)
-	copy(k, conn[:])
-	binary.BigEndian.PutUint64(k[16:], seq)
-	return b.Put(k, v)
+	return idx.Put(conn[:], b[8:])
+}
+
+// logSeqs calls fn with each history_log sequence of a history_by_conn value, in order; a
+// nil value has none.
+func logSeqs(v []byte, fn func(uint64) error) error {
+	if v == nil {
+		return nil
+	}
+	if err := checkFormat(v, "history index"); err != nil {
+		return err
+	}
+	var seq uint64
+	for p := v[1:]; len(p) > 0; {
+		d, n := binary.Uvarint(p)
+		if n <= 0 || d == 0 {
+			return errors.New("damaged history index value")
+		}
+		seq += d
+		p = p[n:]
+		if err := fn(seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastLogSeq returns the last history_log sequence of a history_by_conn value, 0 for none.
+func lastLogSeq(v []byte) (uint64, error) {
+	var last uint64
+	err := logSeqs(v, func(s uint64) error { last = s; return nil })
+	return last, err
 }
 
 // History returns conn's history in append order; empty for an unknown connection.
 func (t *tx) History(conn store.ID) ([]store.Event, error) {
-	b, err := bucket(t.btx, bHistory)
+	log, err := bucket(t.btx, bHistoryLog)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := bucket(t.btx, bHistoryByConn)
 	if err != nil {
 		return nil, err
 	}
 	events := []store.Event{}
-	c := b.Cursor()
-	for k, v := c.Seek(conn[:]); k != nil && bytes.HasPrefix(k, conn[:]); k, v = c.Next() {
-		var err error
-		if events, err = appendEvents(events, v); err != nil {
-			return nil, fmt.Errorf("history of connection %s: %w", conn, err)
+	var k [8]byte
+	err = logSeqs(idx.Get(conn[:]), func(seq uint64) error {
+		binary.BigEndian.PutUint64(k[:], seq)
+		v := log.Get(k[:])
+		switch {
+		case v == nil:
+			return fmt.Errorf("damaged history index: history entry %d of connection %s is missing", seq, conn)
+		case len(v) < logHead || v[0] != format1:
+			if err := checkFormat(v, "history entry"); err != nil {
+				return err
+			}
+			return fmt.Errorf("damaged history entry: %d bytes", len(v))
+		case store.ID(v[1:logHead]) != conn:
+			return fmt.Errorf("damaged history index: history entry %d belongs to connection %s, not %s", seq, store.ID(v[1:logHead]), conn)
 		}
+		var err error
+		if events, err = appendEvents(events, v[logHead:]); err != nil {
+			return fmt.Errorf("history of connection %s: %w", conn, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return events, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -323,10 +324,98 @@ func TestMigrateSchema1To2(t *testing.T) {
 		if v != currentSchema() {
 			t.Errorf("schema after opening: %d, want %d", v, currentSchema())
 		}
-		for _, def := range schema2Buckets {
+		for _, def := range append(slices.DeleteFunc(slices.Clone(schema2Buckets), func(d bucketDef) bool { return d == bHistory }), schema4Buckets...) {
 			if btx.Bucket([]byte(def.name)) == nil {
 				t.Errorf("bucket %s missing after migration", def.name)
 			}
+		}
+		return nil
+	})
+}
+
+// TestMigrateHistoryToLog opens a database of schema 3 whose history holds values in
+// formats 1, 2 and 3 for two connections, appended in turn: schema 4 moves them to the log,
+// each connection's events in the order they were appended, and removes the old bucket.
+func TestMigrateHistoryToLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pacer.db")
+	bdb, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	a, b := store.ID{1}, store.ID{2}
+	ev := func(typ, step string, min int) store.Event {
+		return store.Event{At: at.Add(time.Duration(min) * time.Minute), Type: typ, StepID: step}
+	}
+	want := map[store.ID][]store.Event{}
+	err = bdb.Update(func(btx *bbolt.Tx) error {
+		if err := migrate(btx, 0, migrations[:3]); err != nil {
+			return err
+		}
+		hist := btx.Bucket([]byte(bHistory.name))
+		put := func(conn store.ID, v []byte, evs ...store.Event) error {
+			seq, _ := hist.NextSequence()
+			k := make([]byte, 24)
+			copy(k, conn[:])
+			binary.BigEndian.PutUint64(k[16:], seq)
+			want[conn] = append(want[conn], evs...)
+			return hist.Put(k, v)
+		}
+		for i, conn := range []store.ID{a, b, a, b, a} {
+			e1, e2 := ev("step_entered", fmt.Sprint("s", i), i), ev("task_created", fmt.Sprint("s", i), i)
+			var v []byte
+			var err error
+			switch i % 3 {
+			case 0:
+				v, err = encodeEvent(e1)
+				if err == nil {
+					err = put(conn, v, e1)
+				}
+			case 1:
+				p1, _ := encodeEvent(e1)
+				p2, _ := encodeEvent(e2)
+				v = []byte{historyFormat2, 2, byte(len(p1))}
+				v = append(append(append(v, p1...), byte(len(p2))), p2...)
+				err = put(conn, v, e1, e2)
+			default:
+				if v, err = encodeEvents([]store.Event{e1, e2}); err == nil {
+					err = put(conn, v, e1, e2)
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = bdb.Close()
+
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(t.Context(), func(tx store.Tx) error {
+		for _, conn := range []store.ID{a, b} {
+			got, err := tx.History(conn)
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, want[conn]) {
+				t.Errorf("history of %s after migration:\n got %+v\nwant %+v", conn, got, want[conn])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.bdb.View(func(btx *bbolt.Tx) error {
+		if btx.Bucket([]byte(bHistory.name)) != nil {
+			t.Error("the history bucket is still there after migration")
 		}
 		return nil
 	})

@@ -20,6 +20,7 @@ var migrations = []migration{
 	createSchema1, // 0 → 1: the initial buckets and the default settings
 	createSchema2, // 1 → 2: the runtime buckets (connections, history, tasks, due, outbox, segments)
 	keepFreelist,  // 2 → 3: the free-page list kept in the file; records and history in format 2
+	historyLog,    // 3 → 4: history moved to an append-only log with an index by connection
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -70,6 +71,36 @@ func createSchema2(btx *bbolt.Tx) error {
 // page). From schema 3 on, records and multi-event history values may be in format 2,
 // which earlier versions of pacer cannot read.
 func keepFreelist(*bbolt.Tx) error { return nil }
+
+// historyLog creates history_log and history_by_conn, moves every entry of history into
+// them (each connection's entries keep their order) and removes history.
+func historyLog(btx *bbolt.Tx) error {
+	if err := createBuckets(btx, schema4Buckets); err != nil {
+		return err
+	}
+	old := btx.Bucket([]byte(bHistory.name))
+	if old == nil {
+		return nil
+	}
+	log, err := bucket(btx, bHistoryLog)
+	if err != nil {
+		return err
+	}
+	idx, err := bucket(btx, bHistoryByConn)
+	if err != nil {
+		return err
+	}
+	err = old.ForEach(func(k, v []byte) error {
+		if len(k) != 24 {
+			return fmt.Errorf("damaged history: a key of %d bytes", len(k))
+		}
+		return appendLog(log, idx, store.ID(k[:16]), v)
+	})
+	if err != nil {
+		return err
+	}
+	return btx.DeleteBucket([]byte(bHistory.name))
+}
 
 // readSchema returns the schema version of a database, and whether it has pacer's meta
 // bucket at all. A meta bucket without a version is schema 0.
