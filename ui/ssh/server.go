@@ -212,7 +212,7 @@ func (s *Server) userByKey(ctx context.Context, key gossh.PublicKey) (engine.Use
 	}
 	var found []engine.User
 	for _, u := range users {
-		if HasKey(u, key) {
+		if hasKey(u, key) {
 			found = append(found, u)
 		}
 	}
@@ -229,9 +229,9 @@ func (s *Server) userByKey(ctx context.Context, key gossh.PublicKey) (engine.Use
 	return engine.User{}, fmt.Errorf("this SSH key belongs to several pacer users (%s); each user needs a key of their own", strings.Join(names, ", "))
 }
 
-// HasKey reports whether key is one of the user's SSH keys. The user's keys are in
+// hasKey reports whether key is one of the user's SSH keys. The user's keys are in
 // authorized_keys form ("ssh-ed25519 AAAA… comment"); keys that don't parse never match.
-func HasKey(u engine.User, key gossh.PublicKey) bool {
+func hasKey(u engine.User, key gossh.PublicKey) bool {
 	for _, k := range u.SSHKeys {
 		pk, _, _, _, err := gossh.ParseAuthorizedKey([]byte(k))
 		if err == nil && charmssh.KeysEqual(pk, key) {
