@@ -64,9 +64,10 @@ type org struct {
 	templates map[string]store.Template
 	// rtx is the transaction with those reads cached (see reads).
 	rtx *orgTx
-	// hist is stepRecord's buffer of history, and depth how deep steps are nested.
-	hist  []store.Event
-	depth int
+	// hist is stepRecord's buffer of history, decided the buffer its decisions write their
+	// history to, and depth how deep steps are nested.
+	hist, decided []store.Event
+	depth         int
 }
 
 func loadOrg(tx store.Tx) (*org, error) {
@@ -154,7 +155,7 @@ func (e *Engine) step(tx store.Tx, o *org, c store.Connection, in flow.Input, no
 }
 
 // stepRecord is step for a caller that has just read the connection's record (nil: read
-// it).
+// it). The History of the result is only good until the next step in the transaction.
 func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *store.Record, in flow.Input, now time.Time) (flow.Result, error) {
 	tx = o.reads(tx)
 	// The connection and its new history are written once, when the inputs that follow
@@ -207,7 +208,15 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 		if err != nil {
 			return flow.Result{}, err
 		}
-		res := flow.Decide(c, plan, in, flow.Env{Now: now, Record: rec, Calendar: o.calendar, CallOutcomes: o.settings.CallOutcomes})
+		env := flow.Env{Now: now, Record: rec, Calendar: o.calendar, CallOutcomes: o.settings.CallOutcomes}
+		if o.depth == 1 {
+			// The history is written (or copied to buf) before the next decision.
+			env.History = o.decided
+		}
+		res := flow.Decide(c, plan, in, env)
+		if o.depth == 1 && cap(res.History) > cap(o.decided) {
+			o.decided = res.History[:0]
+		}
 		if res.Ignored != "" {
 			return res, flush()
 		}

@@ -65,6 +65,9 @@ type Env struct {
 	Calendar Calendar
 	// CallOutcomes is the org's list (for checking a done call's outcome).
 	CallOutcomes []string
+	// History, when not nil, is a buffer the result's History is appended to from its start
+	// (so it shares the buffer's array while it fits); its contents are overwritten.
+	History []store.Event
 }
 
 // EffectKind names something the engine must do after a decision, in the same transaction.
@@ -116,11 +119,17 @@ type Result struct {
 const maxAutoSteps = 10_000
 
 // Decide applies one input to a connection running plan. It is pure: the same arguments
-// always give the same result.
+// always give the same result, and it changes none of them (env.History only as the
+// buffer it says it is). The result's connection shares the maps and slices of c that the
+// decision did not change; those it changes are copied first.
 func Decide(c store.Connection, plan *Plan, in Input, env Env) Result {
 	d := &decision{plan: plan, env: env, rec: env.Record}
-	d.res.Conn = cloneConn(c)
+	d.res.Conn = c
+	d.res.History = env.History[:0]
 	d.apply(in)
+	if len(d.res.History) == 0 {
+		d.res.History = nil
+	}
 	return d.res
 }
 
@@ -130,6 +139,44 @@ type decision struct {
 	rec   store.Record
 	res   Result
 	steps int
+	// own says which of the connection's maps and slices are the decision's own copies.
+	ownSent, ownOutcomes, ownSkipped bool
+}
+
+// sentMap returns the connection's Sent map to change, copied from the input's first (made
+// when there is none).
+func (d *decision) sentMap() map[string]store.Sent {
+	c := d.conn()
+	if !d.ownSent {
+		m := make(map[string]store.Sent, len(c.Sent)+1)
+		for k, v := range c.Sent {
+			m[k] = v
+		}
+		c.Sent, d.ownSent = m, true
+	}
+	return c.Sent
+}
+
+// outcomes returns the connection's Outcomes map to change, copied first.
+func (d *decision) outcomes() map[string]string {
+	c := d.conn()
+	if !d.ownOutcomes {
+		m := make(map[string]string, len(c.Outcomes)+1)
+		for k, v := range c.Outcomes {
+			m[k] = v
+		}
+		c.Outcomes, d.ownOutcomes = m, true
+	}
+	return c.Outcomes
+}
+
+// skip adds a step to the connection's Skipped list, copied first.
+func (d *decision) skip(id string) {
+	c := d.conn()
+	if !d.ownSkipped {
+		c.Skipped, d.ownSkipped = slices.Clip(slices.Clone(c.Skipped)), true
+	}
+	c.Skipped = append(c.Skipped, id)
 }
 
 func (d *decision) conn() *store.Connection { return &d.res.Conn }
@@ -139,8 +186,8 @@ func (d *decision) history(e store.Event) {
 		e.At = d.env.Now
 	}
 	if d.res.History == nil {
-		// Most decisions record two events.
-		d.res.History = make([]store.Event, 0, 2)
+		// Most decisions record two to four events.
+		d.res.History = make([]store.Event, 0, 4)
 	}
 	d.res.History = append(d.res.History, e)
 }
@@ -236,14 +283,11 @@ func isAutoMessage(st *sequence.Step) bool {
 }
 
 func (d *decision) sent(step string, s store.Sent) {
-	c := d.conn()
-	if c.Sent == nil {
-		c.Sent = map[string]store.Sent{}
-	}
-	if old, ok := c.Sent[step]; ok && len(old.Events) > 0 && s.Events == nil {
+	m := d.sentMap()
+	if old, ok := m[step]; ok && len(old.Events) > 0 && s.Events == nil {
 		s.Events = old.Events
 	}
-	c.Sent[step] = s
+	m[step] = s
 }
 
 // settleTask handles done and skip of the current step's task.
@@ -267,10 +311,7 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 	if state == store.TaskDone {
 		d.history(store.Event{Type: "task_done", StepID: cur.ID, Outcome: in.Outcome, Note: in.Note, By: in.By, Task: c.Task.String()})
 		if in.Outcome != "" {
-			if c.Outcomes == nil {
-				c.Outcomes = map[string]string{}
-			}
-			c.Outcomes[cur.ID] = in.Outcome
+			d.outcomes()[cur.ID] = in.Outcome
 		}
 		if cur.Type == sequence.Email || cur.Type == sequence.AutoEmail || cur.Type == sequence.SMS || cur.Type == sequence.AutoSMS {
 			// A message the seller sent by hand starts the window of a following email
@@ -281,7 +322,7 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 		}
 	} else {
 		d.history(store.Event{Type: "task_skipped", StepID: cur.ID, By: in.By, Task: c.Task.String()})
-		c.Skipped = append(c.Skipped, cur.ID)
+		d.skip(cur.ID)
 	}
 	c.Task = store.ID{}
 	d.leave(cur)
@@ -428,9 +469,6 @@ func (d *decision) emailEvent(in Input) {
 			d.ignore(fmt.Sprintf("step %q sent no message", in.StepID))
 			return
 		}
-		if c.Sent == nil {
-			c.Sent = map[string]store.Sent{}
-		}
 	}
 	at := in.At
 	if at.IsZero() {
@@ -442,7 +480,7 @@ func (d *decision) emailEvent(in Input) {
 	}
 	s.Events = cloneTimes(s.Events)
 	s.Events[string(in.Event)] = at
-	c.Sent[in.StepID] = s
+	d.sentMap()[in.StepID] = s
 	d.history(store.Event{Type: "event", StepID: in.StepID, Event: string(in.Event), At: at})
 	if in.Event == sequence.EmailReplied && d.plan.Def.Options.ExitOnReply {
 		d.end(store.ConnDisconnected, store.ReasonReplied, "")
