@@ -16,9 +16,6 @@ import (
 
 var entityRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// fixedColumns are the CSV columns that fill a record's own fields; others become free fields.
-var fixedColumns = []string{"id", "name", "owner", "stage", "access_team", "email", "phone"}
-
 // RowError is one bad row of a CSV import.
 type RowError struct {
 	File   string

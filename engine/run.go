@@ -25,14 +25,6 @@ type TickReport struct {
 	Errors []string `json:"errors,omitempty"`
 }
 
-func (r *TickReport) add(o TickReport) {
-	r.Timers += o.Timers
-	r.Sent += o.Sent
-	r.Retried += o.Retried
-	r.Failed += o.Failed
-	r.Errors = append(r.Errors, o.Errors...)
-}
-
 // Tick runs everything that is due up to now: timers in time order, each as of its due
 // time, then queued messages through the transport, until nothing due is left.
 func (e *Engine) Tick(ctx context.Context) (TickReport, error) {

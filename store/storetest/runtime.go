@@ -258,10 +258,6 @@ func dueAll(t *testing.T, s store.Store) []store.Due {
 	return get(t, s, func(tx store.Tx) ([]store.Due, error) { return tx.DueBefore(at(1<<20), 1<<20) })
 }
 
-func dueString(d store.Due) string {
-	return fmt.Sprintf("%s@%s#%d", d.Conn, d.At.UTC().Format(time.RFC3339Nano), d.Visit)
-}
-
 func dueOf(c store.Connection) store.Due { return store.Due{At: c.WakeAt, Conn: c.ID, Visit: c.Visit} }
 
 // testDueIndex follows the due index through inserts, updates and clears: it always holds

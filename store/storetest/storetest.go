@@ -82,14 +82,6 @@ func view(t *testing.T, s store.Store, fn func(store.Tx) error) {
 	}
 }
 
-// must fails the test when err is not nil.
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // get runs fn in a View and returns its result.
 func get[T any](t *testing.T, s store.Store, fn func(store.Tx) (T, error)) T {
 	t.Helper()
