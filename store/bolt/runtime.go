@@ -62,9 +62,10 @@ func walkIDs(b *bbolt.Bucket, prefix []byte, what string, fn func(store.ID) (boo
 	}
 }
 
-// idPair is the key a|b of the indexes from one entity to another.
-func idPair(a, b store.ID) []byte {
-	k := make([]byte, 32)
+// idPair returns the key a|b of the indexes from one entity to another, in the
+// transaction's key room: good until the next key is made.
+func (t *tx) idPair(a, b store.ID) []byte {
+	k := t.key[:32]
 	copy(k, a[:])
 	copy(k[16:], b[:])
 	return k
@@ -72,10 +73,19 @@ func idPair(a, b store.ID) []byte {
 
 // timeID is the key timeKey(t)|id of the time-ordered indexes.
 func timeID(t time.Time, id store.ID) []byte {
-	k := make([]byte, 24)
-	binary.BigEndian.PutUint64(k, timeKey(t))
-	copy(k[8:], id[:])
-	return k
+	var k [24]byte
+	return appendTimeID(k[:0], t, id)
+}
+
+// timeID returns the key timeKey(at)|id in the transaction's key room: good until the next
+// key is made.
+func (t *tx) timeID(at time.Time, id store.ID) []byte {
+	return appendTimeID(t.key[:0], at, id)
+}
+
+func appendTimeID(k []byte, t time.Time, id store.ID) []byte {
+	k = binary.BigEndian.AppendUint64(k, timeKey(t))
+	return append(k, id[:]...)
 }
 
 // splitTimeID reads a key made by timeID.
@@ -98,7 +108,7 @@ func assigneeKey(username string, due time.Time, task store.ID) []byte {
 // Connections
 
 func (t *tx) Conn(id store.ID) (store.Connection, error) {
-	b, err := bucket(t.btx, bConns)
+	b, err := t.bucket(bConns)
 	if err != nil {
 		return store.Connection{}, err
 	}
@@ -106,7 +116,7 @@ func (t *tx) Conn(id store.ID) (store.Connection, error) {
 }
 
 func (t *tx) conn(b *bbolt.Bucket, id store.ID) (store.Connection, error) {
-	v := b.Get(id[:])
+	v := t.get(b, id[:])
 	if v == nil {
 		return store.Connection{}, notFound("connection %s", id)
 	}
@@ -122,7 +132,7 @@ func (t *tx) storedHead(conns *bbolt.Bucket, id store.ID) (h connHead, ok bool, 
 	if id == t.last.id {
 		return t.last.head, true, nil
 	}
-	v := conns.Get(id[:])
+	v := t.get(conns, id[:])
 	if v == nil {
 		return connHead{}, false, nil
 	}
@@ -143,7 +153,7 @@ func (t *tx) PutConn(c store.Connection) error {
 	case c.Sequence.IsZero():
 		return fmt.Errorf("connection %s has no sequence", c.ID)
 	}
-	conns, err := bucket(t.btx, bConns)
+	conns, err := t.bucket(bConns)
 	if err != nil {
 		return err
 	}
@@ -162,12 +172,12 @@ func (t *tx) PutConn(c store.Connection) error {
 	}
 
 	if !exists || old.Record != c.Record {
-		if err := t.moveEntry(bConnByRecord, exists, idPair(old.Record, c.ID), idPair(c.Record, c.ID)); err != nil {
+		if err := t.moveEntry(bConnByRecord, exists, old.Record, c.Record, c.ID); err != nil {
 			return err
 		}
 	}
 	if !exists || old.Sequence != c.Sequence {
-		if err := t.moveEntry(bConnBySeq, exists, idPair(old.Sequence, c.ID), idPair(c.Sequence, c.ID)); err != nil {
+		if err := t.moveEntry(bConnBySeq, exists, old.Sequence, c.Sequence, c.ID); err != nil {
 			return err
 		}
 	}
@@ -180,25 +190,23 @@ func (t *tx) PutConn(c store.Connection) error {
 
 	oldKey, newKey := timeKey(old.WakeAt), timeKey(c.WakeAt)
 	if oldKey != newKey || old.Visit != c.Visit {
-		due, err := bucket(t.btx, bDue)
+		due, err := t.bucket(bDue)
 		if err != nil {
 			return err
 		}
 		if oldKey != 0 && oldKey != newKey {
-			if err := due.Delete(timeID(old.WakeAt, c.ID)); err != nil {
+			if err := due.Delete(t.timeID(old.WakeAt, c.ID)); err != nil {
 				return err
 			}
 		}
 		if newKey != 0 {
-			v := make([]byte, 5)
-			v[0] = format1
-			binary.BigEndian.PutUint32(v[1:], c.Visit)
-			if err := due.Put(timeID(c.WakeAt, c.ID), v); err != nil {
+			v := t.keep(binary.BigEndian.AppendUint32(append(t.spare(5), format1), c.Visit))
+			if err := due.Put(t.timeID(c.WakeAt, c.ID), v); err != nil {
 				return err
 			}
 		}
 	}
-	if err := conns.Put(c.ID[:], encodeConn(c)); err != nil {
+	if err := conns.Put(c.ID[:], t.keep(appendConn(t.spare(connSize(&c)), c))); err != nil {
 		t.last.id = store.ID{}
 		return err
 	}
@@ -206,18 +214,18 @@ func (t *tx) PutConn(c store.Connection) error {
 	return nil
 }
 
-// moveEntry puts the index entry to in def, first deleting from when hadOld.
-func (t *tx) moveEntry(def bucketDef, hadOld bool, from, to []byte) error {
-	b, err := bucket(t.btx, def)
+// moveEntry puts the index entry to|id in def, first deleting from|id when hadOld.
+func (t *tx) moveEntry(def bucketDef, hadOld bool, from, to, id store.ID) error {
+	b, err := t.bucket(def)
 	if err != nil {
 		return err
 	}
 	if hadOld {
-		if err := b.Delete(from); err != nil {
+		if err := b.Delete(t.idPair(from, id)); err != nil {
 			return err
 		}
 	}
-	return b.Put(to, nil)
+	return b.Put(t.idPair(to, id), nil)
 }
 
 // addCount adds delta to the count of connections of seq in state, in memory until
@@ -234,7 +242,7 @@ func (t *tx) flushCounts() error {
 	if len(t.counts) == 0 {
 		return nil
 	}
-	b, err := bucket(t.btx, bConnCounts)
+	b, err := t.bucket(bConnCounts)
 	if err != nil {
 		return err
 	}
@@ -242,9 +250,8 @@ func (t *tx) flushCounts() error {
 		if delta == 0 {
 			continue
 		}
-		k := make([]byte, 0, 16+len(ck.state))
-		k = append(append(k, ck.seq[:]...), ck.state...)
-		n, err := decodeCount(b.Get(k))
+		k := append(append(t.key[:0], ck.seq[:]...), ck.state...)
+		n, err := decodeCount(t.get(b, k))
 		if err != nil {
 			return err
 		}
@@ -252,9 +259,7 @@ func (t *tx) flushCounts() error {
 		if n <= 0 {
 			err = b.Delete(k)
 		} else {
-			v := make([]byte, 9)
-			v[0] = format1
-			binary.BigEndian.PutUint64(v[1:], uint64(n))
+			v := t.keep(binary.BigEndian.AppendUint64(append(t.spare(9), format1), uint64(n)))
 			err = b.Put(k, v)
 		}
 		if err != nil {
@@ -295,11 +300,11 @@ func (t *tx) ConnsBySequence(seq store.ID, fn func(store.Connection) bool) error
 }
 
 func (t *tx) connsBy(def bucketDef, owner store.ID, fn func(store.Connection) bool) error {
-	idx, err := bucket(t.btx, def)
+	idx, err := t.bucket(def)
 	if err != nil {
 		return err
 	}
-	conns, err := bucket(t.btx, bConns)
+	conns, err := t.bucket(bConns)
 	if err != nil {
 		return err
 	}
@@ -317,7 +322,7 @@ func (t *tx) CountConns(seq store.ID) (map[store.ConnState]int, error) {
 	if err := t.flushCounts(); err != nil {
 		return nil, err
 	}
-	b, err := bucket(t.btx, bConnCounts)
+	b, err := t.bucket(bConnCounts)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +341,7 @@ func (t *tx) CountConns(seq store.ID) (map[store.ConnState]int, error) {
 // DueBefore returns up to limit due entries with At <= until, earliest first (then by
 // connection ID).
 func (t *tx) DueBefore(until time.Time, limit int) ([]store.Due, error) {
-	b, err := bucket(t.btx, bDue)
+	b, err := t.bucket(bDue)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +363,7 @@ func (t *tx) DueBefore(until time.Time, limit int) ([]store.Due, error) {
 
 // NextDue returns the earliest due entry.
 func (t *tx) NextDue() (store.Due, bool, error) {
-	b, err := bucket(t.btx, bDue)
+	b, err := t.bucket(bDue)
 	if err != nil {
 		return store.Due{}, false, err
 	}
@@ -395,20 +400,19 @@ func (t *tx) AppendHistory(conn store.ID, events ...store.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	log, err := bucket(t.btx, bHistoryLog)
+	log, err := t.bucket(bHistoryLog)
 	if err != nil {
 		return err
 	}
-	idx, err := bucket(t.btx, bHistoryByConn)
+	idx, err := t.bucket(bHistoryByConn)
 	if err != nil {
 		return err
 	}
-	v := make([]byte, 0, logHead+32*len(events))
-	v = append(append(v, format1), conn[:]...)
+	v := append(append(t.spare(logHead+32*len(events)), format1), conn[:]...)
 	if v, err = appendHistoryValue(v, events); err != nil {
 		return fmt.Errorf("history of connection %s: %w", conn, err)
 	}
-	return putLog(log, idx, conn, v)
+	return t.putLog(log, idx, conn, t.keep(v))
 }
 
 // logHead is the length of the head of a history_log value: format byte, connection ID.
@@ -418,17 +422,18 @@ const logHead = 1 + 16
 func appendLog(log, idx *bbolt.Bucket, conn store.ID, v []byte) error {
 	e := make([]byte, 0, logHead+len(v))
 	e = append(append(append(e, format1), conn[:]...), v...)
-	return putLog(log, idx, conn, e)
+	var t *tx // memory of its own for each value
+	return t.putLog(log, idx, conn, e)
 }
 
 // putLog puts the history_log value e of conn under the log's next sequence, and adds that
 // sequence to conn's list in history_by_conn.
-func putLog(log, idx *bbolt.Bucket, conn store.ID, e []byte) error {
+func (t *tx) putLog(log, idx *bbolt.Bucket, conn store.ID, e []byte) error {
 	seq, err := log.NextSequence()
 	if err != nil {
 		return err
 	}
-	old := idx.Get(conn[:])
+	old := t.get(idx, conn[:])
 	last, err := lastLogSeq(old)
 	if err != nil {
 		return fmt.Errorf("history of connection %s: %w", conn, err)
@@ -436,18 +441,19 @@ func putLog(log, idx *bbolt.Bucket, conn store.ID, e []byte) error {
 	if seq <= last {
 		return fmt.Errorf("history of connection %s: log sequence %d after %d", conn, seq, last)
 	}
-	b := make([]byte, 0, max(len(old), 1)+binary.MaxVarintLen64+8)
-	b = binary.BigEndian.AppendUint64(b, seq)
+	b := t.spare(max(len(old), 1) + binary.MaxVarintLen64)
 	if len(old) == 0 {
 		b = append(b, format1)
 	} else {
 		b = append(b, old...)
 	}
-	b = binary.AppendUvarint(b, seq-last)
-	if err := log.Put(b[:8], e); err != nil {
+	b = t.keep(binary.AppendUvarint(b, seq-last))
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	if err := log.Put(k[:], e); err != nil {
 		return err
 	}
-	return idx.Put(conn[:], b[8:])
+	return idx.Put(conn[:], b)
 }
 
 // logSeqs calls fn with each history_log sequence of a history_by_conn value, in order; a
@@ -483,11 +489,11 @@ func lastLogSeq(v []byte) (uint64, error) {
 
 // History returns conn's history in append order; empty for an unknown connection.
 func (t *tx) History(conn store.ID) ([]store.Event, error) {
-	log, err := bucket(t.btx, bHistoryLog)
+	log, err := t.bucket(bHistoryLog)
 	if err != nil {
 		return nil, err
 	}
-	idx, err := bucket(t.btx, bHistoryByConn)
+	idx, err := t.bucket(bHistoryByConn)
 	if err != nil {
 		return nil, err
 	}
@@ -522,7 +528,7 @@ func (t *tx) History(conn store.ID) ([]store.Event, error) {
 // Tasks
 
 func (t *tx) Task(id store.ID) (store.Task, error) {
-	b, err := bucket(t.btx, bTasks)
+	b, err := t.bucket(bTasks)
 	if err != nil {
 		return store.Task{}, err
 	}
@@ -530,7 +536,7 @@ func (t *tx) Task(id store.ID) (store.Task, error) {
 }
 
 func (t *tx) task(b *bbolt.Bucket, id store.ID) (store.Task, error) {
-	v := b.Get(id[:])
+	v := t.get(b, id[:])
 	if v == nil {
 		return store.Task{}, notFound("task %s", id)
 	}
@@ -549,13 +555,13 @@ func (t *tx) PutTask(tk store.Task) error {
 			return fmt.Errorf("task %s: %w", tk.ID, err)
 		}
 	}
-	tasks, err := bucket(t.btx, bTasks)
+	tasks, err := t.bucket(bTasks)
 	if err != nil {
 		return err
 	}
 	var old taskHead
 	exists := false
-	if v := tasks.Get(tk.ID[:]); v != nil {
+	if v := t.get(tasks, tk.ID[:]); v != nil {
 		if old, err = decodeTaskHead(v); err != nil {
 			return fmt.Errorf("task %s: %w", tk.ID, err)
 		}
@@ -572,16 +578,16 @@ func (t *tx) PutTask(tk store.Task) error {
 	isOpen := tk.State == store.TaskOpen
 	same := wasOpen && isOpen && timeKey(old.DueAt) == timeKey(tk.DueAt) && sameSet(old.Assignees, tk.Assignees)
 	if !same && (wasOpen || isOpen) {
-		open, err := bucket(t.btx, bTaskOpen)
+		open, err := t.bucket(bTaskOpen)
 		if err != nil {
 			return err
 		}
-		byAssignee, err := bucket(t.btx, bTaskByAssignee)
+		byAssignee, err := t.bucket(bTaskByAssignee)
 		if err != nil {
 			return err
 		}
 		if wasOpen {
-			if err := open.Delete(timeID(old.DueAt, tk.ID)); err != nil {
+			if err := open.Delete(t.timeID(old.DueAt, tk.ID)); err != nil {
 				return err
 			}
 			for _, a := range old.Assignees {
@@ -591,7 +597,7 @@ func (t *tx) PutTask(tk store.Task) error {
 			}
 		}
 		if isOpen {
-			if err := open.Put(timeID(tk.DueAt, tk.ID), nil); err != nil {
+			if err := open.Put(t.timeID(tk.DueAt, tk.ID), nil); err != nil {
 				return err
 			}
 			for _, a := range tk.Assignees {
@@ -601,7 +607,7 @@ func (t *tx) PutTask(tk store.Task) error {
 			}
 		}
 	}
-	return tasks.Put(tk.ID[:], encodeTask(tk))
+	return tasks.Put(tk.ID[:], t.keep(appendTask(t.spare(256), tk)))
 }
 
 // sameSet reports whether a and b hold the same strings, ignoring order and repeats.
@@ -643,11 +649,11 @@ func (t *tx) OpenTasks(fn func(store.Task) bool) error {
 }
 
 func (t *tx) tasksBy(def bucketDef, prefix []byte, fn func(store.Task) bool) error {
-	idx, err := bucket(t.btx, def)
+	idx, err := t.bucket(def)
 	if err != nil {
 		return err
 	}
-	tasks, err := bucket(t.btx, bTasks)
+	tasks, err := t.bucket(bTasks)
 	if err != nil {
 		return err
 	}
@@ -663,7 +669,7 @@ func (t *tx) tasksBy(def bucketDef, prefix []byte, fn func(store.Task) bool) err
 // Outbox
 
 func (t *tx) Message(id store.ID) (store.Message, error) {
-	b, err := bucket(t.btx, bOutbox)
+	b, err := t.bucket(bOutbox)
 	if err != nil {
 		return store.Message{}, err
 	}
@@ -671,7 +677,7 @@ func (t *tx) Message(id store.ID) (store.Message, error) {
 }
 
 func (t *tx) message(b *bbolt.Bucket, id store.ID) (store.Message, error) {
-	v := b.Get(id[:])
+	v := t.get(b, id[:])
 	if v == nil {
 		return store.Message{}, notFound("message %s", id)
 	}
@@ -695,13 +701,13 @@ func (t *tx) PutMessage(m store.Message) error {
 	if m.ID.IsZero() {
 		return errors.New("message has no ID")
 	}
-	outbox, err := bucket(t.btx, bOutbox)
+	outbox, err := t.bucket(bOutbox)
 	if err != nil {
 		return err
 	}
 	var old msgHead
 	exists := false
-	if v := outbox.Get(m.ID[:]); v != nil {
+	if v := t.get(outbox, m.ID[:]); v != nil {
 		if old, err = decodeMsgHead(v); err != nil {
 			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
@@ -719,11 +725,11 @@ func (t *tx) PutMessage(m store.Message) error {
 		return fmt.Errorf("message %s: %w", m.ID, err)
 	}
 	if !exists {
-		order, err := bucket(t.btx, bOutboxOrder)
+		order, err := t.bucket(bOutboxOrder)
 		if err != nil {
 			return err
 		}
-		if err := order.Put(timeID(m.CreatedAt, m.ID), nil); err != nil {
+		if err := order.Put(t.timeID(m.CreatedAt, m.ID), nil); err != nil {
 			return err
 		}
 	}
@@ -731,22 +737,22 @@ func (t *tx) PutMessage(m store.Message) error {
 	isQueued := m.State == store.MsgQueued
 	oldKey, newKey := timeKey(old.NextTry), timeKey(m.NextTry)
 	if wasQueued != isQueued || (isQueued && oldKey != newKey) {
-		due, err := bucket(t.btx, bOutboxDue)
+		due, err := t.bucket(bOutboxDue)
 		if err != nil {
 			return err
 		}
 		if wasQueued {
-			if err := due.Delete(timeID(old.NextTry, m.ID)); err != nil {
+			if err := due.Delete(t.timeID(old.NextTry, m.ID)); err != nil {
 				return err
 			}
 		}
 		if isQueued {
-			if err := due.Put(timeID(m.NextTry, m.ID), nil); err != nil {
+			if err := due.Put(t.timeID(m.NextTry, m.ID), nil); err != nil {
 				return err
 			}
 		}
 	}
-	return outbox.Put(m.ID[:], encodeMessage(m, ref))
+	return outbox.Put(m.ID[:], t.keep(appendMessage(t.spare(512), m, ref)))
 }
 
 // putMessageBody keeps a message body in bodies when it is too long to be inline, reusing
@@ -762,7 +768,7 @@ func (t *tx) putMessageBody(old store.ID, body string) (store.ID, error) {
 		return store.ID{}, nil
 	}
 	if !old.IsZero() {
-		b, err := bucket(t.btx, bBodies)
+		b, err := t.bucket(bBodies)
 		if err != nil {
 			return store.ID{}, err
 		}
@@ -782,11 +788,11 @@ func (t *tx) putMessageBody(old store.ID, body string) (store.ID, error) {
 // QueuedBefore returns up to limit queued messages with NextTry <= until, earliest first
 // (then by message ID).
 func (t *tx) QueuedBefore(until time.Time, limit int) ([]store.Message, error) {
-	due, err := bucket(t.btx, bOutboxDue)
+	due, err := t.bucket(bOutboxDue)
 	if err != nil {
 		return nil, err
 	}
-	outbox, err := bucket(t.btx, bOutbox)
+	outbox, err := t.bucket(bOutbox)
 	if err != nil {
 		return nil, err
 	}
@@ -812,7 +818,7 @@ func (t *tx) QueuedBefore(until time.Time, limit int) ([]store.Message, error) {
 
 // NextQueued returns the earliest NextTry of the queued messages.
 func (t *tx) NextQueued() (time.Time, bool, error) {
-	due, err := bucket(t.btx, bOutboxDue)
+	due, err := t.bucket(bOutboxDue)
 	if err != nil {
 		return time.Time{}, false, err
 	}
@@ -827,11 +833,11 @@ func (t *tx) NextQueued() (time.Time, bool, error) {
 // Messages calls fn for every outbox message, oldest (by CreatedAt, then ID) first, until
 // fn returns false. In an Update, fn may write.
 func (t *tx) Messages(fn func(store.Message) bool) error {
-	order, err := bucket(t.btx, bOutboxOrder)
+	order, err := t.bucket(bOutboxOrder)
 	if err != nil {
 		return err
 	}
-	outbox, err := bucket(t.btx, bOutbox)
+	outbox, err := t.bucket(bOutbox)
 	if err != nil {
 		return err
 	}
@@ -847,7 +853,7 @@ func (t *tx) Messages(fn func(store.Message) bool) error {
 // Segments
 
 func (t *tx) Segment(name string) (store.Segment, error) {
-	b, err := bucket(t.btx, bSegments)
+	b, err := t.bucket(bSegments)
 	if err != nil {
 		return store.Segment{}, err
 	}
@@ -867,7 +873,7 @@ func (t *tx) Segment(name string) (store.Segment, error) {
 
 // Segments returns every segment ordered by name.
 func (t *tx) Segments() ([]store.Segment, error) {
-	b, err := bucket(t.btx, bSegments)
+	b, err := t.bucket(bSegments)
 	if err != nil {
 		return nil, err
 	}
@@ -887,7 +893,7 @@ func (t *tx) PutSegment(s store.Segment) error {
 	if err := checkName("segment name", s.Name); err != nil {
 		return err
 	}
-	b, err := bucket(t.btx, bSegments)
+	b, err := t.bucket(bSegments)
 	if err != nil {
 		return err
 	}
@@ -899,7 +905,7 @@ func (t *tx) PutSegment(s store.Segment) error {
 }
 
 func (t *tx) DeleteSegment(name string) error {
-	b, err := bucket(t.btx, bSegments)
+	b, err := t.bucket(bSegments)
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,10 @@ func decodeConnHead(v []byte) (connHead, error) {
 	return h, nil
 }
 
-func encodeConn(c store.Connection) []byte {
+func encodeConn(c store.Connection) []byte { return appendConn(nil, c) }
+
+// connSize returns about how many bytes the stored form of c takes.
+func connSize(c *store.Connection) int {
 	n := 96 + len(c.State) + len(c.Reason) + len(c.Source) + len(c.Step)
 	for k, v := range c.Outcomes {
 		n += 2 + len(k) + len(v)
@@ -84,7 +87,12 @@ func encodeConn(c store.Connection) []byte {
 	for _, s := range c.Skipped {
 		n += 1 + len(s)
 	}
-	e := encoder{b: make([]byte, 0, n)}
+	return n
+}
+
+// appendConn appends the stored form of c to b.
+func appendConn(b []byte, c store.Connection) []byte {
+	e := encoder{b: slices.Grow(b, connSize(&c))}
 	e.byte(format1)
 	e.id(c.Record)
 	e.id(c.Sequence)
@@ -377,14 +385,17 @@ func decodeTaskHead(v []byte) (taskHead, error) {
 	return h, nil
 }
 
-func encodeTask(tk store.Task) []byte {
+func encodeTask(tk store.Task) []byte { return appendTask(nil, tk) }
+
+// appendTask appends the stored form of tk to b.
+func appendTask(b []byte, tk store.Task) []byte {
 	n := 84 + len(tk.State) + len(tk.RecordRef) + len(tk.RecordName) + len(tk.SeqName) +
 		len(tk.StepID) + len(tk.Type) + len(tk.Name) + len(tk.Template) + len(tk.Outcome) +
 		len(tk.Note) + len(tk.Error) + len(tk.ClosedBy)
 	for _, a := range tk.Assignees {
 		n += 1 + len(a)
 	}
-	e := encoder{b: make([]byte, 0, n)}
+	e := encoder{b: slices.Grow(b, n)}
 	e.byte(format1)
 	e.str(string(tk.State))
 	e.time(tk.DueAt)
@@ -495,13 +506,16 @@ func decodeMsgHead(v []byte) (msgHead, error) {
 
 // encodeMessage returns the stored form of m, its body inline, or only referenced when ref
 // is not zero.
-func encodeMessage(m store.Message, ref store.ID) []byte {
+func encodeMessage(m store.Message, ref store.ID) []byte { return appendMessage(nil, m, ref) }
+
+// appendMessage appends the stored form of m to b, as encodeMessage makes it.
+func appendMessage(b []byte, m store.Message, ref store.ID) []byte {
 	n := 96 + len(m.State) + len(m.StepID) + len(m.Key) + len(m.MessageID) + len(m.Channel) +
 		len(m.From) + len(m.To) + len(m.Subject) + len(m.LastError)
 	if ref.IsZero() {
 		n += len(m.Body)
 	}
-	e := encoder{b: make([]byte, 0, n)}
+	e := encoder{b: slices.Grow(b, n)}
 	e.byte(format1)
 	e.str(string(m.State))
 	e.time(m.NextTry)

@@ -52,8 +52,8 @@ func checkIndexes(t *testing.T, db *DB) {
 			if err != nil {
 				return err
 			}
-			add(bConnByRecord, idPair(c.Record, c.ID))
-			add(bConnBySeq, idPair(c.Sequence, c.ID))
+			add(bConnByRecord, append(c.Record[:], c.ID[:]...))
+			add(bConnBySeq, append(c.Sequence[:], c.ID[:]...))
 			counts[string(c.Sequence[:])+string(c.State)]++
 			if !c.WakeAt.IsZero() {
 				key := timeID(c.WakeAt, c.ID)

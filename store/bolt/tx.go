@@ -26,6 +26,11 @@ type tx struct {
 	// counts holds the changes to conn_counts not yet written: PutConn adds to them, and
 	// they are written once, before the commit or when CountConns reads the counts.
 	counts map[countKey]int64
+	// arena holds the values the transaction puts (txmem.go), open the buckets it opened.
+	arena []byte
+	open  []openBucket
+	// key is room for the key of one Put or Delete: bbolt copies the keys it keeps.
+	key [64]byte
 }
 
 // countKey names one count of conn_counts.
@@ -90,7 +95,7 @@ func deleteKeys(b *bbolt.Bucket, keys [][]byte) error {
 // Settings
 
 func (t *tx) Settings() (store.Settings, error) {
-	b, err := bucket(t.btx, bSettings)
+	b, err := t.bucket(bSettings)
 	if err != nil {
 		return store.Settings{}, err
 	}
@@ -106,7 +111,7 @@ func (t *tx) Settings() (store.Settings, error) {
 }
 
 func (t *tx) PutSettings(s store.Settings) error {
-	b, err := bucket(t.btx, bSettings)
+	b, err := t.bucket(bSettings)
 	if err != nil {
 		return err
 	}
@@ -120,7 +125,7 @@ func (t *tx) PutSettings(s store.Settings) error {
 // Users
 
 func (t *tx) User(username string) (store.User, error) {
-	b, err := bucket(t.btx, bUsers)
+	b, err := t.bucket(bUsers)
 	if err != nil {
 		return store.User{}, err
 	}
@@ -136,7 +141,7 @@ func (t *tx) User(username string) (store.User, error) {
 }
 
 func (t *tx) Users() ([]store.User, error) {
-	b, err := bucket(t.btx, bUsers)
+	b, err := t.bucket(bUsers)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +161,7 @@ func (t *tx) PutUser(u store.User) error {
 	if err := checkName("username", u.Username); err != nil {
 		return err
 	}
-	b, err := bucket(t.btx, bUsers)
+	b, err := t.bucket(bUsers)
 	if err != nil {
 		return err
 	}
@@ -169,7 +174,7 @@ func (t *tx) PutUser(u store.User) error {
 
 // DeleteUser removes a user and the user's preferences.
 func (t *tx) DeleteUser(username string) error {
-	b, err := bucket(t.btx, bUsers)
+	b, err := t.bucket(bUsers)
 	if err != nil {
 		return err
 	}
@@ -179,7 +184,7 @@ func (t *tx) DeleteUser(username string) error {
 	if err := b.Delete([]byte(username)); err != nil {
 		return err
 	}
-	prefs, err := bucket(t.btx, bPrefs)
+	prefs, err := t.bucket(bPrefs)
 	if err != nil {
 		return err
 	}
@@ -189,7 +194,7 @@ func (t *tx) DeleteUser(username string) error {
 // Teams
 
 func (t *tx) Team(name string) (store.Team, error) {
-	b, err := bucket(t.btx, bTeams)
+	b, err := t.bucket(bTeams)
 	if err != nil {
 		return store.Team{}, err
 	}
@@ -205,7 +210,7 @@ func (t *tx) Team(name string) (store.Team, error) {
 }
 
 func (t *tx) Teams() ([]store.Team, error) {
-	b, err := bucket(t.btx, bTeams)
+	b, err := t.bucket(bTeams)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +230,7 @@ func (t *tx) PutTeam(tm store.Team) error {
 	if err := checkName("team name", tm.Name); err != nil {
 		return err
 	}
-	b, err := bucket(t.btx, bTeams)
+	b, err := t.bucket(bTeams)
 	if err != nil {
 		return err
 	}
@@ -237,7 +242,7 @@ func (t *tx) PutTeam(tm store.Team) error {
 }
 
 func (t *tx) DeleteTeam(name string) error {
-	b, err := bucket(t.btx, bTeams)
+	b, err := t.bucket(bTeams)
 	if err != nil {
 		return err
 	}
@@ -250,7 +255,7 @@ func (t *tx) DeleteTeam(name string) error {
 // Records
 
 func (t *tx) Record(entity, id string) (store.Record, error) {
-	idx, err := bucket(t.btx, bRecordsByRef)
+	idx, err := t.bucket(bRecordsByRef)
 	if err != nil {
 		return store.Record{}, err
 	}
@@ -266,7 +271,7 @@ func (t *tx) Record(entity, id string) (store.Record, error) {
 }
 
 func (t *tx) RecordByKey(key store.ID) (store.Record, error) {
-	b, err := bucket(t.btx, bRecords)
+	b, err := t.bucket(bRecords)
 	if err != nil {
 		return store.Record{}, err
 	}
@@ -307,11 +312,11 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	if err := checkRecord(r); err != nil {
 		return store.Record{}, err
 	}
-	b, err := bucket(t.btx, bRecords)
+	b, err := t.bucket(bRecords)
 	if err != nil {
 		return store.Record{}, err
 	}
-	idx, err := bucket(t.btx, bRecordsByRef)
+	idx, err := t.bucket(bRecordsByRef)
 	if err != nil {
 		return store.Record{}, err
 	}
@@ -356,7 +361,7 @@ const recordsChunk = 256
 // Records walks the records index a chunk at a time and calls fn between chunks' reads, so
 // fn may write records (in an Update) without disturbing the walk.
 func (t *tx) Records(entity string, fn func(store.Record) bool) error {
-	idx, err := bucket(t.btx, bRecordsByRef)
+	idx, err := t.bucket(bRecordsByRef)
 	if err != nil {
 		return err
 	}
@@ -400,7 +405,7 @@ func (t *tx) Records(entity string, fn func(store.Record) bool) error {
 // Templates
 
 func (t *tx) Template(name string) (store.Template, error) {
-	b, err := bucket(t.btx, bTemplates)
+	b, err := t.bucket(bTemplates)
 	if err != nil {
 		return store.Template{}, err
 	}
@@ -427,7 +432,7 @@ func (t *tx) template(name string, v []byte) (store.Template, error) {
 }
 
 func (t *tx) Templates() ([]store.Template, error) {
-	b, err := bucket(t.btx, bTemplates)
+	b, err := t.bucket(bTemplates)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +454,7 @@ func (t *tx) PutTemplate(tp store.Template) error {
 	if err := checkName("template name", tp.Name); err != nil {
 		return err
 	}
-	b, err := bucket(t.btx, bTemplates)
+	b, err := t.bucket(bTemplates)
 	if err != nil {
 		return err
 	}
@@ -486,7 +491,7 @@ func (t *tx) body(ref string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("damaged body reference: %w", err)
 	}
-	b, err := bucket(t.btx, bBodies)
+	b, err := t.bucket(bBodies)
 	if err != nil {
 		return nil, err
 	}
@@ -500,7 +505,7 @@ func (t *tx) body(ref string) ([]byte, error) {
 // putBody stores p under ref (a new ref when ref is "") and returns the ref; an empty p
 // removes the body and returns "".
 func (t *tx) putBody(ref string, p []byte) (string, error) {
-	b, err := bucket(t.btx, bBodies)
+	b, err := t.bucket(bBodies)
 	if err != nil {
 		return "", err
 	}
@@ -529,7 +534,7 @@ func nameKey(name string) []byte { return []byte(strings.ToLower(name)) }
 
 func (t *tx) sequence(id store.ID) (sequenceV1, bool, error) {
 	var sv sequenceV1
-	b, err := bucket(t.btx, bSequences)
+	b, err := t.bucket(bSequences)
 	if err != nil {
 		return sv, false, err
 	}
@@ -556,7 +561,7 @@ func (t *tx) Sequence(id store.ID) (store.Sequence, error) {
 }
 
 func (t *tx) SequenceByName(name string) (store.Sequence, error) {
-	idx, err := bucket(t.btx, bSeqByName)
+	idx, err := t.bucket(bSeqByName)
 	if err != nil {
 		return store.Sequence{}, err
 	}
@@ -575,7 +580,7 @@ func (t *tx) SequenceByName(name string) (store.Sequence, error) {
 }
 
 func (t *tx) Sequences() ([]store.Sequence, error) {
-	b, err := bucket(t.btx, bSequences)
+	b, err := t.bucket(bSequences)
 	if err != nil {
 		return nil, err
 	}
@@ -598,11 +603,11 @@ func (t *tx) Sequences() ([]store.Sequence, error) {
 // IDs keep creation order; an existing one keeps its CreatedAt. A zero ModifiedAt becomes the
 // current time, and a new sequence's zero CreatedAt becomes its ModifiedAt.
 func (t *tx) PutSequence(s store.Sequence) (store.Sequence, error) {
-	b, err := bucket(t.btx, bSequences)
+	b, err := t.bucket(bSequences)
 	if err != nil {
 		return store.Sequence{}, err
 	}
-	idx, err := bucket(t.btx, bSeqByName)
+	idx, err := t.bucket(bSeqByName)
 	if err != nil {
 		return store.Sequence{}, err
 	}
@@ -681,7 +686,7 @@ func (t *tx) DeleteSequence(id store.ID) error {
 	if !ok {
 		return notFound("sequence %s", id)
 	}
-	idx, err := bucket(t.btx, bSeqByName)
+	idx, err := t.bucket(bSeqByName)
 	if err != nil {
 		return err
 	}
@@ -697,14 +702,14 @@ func (t *tx) DeleteSequence(id store.ID) error {
 	if _, err := t.putBody(sv.Definition, nil); err != nil {
 		return err
 	}
-	versions, err := bucket(t.btx, bVersions)
+	versions, err := t.bucket(bVersions)
 	if err != nil {
 		return err
 	}
 	if err := deleteKeys(versions, prefixKeys(versions, id[:])); err != nil {
 		return err
 	}
-	b, err := bucket(t.btx, bSequences)
+	b, err := t.bucket(bSequences)
 	if err != nil {
 		return err
 	}
@@ -716,7 +721,7 @@ func (t *tx) DeleteSequence(id store.ID) error {
 func validVersion(n int) bool { return n >= 1 && n <= math.MaxUint32 }
 
 func (t *tx) Version(seq store.ID, n int) (store.Version, error) {
-	b, err := bucket(t.btx, bVersions)
+	b, err := t.bucket(bVersions)
 	if err != nil {
 		return store.Version{}, err
 	}
@@ -742,7 +747,7 @@ func decodeVersion(seq store.ID, n int, v []byte) (store.Version, error) {
 }
 
 func (t *tx) Versions(seq store.ID) ([]store.Version, error) {
-	b, err := bucket(t.btx, bVersions)
+	b, err := t.bucket(bVersions)
 	if err != nil {
 		return nil, err
 	}
@@ -772,7 +777,7 @@ func (t *tx) PutVersion(v store.Version) error {
 	} else if !ok {
 		return notFound("sequence %s", v.Sequence)
 	}
-	b, err := bucket(t.btx, bVersions)
+	b, err := t.bucket(bVersions)
 	if err != nil {
 		return err
 	}
@@ -796,7 +801,7 @@ func (t *tx) PutVersion(v store.Version) error {
 
 // Prefs returns a user's preferences, empty when none are stored.
 func (t *tx) Prefs(username string) (store.Prefs, error) {
-	b, err := bucket(t.btx, bPrefs)
+	b, err := t.bucket(bPrefs)
 	if err != nil {
 		return nil, err
 	}
@@ -826,7 +831,7 @@ func (t *tx) PutPrefs(username string, p store.Prefs) error {
 			return fmt.Errorf("prefs of %q: empty screen name", username)
 		}
 	}
-	b, err := bucket(t.btx, bPrefs)
+	b, err := t.bucket(bPrefs)
 	if err != nil {
 		return err
 	}
