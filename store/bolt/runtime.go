@@ -116,7 +116,7 @@ func (t *tx) Conn(id store.ID) (store.Connection, error) {
 }
 
 func (t *tx) conn(b *bbolt.Bucket, id store.ID) (store.Connection, error) {
-	v := t.get(b, id[:])
+	v := t.get(b, t.idKey(id))
 	if v == nil {
 		return store.Connection{}, notFound("connection %s", id)
 	}
@@ -132,7 +132,7 @@ func (t *tx) storedHead(conns *bbolt.Bucket, id store.ID) (h connHead, ok bool, 
 	if id == t.last.id {
 		return t.last.head, true, nil
 	}
-	v := t.get(conns, id[:])
+	v := t.get(conns, t.idKey(id))
 	if v == nil {
 		return connHead{}, false, nil
 	}
@@ -206,7 +206,7 @@ func (t *tx) PutConn(c store.Connection) error {
 			}
 		}
 	}
-	if err := conns.Put(c.ID[:], t.keep(appendConn(t.spare(connSize(&c)), c))); err != nil {
+	if err := conns.Put(t.idKey(c.ID), t.keep(appendConn(t.spare(connSize(&c)), c))); err != nil {
 		t.last.id = store.ID{}
 		return err
 	}
@@ -433,7 +433,7 @@ func (t *tx) putLog(log, idx *bbolt.Bucket, conn store.ID, e []byte) error {
 	if err != nil {
 		return err
 	}
-	old := t.get(idx, conn[:])
+	old := t.get(idx, t.idKey(conn))
 	last, err := lastLogSeq(old)
 	if err != nil {
 		return fmt.Errorf("history of connection %s: %w", conn, err)
@@ -448,12 +448,10 @@ func (t *tx) putLog(log, idx *bbolt.Bucket, conn store.ID, e []byte) error {
 		b = append(b, old...)
 	}
 	b = t.keep(binary.AppendUvarint(b, seq-last))
-	var k [8]byte
-	binary.BigEndian.PutUint64(k[:], seq)
-	if err := log.Put(k[:], e); err != nil {
+	if err := log.Put(binary.BigEndian.AppendUint64(t.keyRoom(), seq), e); err != nil {
 		return err
 	}
-	return idx.Put(conn[:], b)
+	return idx.Put(t.idKey(conn), b)
 }
 
 // logSeqs calls fn with each history_log sequence of a history_by_conn value, in order; a
@@ -536,7 +534,7 @@ func (t *tx) Task(id store.ID) (store.Task, error) {
 }
 
 func (t *tx) task(b *bbolt.Bucket, id store.ID) (store.Task, error) {
-	v := t.get(b, id[:])
+	v := t.get(b, t.idKey(id))
 	if v == nil {
 		return store.Task{}, notFound("task %s", id)
 	}
@@ -561,7 +559,7 @@ func (t *tx) PutTask(tk store.Task) error {
 	}
 	var old taskHead
 	exists := false
-	if v := t.get(tasks, tk.ID[:]); v != nil {
+	if v := t.get(tasks, t.idKey(tk.ID)); v != nil {
 		if old, err = decodeTaskHead(v); err != nil {
 			return fmt.Errorf("task %s: %w", tk.ID, err)
 		}
@@ -607,7 +605,7 @@ func (t *tx) PutTask(tk store.Task) error {
 			}
 		}
 	}
-	return tasks.Put(tk.ID[:], t.keep(appendTask(t.spare(256), tk)))
+	return tasks.Put(t.idKey(tk.ID), t.keep(appendTask(t.spare(256), tk)))
 }
 
 // sameSet reports whether a and b hold the same strings, ignoring order and repeats.
@@ -677,7 +675,7 @@ func (t *tx) Message(id store.ID) (store.Message, error) {
 }
 
 func (t *tx) message(b *bbolt.Bucket, id store.ID) (store.Message, error) {
-	v := t.get(b, id[:])
+	v := t.get(b, t.idKey(id))
 	if v == nil {
 		return store.Message{}, notFound("message %s", id)
 	}
@@ -707,7 +705,7 @@ func (t *tx) PutMessage(m store.Message) error {
 	}
 	var old msgHead
 	exists := false
-	if v := t.get(outbox, m.ID[:]); v != nil {
+	if v := t.get(outbox, t.idKey(m.ID)); v != nil {
 		if old, err = decodeMsgHead(v); err != nil {
 			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
@@ -752,7 +750,7 @@ func (t *tx) PutMessage(m store.Message) error {
 			}
 		}
 	}
-	return outbox.Put(m.ID[:], t.keep(appendMessage(t.spare(512), m, ref)))
+	return outbox.Put(t.idKey(m.ID), t.keep(appendMessage(t.spare(512), m, ref)))
 }
 
 // putMessageBody keeps a message body in bodies when it is too long to be inline, reusing

@@ -275,7 +275,7 @@ func (t *tx) RecordByKey(key store.ID) (store.Record, error) {
 	if err != nil {
 		return store.Record{}, err
 	}
-	v := b.Get(key[:])
+	v := t.get(b, t.idKey(key))
 	if v == nil {
 		return store.Record{}, notFound("record with key %s", key)
 	}
@@ -324,11 +324,11 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		r.ModifiedAt = time.Now()
 	}
 	ref := joinKey(r.Entity, r.ID)
-	if v := idx.Get(ref); v != nil {
+	if v := t.get(idx, ref); v != nil {
 		if r.Key, err = decodeID(v, "records_by_ref"); err != nil {
 			return store.Record{}, err
 		}
-		old := b.Get(r.Key[:])
+		old := t.get(b, t.idKey(r.Key))
 		if old == nil {
 			return store.Record{}, fmt.Errorf("damaged records index: %s points to a missing record", r.Ref())
 		}
@@ -349,7 +349,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	if err != nil {
 		return store.Record{}, fmt.Errorf("record %s: %w", r.Ref(), err)
 	}
-	if err := b.Put(r.Key[:], v); err != nil {
+	if err := b.Put(t.idKey(r.Key), v); err != nil {
 		return store.Record{}, err
 	}
 	return r, nil

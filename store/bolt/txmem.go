@@ -4,6 +4,8 @@ import (
 	"bytes"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/pacer-sales/pacer/store"
 )
 
 // What a transaction keeps to write and read with fewer allocations: the memory of the
@@ -97,4 +99,19 @@ func (t *tx) get(b *bbolt.Bucket, key []byte) []byte {
 		return nil
 	}
 	return v
+}
+
+// idKey returns id as a key in the transaction's key room: good until the next key is made.
+// (A key sliced from an ID variable would move the variable to the heap, as bbolt's
+// methods keep their keys out of the compiler's sight.)
+func (t *tx) idKey(id store.ID) []byte {
+	return append(t.keyRoom(), id[:]...)
+}
+
+// keyRoom returns the transaction's key room, empty, to append a key to.
+func (t *tx) keyRoom() []byte {
+	if t == nil {
+		return make([]byte, 0, len(t.key))
+	}
+	return t.key[:0]
 }
