@@ -62,6 +62,8 @@ type org struct {
 	users     map[string]store.User
 	teams     map[string]store.Team
 	templates map[string]store.Template
+	// compiled caches the templates read for rendering, by name, for the transaction.
+	compiled map[string]*mail.Compiled
 	// rtx is the transaction with those reads cached (see reads).
 	rtx *orgTx
 	// hist is stepRecord's buffer of history, decided the buffer its decisions write their
@@ -79,6 +81,23 @@ func loadOrg(tx store.Tx) (*org, error) {
 		settings: s, calendar: flow.NewCalendar(s), names: map[store.ID]string{},
 		users: map[string]store.User{}, teams: map[string]store.Team{}, templates: map[string]store.Template{},
 	}, nil
+}
+
+// compile returns tp compiled for rendering, once per template name in the transaction
+// (the runtime never changes templates).
+func (o *org) compile(tp store.Template) (*mail.Compiled, error) {
+	if c, ok := o.compiled[tp.Name]; ok {
+		return c, nil
+	}
+	c, err := mail.Compile(tp)
+	if err != nil {
+		return nil, err
+	}
+	if o.compiled == nil {
+		o.compiled = map[string]*mail.Compiled{}
+	}
+	o.compiled[tp.Name] = c
+	return c, nil
 }
 
 func (o *org) seqName(tx store.Tx, id store.ID) string {
@@ -389,10 +408,11 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 	if m.From == "" {
 		m.From = o.settings.FromAddress
 	}
-	m.Subject, m.Body, err = mail.Render(tmpl, rec, owner)
+	compiled, err := o.compile(tmpl)
 	if err != nil {
 		return fail(err.Error())
 	}
+	m.Subject, m.Body = compiled.Render(rec, owner)
 	if to == "" {
 		return fail(fmt.Sprintf("%s has no %s", rec.Ref(), map[string]string{"email": "email address", "sms": "phone number"}[channel]))
 	}

@@ -203,15 +203,35 @@ var lineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 // malformed placeholder is an error naming the template, part, line and placeholder;
 // nothing is rendered then.
 func Render(t store.Template, rec store.Record, owner store.User) (subject, body string, err error) {
+	c, err := Compile(t)
+	if err != nil {
+		return "", "", err
+	}
+	subject, body = c.Render(rec, owner)
+	return subject, body, nil
+}
+
+// Compiled is a template read once to be rendered for many records.
+type Compiled struct {
+	subject, body []segment
+}
+
+// Compile reads the placeholders of t's subject and body; an unknown or malformed one is
+// the error Render returns for t.
+func Compile(t store.Template) (*Compiled, error) {
 	subj, errs := parse(t.Subject, "subject")
 	bodySegs, berrs := parse(t.Body, "body")
 	errs = append(errs, berrs...)
 	if len(errs) > 0 {
-		return "", "", fmt.Errorf("template %q: %w", t.Name, errs)
+		return nil, fmt.Errorf("template %q: %w", t.Name, errs)
 	}
-	subject = fill(subj, rec, owner)
-	subject = lineBreaks.Replace(subject)
-	return subject, fill(bodySegs, rec, owner), nil
+	return &Compiled{subject: subj, body: bodySegs}, nil
+}
+
+// Render fills in the placeholders of the template for rec, as the function Render does.
+func (c *Compiled) Render(rec store.Record, owner store.User) (subject, body string) {
+	subject = lineBreaks.Replace(fill(c.subject, rec, owner))
+	return subject, fill(c.body, rec, owner)
 }
 
 func fill(segs []segment, rec store.Record, owner store.User) string {
