@@ -672,8 +672,7 @@ func (h *harness) pump(cmd tea.Cmd, done func() bool) {
 		h.msgs = make(chan tea.Msg, 64)
 	}
 	msgs := h.msgs
-	var run func(tea.Cmd)
-	run = func(c tea.Cmd) {
+	run := func(c tea.Cmd) {
 		if c == nil {
 			return
 		}

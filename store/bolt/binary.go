@@ -67,7 +67,6 @@ func (e *encoder) uvarint(x uint64)  { e.b = binary.AppendUvarint(e.b, x) }
 func (e *encoder) varint(x int64)    { e.uvarint(zigzag(x)) }
 func (e *encoder) id(id store.ID)    { e.b = append(e.b, id[:]...) }
 func (e *encoder) float64(f float64) { e.b = binary.BigEndian.AppendUint64(e.b, math.Float64bits(f)) }
-func (e *encoder) bool(v bool)       { e.byte(boolByte(v)) }
 func (e *encoder) str(s string)      { e.uvarint(uint64(len(s))); e.b = append(e.b, s...) }
 func (e *encoder) time(t time.Time)  { e.uvarint(timeValue(t)) }
 func (e *encoder) strs(ss []string)  { e.uvarint(uint64(len(ss))); e.strList(ss) }
@@ -85,13 +84,6 @@ func (e *encoder) optID(id store.ID) {
 	}
 	e.byte(16)
 	e.id(id)
-}
-
-func boolByte(v bool) byte {
-	if v {
-		return 1
-	}
-	return 0
 }
 
 func timeValue(t time.Time) uint64 {
@@ -244,18 +236,6 @@ func (d *decoder) float64() float64 {
 		return 0
 	}
 	return math.Float64frombits(binary.BigEndian.Uint64(p))
-}
-
-func (d *decoder) bool() bool {
-	switch c := d.byte(); c {
-	case 0:
-		return false
-	case 1:
-		return true
-	default:
-		d.fail(fmt.Errorf("a boolean of %d", c))
-		return false
-	}
 }
 
 func (d *decoder) time() time.Time {

@@ -222,7 +222,7 @@ func TestLocked(t *testing.T) {
 	if err := child.Wait(); err != nil {
 		t.Fatalf("child process: %v", err)
 	}
-	db = openAt(t, path)
+	openAt(t, path)
 	b, err := os.ReadFile(path + ".lock-info")
 	if err != nil || !strings.Contains(string(b), `"pid":`+strconv.Itoa(os.Getpid())) {
 		t.Errorf("lock info after reopening: %q, %v; want this process's pid", b, err)

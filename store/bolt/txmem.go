@@ -46,11 +46,6 @@ func (t *tx) keep(v []byte) []byte {
 	return v[:len(v):len(v)]
 }
 
-// value returns a copy of p carved from the arena.
-func (t *tx) value(p []byte) []byte {
-	return t.keep(append(t.spare(len(p)), p...))
-}
-
 // openBucket is a bucket the transaction opened, with the cursor of its point reads.
 type openBucket struct {
 	name string
