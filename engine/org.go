@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/engine/sequence"
@@ -63,7 +66,45 @@ func checkUser(u store.User) error {
 			return invalid("user %q: unknown time zone %q", u.Username, u.TimeZone)
 		}
 	}
+	for i, k := range u.SSHKeys {
+		if _, _, _, _, err := gossh.ParseAuthorizedKey([]byte(k)); err != nil {
+			return invalid("user %q: SSH key %d is not a public key in authorized_keys form (\"ssh-ed25519 AAAA… comment\"): %v", u.Username, i+1, err)
+		}
+	}
 	return nil
+}
+
+// UserBySSHKey returns the one user whose SSH keys include key (in SSH wire format). It acts
+// on no user's behalf: it is for front ends that sign users in by their key. A key that no
+// user, or several users, have is refused.
+func (e *Engine) UserBySSHKey(ctx context.Context, key []byte) (store.User, error) {
+	var found []store.User
+	err := e.view(ctx, func(tx store.Tx) error {
+		users, err := tx.Users()
+		for _, u := range users {
+			for _, k := range u.SSHKeys {
+				pk, _, _, _, perr := gossh.ParseAuthorizedKey([]byte(k))
+				if perr == nil && bytes.Equal(pk.Marshal(), key) {
+					found = append(found, u)
+					break
+				}
+			}
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return store.User{}, err
+	case len(found) == 1:
+		return found[0], nil
+	case len(found) == 0:
+		return store.User{}, forbidden("this SSH key belongs to no pacer user; an admin adds it with `pacer user add NAME --role seller --key \"$(cat KEY.pub)\"`")
+	}
+	names := make([]string, len(found))
+	for i, u := range found {
+		names[i] = u.Username
+	}
+	return store.User{}, forbidden("this SSH key belongs to several pacer users (%s); each user needs a key of their own", strings.Join(names, ", "))
 }
 
 // Users lists every user. Any user may.

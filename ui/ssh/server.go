@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -186,59 +185,15 @@ func (s *Server) authorize(ctx charmssh.Context, key charmssh.PublicKey) bool {
 	return true
 }
 
-// Errors of the key lookup.
-var (
-	errUnknownKey = errors.New("this SSH key belongs to no pacer user; an admin adds it with `pacer user add NAME --role seller --key \"$(cat KEY.pub)\"`")
-	errNoUsers    = errors.New("this pacer org has no users yet")
-)
+// errUnknownKey refuses a session that offered no key.
+var errUnknownKey = errors.New("this SSH key belongs to no pacer user; an admin adds it with `pacer user add NAME --role seller --key \"$(cat KEY.pub)\"`")
 
 // userByKey finds the one pacer user with the public key.
 func (s *Server) userByKey(ctx context.Context, key gossh.PublicKey) (engine.User, error) {
 	if key == nil {
 		return engine.User{}, errUnknownKey
 	}
-	// Listing users needs someone to list them as, and any user may: the server reads the
-	// list as the org's first admin, on no user's behalf, and acts on none of it.
-	by, err := s.eng.DefaultActor(ctx, "")
-	if err != nil {
-		return engine.User{}, err
-	}
-	if by == "" {
-		return engine.User{}, errNoUsers
-	}
-	users, err := s.eng.Users(ctx, by)
-	if err != nil {
-		return engine.User{}, err
-	}
-	var found []engine.User
-	for _, u := range users {
-		if hasKey(u, key) {
-			found = append(found, u)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return engine.User{}, errUnknownKey
-	case 1:
-		return found[0], nil
-	}
-	names := make([]string, len(found))
-	for i, u := range found {
-		names[i] = u.Username
-	}
-	return engine.User{}, fmt.Errorf("this SSH key belongs to several pacer users (%s); each user needs a key of their own", strings.Join(names, ", "))
-}
-
-// hasKey reports whether key is one of the user's SSH keys. The user's keys are in
-// authorized_keys form ("ssh-ed25519 AAAA… comment"); keys that don't parse never match.
-func hasKey(u engine.User, key gossh.PublicKey) bool {
-	for _, k := range u.SSHKeys {
-		pk, _, _, _, err := gossh.ParseAuthorizedKey([]byte(k))
-		if err == nil && charmssh.KeysEqual(pk, key) {
-			return true
-		}
-	}
-	return false
+	return s.eng.UserBySSHKey(ctx, key.Marshal())
 }
 
 // guard lets through only terminal sessions of a known user, builds the user's screens for
