@@ -24,7 +24,7 @@ import (
 const (
 	// worklistVersion names the cached database; change it whenever the shape below or a
 	// stored format changes, so the next run builds a new one.
-	worklistVersion = "v3"
+	worklistVersion = "v4"
 
 	wlRecords     = 200_000
 	wlSequences   = 50

@@ -34,7 +34,8 @@ import (
 //     entry per visit), ends with "completed" or "disconnected" exactly when the connection
 //     has ended, never goes back in time, and agrees with the tasks and messages it names;
 //   - the indexes (connections by record and by sequence, their counts, open tasks by
-//     assignee, queued messages) list exactly what the entities say.
+//     assignee, queued messages) list exactly what the entities say, and the copy of a
+//     task the open-task lists hand out is the task as it is.
 func (e *Engine) Check(ctx context.Context, by string) ([]string, error) {
 	var problems []string
 	err := e.view(ctx, func(tx store.Tx) error {
@@ -545,13 +546,28 @@ func (k *checker) openTasks() error {
 			k.addf("task %s (%s, step %q) is %s but its connection's history says %s", id, t.RecordRef, t.StepID, t.State, want)
 		}
 	}
+	// The lists hand out their own copies of the tasks: each must be the task itself.
 	open := map[store.ID]store.Task{}
 	byUser := map[string]map[store.ID]bool{}
+	listed := map[store.ID]store.Task{}
 	if err := tx.OpenTasks(func(t store.Task) bool {
-		open[t.ID] = t
+		listed[t.ID] = t
 		return true
 	}); err != nil {
 		return err
+	}
+	for id, copied := range listed {
+		t, err := tx.Task(id)
+		if errors.Is(err, store.ErrNotFound) {
+			k.addf("open task %s (%s, step %q) is listed among the open tasks but does not exist", id, copied.RecordRef, copied.StepID)
+			continue
+		} else if err != nil {
+			return err
+		}
+		if !sameTask(copied, t) {
+			k.addf("task %s is listed among the open tasks as it was, not as it is (%s)", id, taskDiff(copied, t))
+		}
+		open[id] = t
 	}
 	for id, t := range open {
 		name := fmt.Sprintf("open task %s (%s, step %q)", id, t.RecordRef, t.StepID)
@@ -600,6 +616,8 @@ func (k *checker) openTasks() error {
 			got[t.ID] = true
 			if !want[t.ID] {
 				k.addf("task %s is in the work list of %s but is not an open task of theirs", t.ID, user)
+			} else if !sameTask(t, open[t.ID]) {
+				k.addf("task %s is in the work list of %s as it was, not as it is (%s)", t.ID, user, taskDiff(t, open[t.ID]))
 			}
 			return true
 		}); err != nil {
@@ -671,4 +689,29 @@ func (k *checker) messages() error {
 		k.addf("queued message %s is missing from the queue", id)
 	}
 	return nil
+}
+
+// sameTask reports whether a and b are the same task with the same contents.
+func sameTask(a, b store.Task) bool { return taskDiff(a, b) == "" }
+
+// taskDiff names the fields in which a differs from b, or returns "" when none does.
+func taskDiff(a, b store.Task) string {
+	var diff []string
+	add := func(field string, same bool) {
+		if !same {
+			diff = append(diff, field)
+		}
+	}
+	add("id", a.ID == b.ID)
+	add("connection", a.Conn == b.Conn)
+	add("record", a.Record == b.Record && a.RecordRef == b.RecordRef && a.RecordName == b.RecordName)
+	add("sequence", a.Sequence == b.Sequence && a.SeqName == b.SeqName)
+	add("step", a.StepID == b.StepID && a.Visit == b.Visit && a.Type == b.Type && a.Name == b.Name && a.Template == b.Template)
+	add("due", a.DueAt.Equal(b.DueAt))
+	add("assignees", slices.Equal(a.Assignees, b.Assignees))
+	add("state", a.State == b.State)
+	add("outcome", a.Outcome == b.Outcome && a.Note == b.Note && a.Error == b.Error)
+	add("created", a.CreatedAt.Equal(b.CreatedAt))
+	add("closed", a.ClosedAt.Equal(b.ClosedAt) && a.ClosedBy == b.ClosedBy)
+	return strings.Join(diff, ", ")
 }

@@ -961,3 +961,61 @@ func TestCheckFindsDamage(t *testing.T) {
 	_, err := newWorld(t).e.Check(context.Background(), "sam")
 	wantErr(t, err, engine.ErrForbidden)
 }
+
+// staleLists is a store whose open-task lists hand out an earlier copy of each task (its
+// note as it was), as an index that missed a write of its task would.
+type staleLists struct {
+	store.Store
+	open, mine bool // which list is stale: OpenTasks, TasksFor
+}
+
+func (s staleLists) View(ctx context.Context, fn func(store.Tx) error) error {
+	return s.Store.View(ctx, func(tx store.Tx) error { return fn(staleTx{tx, s}) })
+}
+
+type staleTx struct {
+	store.Tx
+	s staleLists
+}
+
+func stale(fn func(store.Task) bool) func(store.Task) bool {
+	return func(tk store.Task) bool { tk.Note = "as it was"; return fn(tk) }
+}
+
+func (tx staleTx) OpenTasks(fn func(store.Task) bool) error {
+	if tx.s.open {
+		fn = stale(fn)
+	}
+	return tx.Tx.OpenTasks(fn)
+}
+
+func (tx staleTx) TasksFor(username string, fn func(store.Task) bool) error {
+	if tx.s.mine {
+		fn = stale(fn)
+	}
+	return tx.Tx.TasksFor(username, fn)
+}
+
+// TestCheckFindsStaleLists expects Check to notice a list whose copy of a task is not the
+// task itself.
+func TestCheckFindsStaleLists(t *testing.T) {
+	w := newWorld(t)
+	w.connect(w.sequence(callSeq), "lead/L-1")
+	for _, tc := range []struct {
+		open, mine bool
+		wants      string
+	}{
+		{false, false, ""},
+		{true, false, "is listed among the open tasks as it was, not as it is (outcome)"},
+		{false, true, "is in the work list of sam as it was, not as it is (outcome)"},
+	} {
+		probs, err := engine.New(staleLists{w.db, tc.open, tc.mine}, w.clock).Check(w.ctx, "ada")
+		must(t, err)
+		switch {
+		case tc.wants == "" && len(probs) > 0:
+			t.Errorf("lists as they are: %q", probs)
+		case tc.wants != "" && !slices.ContainsFunc(probs, func(p string) bool { return strings.Contains(p, tc.wants) }):
+			t.Errorf("stale OpenTasks %t, TasksFor %t: want a problem with %q, got %q", tc.open, tc.mine, tc.wants, probs)
+		}
+	}
+}

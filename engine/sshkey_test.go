@@ -26,7 +26,9 @@ func TestUserBySSHKey(t *testing.T) {
 	e := newOrg(t)
 	ctx := context.Background()
 	mine, shared, stranger := newKey(t), newKey(t), newKey(t)
-	line := func(k gossh.PublicKey) string { return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k))) + " laptop" }
+	line := func(k gossh.PublicKey) string {
+		return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k))) + " laptop"
+	}
 	must(t, e.AddUser(ctx, "ada", store.User{Username: "kim", Roles: []store.Role{store.RoleSeller}, SSHKeys: []string{line(mine), line(shared)}}))
 	must(t, e.AddUser(ctx, "ada", store.User{Username: "lee", Roles: []store.Role{store.RoleSeller}, SSHKeys: []string{line(shared)}}))
 

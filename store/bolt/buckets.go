@@ -82,9 +82,11 @@ var (
 	// tasks: task ID (16) → task (binary format 1).
 	bTasks = bucketDef{name: "tasks"}
 	// task_by_assignee: username 0x00 timeKey(DueAt) (8) | task ID (16), for open tasks
-	// only, one entry per distinct assignee.
+	// only, one entry per distinct assignee. From schema 5 the value is the task, a copy
+	// of its value in tasks, so a work list reads this index alone.
 	bTaskByAssignee = bucketDef{name: "task_by_assignee"}
-	// task_open: timeKey(DueAt) (8) | task ID (16), for open tasks only.
+	// task_open: timeKey(DueAt) (8) | task ID (16), for open tasks only. From schema 5 the
+	// value is the task, as in task_by_assignee.
 	bTaskOpen = bucketDef{name: "task_open"}
 	// outbox: message ID (16) → message (binary format 1); a long body is referenced in
 	// bodies. IDs are time-ordered, so new messages are appended and pages are filled full;

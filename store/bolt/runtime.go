@@ -542,8 +542,8 @@ func (t *tx) task(b *bbolt.Bucket, id store.ID) (store.Task, error) {
 }
 
 // PutTask inserts or updates tk. An open task is in task_open under its due time and in
-// task_by_assignee once for each distinct assignee; a task in any other state is in
-// neither.
+// task_by_assignee once for each distinct assignee, each entry holding a copy of the task,
+// rewritten whenever the task is; a task in any other state is in neither.
 func (t *tx) PutTask(tk store.Task) error {
 	if tk.ID.IsZero() {
 		return errors.New("task has no ID")
@@ -572,10 +572,14 @@ func (t *tx) PutTask(tk store.Task) error {
 		tk.CreatedAt = time.Now().UTC()
 	}
 
+	// One value serves the task and its index entries: bbolt only reads it, at commit.
+	v := t.keep(appendTask(t.spare(256), tk))
 	wasOpen := exists && store.TaskState(old.State) == store.TaskOpen
 	isOpen := tk.State == store.TaskOpen
-	same := wasOpen && isOpen && timeKey(old.DueAt) == timeKey(tk.DueAt) && sameSet(old.Assignees, tk.Assignees)
-	if !same && (wasOpen || isOpen) {
+	// The entries stay under the same keys when the task stays open with the same due
+	// time and assignees: putting them again replaces their copies.
+	moved := wasOpen && !(isOpen && timeKey(old.DueAt) == timeKey(tk.DueAt) && sameSet(old.Assignees, tk.Assignees))
+	if wasOpen || isOpen {
 		open, err := t.bucket(bTaskOpen)
 		if err != nil {
 			return err
@@ -584,7 +588,7 @@ func (t *tx) PutTask(tk store.Task) error {
 		if err != nil {
 			return err
 		}
-		if wasOpen {
+		if moved {
 			if err := open.Delete(t.timeID(old.DueAt, tk.ID)); err != nil {
 				return err
 			}
@@ -595,17 +599,26 @@ func (t *tx) PutTask(tk store.Task) error {
 			}
 		}
 		if isOpen {
-			if err := open.Put(t.timeID(tk.DueAt, tk.ID), nil); err != nil {
+			if err := putTaskEntries(open, byAssignee, tk, v); err != nil {
 				return err
-			}
-			for _, a := range tk.Assignees {
-				if err := byAssignee.Put(assigneeKey(a, tk.DueAt, tk.ID), nil); err != nil {
-					return err
-				}
 			}
 		}
 	}
-	return tasks.Put(t.idKey(tk.ID), t.keep(appendTask(t.spare(256), tk)))
+	return tasks.Put(t.idKey(tk.ID), v)
+}
+
+// putTaskEntries puts the entries of the open task tk, stored as v, in task_open and
+// task_by_assignee.
+func putTaskEntries(open, byAssignee *bbolt.Bucket, tk store.Task, v []byte) error {
+	if err := open.Put(timeID(tk.DueAt, tk.ID), v); err != nil {
+		return err
+	}
+	for _, a := range tk.Assignees {
+		if err := byAssignee.Put(assigneeKey(a, tk.DueAt, tk.ID), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sameSet reports whether a and b hold the same strings, ignoring order and repeats.
@@ -646,22 +659,48 @@ func (t *tx) OpenTasks(fn func(store.Task) bool) error {
 	return t.tasksBy(bTaskOpen, nil, fn)
 }
 
+// tasksBy walks the index def, whose entries hold their tasks, so the walk reads nothing
+// else. Like walkIDs it reads a chunk of entries at a time, decoded, and holds no cursor
+// while fn runs, so fn may write.
 func (t *tx) tasksBy(def bucketDef, prefix []byte, fn func(store.Task) bool) error {
 	idx, err := t.bucket(def)
 	if err != nil {
 		return err
 	}
-	tasks, err := t.bucket(bTasks)
-	if err != nil {
-		return err
-	}
-	return walkIDs(idx, prefix, def.name, func(id store.ID) (bool, error) {
-		tk, err := t.task(tasks, id)
-		if err != nil {
-			return false, fmt.Errorf("damaged %s index: %w", def.name, err)
+	from, after := prefix, false
+	chunk := make([]store.Task, 0, walkChunk)
+	for {
+		chunk = chunk[:0]
+		var last []byte
+		c := idx.Cursor()
+		k, v := c.Seek(from)
+		if after && k != nil && bytes.Equal(k, from) {
+			k, v = c.Next()
 		}
-		return fn(tk), nil
-	})
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(chunk) < walkChunk; k, v = c.Next() {
+			if len(k) < len(prefix)+len(store.ID{}) {
+				return fmt.Errorf("damaged %s index: a key of %d bytes", def.name, len(k))
+			}
+			id := store.ID(k[len(k)-len(store.ID{}):])
+			if len(v) == 0 {
+				return fmt.Errorf("damaged %s index: the entry of task %s holds no task", def.name, id)
+			}
+			tk, err := decodeTask(id, v)
+			if err != nil {
+				return fmt.Errorf("damaged %s index: task %s: %w", def.name, id, err)
+			}
+			chunk, last = append(chunk, tk), k
+		}
+		from, after = bytes.Clone(last), true
+		for _, tk := range chunk {
+			if !fn(tk) {
+				return nil
+			}
+		}
+		if len(chunk) < walkChunk {
+			return nil
+		}
+	}
 }
 
 // Outbox

@@ -108,6 +108,15 @@ func checkIndexes(t *testing.T, db *DB) {
 				t.Errorf("%s index: %d keys, rebuilt from the entities: %d keys", def.name, len(got), len(w))
 			}
 		}
+		tasks := btx.Bucket([]byte(bTasks.name))
+		for _, def := range []bucketDef{bTaskOpen, bTaskByAssignee} {
+			_ = btx.Bucket([]byte(def.name)).ForEach(func(k, v []byte) error {
+				if want := tasks.Get(k[len(k)-16:]); !bytes.Equal(v, want) {
+					t.Errorf("%s entry %x holds %x, the task is %x", def.name, k, v, want)
+				}
+				return nil
+			})
+		}
 		_ = btx.Bucket([]byte(bDue.name)).ForEach(func(k, v []byte) error {
 			if d, err := decodeDue(k, v); err != nil || d.Visit != dueVisits[string(k)] {
 				t.Errorf("due entry %x: %+v, %v; want visit %d", k, d, err, dueVisits[string(k)])
@@ -476,4 +485,83 @@ func TestTimeKeyOrder(t *testing.T) {
 			t.Errorf("time %v has the zero time's key", times[i])
 		}
 	}
+}
+
+// TestMigrateTaskCopies opens a database of schema 4 whose task indexes have empty values,
+// one entry missing and one left by a closed task: schema 5 rebuilds both indexes from the
+// tasks, each entry holding its task.
+func TestMigrateTaskCopies(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pacer.db")
+	bdb, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	task := func(n int, state store.TaskState, assignees ...string) store.Task {
+		return store.Task{
+			ID: store.DerivedID("task", fmt.Sprint(n)), Conn: store.ID{byte(n)}, RecordRef: fmt.Sprintf("lead/L-%d", n),
+			StepID: "call", Visit: 1, Type: "call", Name: fmt.Sprint("task ", n), State: state,
+			DueAt: at.Add(time.Duration(-n) * time.Hour), Assignees: assignees, CreatedAt: at, Note: "note",
+		}
+	}
+	open1, open2, done := task(1, store.TaskOpen, "ana", "bob"), task(2, store.TaskOpen, "ana"), task(3, store.TaskDone, "ana")
+	err = bdb.Update(func(btx *bbolt.Tx) error {
+		if err := migrate(btx, 0, migrations[:4]); err != nil {
+			return err
+		}
+		tasks, open, byAssignee := btx.Bucket([]byte(bTasks.name)), btx.Bucket([]byte(bTaskOpen.name)), btx.Bucket([]byte(bTaskByAssignee.name))
+		for _, tk := range []store.Task{open1, open2, done} {
+			if err := tasks.Put(tk.ID[:], encodeTask(tk)); err != nil {
+				return err
+			}
+		}
+		// As schema 4 left them, with empty values; bob's entry of task 1 is missing and the
+		// done task is still listed.
+		for _, tk := range []store.Task{open1, open2, done} {
+			if err := open.Put(timeID(tk.DueAt, tk.ID), nil); err != nil {
+				return err
+			}
+			if err := byAssignee.Put(assigneeKey("ana", tk.DueAt, tk.ID), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = bdb.Close()
+
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	list := func(tx store.Tx, username string) ([]store.Task, error) {
+		var got []store.Task
+		fn := func(tk store.Task) bool { got = append(got, tk); return true }
+		if username == "" {
+			return got, tx.OpenTasks(fn)
+		}
+		return got, tx.TasksFor(username, fn)
+	}
+	err = db.View(t.Context(), func(tx store.Tx) error {
+		for _, c := range []struct {
+			user string
+			want []store.Task
+		}{{"", []store.Task{open2, open1}}, {"ana", []store.Task{open2, open1}}, {"bob", []store.Task{open1}}} {
+			got, err := list(tx, c.user)
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("open tasks of %q after migration:\n got %+v\nwant %+v", c.user, got, c.want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkIndexes(t, db)
 }

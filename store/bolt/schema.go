@@ -1,9 +1,11 @@
 package bolt
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.etcd.io/bbolt"
 
@@ -21,6 +23,7 @@ var migrations = []migration{
 	createSchema2, // 1 → 2: the runtime buckets (connections, history, tasks, due, outbox, segments)
 	keepFreelist,  // 2 → 3: the free-page list kept in the file; records and history in format 2
 	historyLog,    // 3 → 4: history moved to an append-only log with an index by connection
+	taskCopies,    // 4 → 5: task_open and task_by_assignee entries hold their tasks
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -100,6 +103,65 @@ func historyLog(btx *bbolt.Tx) error {
 		return err
 	}
 	return btx.DeleteBucket([]byte(bHistory.name))
+}
+
+// taskCopies rebuilds task_open and task_by_assignee from tasks, each entry now holding
+// its task (the value stored in tasks), so a work list reads the index alone. The entries
+// are put in key order: bbolt splits pages only at commit, so keys put in random order
+// into a bucket that grows by many entries in one transaction would each move the ones
+// after them.
+func taskCopies(btx *bbolt.Tx) error {
+	for _, def := range []bucketDef{bTaskOpen, bTaskByAssignee} {
+		if err := btx.DeleteBucket([]byte(def.name)); err != nil && !errors.Is(err, bbolt.ErrBucketNotFound) {
+			return fmt.Errorf("delete bucket %s: %w", def.name, err)
+		}
+	}
+	if err := createBuckets(btx, []bucketDef{bTaskOpen, bTaskByAssignee}); err != nil {
+		return err
+	}
+	tasks, err := bucket(btx, bTasks)
+	if err != nil {
+		return err
+	}
+	type entry struct{ k, v []byte }
+	var open, byAssignee []entry
+	err = tasks.ForEach(func(k, v []byte) error {
+		if len(k) != len(store.ID{}) {
+			return fmt.Errorf("damaged tasks: a key of %d bytes", len(k))
+		}
+		h, err := decodeTaskHead(v)
+		if err != nil {
+			return fmt.Errorf("task %x: %w", k, err)
+		}
+		if store.TaskState(h.State) != store.TaskOpen {
+			return nil
+		}
+		id, v := store.ID(k), bytes.Clone(v)
+		open = append(open, entry{timeID(h.DueAt, id), v})
+		for _, a := range h.Assignees {
+			byAssignee = append(byAssignee, entry{assigneeKey(a, h.DueAt, id), v})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, idx := range []struct {
+		def     bucketDef
+		entries []entry
+	}{{bTaskOpen, open}, {bTaskByAssignee, byAssignee}} {
+		b, err := bucket(btx, idx.def)
+		if err != nil {
+			return err
+		}
+		slices.SortFunc(idx.entries, func(x, y entry) int { return bytes.Compare(x.k, y.k) })
+		for _, e := range idx.entries {
+			if err := b.Put(e.k, e.v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // readSchema returns the schema version of a database, and whether it has pacer's meta

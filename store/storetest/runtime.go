@@ -581,6 +581,24 @@ func testTaskIndexes(t *testing.T, s store.Store) {
 	t3.State = store.TaskOpen
 	putTasks(t, s, t3)
 	wantOrder(t, "TasksFor(carol) after reopening", tasksFor(t, s, "carol", 0), []string{"task 3"})
+
+	// A change that keeps the due time and the assignees shows in the lists too.
+	t3.Note, t3.Name = "left a voicemail", "task 3, again"
+	putTasks(t, s, t3)
+	for _, who := range []string{"carol", "*"} {
+		got := get(t, s, func(tx store.Tx) (store.Task, error) {
+			var got store.Task
+			fn := func(tk store.Task) bool {
+				got = tk
+				return tk.ID != t3.ID
+			}
+			if who == "*" {
+				return got, tx.OpenTasks(fn)
+			}
+			return got, tx.TasksFor(who, fn)
+		})
+		wantEqual(t, fmt.Sprintf("task 3 as listed for %q after a change", who), got, t3)
+	}
 }
 
 // testTasksWalkAndWrite closes every task of a seller while walking the seller's list.
