@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pacer-sales/pacer/engine/flow"
 	"github.com/pacer-sales/pacer/store"
 )
 
@@ -179,28 +180,15 @@ func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError) {
 		var reasons []string
 		for i, v := range fields {
 			v = strings.TrimSpace(v)
-			switch cols[i] {
-			case "id":
+			switch own := flow.OwnText(&rec, cols[i]); {
+			case cols[i] == "id":
 				rec.ID = v
-			case "name":
-				rec.Name = v
-			case "owner":
-				rec.Owner = v
-			case "stage":
-				rec.Stage = v
-			case "access_team":
-				rec.AccessTeam = v
-			case "email":
-				rec.Email = v
-				if v != "" && !strings.Contains(v, "@") {
+			case own != nil:
+				*own = v
+				if cols[i] == "email" && v != "" && !strings.Contains(v, "@") {
 					reasons = append(reasons, fmt.Sprintf("email %q is not an address", v))
 				}
-			case "phone":
-				rec.Phone = v
-			default:
-				if v == "" {
-					continue
-				}
+			case v != "":
 				if rec.Fields == nil {
 					rec.Fields = map[string]any{}
 				}
@@ -378,27 +366,15 @@ func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[strin
 		slices.Sort(keys)
 		for _, k := range keys {
 			v := strings.TrimSpace(values[k])
-			switch k {
-			case "id":
+			switch own := flow.OwnText(&rec, k); {
+			case k == "id":
 				return invalid("%s: the id of a record can't be changed", ref)
-			case "name":
-				if v == "" {
-					return invalid("%s: name can't be empty", ref)
-				}
-				rec.Name = v
-			case "owner":
-				if !isManager(u) {
-					return forbidden("only managers and admins can change a record's owner")
-				}
-				rec.Owner = v
-			case "stage":
-				rec.Stage = v
-			case "access_team":
-				rec.AccessTeam = v
-			case "email":
-				rec.Email = v
-			case "phone":
-				rec.Phone = v
+			case k == "name" && v == "":
+				return invalid("%s: name can't be empty", ref)
+			case k == "owner" && !isManager(u):
+				return forbidden("only managers and admins can change a record's owner")
+			case own != nil:
+				*own = v
 			default:
 				if !entityRE.MatchString(k) {
 					return invalid("%s: field name %q: use lowercase letters, digits and '_'", ref, k)

@@ -13,24 +13,34 @@ import (
 // FieldOf returns a record's field by name: its own fields (id, name, owner, stage,
 // access_team, email, phone) first, then the free fields. ok is false when it has none.
 func FieldOf(r store.Record, name string) (v any, ok bool) {
-	switch name {
-	case "id":
+	if name == "id" {
 		return r.ID, true
-	case "name":
-		return r.Name, r.Name != ""
-	case "owner":
-		return r.Owner, r.Owner != ""
-	case "stage":
-		return r.Stage, r.Stage != ""
-	case "access_team":
-		return r.AccessTeam, r.AccessTeam != ""
-	case "email":
-		return r.Email, r.Email != ""
-	case "phone":
-		return r.Phone, r.Phone != ""
+	}
+	if own := OwnText(&r, name); own != nil {
+		return *own, *own != ""
 	}
 	v, ok = r.Fields[name]
 	return v, ok
+}
+
+// OwnText returns the record's own text field of that name (name, owner, stage,
+// access_team, email, phone), or nil when the name is a free field (or the id).
+func OwnText(r *store.Record, name string) *string {
+	switch name {
+	case "name":
+		return &r.Name
+	case "owner":
+		return &r.Owner
+	case "stage":
+		return &r.Stage
+	case "access_team":
+		return &r.AccessTeam
+	case "email":
+		return &r.Email
+	case "phone":
+		return &r.Phone
+	}
+	return nil
 }
 
 // SetFieldOf sets a record's field by name, the way FieldOf reads it: the record's own
@@ -38,22 +48,7 @@ func FieldOf(r store.Record, name string) (v any, ok bool) {
 // clears them); any other name, id included (a record's id does not change), is a free
 // field.
 func SetFieldOf(r *store.Record, name string, v any) {
-	var own *string
-	switch name {
-	case "name":
-		own = &r.Name
-	case "owner":
-		own = &r.Owner
-	case "stage":
-		own = &r.Stage
-	case "access_team":
-		own = &r.AccessTeam
-	case "email":
-		own = &r.Email
-	case "phone":
-		own = &r.Phone
-	}
-	if own != nil {
+	if own := OwnText(r, name); own != nil {
 		*own = Text(v)
 		return
 	}
