@@ -273,20 +273,26 @@ func sameAssign(a, b sequence.Assign) bool {
 	return true
 }
 
+// manageable loads the acting user and a sequence they may change (SPEC §6).
+func manageable(tx store.Tx, by, name string) (store.User, store.Sequence, error) {
+	u, err := actor(tx, by)
+	if err != nil {
+		return u, store.Sequence{}, err
+	}
+	cur, err := findSequence(tx, name)
+	if err != nil {
+		return u, cur, err
+	}
+	return u, cur, canManageSequence(u, cur)
+}
+
 // Activate validates a sequence's working definition and makes it active, publishing it as a
 // new version when it changed since the last one. Every problem is reported at once.
 func (e *Engine) Activate(ctx context.Context, by, name string) (store.Sequence, error) {
 	var out store.Sequence
 	err := e.update(ctx, func(tx store.Tx) error {
-		u, err := actor(tx, by)
+		u, cur, err := manageable(tx, by, name)
 		if err != nil {
-			return err
-		}
-		cur, err := findSequence(tx, name)
-		if err != nil {
-			return err
-		}
-		if err := canManageSequence(u, cur); err != nil {
 			return err
 		}
 		if cur.State == store.Active {
@@ -307,15 +313,8 @@ func (e *Engine) Activate(ctx context.Context, by, name string) (store.Sequence,
 func (e *Engine) Deactivate(ctx context.Context, by, name string) (store.Sequence, error) {
 	var out store.Sequence
 	err := e.update(ctx, func(tx store.Tx) error {
-		u, err := actor(tx, by)
+		_, cur, err := manageable(tx, by, name)
 		if err != nil {
-			return err
-		}
-		cur, err := findSequence(tx, name)
-		if err != nil {
-			return err
-		}
-		if err := canManageSequence(u, cur); err != nil {
 			return err
 		}
 		if cur.State != store.Active {
@@ -333,15 +332,8 @@ func (e *Engine) Deactivate(ctx context.Context, by, name string) (store.Sequenc
 // disconnected (reason sequence_deleted); their histories are kept.
 func (e *Engine) DeleteSequence(ctx context.Context, by, name string) error {
 	return e.update(ctx, func(tx store.Tx) error {
-		u, err := actor(tx, by)
+		u, cur, err := manageable(tx, by, name)
 		if err != nil {
-			return err
-		}
-		cur, err := findSequence(tx, name)
-		if err != nil {
-			return err
-		}
-		if err := canManageSequence(u, cur); err != nil {
 			return err
 		}
 		var active []store.Connection

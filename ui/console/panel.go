@@ -3,13 +3,13 @@ package console
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/mail"
 )
 
 // upNext is the Up next of the selected record.
@@ -282,7 +282,7 @@ func fieldLines(r engine.Record) []string {
 	}
 	slices.Sort(names)
 	for _, k := range names {
-		add(k, fieldText(r.Fields[k]))
+		add(k, mail.FormatValue(r.Fields[k]))
 	}
 	if len(keys) == 0 {
 		return []string{"(none)"}
@@ -296,22 +296,4 @@ func fieldLines(r engine.Record) []string {
 		out[i] = fmt.Sprintf("%-*s %s", w, keys[i], vals[i])
 	}
 	return out
-}
-
-// fieldText shows a free field's value: numbers without trailing zeros, yes/no for bools.
-func fieldText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case bool:
-		if x {
-			return "yes"
-		}
-		return "no"
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
 }
