@@ -1,0 +1,75 @@
+// Package limits holds the size limits of everything pacer accepts (SPEC §10): files,
+// names, fields, bodies, payloads, steps and terminal sizes. Every input is checked against
+// these before it is held in memory, and an input over a limit is refused with an error that
+// names the input and the limit. The README's "Limits" section lists the same numbers.
+package limits
+
+import "fmt"
+
+// Sizes of whole inputs, in bytes.
+const (
+	// SequenceFile is the largest sequence file (YAML) read by seq import/validate or over
+	// any front end.
+	SequenceFile = 4 << 20
+	// CSVFile is the largest CSV file record import reads.
+	CSVFile = 128 << 20
+	// TemplateBody is the largest template body (each of text and HTML).
+	TemplateBody = 256 << 10
+	// HTTPBody is the largest request body the HTTP endpoints read.
+	HTTPBody = 64 << 10
+	// CommandInput is the largest standard input a command read over SSH or the local
+	// socket may send, other than the files above.
+	CommandInput = CSVFile
+)
+
+// Sizes of single values, in bytes.
+const (
+	// Name bounds a name: sequence, step, record, user display name, team, template, tag,
+	// segment, subject.
+	Name = 200
+	// Identifier bounds an id or key: username, record id, entity, field name, step id.
+	Identifier = 100
+	// Description bounds a sequence's or step's description.
+	Description = 4 << 10
+	// FieldValue bounds one record field value, email, phone or note.
+	FieldValue = 16 << 10
+	// Fields bounds the number of free fields of one record.
+	Fields = 200
+	// Tags bounds the number of tags of one sequence.
+	Tags = 50
+	// SSHKey bounds one public key line.
+	SSHKey = 16 << 10
+)
+
+// Sequence shape.
+const (
+	// Steps bounds the steps of one sequence, counted over every branch.
+	Steps = 1000
+)
+
+// Terminal sizes a session may ask for (pty requests and resizes). Larger requests are
+// clamped to these.
+const (
+	TermCols = 500
+	TermRows = 300
+)
+
+// TooLarge is the error for an input over its limit: what, and the limit with its unit.
+func TooLarge(what string, limit int, unit string) error {
+	return fmt.Errorf("%s is too large: the limit is %s", what, Format(limit, unit))
+}
+
+// Format writes a limit for people: bytes as KiB or MiB when they divide evenly, other
+// units as a count.
+func Format(n int, unit string) string {
+	if unit != "bytes" {
+		return fmt.Sprintf("%d %s", n, unit)
+	}
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
