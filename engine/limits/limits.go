@@ -4,7 +4,10 @@
 // names the input and the limit. The README's "Limits" section lists the same numbers.
 package limits
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // Sizes of whole inputs, in bytes.
 const (
@@ -72,4 +75,31 @@ func Format(n int, unit string) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// Text checks one value a user typed: valid UTF-8, at most max bytes, and free of terminal
+// control characters (C0, DEL and C1: ESC, BEL, CSI … could otherwise reach another user's
+// terminal). Newlines and tabs are allowed only when multiline is true. The error names what.
+func Text(what, s string, max int, multiline bool) error {
+	if len(s) > max {
+		return TooLarge(what, max, "bytes")
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s is not valid UTF-8 text", what)
+	}
+	for _, r := range s {
+		if (r == '\n' || r == '\t') && multiline {
+			continue
+		}
+		if IsControl(r) {
+			return fmt.Errorf("%s contains the control character %U, which pacer does not accept", what, r)
+		}
+	}
+	return nil
+}
+
+// IsControl reports whether r is a terminal control character: C0 (including newline and
+// tab), DEL or C1.
+func IsControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
 }

@@ -20,3 +20,29 @@ func TestTooLargeNamesTheLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestText(t *testing.T) {
+	cases := []struct {
+		s         string
+		multiline bool
+		want      string
+	}{
+		{"Acme Corp", false, ""},
+		{"two\nlines", true, ""},
+		{"two\nlines", false, "the name contains the control character U+000A, which pacer does not accept"},
+		{"x\x1b]52;c;aGk=\a", false, "the name contains the control character U+001B, which pacer does not accept"},
+		{"x\u009b2J", true, "the name contains the control character U+009B, which pacer does not accept"},
+		{"caf\xe9", false, "the name is not valid UTF-8 text"},
+		{string(make([]byte, Name+1)), false, "the name is too large: the limit is 200 bytes"},
+	}
+	for _, c := range cases {
+		err := Text("the name", c.s, Name, c.multiline)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != c.want {
+			t.Errorf("Text(%q) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}
