@@ -165,7 +165,9 @@ func TestTimerOnUnreadableVersion(t *testing.T) {
 	}
 	problems, err := w.e.Check(w.ctx, "ada")
 	must(t, err)
-	if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, bad.String()) && strings.Contains(p, "could not be applied") }) ||
+	if !slices.ContainsFunc(problems, func(p string) bool {
+		return strings.Contains(p, bad.String()) && strings.Contains(p, "could not be applied")
+	}) ||
 		!slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, "can't be read") }) {
 		t.Fatalf("check: %q", problems)
 	}
