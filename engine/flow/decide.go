@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -474,6 +475,14 @@ func (d *decision) emailEvent(in Input) {
 	if at.IsZero() {
 		at = d.env.Now
 	}
+	since := s.At
+	if !ok {
+		since = c.EnteredAt // a manual message goes out after its step is entered
+	}
+	if why := EventTimeProblem(at, since, d.env.Now); why != "" {
+		d.ignore(why)
+		return
+	}
 	if _, seen := s.Events[string(in.Event)]; seen {
 		d.ignore("event already recorded")
 		return
@@ -497,6 +506,19 @@ func (d *decision) emailEvent(in Input) {
 	if decided {
 		d.enter(next)
 	}
+}
+
+// EventTimeProblem says why an email event can't have happened at at, or "" when it can:
+// not before its message was sent (sent; zero when unknown), and not later than now by more
+// than the clock skew of limits.EventSkew.
+func EventTimeProblem(at, sent, now time.Time) string {
+	switch {
+	case !sent.IsZero() && at.Before(sent):
+		return fmt.Sprintf("the event at %s is before its message was sent (%s)", at.UTC().Format(time.RFC3339), sent.UTC().Format(time.RFC3339))
+	case at.After(now.Add(limits.EventSkew)):
+		return fmt.Sprintf("the event at %s is in the future: it is %s now, and an event may be at most %s ahead", at.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), limits.EventSkew)
+	}
+	return ""
 }
 
 // condition decides a condition step when it can; otherwise it schedules the wake-up that
