@@ -242,6 +242,12 @@ func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.R
 		}
 		fresh = false
 		plan, err := e.plans.get(tx, c.Sequence, c.Version)
+		var unreadable sequence.FileErrors
+		if err != nil && in.Kind == flow.Disconnect && errors.As(err, &unreadable) {
+			// Ending a connection needs nothing of its steps: one whose version can't be read
+			// can still be disconnected (or its sequence deleted).
+			plan, err = flow.NewPlan(&sequence.Sequence{}), nil
+		}
 		if err != nil {
 			return flow.Result{}, err
 		}
