@@ -6,6 +6,7 @@ package limits
 
 import (
 	"fmt"
+	"time"
 	"unicode/utf8"
 )
 
@@ -51,6 +52,28 @@ const (
 	// Steps bounds the steps of one sequence, counted over every branch.
 	Steps = 1000
 )
+
+// Times the engine works with: its clock and every time given to it (--now, PACER_NOW, the
+// time of an email event, a snooze) lie in [Earliest, Latest). The store keeps times as
+// nanoseconds since 1970, which run out in April 2262; Latest leaves room after it for the
+// longest wait.
+var (
+	Earliest = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	Latest   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// EventSkew is how far into the future (by the engine's clock) the time of a reported email
+// event may be: clocks of mail relays and trackers differ a little, not by more.
+const EventSkew = 5 * time.Minute
+
+// Time checks that t lies in [Earliest, Latest); the error names what and the range.
+func Time(what string, t time.Time) error {
+	if t.Before(Earliest) || !t.Before(Latest) {
+		return fmt.Errorf("%s %s is out of range: pacer works with times from %s until %s",
+			what, t.UTC().Format(time.RFC3339), Earliest.Format("2006-01-02"), Latest.Format("2006-01-02"))
+	}
+	return nil
+}
 
 // Terminal sizes a session may ask for (pty requests and resizes). Larger requests are
 // clamped to these.

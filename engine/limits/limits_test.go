@@ -1,6 +1,9 @@
 package limits
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestTooLargeNamesTheLimit(t *testing.T) {
 	cases := []struct {
@@ -43,6 +46,21 @@ func TestText(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("Text(%q) = %q, want %q", c.s, got, c.want)
+		}
+	}
+}
+
+func TestTime(t *testing.T) {
+	for _, ok := range []time.Time{Earliest, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), Latest.Add(-time.Nanosecond)} {
+		if err := Time("the clock", ok); err != nil {
+			t.Errorf("Time(%s) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []time.Time{Latest, time.Date(2262, 4, 12, 0, 0, 0, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), Earliest.Add(-time.Nanosecond)} {
+		err := Time("the clock", bad)
+		want := "the clock " + bad.UTC().Format(time.RFC3339) + " is out of range: pacer works with times from 1970-01-01 until 2200-01-01"
+		if err == nil || err.Error() != want {
+			t.Errorf("Time(%s) = %v, want %q", bad, err, want)
 		}
 	}
 }
