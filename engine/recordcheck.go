@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/store"
@@ -44,7 +43,7 @@ func recordProblems(r store.Record) []string {
 	slices.Sort(keys)
 	for _, k := range keys {
 		if err := limits.Text("field name", k, limits.Identifier, false); err != nil {
-			out = append(out, fmt.Sprintf("%s %q", err, clip(k)))
+			out = append(out, fmt.Sprintf("%s %q", err, clipValue(k)))
 			continue
 		}
 		if s, ok := r.Fields[k].(string); ok {
@@ -54,18 +53,8 @@ func recordProblems(r store.Record) []string {
 	return out
 }
 
-// clip shortens a value for an error message, keeping it valid UTF-8.
-func clip(s string) string {
-	const n = 40
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+// clipValue shortens a value for an error message.
+func clipValue(s string) string { return clip(s, 40) }
 
 // renameTasks copies a record's new name into the open tasks of its connections, so every
 // work list shows the record as it is called now.
