@@ -203,7 +203,6 @@ func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError, err
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
@@ -212,6 +211,7 @@ func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError, err
 			bad = append(bad, RowError{file, pe.StartLine, csvReason(err)})
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 			continue // blank line
 		}

@@ -276,3 +276,13 @@ func TestRecordValuesAreBounded(t *testing.T) {
 		t.Fatalf("record changed by a refused set: %+v", r)
 	}
 }
+
+// A row with a quote that never ends is reported with its line, not a crash.
+func TestImportUnterminatedQuote(t *testing.T) {
+	e := newOrg(t)
+	_, err := e.ImportRecords(context.Background(), "max", "q.csv", strings.NewReader("id,name\n\"unterminated\n"), "lead")
+	var ie *engine.ImportError
+	if !errors.As(err, &ie) || len(ie.Rows) != 1 || ie.Rows[0].Line != 2 {
+		t.Fatalf("err = %v, want one bad row at line 2", err)
+	}
+}
