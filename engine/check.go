@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +45,7 @@ func (e *Engine) Check(ctx context.Context, by string) ([]string, error) {
 		if err := k.run(); err != nil {
 			return err
 		}
-		problems = k.problems
+		problems = append(k.problems, e.heldReport()...)
 		slices.Sort(problems)
 		return nil
 	})
@@ -226,14 +225,21 @@ func (k *checker) conn(c store.Connection, dues []store.Due) error {
 	tx := k.tx
 	name := fmt.Sprintf("connection %s (%s)", c.ID, k.refs[c.Record])
 	pl, err := k.e.plans.get(tx, c.Sequence, c.Version)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
+	var unreadable sequence.FileErrors
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrNotFound):
 		pl = nil
 		if c.State == store.ConnActive {
 			k.addf("%s is active on version %d of sequence %s, which does not exist", name, c.Version, c.Sequence)
 		}
+	case errors.As(err, &unreadable):
+		pl = nil
+		if c.State == store.ConnActive {
+			k.addf("%s is active on version %d of sequence %s, whose definition can't be read: %s", name, c.Version, c.Sequence, clip(err.Error(), 300))
+		}
+	default:
+		return err
 	}
 	k.plans[c.ID] = pl
 
@@ -316,7 +322,7 @@ func (k *checker) activeConn(name string, c store.Connection, pl *flow.Plan) err
 		}
 	}
 	if auto {
-		m, ok := k.msgs[k.byKey[messageKey(c.ID, c.Step, c.Visit)]]
+		m, ok := k.msgs[k.byKey[store.Visit{Conn: c.ID, Step: c.Step, N: c.Visit}.Key()]]
 		switch {
 		case !ok:
 			k.addf("%s is at %s step %q but its message is not in the outbox", name, st.Type, st.ID)
@@ -327,11 +333,6 @@ func (k *checker) activeConn(name string, c store.Connection, pl *flow.Plan) err
 		}
 	}
 	return nil
-}
-
-// messageKey is the idempotency key of the message of a step visit.
-func messageKey(conn store.ID, step string, visit uint32) string {
-	return fmt.Sprintf("%s/%s/%d", conn, step, visit)
 }
 
 // successors are the steps a connection may enter after leaving step id ("" = the path
@@ -359,7 +360,7 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 		k.addf("%s has no history", name)
 		return nil
 	}
-	if h[0].Type != "connected" {
+	if h[0].Type != store.EventConnected {
 		k.addf("%s: history starts with %q, not connected", name, h[0].Type)
 	}
 	var (
@@ -371,11 +372,12 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 		entered = map[string]bool{}
 		advAt   time.Time
 		advStep string
+		failed  *store.Event // a timer of the current visit that could not be applied
 	)
 	for i, ev := range h {
 		where := fmt.Sprintf("%s: history entry %d (%s at step %q)", name, i, ev.Type, ev.StepID)
 		// An email event carries when it happened, which may be before it was recorded.
-		if ev.Type != "event" {
+		if ev.Type != store.EventEmail {
 			if ev.At.Before(last) {
 				k.addf("%s is at %s, before the entry before it (%s)", where, ev.At.Format(time.RFC3339Nano), last.Format(time.RFC3339Nano))
 			}
@@ -388,11 +390,11 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			k.addf("%s is not about the current step %q", where, cur)
 		}
 		switch ev.Type {
-		case "connected":
+		case store.EventConnected:
 			if i != 0 {
 				k.addf("%s: connected again", where)
 			}
-		case "step_entered":
+		case store.EventStepEntered:
 			if !open.IsZero() {
 				k.addf("%s: step %q was left with task %s open", where, cur, open)
 				open = store.ID{}
@@ -409,18 +411,19 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			}
 			cur, entered[ev.StepID] = ev.StepID, true
 			visits++
-		case "completed", "disconnected":
+			failed = nil
+		case store.EventCompleted, store.EventDisconnected:
 			if ended == nil {
 				ended = &h[i]
 			}
-			if ev.Type == "completed" && pl != nil && visits > 0 && !slices.Contains(successors(pl, cur), "") {
+			if ev.Type == store.EventCompleted && pl != nil && visits > 0 && !slices.Contains(successors(pl, cur), "") {
 				k.addf("%s: a path does not end after step %q", where, cur)
 			}
 			if !open.IsZero() {
 				k.tasks[open] = store.TaskCanceled
 				open = store.ID{}
 			}
-		case "task_created":
+		case store.EventTaskCreated:
 			id, err := store.ParseID(ev.Task)
 			if err != nil {
 				k.addf("%s names no task", where)
@@ -441,7 +444,7 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			if t.Conn != c.ID || t.StepID != ev.StepID || t.Visit != visits {
 				k.addf("%s: task %s is of connection %s, step %q, visit %d (want visit %d)", where, id, t.Conn, t.StepID, t.Visit, visits)
 			}
-		case "task_done", "task_skipped":
+		case store.EventTaskDone, store.EventTaskSkipped:
 			if ev.Task != open.String() || open.IsZero() {
 				k.addf("%s settles task %s, but the open one is %s", where, ev.Task, open)
 			}
@@ -449,7 +452,7 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 				k.tasks[open] = map[string]store.TaskState{"task_done": store.TaskDone, "task_skipped": store.TaskSkipped}[ev.Type]
 				open = store.ID{}
 			}
-		case "email_sent":
+		case store.EventEmailSent:
 			id, err := store.ParseID(ev.Message)
 			if err != nil {
 				k.addf("%s names no message", where)
@@ -467,20 +470,22 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			if m.State != store.MsgSent && m.State != store.MsgKept {
 				k.addf("%s: message %s is %s", where, id, m.State)
 			}
-		case "message_failed":
-			id, ok := k.byKey[messageKey(c.ID, cur, visits)]
+		case store.EventMessageFailed:
+			id, ok := k.byKey[store.Visit{Conn: c.ID, Step: cur, N: visits}.Key()]
 			k.failed[id] = c.ID
 			if m := k.msgs[id]; !ok {
 				k.addf("%s: the message of the visit is not in the outbox", where)
 			} else if m.State != store.MsgFailed {
 				k.addf("%s: the message of the visit is %s", where, m.State)
 			}
-		case "event":
+		case store.EventEmail:
 			if !entered[ev.StepID] {
 				k.addf("%s: an email event for a step never entered", where)
 			}
-		case "advanced":
+		case store.EventAdvanced:
 			advAt, advStep = ev.At, ev.StepID
+		case store.EventError:
+			failed = &h[i]
 		}
 	}
 	if visits != c.Visit {
@@ -490,6 +495,9 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 	case c.State == store.ConnActive && ended != nil:
 		k.addf("%s is active but its history says %s", name, ended.Type)
 	case c.State == store.ConnActive:
+		if failed != nil {
+			k.addf("%s: its timer at step %q could not be applied at %s: %s", name, c.Step, failed.At.Format(time.RFC3339), failed.Reason)
+		}
 		if cur != c.Step {
 			k.addf("%s is at step %q but its history last entered %q", name, c.Step, cur)
 		}
@@ -521,7 +529,7 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			k.addf("%s was advanced at %s but the record has no connection made then by an advance", name, advAt.Format(time.RFC3339))
 		}
 	case store.ReasonAdvanceFailed:
-		id := store.DerivedID("notice", c.ID.String(), advStep, strconv.FormatUint(uint64(c.Visit), 10))
+		id := store.Visit{Conn: c.ID, Step: advStep, N: c.Visit}.NoticeID()
 		k.notices[id] = true
 		if _, err := tx.Task(id); errors.Is(err, store.ErrNotFound) {
 			k.addf("%s could not advance but its owner was not told (no notice %s)", name, id)
@@ -638,7 +646,7 @@ func (k *checker) messages() error {
 	queued := map[store.ID]bool{}
 	for _, m := range k.msgs {
 		name := fmt.Sprintf("message %s (%s step %q visit %d)", m.ID, k.refs[m.Record], m.StepID, m.Visit)
-		if m.Key != messageKey(m.Conn, m.StepID, m.Visit) {
+		if m.Key != (store.Visit{Conn: m.Conn, Step: m.StepID, N: m.Visit}).Key() {
 			k.addf("%s has key %q, not the one of its step visit", name, m.Key)
 		}
 		c, ok := k.conns[m.Conn]

@@ -306,7 +306,7 @@ func (e *Engine) RecordEvent(ctx context.Context, by, ref string, kind sequence.
 		c := *target
 		if c.State != store.ConnActive {
 			// The connection has ended; the event is still part of its history.
-			return tx.AppendHistory(c.ID, store.Event{At: at, Type: "event", StepID: step, Event: string(kind)})
+			return tx.AppendHistory(c.ID, store.Event{At: at, Type: store.EventEmail, StepID: step, Event: string(kind)})
 		}
 		res, err := e.step(tx, o, c, flow.Input{Kind: flow.EmailEvent, StepID: step, Event: kind, At: at}, e.clock.Now())
 		if err == nil && res.Ignored != "" {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sync"
 
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -31,6 +32,10 @@ type Engine struct {
 	mu           sync.Mutex
 	tr           mail.Transport
 	trURL        string
+
+	// held are the timers that could neither be applied nor put back, by connection.
+	heldMu sync.Mutex
+	held   map[store.ID]heldTimer
 
 	// scratch is the clock of a simulator; nil on a real database.
 	scratch *ManualClock
@@ -103,6 +108,9 @@ func (e *Engine) view(ctx context.Context, fn func(store.Tx) error) error {
 // update runs fn in a write transaction and, when it commits, tells subscribers that data
 // changed.
 func (e *Engine) update(ctx context.Context, fn func(store.Tx) error) error {
+	if err := limits.Time("the current time", e.clock.Now()); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	err := e.st.Update(ctx, fn)
 	if err == nil {
 		e.notify()

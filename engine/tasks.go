@@ -210,7 +210,7 @@ func (e *Engine) ActOnTask(ctx context.Context, by, id string, a TaskAction) (Ta
 				return err
 			}
 			row = taskRow(t)
-			return tx.AppendHistory(t.Conn, store.Event{At: now, Type: "task_snoozed", StepID: t.StepID, By: u.Username, Until: a.Until, Task: t.ID.String()})
+			return tx.AppendHistory(t.Conn, store.Event{At: now, Type: store.EventTaskSnoozed, StepID: t.StepID, By: u.Username, Until: a.Until, Task: t.ID.String()})
 		case ActAssign:
 			to, err := tx.User(a.To)
 			if err != nil {
@@ -221,7 +221,7 @@ func (e *Engine) ActOnTask(ctx context.Context, by, id string, a TaskAction) (Ta
 				return err
 			}
 			row = taskRow(t)
-			return tx.AppendHistory(t.Conn, store.Event{At: now, Type: "task_assigned", StepID: t.StepID, By: u.Username, Assignees: t.Assignees, Task: t.ID.String()})
+			return tx.AppendHistory(t.Conn, store.Event{At: now, Type: store.EventTaskAssigned, StepID: t.StepID, By: u.Username, Assignees: t.Assignees, Task: t.ID.String()})
 		case ActDone, ActSkip:
 		default:
 			return invalid("unknown task action %q", a.Kind)

@@ -82,11 +82,11 @@ func (e *Engine) RecordMessageEvent(ctx context.Context, messageID string, kind 
 				return err
 			}
 			for _, ev := range hist {
-				if ev.Type == "event" && ev.StepID == m.StepID && ev.Event == string(kind) {
+				if ev.Type == store.EventEmail && ev.StepID == m.StepID && ev.Event == string(kind) {
 					return nil
 				}
 			}
-			return tx.AppendHistory(c.ID, store.Event{At: at, Type: "event", StepID: m.StepID, Event: string(kind)})
+			return tx.AppendHistory(c.ID, store.Event{At: at, Type: store.EventEmail, StepID: m.StepID, Event: string(kind)})
 		}
 		o, err := loadOrg(tx)
 		if err != nil {

@@ -85,6 +85,39 @@ type Event struct {
 	Task      string    `json:"task,omitempty"`
 }
 
+// The types of history events (Event.Type), SPEC §4.11.
+const (
+	EventConnected     = "connected"
+	EventStepEntered   = "step_entered"
+	EventEmailSent     = "email_sent"
+	EventCondition     = "condition"
+	EventCompleted     = "completed"
+	EventDisconnected  = "disconnected"
+	EventTaskCreated   = "task_created"
+	EventTaskDone      = "task_done"
+	EventTaskSkipped   = "task_skipped"
+	EventTaskSnoozed   = "task_snoozed"
+	EventTaskAssigned  = "task_assigned"
+	EventStageSet      = "stage_set"
+	EventFieldUpdated  = "field_updated"
+	EventEmail         = "event" // an email event: opened, replied, … (in Event.Event)
+	EventMessageFailed = "message_failed"
+	EventWaitSkipped   = "wait_skipped"
+	EventAdvanced      = "advanced"
+	// EventError is a timer that could not be applied; Reason says why.
+	EventError = "error"
+)
+
+// EventTypes lists every history event type in the order they were introduced. A backend
+// may store a type as its position in this list (store/bolt does), so the list only grows
+// at its end.
+var EventTypes = [...]string{
+	EventConnected, EventStepEntered, EventEmailSent, EventCondition, EventCompleted, EventDisconnected,
+	EventTaskCreated, EventTaskDone, EventTaskSkipped, EventTaskSnoozed, EventTaskAssigned,
+	EventStageSet, EventFieldUpdated, EventEmail, EventMessageFailed, EventWaitSkipped, EventAdvanced,
+	EventError,
+}
+
 // TaskState is the state of a task.
 type TaskState string
 

@@ -21,6 +21,11 @@ var ErrNotFound = errors.New("not found")
 // second sequence with the same name ignoring case.
 var ErrConflict = errors.New("conflict")
 
+// ErrDamaged is returned (wrapped) when the database turns out to be damaged while in use: a
+// page that can't be read. The transaction is rolled back; the file should be restored from a
+// backup.
+var ErrDamaged = errors.New("the database file is damaged")
+
 // Store is an open pacer database.
 type Store interface {
 	// View runs fn in a read-only transaction.

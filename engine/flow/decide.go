@@ -206,7 +206,7 @@ func (d *decision) apply(in Input) {
 			return
 		}
 		c.State = store.ConnActive
-		d.history(store.Event{Type: "connected", By: in.By, Reason: c.Source})
+		d.history(store.Event{Type: store.EventConnected, By: in.By, Reason: c.Source})
 		d.enter(d.plan.First)
 		return
 	}
@@ -251,7 +251,7 @@ func (d *decision) apply(in Input) {
 			d.ignore("the current step is not a wait")
 			return
 		}
-		d.history(store.Event{Type: "wait_skipped", StepID: cur.ID, By: in.By})
+		d.history(store.Event{Type: store.EventWaitSkipped, StepID: cur.ID, By: in.By})
 		c.WakeAt = time.Time{}
 		d.leave(cur)
 	case MessageSent:
@@ -264,14 +264,14 @@ func (d *decision) apply(in Input) {
 			at = d.env.Now
 		}
 		d.sent(cur.ID, store.Sent{Message: in.Message, At: at})
-		d.history(store.Event{Type: "email_sent", StepID: cur.ID, Message: in.Message.String()})
+		d.history(store.Event{Type: store.EventEmailSent, StepID: cur.ID, Message: in.Message.String()})
 		d.leave(cur)
 	case MessageFailed:
 		if !isAutoMessage(cur) || !c.Task.IsZero() {
 			d.ignore("the current step is not sending a message")
 			return
 		}
-		d.history(store.Event{Type: "message_failed", StepID: cur.ID, Reason: in.Error})
+		d.history(store.Event{Type: store.EventMessageFailed, StepID: cur.ID, Reason: in.Error})
 		d.openTask(cur, in.Error)
 	default:
 		d.ignore("unknown input " + string(in.Kind))
@@ -309,7 +309,7 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 	}
 	d.effect(Effect{Kind: CloseTask, StepID: cur.ID, Visit: c.Visit, State: state})
 	if state == store.TaskDone {
-		d.history(store.Event{Type: "task_done", StepID: cur.ID, Outcome: in.Outcome, Note: in.Note, By: in.By, Task: c.Task.String()})
+		d.history(store.Event{Type: store.EventTaskDone, StepID: cur.ID, Outcome: in.Outcome, Note: in.Note, By: in.By, Task: c.Task.String()})
 		if in.Outcome != "" {
 			d.outcomes()[cur.ID] = in.Outcome
 		}
@@ -321,7 +321,7 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 			}
 		}
 	} else {
-		d.history(store.Event{Type: "task_skipped", StepID: cur.ID, By: in.By, Task: c.Task.String()})
+		d.history(store.Event{Type: store.EventTaskSkipped, StepID: cur.ID, By: in.By, Task: c.Task.String()})
 		d.skip(cur.ID)
 	}
 	c.Task = store.ID{}
@@ -360,7 +360,7 @@ func (d *decision) enter(id string) {
 		}
 		c.Visit++
 		c.Step, c.EnteredAt, c.WakeAt = id, d.env.Now, time.Time{}
-		d.history(store.Event{Type: "step_entered", StepID: id})
+		d.history(store.Event{Type: store.EventStepEntered, StepID: id})
 		switch st.Type {
 		case sequence.Wait:
 			until := d.env.Now.Add(st.Duration)
@@ -387,17 +387,17 @@ func (d *decision) enter(id string) {
 			}
 			SetFieldOf(&d.rec, st.Field, st.Value)
 			d.effect(Effect{Kind: SetField, StepID: id, Field: st.Field, Old: old, New: st.Value})
-			d.history(store.Event{Type: "field_updated", StepID: id, Field: st.Field, Old: old, New: st.Value})
+			d.history(store.Event{Type: store.EventFieldUpdated, StepID: id, Field: st.Field, Old: old, New: st.Value})
 			id = d.plan.Next(id)
 		case sequence.SetStage:
 			old := d.rec.Stage
 			d.rec.Stage = st.Stage
 			d.effect(Effect{Kind: SetStage, StepID: id, Old: old, New: st.Stage})
-			d.history(store.Event{Type: "stage_set", StepID: id, Old: old, New: st.Stage})
+			d.history(store.Event{Type: store.EventStageSet, StepID: id, Old: old, New: st.Stage})
 			id = d.plan.Next(id)
 		case sequence.AdvanceTo:
 			d.effect(Effect{Kind: Advance, StepID: id, Sequence: st.Sequence})
-			d.history(store.Event{Type: "advanced", StepID: id, Sequence: st.Sequence})
+			d.history(store.Event{Type: store.EventAdvanced, StepID: id, Sequence: st.Sequence})
 			d.end(store.ConnDisconnected, store.ReasonAdvanced, "")
 			return
 		default: // activity steps
@@ -409,7 +409,7 @@ func (d *decision) enter(id string) {
 
 func (d *decision) openTask(st *sequence.Step, errText string) {
 	c := d.conn()
-	c.Task = store.DerivedID("task", c.ID.String(), st.ID, fmt.Sprint(c.Visit))
+	c.Task = store.Visit{Conn: c.ID, Step: st.ID, N: c.Visit}.TaskID()
 	d.effect(Effect{Kind: CreateTask, StepID: st.ID, Visit: c.Visit, Step: st, Error: errText})
 }
 
@@ -423,9 +423,9 @@ func (d *decision) end(state store.ConnState, reason, by string) {
 	last := c.Step
 	c.State, c.Reason, c.Step, c.WakeAt = state, reason, "", time.Time{}
 	if state == store.ConnCompleted {
-		d.history(store.Event{Type: "completed", StepID: last})
+		d.history(store.Event{Type: store.EventCompleted, StepID: last})
 	} else {
-		d.history(store.Event{Type: "disconnected", StepID: last, Reason: reason, By: by})
+		d.history(store.Event{Type: store.EventDisconnected, StepID: last, Reason: reason, By: by})
 	}
 }
 
@@ -481,7 +481,7 @@ func (d *decision) emailEvent(in Input) {
 	s.Events = cloneTimes(s.Events)
 	s.Events[string(in.Event)] = at
 	d.sentMap()[in.StepID] = s
-	d.history(store.Event{Type: "event", StepID: in.StepID, Event: string(in.Event), At: at})
+	d.history(store.Event{Type: store.EventEmail, StepID: in.StepID, Event: string(in.Event), At: at})
 	if in.Event == sequence.EmailReplied && d.plan.Def.Options.ExitOnReply {
 		d.end(store.ConnDisconnected, store.ReasonReplied, "")
 		return
@@ -511,7 +511,7 @@ func (d *decision) condition(st *sequence.Step) (next string, decided bool) {
 	if yes {
 		branch = "yes"
 	}
-	d.history(store.Event{Type: "condition", StepID: st.ID, Branch: branch, Why: why})
+	d.history(store.Event{Type: store.EventCondition, StepID: st.ID, Branch: branch, Why: why})
 	d.conn().WakeAt = time.Time{}
 	return d.plan.branchStart(st, yes), true
 }

@@ -179,20 +179,33 @@ func inspect(path string, timeout time.Duration) error {
 		if checkedBefore(path, fi, btx) {
 			return nil // as a pacer process left it (verified.go)
 		}
-		return checkPages(btx)
+		return checkPages(path, btx)
 	})
 }
 
 // checkPages reads every page of the database in this goroutine, where a damaged page
-// panics into Open's recover and is reported. Opened for writing, bbolt rebuilds the
-// free-page list of a file that has none written (one made with NoFreelistSync) by the
-// same walk, where such a panic would crash the process instead.
-func checkPages(btx *bbolt.Tx) error {
+// panics into Open's recover and is reported, then runs bbolt's consistency check (every
+// page reachable once, free pages unused, keys in order): a file that fails it is refused,
+// so nothing is ever written into it. Opened for writing, bbolt rebuilds the free-page list
+// of a file that has none written (one made with NoFreelistSync) by the same walk, where
+// such a panic would crash the process instead.
+func checkPages(path string, btx *bbolt.Tx) error {
 	pageWalks.Add(1)
-	return btx.ForEach(func(_ []byte, b *bbolt.Bucket) error {
+	err := btx.ForEach(func(_ []byte, b *bbolt.Bucket) error {
 		_ = b.Stats()
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for err := range btx.Check() {
+		reason := "the file is damaged: " + err.Error()
+		for range btx.Check() {
+			// drain the rest of the check so its goroutine ends
+		}
+		return &NotPacerError{Path: path, Reason: reason + "; restore it from a backup"}
+	}
+	return nil
 }
 
 func newerSchemaError(path string, version int) error {
@@ -252,19 +265,24 @@ func (db *DB) upgrade() error {
 func (db *DB) Path() string { return db.path }
 
 // View runs fn in a read-only transaction.
-func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
+func (db *DB) View(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer db.recoverDamage(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	return db.bdb.View(func(btx *bbolt.Tx) error { return fn(&tx{btx: btx}) })
 }
 
 // Update runs fn in a read-write transaction that commits when fn returns nil and rolls
-// back every write of fn when it returns an error (or panics).
-func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+// back every write of fn when it returns an error (or panics). A panic raised inside bbolt
+// by a damaged page comes back as an error wrapping store.ErrDamaged.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer db.recoverDamage(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	return db.bdb.Update(func(btx *bbolt.Tx) error {
 		t := &tx{btx: btx}
 		if err := fn(t); err != nil {
