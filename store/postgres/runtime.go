@@ -449,7 +449,7 @@ func (t *tx) PutMessage(m store.Message) error {
 			channel = excluded.channel, from_addr = excluded.from_addr, to_addr = excluded.to_addr,
 			subject = excluded.subject, body = excluded.body, state = excluded.state, tries = excluded.tries,
 			next_try = excluded.next_try, last_error = excluded.last_error, sent_at = excluded.sent_at,
-			lease_until = NULL, lease_node = ''`,
+			lease_until = NULL`,
 		m.ID[:], m.Conn[:], m.Record[:], m.Sequence[:], m.StepID, int64(m.Visit), m.Key, m.MessageID, m.Channel,
 		m.From, m.To, m.Subject, m.Body, string(m.State), m.Tries, nanos(m.NextTry), m.LastError, nanos(m.CreatedAt),
 		nanos(m.SentAt))
@@ -471,14 +471,6 @@ func (t *tx) QueuedBefore(until time.Time, limit int) ([]store.Message, error) {
 			return err
 		})
 	return list, err
-}
-
-// NextQueued returns the earliest queued message's NextTry.
-func (t *tx) NextQueued() (time.Time, bool, error) {
-	var at time.Time
-	found, err := t.queryOne("SELECT next_try FROM messages WHERE state = 'queued' ORDER BY next_try NULLS FIRST, id LIMIT 1", nil,
-		func(r pgx.Rows) error { return r.Scan(tm(&at)) })
-	return at, found, err
 }
 
 // Messages walks every outbox message, oldest (by CreatedAt, then ID) first.

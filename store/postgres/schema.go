@@ -190,8 +190,7 @@ CREATE TABLE messages (
 	last_error  text NOT NULL,
 	created_at  int8,
 	sent_at     int8,
-	lease_until int8,
-	lease_node  text NOT NULL DEFAULT ''
+	lease_until int8
 );
 CREATE INDEX messages_order ON messages (created_at, id);
 CREATE INDEX messages_queued ON messages (next_try NULLS FIRST, id) WHERE state = 'queued';
