@@ -39,6 +39,13 @@ type Store interface {
 	Close() error
 }
 
+// Watcher is a Store that other processes may change at the same time (PostgreSQL shared
+// by several nodes). Watch returns a channel that receives a signal (coalesced) after
+// changes commit, whichever process made them, until ctx ends; it is closed then.
+type Watcher interface {
+	Watch(ctx context.Context) <-chan struct{}
+}
+
 // Tx is one transaction. Values returned by a Tx are copies the caller owns.
 // Methods that look one thing up return an error wrapping ErrNotFound when it is missing.
 // Names are ordered by their bytes. A zero timestamp given to a Put method is set to the

@@ -951,3 +951,21 @@ func (t *tx) DeleteSegment(name string) error {
 	}
 	return b.Delete([]byte(name))
 }
+
+// Claims: one process has the database, so claiming is finding.
+
+// ClaimDue is DueBefore: no other process can hold an entry.
+func (t *tx) ClaimDue(until time.Time, limit int) ([]store.Due, error) {
+	return t.DueBefore(until, limit)
+}
+
+// ClaimQueued is QueuedBefore: no other process can hold a lease.
+func (t *tx) ClaimQueued(until time.Time, limit int, _ time.Duration) ([]store.Message, error) {
+	return t.QueuedBefore(until, limit)
+}
+
+// Lead reports that node leads: it is the only process on the database.
+func (t *tx) Lead(string, string, time.Duration) (bool, error) { return true, nil }
+
+// Resign does nothing: leadership ends with the process.
+func (t *tx) Resign(string, string) error { return nil }
