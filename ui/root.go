@@ -308,12 +308,15 @@ func (m *Root) quit() tea.Cmd {
 // asking first when a screen it closes holds unsaved changes.
 func (m *Root) switchTab(t int) tea.Cmd {
 	if m.tab != t {
-		m.tab = t
 		if len(m.stacks[t]) == 0 {
+			// Build before showing: sizing the new screen reads the help of the screen
+			// shown, so the tab must not point at an empty stack meanwhile.
 			sl := m.build(t)
 			m.stacks[t] = []*slot{sl}
+			m.tab = t
 			return m.start(sl)
 		}
+		m.tab = t
 		return nil
 	}
 	stack := m.stacks[t]

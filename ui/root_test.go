@@ -886,3 +886,22 @@ func TestCommandResultsReturnToTheirScreen(t *testing.T) {
 	}
 	_ = home
 }
+
+// TestFullHelpThenNewTab: with the full help open, switching to a tab not yet built must
+// build it (it used to read the new tab's empty stack while sizing it, and panic).
+func TestFullHelpThenNewTab(t *testing.T) {
+	h := newHarness(t, newEngine(t, true), "admin", Options{})
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.send(press("?"), press("2"))
+	scr := h.screen()
+	if !strings.Contains(scr, "[2 Work list]") || !strings.Contains(scr, "screen worklist") {
+		t.Fatalf("2 with the full help open did not show the work list:\n%s", scr)
+	}
+	if !strings.Contains(scr, "more worklist") {
+		t.Errorf("the full help does not show the new tab's keys:\n%s", scr)
+	}
+	wl := h.last("worklist")
+	if _, hh := h.m.area(); wl.h != hh {
+		t.Errorf("work list sized %d high, area is %d", wl.h, hh)
+	}
+}
