@@ -19,6 +19,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/input"
 )
 
@@ -101,7 +102,7 @@ type Model struct {
 	picker  *picker
 	input   textinput.Model
 	inputOf string // "snooze" or "note"
-	inErr   string
+	ask     *dialog.Prompt
 	pend    *pending
 	compose *composer
 	busy    string // an action in flight ("Snoozing…")
@@ -150,8 +151,10 @@ func (m *Model) ShortHelp() []key.Binding {
 	switch m.mode {
 	case modeSearch:
 		return []key.Binding{k.Choose, k.Cancel}
-	case modePicker, modeInput:
-		return []key.Binding{k.Up, k.Down, k.Choose, k.Cancel}
+	case modePicker:
+		return m.picker.d.Help()
+	case modeInput:
+		return []key.Binding{k.Choose, k.Cancel}
 	case modeCompose:
 		send := k.Send
 		if m.settings.SMTPURL == "" {
@@ -639,10 +642,11 @@ func (m *Model) skipWait(r row) tea.Cmd {
 	case 1:
 		return m.skipWaitCmd(r.Record, r.RecordName, waiting[0].Sequence)
 	}
-	pk := &picker{kind: pickWait, title: "Skip the wait in which sequence?"}
+	var items []dialog.Item
 	for _, u := range waiting {
-		pk.opts = append(pk.opts, option{label: fmt.Sprintf("%s (%s until %s)", u.Sequence, u.Current.Detail, m.when(u.Current.WakeAt)), value: u.Sequence})
+		items = append(items, dialog.Item{Label: fmt.Sprintf("%s (%s until %s)", u.Sequence, u.Current.Detail, m.when(u.Current.WakeAt)), Value: u.Sequence})
 	}
+	pk := newPicker(pickWait, "Skip the wait in which sequence?", items)
 	m.pend = &pending{record: r.RecordName, taskID: r.Record}
 	m.openPicker(pk)
 	return nil
@@ -683,52 +687,50 @@ func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// inputKey edits the snooze time or the note of a done call.
+// inputKey edits the snooze time or the note of a done call. A time that can't be read
+// keeps the prompt open with what was typed and says why.
 func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, m.keys.Cancel):
+	r, cmd := m.ask.Update(msg)
+	switch r {
+	case dialog.Cancelled:
 		m.closePrompt()
 		return nil
-	case key.Matches(msg, m.keys.Choose):
-		p := m.pend
-		if p == nil {
-			m.closePrompt()
-			return nil
-		}
-		switch m.inputOf {
-		case "snooze":
-			until, err := ParseWhen(m.input.Value(), m.c.Engine.Clock().Now(), m.loc)
-			if err != nil {
-				m.inErr = err.Error()
-				return nil
-			}
-			m.closePrompt()
-			return m.act(*p, engine.TaskAction{Kind: engine.ActSnooze, Until: until})
-		case "note":
-			note := strings.TrimSpace(m.input.Value())
-			m.closePrompt()
-			return m.act(*p, engine.TaskAction{Kind: engine.ActDone, Outcome: p.outcome, Note: note})
-		}
+	case dialog.Open:
+		return cmd
+	}
+	p := m.pend
+	if p == nil {
 		m.closePrompt()
 		return nil
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	m.inErr = ""
-	return cmd
+	switch m.inputOf {
+	case "snooze":
+		until, err := ParseWhen(m.ask.Value(), m.c.Engine.Clock().Now(), m.loc)
+		if err != nil {
+			m.ask.Err = err.Error()
+			return nil
+		}
+		m.closePrompt()
+		return m.act(*p, engine.TaskAction{Kind: engine.ActSnooze, Until: until})
+	case "note":
+		note := strings.TrimSpace(m.ask.Value())
+		m.closePrompt()
+		return m.act(*p, engine.TaskAction{Kind: engine.ActDone, Outcome: p.outcome, Note: note})
+	}
+	m.closePrompt()
+	return nil
 }
 
-// openInput shows a one-line prompt.
-func (m *Model) openInput(of, prompt, placeholder string) {
-	m.mode, m.inputOf, m.inErr = modeInput, of, ""
-	m.input.Reset()
-	m.input.Prompt = prompt
-	m.input.Placeholder = placeholder
-	m.sizeInput()
-	m.input.Focus()
+// openInput shows a one-line prompt under the list, its input led by label.
+func (m *Model) openInput(of, label, placeholder string) {
+	m.mode, m.inputOf = modeInput, of
+	m.ask = dialog.NewPrompt(m.c.Styles, "", "")
+	m.ask.Input.Prompt = label
+	m.ask.Input.Placeholder = placeholder
+	m.ask.Input.CharLimit = 200
 }
 
-// sizeInput fits the one-line input under the list.
+// sizeInput fits the search box under the list.
 func (m *Model) sizeInput() {
 	listW, _ := m.layout()
 	m.input.SetWidth(max(8, listW-ansi.StringWidth(m.input.Prompt)-2))
@@ -736,13 +738,16 @@ func (m *Model) sizeInput() {
 
 // closePrompt returns to the list.
 func (m *Model) closePrompt() {
-	m.mode, m.picker, m.inputOf, m.inErr = modeList, nil, "", ""
+	m.mode, m.picker, m.inputOf, m.ask = modeList, nil, "", nil
 	m.input.Blur()
 }
 
 // restyle takes the shared styles again after the root rebuilt them.
 func (m *Model) restyle() {
 	m.input.SetStyles(input.Styles(m.c.Styles))
+	if m.ask != nil {
+		m.ask.SetStyles(m.c.Styles)
+	}
 	if c := m.compose; c != nil {
 		c.to.SetStyles(input.Styles(m.c.Styles))
 		c.subject.SetStyles(input.Styles(m.c.Styles))
@@ -827,23 +832,22 @@ func (m *Model) promptView(w int) []string {
 	case modeSearch:
 		return []string{cell(m.input.View(), w)}
 	case modeInput:
-		hint := ""
 		switch m.inputOf {
 		case "snooze":
-			hint = "e.g. " + whenHelp
-			if v := strings.TrimSpace(m.input.Value()); v != "" {
+			m.ask.Hint = "e.g. " + whenHelp
+			if v := strings.TrimSpace(m.ask.Value()); v != "" {
 				if t, err := ParseWhen(v, m.c.Engine.Clock().Now(), m.loc); err == nil {
-					hint = "→ " + t.Format("Mon Jan 2 15:04 MST") + " · enter to snooze"
+					m.ask.Hint = "→ " + t.Format("Mon Jan 2 15:04 MST") + " · enter to snooze"
 				}
 			}
 		case "note":
-			hint = "Outcome: " + outcomeLabel(m.pend) + " · enter to finish · esc cancel"
+			m.ask.Hint = "Outcome: " + outcomeLabel(m.pend) + " · enter to finish · esc cancel"
 		}
-		line := st.Muted.Render(cell(hint, w))
-		if m.inErr != "" {
-			line = st.Danger.Render(cell(m.inErr, w))
+		lines := m.ask.Lines(st, w)
+		for i := range lines {
+			lines[i] = cell(lines[i], w)
 		}
-		return []string{cell(m.input.View(), w), line}
+		return lines
 	}
 	return nil
 }

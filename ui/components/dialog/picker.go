@@ -15,8 +15,9 @@ import (
 type Item struct {
 	// Label is what the line says; Hint is shown after it, muted.
 	Label, Hint string
-	// Value is what choosing the item gives.
-	Value string
+	// Value is what choosing the item gives; Kind says what it is, in a picker that mixes
+	// several kinds of choice (the dimension a filter value sets).
+	Value, Kind string
 	// Group names a section (or tab) when this item starts it: a title line, not choosable.
 	Group string
 	// Current marks the value in force: the cursor starts on it and a • marks it.
