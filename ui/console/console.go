@@ -106,6 +106,8 @@ type Model struct {
 	pend    *pending
 	compose *composer
 	busy    string // an action in flight ("Snoozing…")
+	// refreshing is set by r until the list it asked for arrives.
+	refreshing bool
 }
 
 // New returns the work list of the acting user.
@@ -171,7 +173,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Done, k.Skip, k.Snooze, k.SkipWait, k.Assign, k.Compose, k.Refresh},
-		{k.Search, k.Filter, k.ClearFilters, k.Sort, k.Whose, k.AfterAction},
+		{k.Search, k.ClearSearch, k.Filter, k.ClearFilters, k.Sort, k.Whose, k.AfterAction},
 	}
 }
 
@@ -351,6 +353,11 @@ func (m *Model) onTasks(msg tasksMsg) tea.Cmd {
 		return tea.Batch(append(cmds, common.Fail(msg.err))...)
 	}
 	m.loadErr, m.loaded = nil, true
+	if m.refreshing && !m.reload {
+		// The status said "Refreshing…": say it is done, so it does not stay.
+		m.refreshing = false
+		cmds = append(cmds, common.Status(fmt.Sprintf("Refreshed: %d open task(s)", len(msg.rows))))
+	}
 	oldRows, oldOrder, oldCursor := m.rows, m.order, m.cursor
 	m.setRows(msg.rows)
 	m.rebuild()
@@ -489,7 +496,12 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Bottom):
 		return m.setCursor(len(m.order) - 1)
 	case key.Matches(msg, k.Refresh):
+		m.refreshing = true
 		return tea.Batch(m.reloadCmd(), common.Status("Refreshing…"))
+	case key.Matches(msg, k.ClearSearch) && m.search != "":
+		m.search = ""
+		m.refilter()
+		return tea.Batch(m.upNextCmd(false), common.Status("Search cleared"))
 	case key.Matches(msg, k.Search):
 		m.mode = modeSearch
 		m.input.Reset()

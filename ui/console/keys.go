@@ -12,7 +12,7 @@ type keyMap struct {
 
 	Done, Skip, Snooze, SkipWait, Assign, Compose, Refresh key.Binding
 
-	Search, Filter, ClearFilters, Sort, Whose, AfterAction key.Binding
+	Search, ClearSearch, Filter, ClearFilters, Sort, Whose, AfterAction key.Binding
 
 	// Keys of prompts, pickers and the email editor.
 	Choose, Cancel, Send, NextField key.Binding
@@ -35,6 +35,7 @@ func defaultKeyMap() keyMap {
 		Refresh:  b([]string{"r"}, "r", "refresh"),
 
 		Search:       b([]string{"/"}, "/", "search"),
+		ClearSearch:  b([]string{"esc"}, "esc", "clear search"),
 		Filter:       b([]string{"f"}, "f", "filter"),
 		ClearFilters: b([]string{"F"}, "F", "clear filters"),
 		Sort:         b([]string{"s"}, "s", "sort"),

@@ -41,14 +41,20 @@ func newPicker(kind pickKind, title string, items []dialog.Item) *picker {
 	return &picker{kind: kind, d: dialog.NewPicker(title, items)}
 }
 
-// outcomePicker asks for the outcome of a call (the org's list).
+// outcomePicker asks for the outcome of a call (the org's list). "(no outcome)" is offered
+// only when no call-outcome condition tests the call (the engine would refuse it).
 func (m *Model) outcomePicker() *picker {
 	var items []dialog.Item
 	for _, o := range m.settings.CallOutcomes {
 		items = append(items, dialog.Item{Label: strings.ReplaceAll(o, "_", " "), Value: o})
 	}
-	items = append(items, dialog.Item{Label: "(no outcome)", Value: ""})
-	return newPicker(pickOutcome, "Outcome of the call with "+m.pend.record, items)
+	title := "Outcome of the call with " + m.pend.record
+	if x, ok := m.up.of(m.pend.taskID); ok && x.Current.NeedsOutcome {
+		title += " (the next step branches on it: choose one)"
+	} else {
+		items = append(items, dialog.Item{Label: "(no outcome)", Value: ""})
+	}
+	return newPicker(pickOutcome, title, items)
 }
 
 // assignPicker lists the users who can take the task.
