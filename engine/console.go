@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -419,23 +418,11 @@ func (e *Engine) SendEmail(ctx context.Context, by, taskID string, d Draft) (sen
 		if err := tx.PutMessage(msg); err != nil {
 			return err
 		}
-		// The connection remembers the message, so email events and a following email
-		// condition find it; events already recorded for the step are kept.
-		s := c.Sent[t.StepID]
-		s.Message, s.At = msg.ID, now
-		c.Sent = maps.Clone(c.Sent)
-		if c.Sent == nil {
-			c.Sent = map[string]store.Sent{}
-		}
-		c.Sent[t.StepID] = s
-		if err := tx.AppendHistory(c.ID, store.Event{At: now, Type: store.EventEmailSent, StepID: t.StepID, Message: msg.ID.String(), By: u.Username}); err != nil {
-			return err
-		}
 		o, err := loadOrg(tx)
 		if err != nil {
 			return err
 		}
-		res, err := e.step(tx, o, c, flow.Input{Kind: flow.TaskDone, Visit: t.Visit, Note: note, By: u.Username}, now)
+		res, err := e.step(tx, o, c, flow.Input{Kind: flow.ManualSent, Visit: t.Visit, Message: msg.ID, At: now, Note: note, By: u.Username}, now)
 		if err != nil {
 			return err
 		}

@@ -175,7 +175,25 @@ func (e *Engine) step(tx store.Tx, o *org, c store.Connection, in flow.Input, no
 
 // stepRecord is step for a caller that has just read the connection's record (nil: read
 // it). The History of the result is only good until the next step in the transaction.
+//
+// A connection whose timer is due by now takes that timer first, as of its due time, as a
+// tick would have: an input that comes after the end of a wait or of a condition's window,
+// before the engine ran, finds the connection where it would be had the engine run on time.
 func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *store.Record, in flow.Input, now time.Time) (flow.Result, error) {
+	if in.Kind != flow.Timer && in.Kind != flow.Connect && c.State == store.ConnActive && !c.WakeAt.IsZero() && !c.WakeAt.After(now) {
+		res, err := e.stepOne(tx, o, c, known, flow.Input{Kind: flow.Timer, Visit: c.Visit}, c.WakeAt)
+		if err != nil {
+			return res, err
+		}
+		if res.Ignored == "" {
+			c, known = res.Conn, nil // the timer's steps may have changed the record
+		}
+	}
+	return e.stepOne(tx, o, c, known, in, now)
+}
+
+// stepOne applies one input (and the inputs that follow from its effects at once).
+func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.Record, in flow.Input, now time.Time) (flow.Result, error) {
 	tx = o.reads(tx)
 	// The connection and its new history are written once, when the inputs that follow
 	// from one another are all applied: the last state is the one that counts.
@@ -224,6 +242,12 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 		}
 		fresh = false
 		plan, err := e.plans.get(tx, c.Sequence, c.Version)
+		var unreadable sequence.FileErrors
+		if err != nil && in.Kind == flow.Disconnect && errors.As(err, &unreadable) {
+			// Ending a connection needs nothing of its steps: one whose version can't be read
+			// can still be disconnected (or its sequence deleted).
+			plan, err = flow.NewPlan(&sequence.Sequence{}), nil
+		}
 		if err != nil {
 			return flow.Result{}, err
 		}
