@@ -40,6 +40,9 @@ type CurrentStep struct {
 	WakeAt time.Time `json:"wake_at,omitzero"`
 	// Waiting is true at a wait step, which a seller may skip.
 	Waiting bool `json:"waiting,omitempty"`
+	// NeedsOutcome is true at a call that a call-outcome condition tests: it can't be done
+	// without an outcome.
+	NeedsOutcome bool `json:"needs_outcome,omitempty"`
 }
 
 // PastStep is a step the connection has been through, from its history.
@@ -204,6 +207,7 @@ func (e *Engine) upNext(tx store.Tx, o *org, c store.Connection) (UpNext, error)
 	}
 	cur := CurrentStep{UpStep: describe(c.Step), EnteredAt: c.EnteredAt, WakeAt: c.WakeAt}
 	cur.Waiting = cur.Type == string(sequence.Wait)
+	cur.NeedsOutcome = pl.NeedsOutcome(c.Step)
 	if !c.Task.IsZero() {
 		t, err := tx.Task(c.Task)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {

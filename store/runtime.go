@@ -263,11 +263,35 @@ type RuntimeTx interface {
 	PutMessage(Message) error
 	// QueuedBefore returns up to limit queued messages with NextTry <= until, earliest first.
 	QueuedBefore(until time.Time, limit int) ([]Message, error)
-	// NextQueued returns the earliest queued message's NextTry; ok is false when none.
+	// NextQueued returns when the earliest queued message can next be claimed: its
+	// NextTry, or the end of its lease (ClaimQueued) when that is later; ok is false when
+	// none is queued.
 	NextQueued() (at time.Time, ok bool, err error)
 	// Messages calls fn for every outbox message, oldest first, until fn returns false.
 	// In an Update, fn may write.
 	Messages(fn func(Message) bool) error
+
+	// Claims: what lets several processes share one database. A backend used by one
+	// process at a time (bbolt) implements them as DueBefore and QueuedBefore, and always
+	// leads.
+
+	// ClaimDue returns up to limit due-index entries with At <= until, earliest first,
+	// that no other transaction has claimed, and holds each entry's connection for this
+	// transaction until it ends: another process's ClaimDue skips them, and its reads of
+	// those connections in an Update wait. In a View it is DueBefore.
+	ClaimDue(until time.Time, limit int) ([]Due, error)
+	// ClaimQueued returns up to limit queued messages with NextTry <= until, earliest
+	// first, that no other process holds a lease on, and leases them to this one for lease
+	// (measured by the database's clock) once the transaction commits. Storing a message
+	// ends its lease. A process that dies while holding a lease leaves its messages to the
+	// others when the lease ends.
+	ClaimQueued(until time.Time, limit int, lease time.Duration) ([]Message, error)
+	// Lead makes node the holder of the leadership called name for ttl (by the database's
+	// clock) when no other node holds it or its term has ended, or extends node's own term;
+	// it reports whether node leads.
+	Lead(name, node string, ttl time.Duration) (bool, error)
+	// Resign ends node's term of the leadership called name, if node holds it.
+	Resign(name, node string) error
 
 	Segment(name string) (Segment, error)
 	// Segments returns every segment ordered by name.

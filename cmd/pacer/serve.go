@@ -24,6 +24,7 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui"
+	"github.com/pacer-sales/pacer/ui/cli"
 	pacerssh "github.com/pacer-sales/pacer/ui/ssh"
 )
 
@@ -37,7 +38,7 @@ const (
 // to stop, before it closes what is left.
 const shutdownGrace = 5 * time.Second
 
-func (a *app) serveCmd() *cobra.Command {
+func (b *backend) serveCmd(a *cli.App) *cobra.Command {
 	var sshAddr, httpAddr, hostKey, token string
 	c := &cobra.Command{
 		Use:   "serve [--ssh ADDR] [--http ADDR] [--host-key FILE]",
@@ -71,7 +72,7 @@ Both listen on this machine only by default; give an address such as :2222 or
 			if token == "" {
 				token = os.Getenv("PACER_EVENTS_TOKEN")
 			}
-			return a.serve(cmd, sshAddr, httpAddr, hostKey, token)
+			return b.serve(cmd, a, sshAddr, httpAddr, hostKey, token)
 		},
 	}
 	f := c.Flags()
@@ -84,8 +85,8 @@ Both listen on this machine only by default; give an address such as :2222 or
 
 // serve runs the engine and the servers until the command's context ends or a signal
 // comes, then shuts them down in order: the servers, then the engine.
-func (a *app) serve(cmd *cobra.Command, sshAddr, httpAddr, hostKey, token string) error {
-	eng, as, err := a.session(cmd)
+func (b *backend) serve(cmd *cobra.Command, a *cli.App, sshAddr, httpAddr, hostKey, token string) error {
+	eng, as, err := a.Session(cmd)
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func (a *app) serve(cmd *cobra.Command, sshAddr, httpAddr, hostKey, token string
 	if !sshOn && !httpOn {
 		return errors.New("nothing to serve: --ssh and --http are both off")
 	}
-	out := &lockedWriter{w: a.stdout}
+	out := &lockedWriter{w: a.Stdout()}
 	log := slog.New(slog.NewTextHandler(out, nil))
 
 	// Listen first, so a taken port is reported before anything starts.
@@ -130,10 +131,10 @@ func (a *app) serve(cmd *cobra.Command, sshAddr, httpAddr, hostKey, token string
 	var sshSrv *pacerssh.Server
 	if sshOn {
 		if hostKey == "" {
-			hostKey = a.dbPath + ".ssh_host_ed25519"
+			hostKey = b.path + ".ssh_host_ed25519"
 		}
 		sshSrv, err = pacerssh.New(eng, pacerssh.Options{
-			UI:          ui.Options{Screens: screens(), NoMouse: a.noMouse || os.Getenv("PACER_NO_MOUSE") != ""},
+			UI:          ui.Options{Screens: screenConstructors(), NoMouse: noMouse(cmd)},
 			HostKeyPath: hostKey,
 			Log:         log,
 		})
@@ -152,7 +153,7 @@ func (a *app) serve(cmd *cobra.Command, sshAddr, httpAddr, hostKey, token string
 		port := sshL.Addr().(*net.TCPAddr).Port
 		fmt.Fprintf(out, "SSH: the screens on %s (host key %s, %s); connect with: ssh -p %d HOST\n",
 			sshL.Addr(), gossh.FingerprintSHA256(sshSrv.HostKey()), hostKey, port)
-		a.warnKeys(cmd.Context(), eng, as, out)
+		warnKeys(cmd.Context(), eng, as, out)
 	}
 	var httpSrv *http.Server
 	if httpOn {
@@ -216,7 +217,7 @@ func (a *app) serve(cmd *cobra.Command, sshAddr, httpAddr, hostKey, token string
 }
 
 // warnKeys says when no user can sign in over SSH, and which stored keys are not keys.
-func (a *app) warnKeys(ctx context.Context, eng *engine.Engine, as string, out io.Writer) {
+func warnKeys(ctx context.Context, eng *engine.Engine, as string, out io.Writer) {
 	users, err := eng.Users(ctx, as)
 	if err != nil {
 		return

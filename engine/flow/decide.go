@@ -354,10 +354,7 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 }
 
 // needsOutcome reports whether a call_outcome condition follows the call.
-func (d *decision) needsOutcome(call *sequence.Step) bool {
-	next := d.plan.Step(d.plan.Next(call.ID))
-	return next != nil && next.Type == sequence.Condition && next.If == sequence.CallOutcome && d.plan.Source(next.ID) == call
-}
+func (d *decision) needsOutcome(call *sequence.Step) bool { return d.plan.NeedsOutcome(call.ID) }
 
 // leave ends the current step and enters the one after it.
 func (d *decision) leave(cur *sequence.Step) {

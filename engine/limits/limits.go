@@ -39,6 +39,8 @@ const (
 	FieldValue = 16 << 10
 	// Fields bounds the number of free fields of one record.
 	Fields = 200
+	// CSVRows bounds the rows of one CSV import.
+	CSVRows = 1_000_000
 	// Tags bounds the number of tags of one sequence.
 	Tags = 50
 	// SSHKey bounds one public key line.

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -10,13 +10,13 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 )
 
-func (a *app) demoCmd() *cobra.Command {
+func (a *App) demoCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
 		Short: "Load the sample org into an empty database",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, err := a.engine(cmd.Context())
+			eng, err := a.Engine(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -32,7 +32,7 @@ func (a *app) demoCmd() *cobra.Command {
 	}
 }
 
-func (a *app) userCmd() *cobra.Command {
+func (a *App) userCmd() *cobra.Command {
 	c := &cobra.Command{Use: "user", Short: "Users of the org"}
 	var u engine.User
 	var roles []string
@@ -112,7 +112,7 @@ func (a *app) userCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) teamCmd() *cobra.Command {
+func (a *App) teamCmd() *cobra.Command {
 	c := &cobra.Command{Use: "team", Short: "Owner and access teams"}
 	var typ string
 	var members []string
@@ -179,7 +179,7 @@ func (a *app) teamCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) templateCmd() *cobra.Command {
+func (a *App) templateCmd() *cobra.Command {
 	c := &cobra.Command{Use: "template", Short: "Email and text-message templates"}
 	var t engine.Template
 	var bodyFile string
@@ -239,7 +239,7 @@ func (a *app) templateCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) settingsCmd() *cobra.Command {
+func (a *App) settingsCmd() *cobra.Command {
 	return a.jsonFlag(&cobra.Command{
 		Use:   "settings [KEY [VALUE]]",
 		Short: "Show or change org settings (" + strings.Join(engine.SettingKeys, ", ") + ")",
@@ -287,7 +287,7 @@ func (a *app) settingsCmd() *cobra.Command {
 	})
 }
 
-func (a *app) backupCmd() *cobra.Command {
+func (a *App) backupCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "backup FILE",
 		Short: "Write a consistent copy of the database while it stays in use",
@@ -319,7 +319,7 @@ func (a *app) backupCmd() *cobra.Command {
 	}
 }
 
-func (a *app) doctorCmd() *cobra.Command {
+func (a *App) doctorCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the database for inconsistencies (admins); exit 1 when there are any",

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"github.com/pacer-sales/pacer/engine/flow"
 )
 
-func (a *app) recordCmd() *cobra.Command {
+func (a *App) recordCmd() *cobra.Command {
 	c := &cobra.Command{Use: "record", Short: "Leads, opportunities, accounts, contacts and custom records"}
 	var entity string
 	imp := a.jsonFlag(&cobra.Command{
@@ -144,7 +144,7 @@ type recordJSON struct {
 	Connections []engine.ConnView `json:"connections"`
 }
 
-func (a *app) printRecord(v engine.RecordView) error {
+func (a *App) printRecord(v engine.RecordView) error {
 	r := v.Record
 	if a.asJSON {
 		fields := r.Fields
