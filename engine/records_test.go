@@ -267,7 +267,7 @@ func TestRecordValuesAreBounded(t *testing.T) {
 	wantErr(t, err, engine.ErrInvalid)
 	_, err = e.SetRecord(ctx, "sam", "lead/L-3", map[string]string{"notes": strings.Repeat("v", limits.FieldValue+1)})
 	wantErr(t, err, engine.ErrInvalid)
-	if !strings.Contains(err.Error(), "field notes is too large: the limit is 16 KiB") {
+	if !strings.Contains(err.Error(), `the field "notes" is too large: the limit is 16 KiB`) {
 		t.Fatalf("err = %v", err)
 	}
 	r, err := e.Record(ctx, "sam", "lead/L-3")
