@@ -474,6 +474,34 @@ func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[strin
 	return rec, err
 }
 
+// renameSequenceTasks copies a sequence's new name into the open tasks of its connections.
+func renameSequenceTasks(tx store.Tx, seq store.Sequence) error {
+	var tasks []store.ID
+	err := tx.ConnsBySequence(seq.ID, func(c store.Connection) bool {
+		if c.State == store.ConnActive && !c.Task.IsZero() {
+			tasks = append(tasks, c.Task)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range tasks {
+		t, err := tx.Task(id)
+		if err != nil {
+			return fmt.Errorf("task of sequence %q: %w", seq.Name, err)
+		}
+		if t.State != store.TaskOpen || t.SeqName == seq.Name {
+			continue
+		}
+		t.SeqName = seq.Name
+		if err := tx.PutTask(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // renameTasks copies a record's new name into the open tasks of its connections, so every
 // work list shows the record as it is called now.
 func renameTasks(tx store.Tx, rec store.Record) error {

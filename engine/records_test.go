@@ -286,3 +286,26 @@ func TestImportUnterminatedQuote(t *testing.T) {
 		t.Fatalf("err = %v, want one bad row at line 2", err)
 	}
 }
+
+// A renamed sequence's open tasks carry its new name.
+func TestRenamedSequenceRenamesItsTasks(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	_, err := e.ImportRecords(ctx, "max", "leads.csv", strings.NewReader("id,name,owner\nL-1,Ana Lima,sam\n"), "lead")
+	must(t, err)
+	def := &sequence.Sequence{Name: "Calls", Steps: []sequence.Step{{Type: sequence.Call}}}
+	_, err = e.ImportSequence(ctx, "max", def, engine.SaveOptions{Activate: true})
+	must(t, err)
+	_, err = e.Connect(ctx, "max", "Calls", []string{"lead/L-1"})
+	must(t, err)
+	d, err := e.Sequence(ctx, "max", "Calls")
+	must(t, err)
+	renamed := &sequence.Sequence{Name: "Spring calls", Steps: []sequence.Step{{Type: sequence.Call}}}
+	_, err = e.SaveSequence(ctx, "max", d.ID, renamed, engine.SaveOptions{Note: "renamed"})
+	must(t, err)
+	rows, err := e.Tasks(ctx, "sam", engine.TaskQuery{})
+	must(t, err)
+	if len(rows) != 1 || rows[0].Sequence != "Spring calls" {
+		t.Fatalf("tasks = %+v, want one of Spring calls", rows)
+	}
+}
