@@ -135,3 +135,6 @@ func (b *backend) close() {
 		b.db = nil
 	}
 }
+
+// Path is the live database file, once open.
+func (b *backend) Path() string { return b.path }

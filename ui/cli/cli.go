@@ -41,6 +41,9 @@ type Backend interface {
 	// Scratch returns an engine over a throwaway copy of the database whose clock is a
 	// manual clock at now, for simulate, and a function that removes the copy.
 	Scratch(ctx context.Context, now time.Time) (*engine.Engine, func(), error)
+	// Path is the live database file once open ("" when unknown), which backup refuses to
+	// overwrite.
+	Path() string
 }
 
 // Env is where a command line runs.
