@@ -238,7 +238,11 @@ func (a *App) Engine(ctx context.Context) (*engine.Engine, error) {
 	if a.eng != nil {
 		return a.eng, nil
 	}
-	eng, err := a.env.Backend.Open(ctx, a.globals)
+	g := a.globals
+	if g.Now == "" {
+		g.Now = a.env.Getenv("PACER_NOW")
+	}
+	eng, err := a.env.Backend.Open(ctx, g)
 	if err != nil {
 		return nil, err
 	}

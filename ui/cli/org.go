@@ -86,17 +86,19 @@ func (a *App) userCmd() *cobra.Command {
 			}
 			if a.asJSON {
 				type row struct {
-					Username  string        `json:"username"`
-					Name      string        `json:"name"`
-					Email     string        `json:"email"`
-					Roles     []engine.Role `json:"roles"`
-					Title     string        `json:"title,omitempty"`
-					Territory string        `json:"territory,omitempty"`
-					TimeZone  string        `json:"timezone,omitempty"`
+					Username  string           `json:"username"`
+					Name      string           `json:"name"`
+					Email     string           `json:"email"`
+					Roles     []engine.Role    `json:"roles"`
+					Title     string           `json:"title,omitempty"`
+					Territory string           `json:"territory,omitempty"`
+					TimeZone  string           `json:"timezone,omitempty"`
+					From      string           `json:"from,omitempty"`
+					Keys      []engine.KeyInfo `json:"keys"`
 				}
 				out := make([]row, len(users))
 				for i, u := range users {
-					out[i] = row{u.Username, u.Name, u.Email, u.Roles, u.Title, u.Territory, u.TimeZone}
+					out[i] = row{u.Username, u.Name, u.Email, u.Roles, u.Title, u.Territory, u.TimeZone, u.From, engine.UserKeyInfos(u)}
 				}
 				return a.printJSON(out)
 			}
@@ -106,12 +108,12 @@ func (a *App) userCmd() *cobra.Command {
 				for j, r := range u.Roles {
 					roles[j] = string(r)
 				}
-				rows[i] = []string{u.Username, orDash(u.Name), orDash(u.Email), strings.Join(roles, ","), orDash(u.Title), orDash(u.Territory)}
+				rows[i] = []string{u.Username, orDash(u.Name), orDash(u.Email), strings.Join(roles, ","), orDash(u.Title), orDash(u.Territory), fmt.Sprint(len(u.SSHKeys))}
 			}
-			return a.table([]string{"USERNAME", "NAME", "EMAIL", "ROLES", "TITLE", "TERRITORY"}, rows)
+			return a.table([]string{"USERNAME", "NAME", "EMAIL", "ROLES", "TITLE", "TERRITORY", "KEYS"}, rows)
 		},
 	})
-	c.AddCommand(add, list)
+	c.AddCommand(add, list, a.userSetCmd(), a.userKeyCmd(), a.userRemoveCmd())
 	return c
 }
 
@@ -179,6 +181,7 @@ func (a *App) teamCmd() *cobra.Command {
 		},
 	})
 	c.AddCommand(add, list)
+	c.AddCommand(a.teamManageCmds()...)
 	return c
 }
 
@@ -239,6 +242,7 @@ func (a *App) templateCmd() *cobra.Command {
 		},
 	})
 	c.AddCommand(add, list)
+	c.AddCommand(a.templateManageCmds()...)
 	return c
 }
 

@@ -128,7 +128,7 @@ func (a *App) recordCmd() *cobra.Command {
 			return a.printRecord(v)
 		},
 	})
-	c.AddCommand(imp, list, show, set)
+	c.AddCommand(imp, list, show, set, a.recordRemoveCmd())
 	return c
 }
 

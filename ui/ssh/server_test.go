@@ -234,6 +234,7 @@ func TestUserFromAuthenticatedKey(t *testing.T) {
 // A session without a terminal, or with a command, is told why and ends with status 1.
 func TestSessionNeedsTerminal(t *testing.T) {
 	o := newOrg(t, "tess")
+	_, port, _ := net.SplitHostPort(o.addr)
 	client, err := dial(o.addr, o.srv.HostKey(), o.sellers["tess"].key)
 	must(t, err)
 	defer client.Close()
@@ -242,8 +243,8 @@ func TestSessionNeedsTerminal(t *testing.T) {
 		pty       bool
 		want      string
 	}{
-		{"shell without a pty", "", false, "the screens need a terminal"},
-		{"command", "tasks --json", true, "takes no command"},
+		{"shell without a pty", "", false, "no command and no terminal. Run a command, e.g. ssh -p " + port + " 127.0.0.1 seq list, or connect with a terminal for the screens: ssh -t -p " + port + " 127.0.0.1"},
+		{"command to a server of the screens only", "tasks --json", true, "takes no command"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sess, err := client.NewSession()
