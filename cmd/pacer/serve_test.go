@@ -19,7 +19,6 @@ import (
 
 	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
-
 )
 
 func must(t testing.TB, err error) {
