@@ -3,7 +3,9 @@ package ssh
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	charmssh "charm.land/ssh"
@@ -35,7 +37,16 @@ func (s *Server) command(sess charmssh.Session, u engine.User, pty bool) {
 	}
 	args := sess.Command()
 	start := time.Now()
-	code := cli.Run(s.ctx, cli.Env{
+	code := 1
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("ssh: session panicked", "user", u.Username, "remote", sess.RemoteAddr().String(), "command", commandWords(args), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			_, _ = fmt.Fprintln(sess.Stderr(), "pacer: internal error; this command ended (the server logged it)")
+			code = 1
+		}
+		s.untrack(sess, code)
+	}()
+	code = cli.Run(s.ctx, cli.Env{
 		Stdin:    &sessionInput{sess: sess},
 		Stdout:   stdout,
 		Stderr:   stderr,
@@ -46,7 +57,6 @@ func (s *Server) command(sess charmssh.Session, u engine.User, pty bool) {
 		Commands: s.opts.Commands,
 	}, args)
 	s.log.Info("ssh: command", "user", u.Username, "remote", sess.RemoteAddr().String(), "command", commandWords(args), "exit", code, "took", time.Since(start).Round(time.Millisecond).String())
-	s.untrack(sess, code)
 }
 
 // commandWords names the command of args for the log: its words up to the first flag,

@@ -2,6 +2,7 @@ package ssh
 
 import (
 	"fmt"
+	"log/slog"
 	"net"
 	"runtime/debug"
 	"sync"
@@ -70,11 +71,14 @@ func (s *Server) isolate(next charmssh.Handler) charmssh.Handler {
 // size they are given, so a client can't make them allocate more.
 type sizedSession struct {
 	charmssh.Session
+	log  *slog.Logger
 	once sync.Once
 	wins chan charmssh.Window
 }
 
-func newSizedSession(sess charmssh.Session) *sizedSession { return &sizedSession{Session: sess} }
+func newSizedSession(sess charmssh.Session, log *slog.Logger) *sizedSession {
+	return &sizedSession{Session: sess, log: log}
+}
 
 // clampWindow bounds a window to the terminal size limits.
 func clampWindow(w charmssh.Window) charmssh.Window {
@@ -101,8 +105,10 @@ func (s *sizedSession) Pty() (charmssh.Pty, <-chan charmssh.Window, bool) {
 					if !open {
 						return
 					}
+					c := clampWindow(w)
+					s.log.Debug("ssh: resize", "asked_width", w.Width, "asked_height", w.Height, "width", c.Width, "height", c.Height)
 					select {
-					case s.wins <- clampWindow(w):
+					case s.wins <- c:
 					case <-done:
 						return
 					}

@@ -254,7 +254,7 @@ func (s *Server) guard(next charmssh.Handler) charmssh.Handler {
 		defer cancel()
 		defer context.AfterFunc(s.ctx, cancel)()
 
-		sized := newSizedSession(sess)
+		sized := newSizedSession(sess, s.log)
 		pty, _, _ = sized.Pty()
 		opts := s.opts.UI
 		opts.Input, opts.Output = nil, nil
