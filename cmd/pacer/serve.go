@@ -209,6 +209,7 @@ func (b *backend) serve(cmd *cobra.Command, a *cli.App, f serveFlags) error {
 		fmt.Fprintf(out, "HTTP: tracking and events on http://%s (POST /events, GET /t/open/ID.gif, GET /healthz)\n", httpL.Addr())
 	}
 	stopSocket := b.serveSocket(ctx, "pacer serve", sshAt, log)
+	log.Info("pacer serve: running", "database", b.path, "ssh", sshAt, "http", httpOn, "socket", cli.SocketPath(b.path))
 	fmt.Fprintln(out, "pacer serve is running; press Ctrl-C to stop.")
 
 	var runErr error

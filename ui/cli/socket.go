@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -218,23 +219,21 @@ func (s *SocketServer) handle(ctx context.Context, c net.Conn) {
 	_ = out.exit(code)
 }
 
-// commandName is the command words of args, without flag values or arguments that could
-// hold data.
+// commandName is the first two command words of args for the log, without the global
+// flags, their values, or arguments that could hold data.
 func commandName(args []string) string {
-	name := ""
-	for _, a := range args {
-		if len(a) > 0 && a[0] == '-' {
-			break
+	var words []string
+	for i := 0; i < len(args) && len(words) < 2; i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			if (a == "--db" || a == "--as" || a == "--now") && i+1 < len(args) {
+				i++
+			}
+			continue
 		}
-		if name != "" {
-			name += " "
-		}
-		name += a
-		if len(name) > 40 {
-			break
-		}
+		words = append(words, a)
 	}
-	return name
+	return strings.Join(words, " ")
 }
 
 // frameWriter writes frames from several goroutines, one whole frame at a time.
