@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pacer-sales/pacer/engine/flow"
 	"github.com/pacer-sales/pacer/engine/mail"
@@ -52,7 +53,7 @@ func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
 func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 	now := e.clock.Now()
 	n := 0
-	err := e.update(ctx, func(tx store.Tx) error {
+	err := e.write(ctx, func(tx store.Tx) error {
 		n = 0
 		o, err := loadOrg(tx)
 		if err != nil {
@@ -83,13 +84,15 @@ func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 		return n, nil
 	}
 	// One bad transition must not hold up the others: apply them one by one, and put the
-	// failing ones back for a minute with the error in their history.
+	// failing ones back for a while with the error in their history. One that can't even be
+	// put back (the store refuses every write, its connection can't be read) is held in
+	// memory for that while instead, so the others still run.
 	n = 0
 	var last *store.Due
 	for n < batchSize {
 		var d store.Due
 		var found bool
-		err := e.update(ctx, func(tx store.Tx) error {
+		ferr := e.write(ctx, func(tx store.Tx) error {
 			o, err := loadOrg(tx)
 			if err != nil {
 				return err
@@ -98,31 +101,134 @@ func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 			return err
 		})
 		if !found {
-			return n, err
+			return n, ferr
 		}
 		n++
-		if err == nil {
+		if ferr == nil {
 			rep.Timers++
 			last = &d
 			continue
 		}
 		last = nil
-		rep.Errors = append(rep.Errors, fmt.Sprintf("connection %s: %v", d.Conn, err))
-		if perr := e.update(ctx, func(tx store.Tx) error {
-			c, err := tx.Conn(d.Conn)
-			if err != nil {
-				return err
-			}
-			c.WakeAt = now.Add(time.Minute)
-			if err := tx.PutConn(c); err != nil {
-				return err
-			}
-			return tx.AppendHistory(c.ID, store.Event{At: now, Type: "error", StepID: c.Step, Reason: err.Error()})
-		}); perr != nil {
-			return 0, errors.Join(err, perr)
+		what := fmt.Sprintf("connection %s: its timer at %s can't be applied: %v", d.Conn, d.At.UTC().Format(time.RFC3339), ferr)
+		if perr := e.putBack(ctx, d, now, ferr); perr != nil {
+			e.hold(d, now.Add(retryAfter), fmt.Sprintf("%v; putting it back: %v", ferr, perr))
+			what += fmt.Sprintf("; nor could it be put back (%v): held until %s", perr, now.Add(retryAfter).UTC().Format(time.RFC3339))
+		} else {
+			e.release(d)
 		}
+		rep.Errors = append(rep.Errors, what)
 	}
 	return n, nil
+}
+
+// retryAfter is how long a timer that could not be applied waits before it is tried again.
+const retryAfter = time.Minute
+
+// putBack moves the wake-up of a connection whose timer could not be applied a little later,
+// with the error in its history, so the timers after it run and it is tried again.
+func (e *Engine) putBack(ctx context.Context, d store.Due, now time.Time, cause error) error {
+	return e.write(ctx, func(tx store.Tx) error {
+		c, err := tx.Conn(d.Conn)
+		if err != nil {
+			return err
+		}
+		c.WakeAt = now.Add(retryAfter)
+		if err := tx.PutConn(c); err != nil {
+			return err
+		}
+		return tx.AppendHistory(c.ID, store.Event{At: now, Type: store.EventError, StepID: c.Step, Reason: clip(cause.Error(), maxErrorText)})
+	})
+}
+
+// maxErrorText bounds the error text a history entry keeps.
+const maxErrorText = 2000
+
+// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + " …"
+}
+
+// heldTimer is a due entry that could not be applied nor put back, skipped until a time.
+type heldTimer struct {
+	due   store.Due
+	until time.Time
+	err   string
+}
+
+// hold skips a due entry until a time (in this process).
+func (e *Engine) hold(d store.Due, until time.Time, why string) {
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	if e.held == nil {
+		e.held = map[store.ID]heldTimer{}
+	}
+	e.held[d.Conn] = heldTimer{due: d, until: until, err: why}
+}
+
+// release forgets the hold of a connection's timer.
+func (e *Engine) release(d store.Due) {
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	delete(e.held, d.Conn)
+}
+
+// holds returns the timers held at now, and the earliest time a hold ends.
+func (e *Engine) holds(now time.Time) (map[store.Due]bool, time.Time) {
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	var out map[store.Due]bool
+	var next time.Time
+	for _, h := range e.held {
+		if !now.Before(h.until) {
+			continue
+		}
+		if out == nil {
+			out = map[store.Due]bool{}
+		}
+		out[h.due] = true
+		if next.IsZero() || h.until.Before(next) {
+			next = h.until
+		}
+	}
+	return out, next
+}
+
+// heldReport lists the timers this engine could neither apply nor put back, with why; they are
+// tried again when their hold ends.
+func (e *Engine) heldReport() []string {
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	var out []string
+	for _, h := range e.held {
+		out = append(out, fmt.Sprintf("connection %s: its timer at %s could not be applied nor put back (%s); tried again at %s",
+			h.due.Conn, h.due.At.UTC().Format(time.RFC3339), h.err, h.until.UTC().Format(time.RFC3339)))
+	}
+	return out
+}
+
+// nextDue returns the earliest due entry not held at now.
+func (e *Engine) nextDue(tx store.Tx, now time.Time) (store.Due, bool, error) {
+	held, _ := e.holds(now)
+	if len(held) == 0 {
+		return tx.NextDue()
+	}
+	ds, err := tx.DueBefore(farFuture, len(held)+1)
+	if err != nil {
+		return store.Due{}, false, err
+	}
+	for _, d := range ds {
+		if !held[d] {
+			return d, true, nil
+		}
+	}
+	return store.Due{}, false, nil
 }
 
 // errNothingDue rolls back the transaction of a batch that found no timer due.
@@ -132,14 +238,18 @@ var errNothingDue = errors.New("no timer is due")
 // one, and d is it (also when firing it failed). A timer that comes back unchanged right
 // after last fired it is an error, not a loop.
 func (e *Engine) fireNext(tx store.Tx, o *org, now time.Time, last *store.Due) (d store.Due, found bool, err error) {
-	d, ok, err := tx.NextDue()
+	d, ok, err := e.nextDue(tx, now)
 	if err != nil || !ok || d.At.After(now) {
 		return d, false, err
 	}
 	if last != nil && last.Conn == d.Conn && last.Visit == d.Visit && last.At.Equal(d.At) {
 		return d, true, fmt.Errorf("its timer at %s did not move when it fired", d.At.Format(time.RFC3339))
 	}
-	return d, true, e.fire(tx, o, d)
+	if err := e.fire(tx, o, d); err != nil {
+		return d, true, err
+	}
+	e.release(d) // should its transaction fail after all, it is applied alone again
+	return d, true, nil
 }
 
 func (e *Engine) fire(tx store.Tx, o *org, d store.Due) error {
@@ -193,7 +303,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	for _, m := range msgs {
 		if why, ok := dropped[m.ID]; ok {
 			// Its connection has left the step: the email is no longer wanted.
-			if err := e.update(ctx, func(tx store.Tx) error {
+			if err := e.write(ctx, func(tx store.Tx) error {
 				cur, err := tx.Message(m.ID)
 				if err != nil || cur.State != store.MsgQueued {
 					return err
@@ -218,7 +328,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-		err := e.update(ctx, func(tx store.Tx) error {
+		err := e.write(ctx, func(tx store.Tx) error {
 			cur, err := tx.Message(m.ID)
 			if err != nil || cur.State != store.MsgQueued {
 				return err
@@ -306,10 +416,14 @@ func (e *Engine) transportFor(url string) (mail.Transport, error) {
 func (e *Engine) NextWake(ctx context.Context) (time.Time, bool, error) {
 	var at time.Time
 	var ok bool
+	now := e.clock.Now()
 	err := e.view(ctx, func(tx store.Tx) error {
-		d, dok, err := tx.NextDue()
+		d, dok, err := e.nextDue(tx, now)
 		if err != nil {
 			return err
+		}
+		if _, end := e.holds(now); !end.IsZero() && (!dok || end.Before(d.At)) {
+			d, dok = store.Due{At: end}, true
 		}
 		m, mok, err := tx.NextQueued()
 		if err != nil {

@@ -178,13 +178,13 @@ func (e *Engine) SequenceActivity(ctx context.Context, by, name string) ([]ConnR
 			}
 			for _, h := range hist {
 				switch h.Type {
-				case "step_entered":
+				case store.EventStepEntered:
 					stat(h.StepID).Entered++
-				case "task_done":
+				case store.EventTaskDone:
 					stat(h.StepID).Done++
-				case "task_skipped":
+				case store.EventTaskSkipped:
 					stat(h.StepID).Skipped++
-				case "condition":
+				case store.EventCondition:
 					if h.Branch == "yes" {
 						stat(h.StepID).Yes++
 					} else {

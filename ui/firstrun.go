@@ -51,7 +51,8 @@ type (
 
 // firstRunKeys are the keys of the first-run screen.
 type firstRunKeys struct {
-	Up, Down, Choose, Back key.Binding
+	common.NavKeys
+	Choose, Back key.Binding
 }
 
 // firstRun greets an org without users: load the sample org, or create the first admin.
@@ -77,10 +78,9 @@ func newFirstRun(c *common.Common, username string) *firstRun {
 		c:        c,
 		username: username,
 		keys: firstRunKeys{
-			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-			Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
-			Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+			NavKeys: common.DefaultNavKeys(),
+			Choose:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+			Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		},
 	}
 }
@@ -113,11 +113,11 @@ func (f *firstRun) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case tea.KeyPressMsg:
 		switch f.step {
 		case stepChoose:
+			if c, ok := f.keys.Move(msg, f.cursor, len(choices), 1); ok {
+				f.cursor = c
+				return f, nil
+			}
 			switch {
-			case key.Matches(msg, f.keys.Up):
-				f.cursor = max(f.cursor-1, 0)
-			case key.Matches(msg, f.keys.Down):
-				f.cursor = min(f.cursor+1, len(choices)-1)
 			case key.Matches(msg, f.keys.Choose):
 				if f.cursor == choiceDemo {
 					f.step = stepWorking

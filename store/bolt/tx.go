@@ -330,7 +330,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		}
 		old := t.get(b, t.idKey(r.Key))
 		if old == nil {
-			return store.Record{}, fmt.Errorf("damaged records index: %s points to a missing record", r.Ref())
+			return store.Record{}, damaged("damaged records index: %s points to a missing record", r.Ref())
 		}
 		if r.CreatedAt, err = recordCreated(old); err != nil {
 			return store.Record{}, err
@@ -390,7 +390,7 @@ func (t *tx) Records(entity string, fn func(store.Record) bool) error {
 		for _, key := range keys {
 			r, err := t.RecordByKey(key)
 			if err != nil {
-				return fmt.Errorf("damaged records index: %w", err)
+				return damaged("damaged records index: %w", err)
 			}
 			if !fn(r) {
 				return nil
@@ -562,7 +562,7 @@ func (t *tx) body(ref string) ([]byte, error) {
 	}
 	id, err := store.ParseID(ref)
 	if err != nil {
-		return nil, fmt.Errorf("damaged body reference: %w", err)
+		return nil, damaged("damaged body reference: %w", err)
 	}
 	b, err := t.bucket(bBodies)
 	if err != nil {
@@ -570,7 +570,7 @@ func (t *tx) body(ref string) ([]byte, error) {
 	}
 	v := b.Get(id[:])
 	if v == nil {
-		return nil, fmt.Errorf("damaged body reference: body %s is missing", ref)
+		return nil, damaged("damaged body reference: body %s is missing", ref)
 	}
 	return decodeRaw(v, "body")
 }
@@ -585,7 +585,7 @@ func (t *tx) putBody(ref string, p []byte) (string, error) {
 	var id store.ID
 	if ref != "" {
 		if id, err = store.ParseID(ref); err != nil {
-			return "", fmt.Errorf("damaged body reference: %w", err)
+			return "", damaged("damaged body reference: %w", err)
 		}
 	}
 	if len(p) == 0 {
@@ -660,7 +660,7 @@ func (t *tx) Sequences() ([]store.Sequence, error) {
 	seqs := []store.Sequence{}
 	err = b.ForEach(func(k, v []byte) error {
 		if len(k) != len(store.ID{}) {
-			return fmt.Errorf("damaged sequences key of %d bytes", len(k))
+			return damaged("damaged sequences key of %d bytes", len(k))
 		}
 		var sv sequenceV1
 		if err := decodeJSON(v, &sv, "sequence"); err != nil {
@@ -828,7 +828,7 @@ func (t *tx) Versions(seq store.ID) ([]store.Version, error) {
 	c := b.Cursor()
 	for k, v := c.Seek(seq[:]); k != nil && bytes.HasPrefix(k, seq[:]); k, v = c.Next() {
 		if len(k) != 20 {
-			return nil, fmt.Errorf("damaged versions key of %d bytes", len(k))
+			return nil, damaged("damaged versions key of %d bytes", len(k))
 		}
 		ver, err := decodeVersion(seq, int(binary.BigEndian.Uint32(k[16:])), v)
 		if err != nil {

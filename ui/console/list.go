@@ -240,6 +240,10 @@ func (m *Model) promptLines() int {
 	case modeSearch:
 		return 1
 	case modeInput:
+		if m.ask != nil {
+			listW, _ := m.layout()
+			return len(m.promptView(listW))
+		}
 		return 2
 	}
 	return 0

@@ -21,6 +21,7 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 )
 
 // pageTab is one of the page's tabs.
@@ -107,9 +108,10 @@ type choice struct {
 }
 
 // prompt is a question asked on the status line; every key goes to it until answered.
+// d.Choices are the choices' keys and labels, in the same order.
 type prompt struct {
-	question string
-	choices  []choice
+	d       *dialog.Confirm
+	choices []choice
 }
 
 // Model is the sequence page. It is used through a pointer: Update changes it in place.
@@ -138,7 +140,7 @@ type Model struct {
 	offset int
 
 	mode   mode
-	picker picker
+	picker *dialog.Picker
 	prompt *prompt
 
 	form     *huh.Form
@@ -429,26 +431,25 @@ func (m *Model) back() tea.Cmd {
 
 // ask shows a question; the first matching choice runs, a nil do just closes it.
 func (m *Model) ask(q string, cs ...choice) {
-	m.prompt = &prompt{question: q, choices: cs}
+	d := dialog.Ask(q)
+	for _, c := range cs {
+		d.Choices = append(d.Choices, dialog.Choice{Keys: c.keys, Label: c.label})
+	}
+	m.prompt = &prompt{d: d, choices: cs}
 	m.mode = modePrompt
 	m.follow()
 }
 
 func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
-	s := msg.String()
-	for _, c := range m.prompt.choices {
-		for _, k := range c.keys {
-			if k == s {
-				m.prompt, m.mode = nil, modeNormal
-				if c.do == nil {
-					return nil
-				}
-				return c.do(m)
-			}
-		}
-	}
-	if s == "esc" {
+	p := m.prompt
+	switch p.d.Update(msg) {
+	case dialog.Cancelled:
 		m.prompt, m.mode = nil, modeNormal
+	case dialog.Accepted:
+		m.prompt, m.mode = nil, modeNormal
+		if do := p.choices[p.d.Answer].do; do != nil {
+			return do(m)
+		}
 	}
 	return nil
 }
@@ -509,19 +510,20 @@ func (m *Model) startAdd() tea.Cmd {
 		return nil
 	}
 	m.target = r
-	m.picker = picker{}
+	m.picker = newTypePicker("Add a step " + m.placeText(r))
 	m.mode = modePicker
 	m.setStatus("")
 	return nil
 }
 
 func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch m.picker.Update(msg) {
+	case dialog.Cancelled:
 		m.mode = modeNormal
 		return nil
-	case "enter":
-		t := m.picker.selected()
+	case dialog.Accepted:
+		it, _ := m.picker.Selected()
+		t := sequence.Type(it.Value)
 		s, _ := insertion(m.def, m.target)
 		if t == sequence.Condition && s.depth >= maxDepth {
 			m.status, m.statusErr = fmt.Sprintf("Conditions may be nested at most %d levels", maxDepth), true
@@ -536,7 +538,6 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		ti, _ := sequence.Info(t)
 		return m.openForm(stepForm(t, m.stepVals, m.formEnv(), "Add: "+ti.DefaultName+" — "+m.placeText(m.target)), formAdd)
 	}
-	m.picker.move(msg.String())
 	return nil
 }
 
@@ -987,10 +988,7 @@ func keyMsgFor(b key.Binding) tea.KeyPressMsg {
 // bodyHeight is the height below the page's title and tabs and above its status line (two
 // lines while a question is asked).
 func (m *Model) bodyHeight() int {
-	if m.prompt != nil {
-		return max(1, m.height-5)
-	}
-	return max(1, m.height-4)
+	return max(1, m.height-3-len(m.statusLines(m.c.Styles, max(1, m.width))))
 }
 
 // treeHeight is how many tree lines show (the problem list takes the bottom when open).

@@ -188,12 +188,12 @@ func TestFilterPickAndClear(t *testing.T) {
 			t.Fatal("a should check every value")
 		}
 		h.press("a")
-		values := h.m().picker.values
-		for i, val := range values {
-			if val == "outbound" || val == "meetings" {
-				h.m().picker.cursor = i
+		h.press("g")
+		for _, it := range h.m().picker.p.Items() {
+			if it.Value == "outbound" || it.Value == "meetings" {
 				h.press("space")
 			}
+			h.press("down")
 		}
 		h.press("enter")
 		want = queryNames(t, e, engine.Query{Filters: map[string][]string{"entity": {"lead", "opportunity"}, "tags": {"outbound", "meetings"}}})

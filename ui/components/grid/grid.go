@@ -11,6 +11,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/pacer-sales/pacer/ui/common"
 )
 
 // Column describes a column of the grid.
@@ -44,21 +46,16 @@ type Styles struct {
 
 // KeyMap are the keys the grid handles itself.
 type KeyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Left, Right                             key.Binding
-	Sort                                    key.Binding
-	MoveLeft, MoveRight                     key.Binding
+	common.NavKeys
+	Left, Right         key.Binding
+	Sort                key.Binding
+	MoveLeft, MoveRight key.Binding
 }
 
 // DefaultKeyMap are the grid keys of SPEC §8 plus paging.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:    key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
-		PageDown:  key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
-		Top:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
-		Bottom:    key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last")),
+		NavKeys:   common.DefaultNavKeys(),
 		Left:      key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "column left")),
 		Right:     key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "column right")),
 		Sort:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort (again: reverse)")),
