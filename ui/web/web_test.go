@@ -173,8 +173,9 @@ func TestEventsTakeYesBranch(t *testing.T) {
 	if step != "hot-call" || !strings.Contains(strings.Join(hist, " "), "event:email_opened condition:yes") {
 		t.Fatalf("lead/L-1 at %q with history %q, want the Yes branch", step, hist)
 	}
-	// JSON works the same, by Message-ID, with a time.
-	at := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	// JSON works the same, by Message-ID, with a time (after the email went out: an event
+	// before its message is refused).
+	at := time.Now().UTC().Format(time.RFC3339Nano)
 	r = o.post(t, "application/json", `{"message_id": "`+o.localID(t, "lead/L-2")+`", "type": "email_opened", "at": "`+at+`"}`)
 	if r.status != http.StatusOK {
 		t.Fatalf("POST /events JSON: %d %s", r.status, r.body)
