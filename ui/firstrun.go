@@ -198,7 +198,7 @@ func loadDemo(ctx context.Context, eng *engine.Engine) tea.Cmd {
 		if err != nil {
 			return firstRunFailedMsg{err}
 		}
-		return signedInMsg{user: u, loc: userLocation(u), note: fmt.Sprintf(
+		return signedInMsg{user: u, loc: common.UserLocation(u), note: fmt.Sprintf(
 			"Loaded the sample org: %d users, %d records, %d sequences. You are %s.",
 			res.Users, res.Records, res.Sequences, u.Username)}
 	}
@@ -214,7 +214,7 @@ func addAdmin(ctx context.Context, eng *engine.Engine, u engine.User) tea.Cmd {
 		if err != nil {
 			return firstRunFailedMsg{err}
 		}
-		return signedInMsg{user: u, loc: userLocation(u), note: "Welcome, " + u.Username + ": you are the admin of this org."}
+		return signedInMsg{user: u, loc: common.UserLocation(u), note: "Welcome, " + u.Username + ": you are the admin of this org."}
 	}
 }
 

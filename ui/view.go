@@ -107,7 +107,7 @@ func (m *Root) renderHeader() string {
 			left += st.Tab.Render(" "+tabNames[sp.tab]+" ") + " "
 		}
 	}
-	clock := m.now.In(m.loc).Format(clockLayout)
+	clock := m.now.In(m.loc).Format(clockLayout) + " " + common.ZoneLabel(m.loc, m.now)
 	who := ""
 	if m.c.User.Username != "" {
 		who = m.c.User.Username + " (" + roleNames(m.c.User) + ")"

@@ -21,7 +21,8 @@ type Column struct {
 	Key string
 	// Title is the header text.
 	Title string
-	// Width is the column's width in cells; a Flex column is at least this wide.
+	// Width is the column's width in cells (at least the title's and the sort arrow's); a
+	// Flex column is at least this wide.
 	Width int
 	// Flex columns share the room left over once every column has its width.
 	Flex bool

@@ -331,3 +331,17 @@ func TestCleanAndThousands(t *testing.T) {
 		t.Errorf("fit right = %q", got)
 	}
 }
+
+// A sorted column keeps its whole title: the sort arrow has its own room (it used to cut
+// the title: "St… ▼").
+func TestSortArrowKeepsTheTitle(t *testing.T) {
+	g := testGrid(testRows(5, 1), 80, 6)
+	// Size, sorted, then reversed.
+	for _, k := range []tea.KeyPressMsg{{Code: tea.KeyRight}, {Code: tea.KeyRight}, {Code: 's', Text: "s"}, {Code: 's', Text: "s"}} {
+		g.HandleKey(k)
+	}
+	head := ansi.Strip(strings.Split(g.View(), "\n")[0])
+	if !strings.Contains(head, "Size ▼") {
+		t.Fatalf("header %q lacks the whole sorted title", head)
+	}
+}
