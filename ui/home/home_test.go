@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"testing/synctest"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
