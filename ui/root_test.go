@@ -928,3 +928,28 @@ func TestLongStatusWraps(t *testing.T) {
 		t.Errorf("the screen area did not make room for the wrapped message: %d then %d", full, home.h)
 	}
 }
+
+// wideHelpScreen has more keys than fit on the footer's line.
+type wideHelpScreen struct{ testScreen }
+
+func (s *wideHelpScreen) ShortHelp() []key.Binding {
+	var bs []key.Binding
+	for _, k := range []string{"↑/k up", "↓/j down", "c connect", "x disconnect", "r refresh", "tab/] next tab", "esc back", "enter open the record"} {
+		kk, desc, _ := strings.Cut(k, " ")
+		bs = append(bs, key.NewBinding(key.WithKeys(kk), key.WithHelp(kk, desc)))
+	}
+	return bs
+}
+
+// However many keys the screen has, the footer keeps "? all keys" and "q quit" at 80
+// columns (the Connected records tab lost them).
+func TestFooterKeepsTheGlobalKeys(t *testing.T) {
+	h := newHarness(t, newEngine(t, true), "admin", Options{})
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.m.stacks[tabSequences][0].s = &wideHelpScreen{}
+	lines := strings.Split(h.screen(), "\n")
+	foot := lines[len(lines)-1]
+	if !strings.Contains(foot, "? all keys") || !strings.Contains(foot, "q quit") {
+		t.Fatalf("footer %q lost the global keys", foot)
+	}
+}

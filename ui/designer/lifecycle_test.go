@@ -197,10 +197,13 @@ func TestSaveActiveAsksANoteAndPublishesAVersion(t *testing.T) {
 		}
 		h.wantView("Live  Active v2")
 
-		// A change that breaks an active sequence is not saved: the problems are listed.
+		// A change that breaks an active sequence is not saved: the problems are listed at
+		// once, before any change note is asked for.
 		h.cursorTo("step:retry")
 		h.press("d", "ctrl+s")
-		h.press("enter")
+		if strings.Contains(h.view(), "Save a new version") {
+			t.Fatalf("an invalid change asks for its note first:\n%s", h.view())
+		}
 		h.wantView("Not saved: an active sequence must stay valid; 1 problem(s)", "steps[1].no[0] (pause) [wait_last] a sequence can't end with a wait step")
 		if !m.Dirty() || m.mode != modeProblems {
 			t.Fatalf("dirty %v mode %v", m.Dirty(), m.mode)
@@ -208,11 +211,13 @@ func TestSaveActiveAsksANoteAndPublishesAVersion(t *testing.T) {
 		if d := h.stored("Live"); d.Version != 2 || countSteps(d.Def.Steps) != 5 {
 			t.Fatalf("stored after a refused save: v%d, %d steps", d.Version, countSteps(d.Def.Steps))
 		}
-		// A on an active sequence with edits saves (after the note) like ctrl+s.
+		// A on an active sequence with edits saves like ctrl+s: checked first, so the
+		// invalid edit is refused without asking for a note.
 		h.press("esc", "A")
-		h.wantView("Save a new version")
-		h.press("esc")
-		h.wantStatus("Canceled")
+		h.wantView("Not saved: an active sequence must stay valid; 1 problem(s)")
+		if strings.Contains(h.view(), "Save a new version") {
+			t.Fatalf("A on an invalid edit asks for its note:\n%s", h.view())
+		}
 	})
 }
 

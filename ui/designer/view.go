@@ -260,6 +260,10 @@ func (m *Model) ShortHelp() []key.Binding {
 	case tabStats:
 		return []key.Binding{k.Up, k.Down, k.NextTab, k.Back}
 	}
+	if !m.canEdit {
+		// Read only: only the keys that work here.
+		return []key.Binding{k.Up, k.Down, k.Check, k.NextTab, k.Back}
+	}
 	return []key.Binding{k.Add, k.Edit, k.Delete, k.Props, k.Save, k.Activate, k.NextTab, k.Back}
 }
 
@@ -269,8 +273,12 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.mode != modeNormal {
 		return [][]key.Binding{m.ShortHelp()}
 	}
+	nav := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}
+	if !m.canEdit {
+		return [][]key.Binding{nav, {k.Check, k.NextTab, k.PrevTab, k.Back}, {k.Reload}}
+	}
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		nav,
 		{k.Add, k.Edit, k.Delete, k.Props, k.Check},
 		{k.Save, k.Activate, k.NextTab, k.PrevTab, k.Back},
 		{k.Connect, k.Disconnect, k.Reload},
