@@ -14,6 +14,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/form"
 )
 
 // demoAdmin is the sample org's admin, who acts after the sample org is loaded.
@@ -155,6 +156,7 @@ func (f *firstRun) openForm() tea.Cmd {
 		huh.NewInput().Key("name").Title("Display name").Value(&f.name),
 		huh.NewInput().Key("email").Title("Email").Value(&f.email).Validate(checkEmail),
 	).Title("The first admin").Description("You act as this user; add the others later.")).
+		WithKeyMap(form.Keys()).WithTheme(form.Theme(f.c.Styles)).
 		WithShowHelp(false).WithWidth(min(max(f.width-4, 20), 72))
 	f.form.SubmitCmd = func() tea.Msg { return adminFormDoneMsg{} }
 	f.form.CancelCmd = func() tea.Msg { return adminFormCancelledMsg{} }

@@ -73,3 +73,51 @@ func TestDeleteOnEmptySays(t *testing.T) {
 		h.wantView("✗ Nothing to delete here")
 	})
 }
+
+// With NO_COLOR (the harness's styles have no colour) the focused answer of a yes/no field
+// is still marked, and moves with ←→.
+func TestYesNoMarkedWithoutColour(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, branchy, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Branchy", 100, 30)
+		h.cursorTo("step:hello")
+		h.press("a", "right", "enter")              // a condition after the email: email opened
+		h.press("enter", "enter", "enter", "enter") // name, description, kind, within 3d
+		h.wantView("Take the Yes path as soon as it happens?")
+		marked := func() string {
+			for _, l := range strings.Split(h.view(), "\n") {
+				if strings.Contains(l, "At once") {
+					return l
+				}
+			}
+			return ""
+		}
+		l := marked()
+		if strings.Count(l, "▸") != 1 {
+			t.Fatalf("no answer marked in %q", l)
+		}
+		onFirst := func(l string) bool { return strings.Index(l, "▸") < strings.Index(l, "At once") }
+		first := onFirst(l)
+		h.press("left")
+		if l2 := marked(); strings.Count(l2, "▸") != 1 || onFirst(l2) == first {
+			t.Fatalf("the mark did not move: %q then %q", l, l2)
+		}
+	})
+}
+
+// Placeholders read as examples, and enter on an empty required field says what is missing.
+func TestPlaceholdersAreExamples(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, branchy, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Branchy", 100, 30)
+		h.press("a", "right", "right", "down", "enter") // Set stage
+		h.wantView("Stage", "e.g. develop")
+		h.press("enter", "enter", "enter")
+		h.wantView("The stage is required: type one, e.g. develop")
+		if m := h.model(); m.mode != modeForm {
+			t.Fatalf("a blank stage closed the form")
+		}
+	})
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
+	"github.com/pacer-sales/pacer/ui/components/form"
 )
 
 // pageTab is one of the page's tabs.
@@ -669,7 +670,7 @@ func (m *Model) openForm(f *huh.Form, purpose formPurpose) tea.Cmd {
 	id := m.formID
 	f.SubmitCmd = m.own(func() tea.Msg { return formDoneMsg{id: id, ok: true} })
 	f.CancelCmd = m.own(func() tea.Msg { return formDoneMsg{id: id} })
-	m.form = f.WithKeyMap(formKeys()).WithShowHelp(false).WithWidth(m.formWidth()).WithHeight(m.formHeight())
+	m.form = f.WithKeyMap(form.Keys()).WithTheme(form.Theme(m.c.Styles)).WithShowHelp(false).WithWidth(m.formWidth()).WithHeight(m.formHeight())
 	m.formFor = purpose
 	m.mode = modeForm
 	if m.bg != nil {
