@@ -292,7 +292,7 @@ func (v *stepValues) apply(st *sequence.Step, env formEnv) error {
 // stepForm builds the form of a step type over v. title heads the first page.
 func stepForm(t sequence.Type, v *stepValues, env formEnv, title string) *huh.Form {
 	ti, _ := sequence.Info(t)
-	name := huh.NewInput().Title("Name").Placeholder("blank: "+ti.DefaultName).Value(&v.Name)
+	name := huh.NewInput().Title("Name").Placeholder("blank: " + ti.DefaultName).Value(&v.Name)
 	desc := huh.NewInput().Title("Description").Placeholder("optional").Value(&v.Description)
 	first := []huh.Field{name, desc}
 	var groups []*huh.Group
