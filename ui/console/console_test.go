@@ -92,7 +92,7 @@ Today (2)                                        │  ▶ ☎ Intro call
 Upcoming (1)                                     │    d done · x skip
   Dan Zed +1   lead     ☎ Intro call Mar 03 01:00│      z snooze · a assign
                                                  │  Then
-                                                 │    ◇ Condition (call
+                                                 │    ◆ Condition (call
                                                  │      outcome is connected)
                                                  │
                                                  │Fields

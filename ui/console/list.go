@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/ui/common"
 )
 
 // row is one task of the list (pointing into the loaded slice) with what filtering and
@@ -478,32 +479,8 @@ func (m *Model) rowLine(i int, c columns, w int) string {
 	return m.c.Styles.Text.Render(line+" ") + dueStyle.Render(due) + strings.Repeat(" ", pad)
 }
 
-// icon is the symbol of a step type; state is never colour alone, so every type has one.
-func icon(t string) string {
-	switch {
-	case t == "call":
-		return "☎"
-	case t == "email" || t == "auto_email":
-		return "✉"
-	case t == "sms" || t == "auto_sms":
-		return "✆"
-	case t == "task":
-		return "☐"
-	case strings.HasPrefix(t, "linkedin"):
-		return "in"
-	case t == "wait":
-		return "⧗"
-	case t == "condition":
-		return "◇"
-	case t == "update_field":
-		return "✎"
-	case t == "set_stage":
-		return "⚑"
-	case t == "advance_to":
-		return "➜"
-	}
-	return "•"
-}
+// icon is the symbol of a step type, as every screen shows it (common.StepIcon).
+func icon(t string) string { return common.StepIcon(t) }
 
 // stepLabel is a step type in words.
 func stepLabel(t string) string {

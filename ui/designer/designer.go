@@ -413,7 +413,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case tabConnected:
 		return m.connectedKey(msg)
 	case tabStats:
-		m.conn.statsKey(msg, k)
+		m.conn.statsKey(msg, k, len(m.rows))
 		return nil
 	}
 	return m.designerKey(msg)
@@ -991,7 +991,7 @@ func (m *Model) wheel(ms tea.Mouse) {
 	case tabConnected:
 		m.connectedKey(msg)
 	case tabStats:
-		m.conn.statsKey(msg, m.keys)
+		m.conn.statsKey(msg, m.keys, len(m.rows))
 	}
 }
 
