@@ -153,10 +153,11 @@ func (m *Model) connectedView(st *common.Styles, width, height int) string {
 		}
 		return st.Muted.Render(msg)
 	}
-	rest := max(10, width-2-(14+4+6+12+7)-2*5)
+	const stateW = 24
+	rest := max(10, width-2-(14+4+6+stateW)-2*5)
 	nameW := rest * 2 / 5
 	stepW := rest - nameW
-	cols := []column{{"Record", 14, false}, {"Name", nameW, false}, {"Ver", 4, true}, {"Current step", stepW, false}, {"State", 12, false}, {"Days", 6, true}}
+	cols := []column{{"Record", 14, false}, {"Name", nameW, false}, {"Ver", 4, true}, {"Current step", stepW, false}, {"State", stateW, false}, {"Days", 6, true}}
 	titles := make([]string, len(cols))
 	for i, c := range cols {
 		titles[i] = c.title
@@ -169,17 +170,19 @@ func (m *Model) connectedView(st *common.Styles, width, height int) string {
 		if step == "" {
 			step = r.CurrentStep
 		}
+		state := r.State
 		if r.State != "active" {
+			// An ended connection is at no step; why it ended goes with its state.
 			step = "—"
 			if r.Reason != "" {
-				step = "(" + r.Reason + ")"
+				state += ": " + r.Reason
 			}
 		}
 		days := ""
 		if r.State == "active" {
 			days = strconv.FormatFloat(math.Floor(r.DaysInStep*10)/10, 'f', 1, 64)
 		}
-		line := tableLine(cols, []string{r.Record, r.RecordName, strconv.Itoa(r.Version), step, r.State, days})
+		line := tableLine(cols, []string{grid.Clean(r.Record), grid.Clean(r.RecordName), strconv.Itoa(r.Version), grid.Clean(step), state, days})
 		if i == t.cursor {
 			lines = append(lines, "› "+st.Selected.Render(line))
 		} else {

@@ -82,7 +82,19 @@ func (m *Model) tabsLine(st *common.Styles) string {
 	for i := range tabCount {
 		name := tabNames[i]
 		if i == tabConnected && m.conn.done {
-			name += fmt.Sprintf(" (%d)", len(m.conn.rows))
+			// Active connections, as the home grid's Connected column counts them; the
+			// ended ones are listed too, and counted apart.
+			active := 0
+			for _, r := range m.conn.rows {
+				if r.State == "active" {
+					active++
+				}
+			}
+			if ended := len(m.conn.rows) - active; ended > 0 {
+				name += fmt.Sprintf(" (%d active, %d ended)", active, ended)
+			} else {
+				name += fmt.Sprintf(" (%d)", active)
+			}
 		}
 		if i == m.tab {
 			parts[i] = st.TabActive.Render("[" + name + "]")
