@@ -162,7 +162,16 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case tea.MouseMsg:
 		if m.mode == modeGrid || m.mode == modeSearch {
 			mouse := msg.Mouse()
+			sorted, desc := m.grid.Sort()
 			m.grid.HandleMouse(msg, mouse.X, mouse.Y-1)
+			if m.grid.Opened() {
+				if r, ok := m.selected(); ok {
+					return m, openCmd(r.Name)
+				}
+			}
+			if s, d := m.grid.Sort(); s != sorted || d != desc {
+				return m, m.rememberLayout() // a header click sorted
+			}
 		}
 		return m, nil
 	}

@@ -840,3 +840,25 @@ func TestModifiedInTheUsersZone(t *testing.T) {
 		}
 	})
 }
+
+// A double click on a row opens its sequence; a click on a header sorts by it.
+func TestMouseOpensAndSorts(t *testing.T) {
+	e := demoEngine(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		click := func(x, y int) { h.send(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft}) }
+		click(2, 4) // the third row: Product demo request
+		if len(h.opened) != 0 {
+			t.Fatalf("a single click opened %v", h.opened)
+		}
+		click(2, 4)
+		if !slices.Equal(h.opened, []string{"Product demo request"}) {
+			t.Fatalf("double click opened %v", h.opened)
+		}
+		head := strings.Split(h.view(), "\n")[1]
+		click(strings.Index(head, "Steps"), 1)
+		if !strings.Contains(h.view(), "sorted by Steps, ascending") {
+			t.Fatalf("header click did not sort:\n%s", h.view())
+		}
+	})
+}
