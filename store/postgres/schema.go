@@ -17,6 +17,7 @@ var ErrNewerSchema = errors.New("database written by a newer version of pacer")
 // the new version. A new schema appends a step; released steps never change.
 var migrations = []string{
 	schema1, // 0 → 1: every table and index
+	schema2, // 1 → 2: messages by tracking id and recipient, suppressions, mailbox positions
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -26,6 +27,7 @@ func currentSchema() int { return len(migrations) }
 var tables = []string{
 	"meta", "settings", "users", "teams", "records", "templates", "sequences", "versions",
 	"prefs", "conns", "history", "tasks", "task_assignees", "messages", "segments", "leaders",
+	"suppressions", "mailboxes",
 }
 
 // schema1 is the first schema. Times are int8 Unix nanoseconds, NULL for the zero time;
