@@ -19,7 +19,12 @@ const (
 	ReasonAdvanced        = "advanced"
 	ReasonAdvanceFailed   = "advance_failed"
 	ReasonSequenceDeleted = "sequence_deleted"
-	ReasonRecordRemoved   = "record_removed"
+	// ReasonRecordRemoved: the record was removed (record remove).
+	ReasonRecordRemoved = "record_removed"
+	// ReasonUnsubscribed: the recipient unsubscribed from pacer's automated emails.
+	ReasonUnsubscribed = "unsubscribed"
+	// ReasonBounced: an email to the record's address bounced for good.
+	ReasonBounced = "bounced"
 )
 
 // Connection is a record attached to one published version of a sequence, walking its
@@ -107,6 +112,9 @@ const (
 	EventAdvanced      = "advanced"
 	// EventError is a timer that could not be applied; Reason says why.
 	EventError = "error"
+	// EventEmailHeld is an automated email not sent because placeholders had no value and
+	// no fallback; Reason names them. A manual email task replaces it.
+	EventEmailHeld = "email_held"
 )
 
 // EventTypes lists every history event type in the order they were introduced. A backend
@@ -116,7 +124,7 @@ var EventTypes = [...]string{
 	EventConnected, EventStepEntered, EventEmailSent, EventCondition, EventCompleted, EventDisconnected,
 	EventTaskCreated, EventTaskDone, EventTaskSkipped, EventTaskSnoozed, EventTaskAssigned,
 	EventStageSet, EventFieldUpdated, EventEmail, EventMessageFailed, EventWaitSkipped, EventAdvanced,
-	EventError,
+	EventError, EventEmailHeld,
 }
 
 // TaskState is the state of a task.

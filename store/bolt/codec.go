@@ -132,6 +132,8 @@ type settingsV1 struct {
 	SMTPURL      string         `json:"smtp_url,omitempty"`
 	FromAddress  string         `json:"from_address,omitempty"`
 	TrackingURL  string         `json:"tracking_url,omitempty"`
+	IMAPURL      string         `json:"imap_url,omitempty"`
+	BounceDomain string         `json:"bounce_domain,omitempty"`
 }
 
 func toSettingsV1(s store.Settings) settingsV1 {
@@ -139,7 +141,7 @@ func toSettingsV1(s store.Settings) settingsV1 {
 		ActiveLimit: s.ActiveLimit, MaxWait: int64(s.MaxWait), Workdays: s.Workdays,
 		WorkStart: s.WorkStart, WorkEnd: s.WorkEnd, TimeZone: s.TimeZone,
 		CallOutcomes: s.CallOutcomes, SMTPURL: s.SMTPURL, FromAddress: s.FromAddress,
-		TrackingURL: s.TrackingURL,
+		TrackingURL: s.TrackingURL, IMAPURL: s.IMAPURL, BounceDomain: s.BounceDomain,
 	}
 }
 
@@ -148,7 +150,7 @@ func (v settingsV1) settings() store.Settings {
 		ActiveLimit: v.ActiveLimit, MaxWait: time.Duration(v.MaxWait), Workdays: v.Workdays,
 		WorkStart: v.WorkStart, WorkEnd: v.WorkEnd, TimeZone: v.TimeZone,
 		CallOutcomes: v.CallOutcomes, SMTPURL: v.SMTPURL, FromAddress: v.FromAddress,
-		TrackingURL: v.TrackingURL,
+		TrackingURL: v.TrackingURL, IMAPURL: v.IMAPURL, BounceDomain: v.BounceDomain,
 	}
 }
 

@@ -18,6 +18,7 @@ var ErrNewerSchema = errors.New("database written by a newer version of pacer")
 var migrations = []string{
 	schema1, // 0 → 1: every table and index
 	schema2, // 1 → 2: removed records
+	schema3, // 2 → 3: messages by tracking id and recipient, suppressions, mailbox positions
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -27,6 +28,7 @@ func currentSchema() int { return len(migrations) }
 var tables = []string{
 	"meta", "settings", "users", "teams", "records", "templates", "sequences", "versions",
 	"prefs", "conns", "history", "tasks", "task_assignees", "messages", "segments", "leaders",
+	"suppressions", "mailboxes",
 }
 
 // schema2 lets records be removed (store.Tx.RemoveRecord): a removed record keeps its row,

@@ -180,6 +180,8 @@ type settingsDoc struct {
 	SMTPURL      string         `json:"smtp_url,omitempty"`
 	FromAddress  string         `json:"from_address,omitempty"`
 	TrackingURL  string         `json:"tracking_url,omitempty"`
+	IMAPURL      string         `json:"imap_url,omitempty"`
+	BounceDomain string         `json:"bounce_domain,omitempty"`
 }
 
 func toSettingsDoc(s store.Settings) settingsDoc {
@@ -187,7 +189,7 @@ func toSettingsDoc(s store.Settings) settingsDoc {
 		ActiveLimit: s.ActiveLimit, MaxWait: int64(s.MaxWait), Workdays: s.Workdays,
 		WorkStart: s.WorkStart, WorkEnd: s.WorkEnd, TimeZone: s.TimeZone,
 		CallOutcomes: s.CallOutcomes, SMTPURL: s.SMTPURL, FromAddress: s.FromAddress,
-		TrackingURL: s.TrackingURL,
+		TrackingURL: s.TrackingURL, IMAPURL: s.IMAPURL, BounceDomain: s.BounceDomain,
 	}
 }
 
@@ -196,7 +198,7 @@ func (d settingsDoc) settings() store.Settings {
 		ActiveLimit: d.ActiveLimit, MaxWait: time.Duration(d.MaxWait), Workdays: d.Workdays,
 		WorkStart: d.WorkStart, WorkEnd: d.WorkEnd, TimeZone: d.TimeZone,
 		CallOutcomes: d.CallOutcomes, SMTPURL: d.SMTPURL, FromAddress: d.FromAddress,
-		TrackingURL: d.TrackingURL,
+		TrackingURL: d.TrackingURL, IMAPURL: d.IMAPURL, BounceDomain: d.BounceDomain,
 	}
 }
 
