@@ -199,7 +199,7 @@ func (s *Server) Close() error {
 	return s.srv.Close()
 }
 
-// Sessions is the number of sessions running the screens now.
+// Sessions is the number of sessions running now: screens or a command.
 func (s *Server) Sessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
