@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -251,7 +252,7 @@ func TestScreensOnHeldDatabase(t *testing.T) {
 	_, port, _ := strings.Cut(srv.sshAddr, ":")
 	term := ptytest.Start(t, bin, []string{"--db", db}, ptytest.Options{Width: 120, Height: 30})
 	scr := term.WaitFor("reach its screens with ssh -p "+port+" localhost", e2eWait)
-	if !strings.Contains(scr, "pacer serve runs on it") {
+	if !strings.Contains(scr, "pacer serve runs on it") || !strings.Contains(scr, fmt.Sprintf("pid %d", srv.cmd.Process.Pid)) {
 		t.Errorf("screen:\n%s", scr)
 	}
 	if code := term.Wait(e2eWait); code != 2 {

@@ -75,14 +75,14 @@ type HolderInfo struct {
 	SSH string `json:"ssh,omitempty"`
 }
 
+// writeFrame writes one frame in a single write: a peer that answers and closes as soon as
+// it has read a frame never sees half of one (nor makes its writer fail on an empty rest).
 func writeFrame(w io.Writer, typ byte, p []byte) error {
-	var head [5]byte
-	head[0] = typ
-	binary.BigEndian.PutUint32(head[1:], uint32(len(p)))
-	if _, err := w.Write(head[:]); err != nil {
-		return err
-	}
-	_, err := w.Write(p)
+	buf := make([]byte, 5+len(p))
+	buf[0] = typ
+	binary.BigEndian.PutUint32(buf[1:5], uint32(len(p)))
+	copy(buf[5:], p)
+	_, err := w.Write(buf)
 	return err
 }
 
