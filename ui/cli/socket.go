@@ -215,13 +215,13 @@ func (s *SocketServer) handle(ctx context.Context, c net.Conn) {
 		Dir:      req.Dir,
 		Commands: s.Commands,
 	}, req.Args)
-	s.log().Info("socket: command", "args", commandName(req.Args), "os_user", req.OSUser, "exit", code, "took", time.Since(start).Round(time.Millisecond).String())
+	s.log().Info("socket: command", "args", CommandName(req.Args), "os_user", req.OSUser, "exit", code, "took", time.Since(start).Round(time.Millisecond).String())
 	_ = out.exit(code)
 }
 
-// commandName is the first two command words of args for the log, without the global
+// CommandName is the first two command words of args for the log, without the global
 // flags, their values, or arguments that could hold data.
-func commandName(args []string) string {
+func CommandName(args []string) string {
 	var words []string
 	for i := 0; i < len(args) && len(words) < 2; i++ {
 		a := args[i]

@@ -44,7 +44,7 @@ func TestSocketFrameLimit(t *testing.T) {
 
 // The log names a forwarded command by its words, never its values.
 func TestCommandName(t *testing.T) {
-	if got := commandName([]string{"--db", "x.db", "--as", "ada", "record", "import", "secret.csv", "--entity", "lead"}); got != "record import" {
-		t.Errorf("commandName = %q", got)
+	if got := CommandName([]string{"--db", "x.db", "--as", "ada", "record", "import", "secret.csv", "--entity", "lead"}); got != "record import" {
+		t.Errorf("CommandName = %q", got)
 	}
 }
