@@ -155,11 +155,11 @@ func TestCommandOverSSH(t *testing.T) {
 		t.Errorf("tess's tasks over SSH: %+v", tasks)
 	}
 
-	// A seller may not activate the org's sequences: refused with the local message.
-	r = runCmd(t, client, "seq deactivate '"+outbound+"'", "", false)
-	want = local(o, "tess", "seq", "deactivate", outbound)
+	// A seller may not activate the org's sequences: refused with the local message and exit 1.
+	r = runCmd(t, client, "seq activate '"+outbound+"'", "", false)
+	want = local(o, "tess", "seq", "activate", outbound)
 	if r.code != 1 || want.code != 1 || r.stderr != want.stderr || !strings.Contains(r.stderr, "tess can only change their own sequences") {
-		t.Errorf("a seller's deactivate: exit %d %q, local exit %d %q", r.code, r.stderr, want.code, want.stderr)
+		t.Errorf("a seller's activate: exit %d %q, local exit %d %q", r.code, r.stderr, want.code, want.stderr)
 	}
 	// --as and --db are not accepted over SSH; --help works.
 	for _, flag := range []string{"--as admin", "--db /tmp/x.db"} {
