@@ -568,3 +568,19 @@ func TestTickErrorsLogged(t *testing.T) {
 		}
 	}
 }
+
+// Through the socket --now is taken when it is the time the holder's clock is pinned to,
+// and refused otherwise.
+func TestSocketNowMatchesHolder(t *testing.T) {
+	db := demoDB(t)
+	const now = "2026-03-02T09:00:00Z"
+	srv := startServer(t, db, "--now", now)
+	dir := t.TempDir()
+	if r := proc(t, dir, "", "--db", db, "--now", now, "tick"); r.code != 0 {
+		t.Errorf("--now as the holder's: exit %d %q", r.code, r.stderr)
+	}
+	if r := proc(t, dir, "", "--db", db, "--now", "2026-03-09T09:00:00Z", "tick"); r.code != 1 || !strings.Contains(r.stderr, "stop it to pin the clock") {
+		t.Errorf("another --now: exit %d %q", r.code, r.stderr)
+	}
+	srv.stop(t, syscall.SIGTERM)
+}
