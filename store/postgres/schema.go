@@ -17,6 +17,7 @@ var ErrNewerSchema = errors.New("database written by a newer version of pacer")
 // the new version. A new schema appends a step; released steps never change.
 var migrations = []string{
 	schema1, // 0 → 1: every table and index
+	schema2, // 1 → 2: paused connections, users' working time
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -27,6 +28,13 @@ var tables = []string{
 	"meta", "settings", "users", "teams", "records", "templates", "sequences", "versions",
 	"prefs", "conns", "history", "tasks", "task_assignees", "messages", "segments", "leaders",
 }
+
+// schema2 adds the pause of a connection (json, NULL when not paused) and a user's own
+// working time and time off (json, NULL when the org's calendar applies).
+const schema2 = `
+ALTER TABLE conns ADD COLUMN pause json;
+ALTER TABLE users ADD COLUMN timing json;
+`
 
 // schema1 is the first schema. Times are int8 Unix nanoseconds, NULL for the zero time;
 // IDs are 16-byte bytea; text that is listed in order is COLLATE "C". A task's due_key is
