@@ -19,6 +19,7 @@ const (
 	ReasonAdvanced        = "advanced"
 	ReasonAdvanceFailed   = "advance_failed"
 	ReasonSequenceDeleted = "sequence_deleted"
+	ReasonRecordRemoved   = "record_removed"
 )
 
 // Connection is a record attached to one published version of a sequence, walking its

@@ -17,7 +17,8 @@ var ErrNewerSchema = errors.New("database written by a newer version of pacer")
 // the new version. A new schema appends a step; released steps never change.
 var migrations = []string{
 	schema1, // 0 → 1: every table and index
-	schema2, // 1 → 2: paused connections, users' working time
+	schema2, // 1 → 2: removed records
+	schema3, // 2 → 3: paused connections, users' working time
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -29,9 +30,19 @@ var tables = []string{
 	"prefs", "conns", "history", "tasks", "task_assignees", "messages", "segments", "leaders",
 }
 
-// schema2 adds the pause of a connection (json, NULL when not paused) and a user's own
-// working time and time off (json, NULL when the org's calendar applies).
+// schema2 lets records be removed (store.Tx.RemoveRecord): a removed record keeps its row,
+// so its connections, tasks and messages still find it by key, but no longer holds its
+// (entity, id), which a new record may then take.
 const schema2 = `
+ALTER TABLE records ADD COLUMN removed boolean NOT NULL DEFAULT false;
+ALTER TABLE records DROP CONSTRAINT records_entity_id_key;
+CREATE UNIQUE INDEX records_ref ON records (entity, id) WHERE NOT removed;
+CREATE INDEX records_removed ON records (key) WHERE removed;
+`
+
+// schema3 adds the pause of a connection (json, NULL when not paused) and a user's own
+// working time and time off (json, NULL when the org's calendar applies).
+const schema3 = `
 ALTER TABLE conns ADD COLUMN pause json;
 ALTER TABLE users ADD COLUMN timing json;
 `
