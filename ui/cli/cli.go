@@ -191,6 +191,7 @@ func (a *App) Root() *cobra.Command {
 		a.waitCmd(), a.eventCmd(), a.segmentCmd(), a.tickCmd(), a.simulateCmd(), a.outboxCmd(),
 		a.doctorCmd(),
 	)
+	root.AddCommand(a.timingCmds()...)
 	for _, c := range a.env.Commands {
 		root.AddCommand(c(a))
 	}
