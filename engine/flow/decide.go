@@ -537,11 +537,12 @@ func (d *decision) emailEvent(in Input) {
 }
 
 // EventTimeProblem says why an email event can't have happened at at, or "" when it can:
-// not before its message was sent (sent; zero when unknown), and not later than now by more
-// than the clock skew of limits.EventSkew.
+// not before its message was sent (sent; zero when unknown) and not after now, each by more
+// than the clock skew of limits.EventSkew (the clocks of mail relays and trackers differ a
+// little from pacer's).
 func EventTimeProblem(at, sent, now time.Time) string {
 	switch {
-	case !sent.IsZero() && at.Before(sent):
+	case !sent.IsZero() && at.Before(sent.Add(-limits.EventSkew)):
 		return fmt.Sprintf("the event at %s is before its message was sent (%s)", at.UTC().Format(time.RFC3339), sent.UTC().Format(time.RFC3339))
 	case at.After(now.Add(limits.EventSkew)):
 		return fmt.Sprintf("the event at %s is in the future: it is %s now, and an event may be at most %s ahead", at.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), limits.EventSkew)

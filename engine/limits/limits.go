@@ -68,8 +68,9 @@ var (
 	Latest   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// EventSkew is how far into the future (by the engine's clock) the time of a reported email
-// event may be: clocks of mail relays and trackers differ a little, not by more.
+// EventSkew is how far the time of a reported email event may be into the future (by the
+// engine's clock), or before its message was sent: clocks of mail relays and trackers differ
+// a little, not by more.
 const EventSkew = 5 * time.Minute
 
 // Time checks that t lies in [Earliest, Latest); the error names what and the range.
