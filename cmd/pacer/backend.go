@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/store/bolt"
+	"github.com/pacer-sales/pacer/store/postgres"
 	"github.com/pacer-sales/pacer/ui/cli"
 )
 
@@ -20,13 +22,13 @@ type backend struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 
-	// path is the database file, once opened.
+	// path is the database file or PostgreSQL URL, once opened.
 	path string
-	db   *bolt.DB
+	db   store.Store
 	eng  *engine.Engine
 }
 
-// defaultDBPath is $PACER_DB, else $XDG_DATA_HOME/pacer/pacer.db, else
+// defaultDBPath is $PACER_DB (a file, or a postgres:// URL), else $XDG_DATA_HOME/pacer/pacer.db, else
 // ~/.local/share/pacer/pacer.db.
 func defaultDBPath() (string, error) {
 	if p := os.Getenv("PACER_DB"); p != "" {
@@ -73,7 +75,7 @@ func (b *backend) Open(ctx context.Context, g cli.Globals) (*engine.Engine, erro
 			return nil, cli.Exit(cli.ExitNoDB, err)
 		}
 	}
-	db, err := bolt.Open(path, bolt.Options{})
+	db, err := openStore(ctx, path)
 	if err != nil {
 		return nil, cli.Exit(cli.ExitNoDB, err)
 	}
@@ -83,6 +85,14 @@ func (b *backend) Open(ctx context.Context, g cli.Globals) (*engine.Engine, erro
 	b.path, b.db = path, db
 	b.eng = engine.New(db, clk)
 	return b.eng, nil
+}
+
+// openStore opens the database at path: PostgreSQL for a postgres:// URL, else a bbolt file.
+func openStore(ctx context.Context, path string) (store.Store, error) {
+	if postgres.IsURL(path) {
+		return postgres.Open(ctx, path, postgres.Options{})
+	}
+	return bolt.Open(path, bolt.Options{})
 }
 
 // Scratch copies the database into a temporary directory for simulate. The copy is read
@@ -97,7 +107,7 @@ func (b *backend) Scratch(ctx context.Context, now time.Time) (*engine.Engine, f
 
 // scratch copies db into a temporary directory and opens an engine with a manual clock
 // over the copy; done removes it.
-func scratch(ctx context.Context, db *bolt.DB, now time.Time) (*engine.Engine, func(), error) {
+func scratch(ctx context.Context, db store.Store, now time.Time) (*engine.Engine, func(), error) {
 	dir, err := os.MkdirTemp("", "pacer-simulate-")
 	if err != nil {
 		return nil, nil, err
@@ -107,6 +117,22 @@ func scratch(ctx context.Context, db *bolt.DB, now time.Time) (*engine.Engine, f
 		return nil, nil, err
 	}
 	path := filepath.Join(dir, "copy.db")
+	if _, ok := db.(*bolt.DB); !ok {
+		// Another backend: its org copied through the store port.
+		copyDB, err := bolt.Open(path, bolt.Options{NoSync: true})
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := store.Copy(ctx, copyDB, db); err != nil {
+			copyDB.Close()
+			return fail(err)
+		}
+		done := func() {
+			copyDB.Close()
+			os.RemoveAll(dir)
+		}
+		return engine.NewSimulator(copyDB, engine.NewManualClock(now)), done, nil
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fail(err)

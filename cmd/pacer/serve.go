@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/store/postgres"
 	"github.com/pacer-sales/pacer/ui"
 	"github.com/pacer-sales/pacer/ui/cli"
 	pacerssh "github.com/pacer-sales/pacer/ui/ssh"
@@ -130,6 +132,11 @@ func (b *backend) serve(cmd *cobra.Command, a *cli.App, sshAddr, httpAddr, hostK
 	failed := make(chan error, 2)
 	var sshSrv *pacerssh.Server
 	if sshOn {
+		if hostKey == "" && postgres.IsURL(b.path) {
+			stopEngine()
+			<-engineDone
+			return errors.New("on PostgreSQL, pass --host-key FILE: the nodes sharing the database share one SSH host key")
+		}
 		if hostKey == "" {
 			hostKey = b.path + ".ssh_host_ed25519"
 		}
@@ -282,6 +289,9 @@ func (t *tracker) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	// Which of the nodes sharing a database this is, and whether it leads them.
+	w.Header().Set("X-Pacer-Node", t.eng.Node())
+	w.Header().Set("X-Pacer-Leader", strconv.FormatBool(t.eng.Leads()))
 	_, _ = io.WriteString(w, "ok\n")
 }
 
