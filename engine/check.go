@@ -103,10 +103,16 @@ func (k *checker) run() error {
 		return err
 	}
 
-	// Records are never deleted, so their connections are every connection, including
-	// those of deleted sequences.
+	// Records are never deleted (a removed one stays, found by its key), so their
+	// connections are every connection, including those of deleted sequences.
 	var recs []store.Record
 	if err := tx.Records("", func(r store.Record) bool {
+		recs = append(recs, r)
+		return true
+	}); err != nil {
+		return err
+	}
+	if err := tx.RemovedRecords(func(r store.Record) bool {
 		recs = append(recs, r)
 		return true
 	}); err != nil {
@@ -210,17 +216,6 @@ func (k *checker) bySequence() error {
 	return nil
 }
 
-// afterEnd are the history entries an ended connection may still get: email events and
-// work on the notice its owner was given.
-var afterEnd = map[string]bool{"event": true, "task_snoozed": true, "task_assigned": true}
-
-// atStep are the history entries about the step the connection is at when they happen.
-var atStep = map[string]bool{
-	"task_created": true, "task_done": true, "task_skipped": true, "task_snoozed": true, "task_assigned": true,
-	"email_sent": true, "message_failed": true, "condition": true, "field_updated": true, "stage_set": true,
-	"advanced": true, "wait_skipped": true, "completed": true, "disconnected": true,
-}
-
 func (k *checker) conn(c store.Connection, dues []store.Due) error {
 	tx := k.tx
 	name := fmt.Sprintf("connection %s (%s)", c.ID, k.refs[c.Record])
@@ -290,24 +285,23 @@ func (k *checker) activeConn(name string, c store.Connection, pl *flow.Plan) err
 		k.addf("%s is at step %q, which version %d does not have", name, c.Step, c.Version)
 		return nil
 	}
-	waits := st.Type == sequence.Wait || (st.Type == sequence.Condition && st.If.IsEmailKind())
-	if waits != !c.WakeAt.IsZero() {
-		if waits {
+	rest := flow.WaitsFor(st)
+	if (rest == flow.RestTimer) != !c.WakeAt.IsZero() {
+		if rest == flow.RestTimer {
 			k.addf("%s is at %s step %q with no wake-up", name, st.Type, st.ID)
 		} else {
 			k.addf("%s is at %s step %q but wakes at %s", name, st.Type, st.ID, c.WakeAt.Format(time.RFC3339))
 		}
 	}
-	auto := st.Type == sequence.AutoEmail || st.Type == sequence.AutoSMS
-	switch st.Type {
-	case sequence.Wait, sequence.Condition:
+	switch rest {
+	case flow.RestTimer:
 		if !c.Task.IsZero() {
 			k.addf("%s is at %s step %q but has task %s", name, st.Type, st.ID, c.Task)
 		}
-	case sequence.UpdateField, sequence.SetStage, sequence.AdvanceTo:
-		k.addf("%s stopped at command step %q", name, st.ID)
-	default:
-		if c.Task.IsZero() && !auto {
+	case flow.RestNever:
+		k.addf("%s stopped at %s step %q, which runs at once", name, st.Type, st.ID)
+	case flow.RestTask:
+		if c.Task.IsZero() {
 			k.addf("%s is at %s step %q with no task", name, st.Type, st.ID)
 		}
 	}
@@ -321,7 +315,7 @@ func (k *checker) activeConn(name string, c store.Connection, pl *flow.Plan) err
 			k.addf("%s at step %q visit %d has task %s, which is %s, of connection %s, step %q visit %d", name, c.Step, c.Visit, c.Task, t.State, t.Conn, t.StepID, t.Visit)
 		}
 	}
-	if auto {
+	if rest == flow.RestMessage {
 		m, ok := k.msgs[k.byKey[store.Visit{Conn: c.ID, Step: c.Step, N: c.Visit}.Key()]]
 		switch {
 		case !ok:
@@ -333,20 +327,6 @@ func (k *checker) activeConn(name string, c store.Connection, pl *flow.Plan) err
 		}
 	}
 	return nil
-}
-
-// successors are the steps a connection may enter after leaving step id ("" = the path
-// ends): what follows it, and for a condition, where each branch leads.
-func successors(pl *flow.Plan, id string) []string {
-	out := []string{pl.Next(id)}
-	if st := pl.Step(id); st != nil && st.Type == sequence.Condition {
-		for _, branch := range [][]sequence.Step{st.Yes, st.No} {
-			if len(branch) > 0 {
-				out = append(out, branch[0].ID)
-			}
-		}
-	}
-	return out
 }
 
 // history walks a connection's history against its plan, its tasks and its messages.
@@ -383,10 +363,10 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			}
 			last = ev.At
 		}
-		if ended != nil && !afterEnd[ev.Type] {
+		if ended != nil && !flow.AfterEnd(ev.Type) {
 			k.addf("%s comes after the connection %s", where, ended.Type)
 		}
-		if atStep[ev.Type] && ev.StepID != cur {
+		if flow.AboutStep(ev.Type) && ev.StepID != cur {
 			k.addf("%s is not about the current step %q", where, cur)
 		}
 		switch ev.Type {
@@ -405,7 +385,7 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 					k.addf("%s: the version has no such step", where)
 				case visits == 0 && ev.StepID != pl.First:
 					k.addf("%s: the first step is %q", where, pl.First)
-				case visits > 0 && !slices.Contains(successors(pl, cur), ev.StepID):
+				case visits > 0 && !slices.Contains(pl.Successors(cur), ev.StepID):
 					k.addf("%s can't follow step %q", where, cur)
 				}
 			}
@@ -416,7 +396,7 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			if ended == nil {
 				ended = &h[i]
 			}
-			if ev.Type == store.EventCompleted && pl != nil && visits > 0 && !slices.Contains(successors(pl, cur), "") {
+			if ev.Type == store.EventCompleted && pl != nil && visits > 0 && !slices.Contains(pl.Successors(cur), "") {
 				k.addf("%s: a path does not end after step %q", where, cur)
 			}
 			if !open.IsZero() {
@@ -449,7 +429,7 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 				k.addf("%s settles task %s, but the open one is %s", where, ev.Task, open)
 			}
 			if !open.IsZero() {
-				k.tasks[open] = map[string]store.TaskState{"task_done": store.TaskDone, "task_skipped": store.TaskSkipped}[ev.Type]
+				k.tasks[open] = map[string]store.TaskState{store.EventTaskDone: store.TaskDone, store.EventTaskSkipped: store.TaskSkipped}[ev.Type]
 				open = store.ID{}
 			}
 		case store.EventEmailSent:
@@ -661,7 +641,7 @@ func (k *checker) messages() error {
 			// queued until the dispatcher drops it unsent.
 			if at := c.State == store.ConnActive && c.Step == m.StepID && c.Visit == m.Visit; at {
 				if pl := k.plans[c.ID]; pl != nil {
-					if st := pl.Step(c.Step); st != nil && st.Type != sequence.AutoEmail && st.Type != sequence.AutoSMS {
+					if st := pl.Step(c.Step); st != nil && flow.WaitsFor(st) != flow.RestMessage {
 						k.addf("%s is queued for a %s step, which sends nothing", name, st.Type)
 					}
 				}

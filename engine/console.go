@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -41,6 +40,9 @@ type CurrentStep struct {
 	WakeAt time.Time `json:"wake_at,omitzero"`
 	// Waiting is true at a wait step, which a seller may skip.
 	Waiting bool `json:"waiting,omitempty"`
+	// NeedsOutcome is true at a call that a call-outcome condition tests: it can't be done
+	// without an outcome.
+	NeedsOutcome bool `json:"needs_outcome,omitempty"`
 }
 
 // PastStep is a step the connection has been through, from its history.
@@ -205,6 +207,7 @@ func (e *Engine) upNext(tx store.Tx, o *org, c store.Connection) (UpNext, error)
 	}
 	cur := CurrentStep{UpStep: describe(c.Step), EnteredAt: c.EnteredAt, WakeAt: c.WakeAt}
 	cur.Waiting = cur.Type == string(sequence.Wait)
+	cur.NeedsOutcome = pl.NeedsOutcome(c.Step)
 	if !c.Task.IsZero() {
 		t, err := tx.Task(c.Task)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -415,23 +418,11 @@ func (e *Engine) SendEmail(ctx context.Context, by, taskID string, d Draft) (sen
 		if err := tx.PutMessage(msg); err != nil {
 			return err
 		}
-		// The connection remembers the message, so email events and a following email
-		// condition find it; events already recorded for the step are kept.
-		s := c.Sent[t.StepID]
-		s.Message, s.At = msg.ID, now
-		c.Sent = maps.Clone(c.Sent)
-		if c.Sent == nil {
-			c.Sent = map[string]store.Sent{}
-		}
-		c.Sent[t.StepID] = s
-		if err := tx.AppendHistory(c.ID, store.Event{At: now, Type: store.EventEmailSent, StepID: t.StepID, Message: msg.ID.String(), By: u.Username}); err != nil {
-			return err
-		}
 		o, err := loadOrg(tx)
 		if err != nil {
 			return err
 		}
-		res, err := e.step(tx, o, c, flow.Input{Kind: flow.TaskDone, Visit: t.Visit, Note: note, By: u.Username}, now)
+		res, err := e.step(tx, o, c, flow.Input{Kind: flow.ManualSent, Visit: t.Visit, Message: msg.ID, At: now, Note: note, By: u.Username}, now)
 		if err != nil {
 			return err
 		}

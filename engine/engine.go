@@ -113,9 +113,19 @@ func (e *Engine) view(ctx context.Context, fn func(store.Tx) error) error {
 	return e.st.View(ctx, fn)
 }
 
-// update runs fn in a write transaction and, when it commits, tells subscribers that data
-// changed.
+// update runs fn in the write transaction of a façade method: what it stores of the org
+// (users, teams, records, templates, segments) is held to the limits (checkedTx). When it
+// commits, subscribers are told that data changed.
 func (e *Engine) update(ctx context.Context, fn func(store.Tx) error) error {
+	return e.write(ctx, func(tx store.Tx) error { return fn(checkedTx{tx}) })
+}
+
+// write runs fn in a write transaction as it is: the runtime's own transactions (timers,
+// sends), which store only what the engine made of values held to the limits when they were
+// given — and must not fail on a record stored before a limit was lowered. When it commits,
+// subscribers are told that data changed. Every write is refused while the clock is outside
+// the times pacer works with (limits.Time).
+func (e *Engine) write(ctx context.Context, fn func(store.Tx) error) error {
 	if err := limits.Time("the current time", e.clock.Now()); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}

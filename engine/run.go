@@ -54,7 +54,7 @@ func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
 func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 	now := e.clock.Now()
 	n := 0
-	err := e.update(ctx, func(tx store.Tx) error {
+	err := e.write(ctx, func(tx store.Tx) error {
 		n = 0
 		o, err := loadOrg(tx)
 		if err != nil {
@@ -93,7 +93,7 @@ func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 	for n < batchSize {
 		var d store.Due
 		var found bool
-		ferr := e.update(ctx, func(tx store.Tx) error {
+		ferr := e.write(ctx, func(tx store.Tx) error {
 			o, err := loadOrg(tx)
 			if err != nil {
 				return err
@@ -129,7 +129,7 @@ const retryAfter = time.Minute
 // putBack moves the wake-up of a connection whose timer could not be applied a little later,
 // with the error in its history, so the timers after it run and it is tried again.
 func (e *Engine) putBack(ctx context.Context, d store.Due, now time.Time, cause error) error {
-	return e.update(ctx, func(tx store.Tx) error {
+	return e.write(ctx, func(tx store.Tx) error {
 		c, err := tx.Conn(d.Conn)
 		if err != nil {
 			return err
@@ -327,7 +327,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	for _, m := range msgs {
 		if why, ok := dropped[m.ID]; ok {
 			// Its connection has left the step: the email is no longer wanted.
-			if err := e.update(ctx, func(tx store.Tx) error {
+			if err := e.write(ctx, func(tx store.Tx) error {
 				cur, err := tx.Message(m.ID)
 				if err != nil || cur.State != store.MsgQueued {
 					return err
@@ -352,7 +352,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-		err := e.update(ctx, func(tx store.Tx) error {
+		err := e.write(ctx, func(tx store.Tx) error {
 			cur, err := tx.Message(m.ID)
 			if err != nil || cur.State != store.MsgQueued {
 				return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,7 +176,25 @@ func (e *Engine) step(tx store.Tx, o *org, c store.Connection, in flow.Input, no
 
 // stepRecord is step for a caller that has just read the connection's record (nil: read
 // it). The History of the result is only good until the next step in the transaction.
+//
+// A connection whose timer is due by now takes that timer first, as of its due time, as a
+// tick would have: an input that comes after the end of a wait or of a condition's window,
+// before the engine ran, finds the connection where it would be had the engine run on time.
 func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *store.Record, in flow.Input, now time.Time) (flow.Result, error) {
+	if in.Kind != flow.Timer && in.Kind != flow.Connect && c.State == store.ConnActive && !c.WakeAt.IsZero() && !c.WakeAt.After(now) {
+		res, err := e.stepOne(tx, o, c, known, flow.Input{Kind: flow.Timer, Visit: c.Visit}, c.WakeAt)
+		if err != nil {
+			return res, err
+		}
+		if res.Ignored == "" {
+			c, known = res.Conn, nil // the timer's steps may have changed the record
+		}
+	}
+	return e.stepOne(tx, o, c, known, in, now)
+}
+
+// stepOne applies one input (and the inputs that follow from its effects at once).
+func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.Record, in flow.Input, now time.Time) (flow.Result, error) {
 	tx = o.reads(tx)
 	// The connection and its new history are written once, when the inputs that follow
 	// from one another are all applied: the last state is the one that counts.
@@ -224,6 +243,12 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 		}
 		fresh = false
 		plan, err := e.plans.get(tx, c.Sequence, c.Version)
+		var unreadable sequence.FileErrors
+		if err != nil && in.Kind == flow.Disconnect && errors.As(err, &unreadable) {
+			// Ending a connection needs nothing of its steps: one whose version can't be read
+			// can still be disconnected (or its sequence deleted).
+			plan, err = flow.NewPlan(&sequence.Sequence{}), nil
+		}
 		if err != nil {
 			return flow.Result{}, err
 		}
@@ -356,12 +381,21 @@ func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *f
 		StepID: ef.StepID, Visit: ef.Visit, Type: typ, Name: ef.Step.DisplayName(), Template: ef.Step.Template,
 		DueAt: now, Assignees: users, State: store.TaskOpen, Error: ef.Error, CreatedAt: now,
 	}
+	var moved string
+	if name, off := o.calendar.Holiday(now); off {
+		// A task that would come due on a day off is due at the next working hour.
+		t.DueAt = o.calendar.NextWorking(now)
+		moved = fmt.Sprintf("due moved from the holiday %s to the next working hour", name)
+	}
 	if err := tx.PutTask(t); err != nil {
 		return nil, err
 	}
 	hist := []store.Event{{At: now, Type: store.EventTaskCreated, StepID: ef.StepID, Task: t.ID.String(), Assignees: users}}
 	if note != "" {
 		hist[0].Note = note
+	}
+	if moved != "" {
+		hist[0].Until, hist[0].Why = t.DueAt, moved
 	}
 	return hist, nil
 }
@@ -412,9 +446,16 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 	if err != nil {
 		return fail(err.Error())
 	}
-	m.Subject, m.Body = compiled.Render(rec, owner)
+	r := compiled.Fill(rec, owner)
+	m.Subject, m.Body = r.Subject, r.Body
 	if to == "" {
 		return fail(fmt.Sprintf("%s has no %s", rec.Ref(), map[string]string{"email": "email address", "sms": "phone number"}[channel]))
+	}
+	if len(r.Missing) > 0 {
+		// Never send a broken merge: the seller writes this one, told what is missing.
+		why := fmt.Sprintf("not sent: %s has no value for %s and the template %q gives no fallback",
+			rec.Ref(), strings.Join(r.Missing, ", "), tmpl.Name)
+		return &flow.Input{Kind: flow.MessageHeld, Visit: ef.Visit, Error: why}, nil, nil
 	}
 	if o.settings.SMTPURL == "" || channel == "sms" {
 		m.State, m.SentAt = store.MsgKept, now

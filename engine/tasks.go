@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/store"
 )
 
@@ -202,6 +204,9 @@ func (e *Engine) ActOnTask(ctx context.Context, by, id string, a TaskAction) (Ta
 		now := e.clock.Now()
 		switch a.Kind {
 		case ActSnooze:
+			if err := limits.Time("snooze until", a.Until); err != nil {
+				return fmt.Errorf("%w: %w", ErrInvalid, err)
+			}
 			if !a.Until.After(now) {
 				return invalid("snooze until %s: pick a time after now (%s)", a.Until.Format(time.RFC3339), now.Format(time.RFC3339))
 			}

@@ -178,6 +178,14 @@ func TestTimerOnUnreadableVersion(t *testing.T) {
 	if err != nil || rep.Timers != 0 || len(rep.Errors) != 1 {
 		t.Fatalf("tick after a restart: %+v, %v", rep, err)
 	}
+	// It can still be ended: a disconnect needs nothing of its steps.
+	must(t, e2.Disconnect(w.ctx, "max", seq, []string{"lead/L-1"}))
+	if c := w.conn("lead/L-1"); c.State != "disconnected" || c.WakeAt != nil {
+		t.Fatalf("after disconnect: %s, wakes %v", c.State, c.WakeAt)
+	}
+	if rep := w.after(time.Hour); len(rep.Errors) != 0 {
+		t.Fatalf("tick after the disconnect: %+v", rep)
+	}
 }
 
 // TestAdvanceIntoUnreadableSequence: handing a record over to a sequence whose definition
@@ -249,5 +257,17 @@ func TestClockOutOfRange(t *testing.T) {
 	w.connect(seq, "lead/L-1")
 	if c := w.conn("lead/L-1"); c.WakeAt == nil || !c.WakeAt.Equal(time.Date(2199, 12, 31, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("wakes at %v", c.WakeAt)
+	}
+}
+
+// TestSnoozeOutOfRange: a snooze to a time the store can't hold is refused.
+func TestSnoozeOutOfRange(t *testing.T) {
+	w := newWorld(t)
+	w.connect(w.sequence(callSeq), "lead/L-1")
+	task := w.only("sam")
+	_, err := w.e.ActOnTask(w.ctx, "sam", task.ID, engine.TaskAction{Kind: engine.ActSnooze, Until: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)})
+	wantRefused(t, "snooze to 9999", err, "snooze until 9999-01-01T00:00:00Z is out of range")
+	if got := w.only("sam"); !got.DueAt.Equal(task.DueAt) {
+		t.Fatalf("due %s, want %s", got.DueAt, task.DueAt)
 	}
 }

@@ -52,6 +52,7 @@ type Watcher interface {
 // current time. A Tx is valid only inside the function it was passed to.
 type Tx interface {
 	RuntimeTx
+	MailTx
 
 	Settings() (Settings, error)
 	PutSettings(Settings) error
@@ -81,11 +82,19 @@ type Tx interface {
 	// Records calls fn for every record of entity (every entity when empty) in (entity, id)
 	// order until fn returns false. In an Update, fn may write records.
 	Records(entity string, fn func(Record) bool) error
+	// RemoveRecord takes a record out of use and returns it: Record and Records no longer
+	// find it, but RecordByKey does, so the connections, tasks and messages it had keep
+	// its name. A record put later with the same entity and id is a new record.
+	RemoveRecord(entity, id string) (Record, error)
+	// RemovedRecords calls fn for every removed record in key order until fn returns false.
+	RemovedRecords(fn func(Record) bool) error
 
 	Template(name string) (Template, error)
 	// Templates returns every template ordered by name.
 	Templates() ([]Template, error)
 	PutTemplate(Template) error
+	// DeleteTemplate removes a template and its body (ErrNotFound when there is none).
+	DeleteTemplate(name string) error
 
 	Sequence(id ID) (Sequence, error)
 	// SequenceByName finds a sequence by name, ignoring case.
@@ -127,6 +136,29 @@ type Settings struct {
 	SMTPURL      string   `json:"smtp_url,omitempty"`
 	FromAddress  string   `json:"from_address,omitempty"`
 	TrackingURL  string   `json:"tracking_url,omitempty"`
+	// IMAPURL is the org mailbox pacer watches for replies and bounces.
+	IMAPURL string `json:"imap_url,omitempty"`
+	// BounceDomain, when set, makes each automated email's envelope sender
+	// bounce+ID@BounceDomain (VERP), so a bounce names its message.
+	BounceDomain string `json:"bounce_domain,omitempty"`
+	// Holidays is the public holiday list the calendar skips: a lowercase country code, or
+	// country-region ("de-by"); empty for none.
+	Holidays string `json:"holidays,omitempty"`
+	// OrgHolidays are the org's own days off, ordered by date.
+	OrgHolidays []Holiday `json:"org_holidays,omitempty"`
+	// MaxPerHour and MaxPerDay limit the automated emails one sender mailbox sends in a
+	// clock hour and a day of the org's calendar (0: no limit); MinSpacing is the least time
+	// between two of them.
+	MaxPerHour int           `json:"max_per_hour,omitempty"`
+	MaxPerDay  int           `json:"max_per_day,omitempty"`
+	MinSpacing time.Duration `json:"min_spacing,omitempty"`
+}
+
+// Holiday is one of the org's own days off.
+type Holiday struct {
+	// Date is the day, YYYY-MM-DD, in the org's time zone.
+	Date string `json:"date"`
+	Name string `json:"name"`
 }
 
 // DefaultSettings are the settings of a new org.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/form"
 )
 
 // demoAdmin is the sample org's admin, who acts after the sample org is loaded.
@@ -51,7 +52,8 @@ type (
 
 // firstRunKeys are the keys of the first-run screen.
 type firstRunKeys struct {
-	Up, Down, Choose, Back key.Binding
+	common.NavKeys
+	Choose, Back key.Binding
 }
 
 // firstRun greets an org without users: load the sample org, or create the first admin.
@@ -77,10 +79,9 @@ func newFirstRun(c *common.Common, username string) *firstRun {
 		c:        c,
 		username: username,
 		keys: firstRunKeys{
-			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-			Choose: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
-			Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+			NavKeys: common.DefaultNavKeys(),
+			Choose:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+			Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		},
 	}
 }
@@ -113,11 +114,11 @@ func (f *firstRun) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case tea.KeyPressMsg:
 		switch f.step {
 		case stepChoose:
+			if c, ok := f.keys.Move(msg, f.cursor, len(choices), 1); ok {
+				f.cursor = c
+				return f, nil
+			}
 			switch {
-			case key.Matches(msg, f.keys.Up):
-				f.cursor = max(f.cursor-1, 0)
-			case key.Matches(msg, f.keys.Down):
-				f.cursor = min(f.cursor+1, len(choices)-1)
 			case key.Matches(msg, f.keys.Choose):
 				if f.cursor == choiceDemo {
 					f.step = stepWorking
@@ -155,6 +156,7 @@ func (f *firstRun) openForm() tea.Cmd {
 		huh.NewInput().Key("name").Title("Display name").Value(&f.name),
 		huh.NewInput().Key("email").Title("Email").Value(&f.email).Validate(checkEmail),
 	).Title("The first admin").Description("You act as this user; add the others later.")).
+		WithKeyMap(form.Keys()).WithTheme(form.Theme(f.c.Styles)).
 		WithShowHelp(false).WithWidth(min(max(f.width-4, 20), 72))
 	f.form.SubmitCmd = func() tea.Msg { return adminFormDoneMsg{} }
 	f.form.CancelCmd = func() tea.Msg { return adminFormCancelledMsg{} }
@@ -198,7 +200,7 @@ func loadDemo(ctx context.Context, eng *engine.Engine) tea.Cmd {
 		if err != nil {
 			return firstRunFailedMsg{err}
 		}
-		return signedInMsg{user: u, loc: userLocation(u), note: fmt.Sprintf(
+		return signedInMsg{user: u, loc: common.UserLocation(u), note: fmt.Sprintf(
 			"Loaded the sample org: %d users, %d records, %d sequences. You are %s.",
 			res.Users, res.Records, res.Sequences, u.Username)}
 	}
@@ -214,7 +216,7 @@ func addAdmin(ctx context.Context, eng *engine.Engine, u engine.User) tea.Cmd {
 		if err != nil {
 			return firstRunFailedMsg{err}
 		}
-		return signedInMsg{user: u, loc: userLocation(u), note: "Welcome, " + u.Username + ": you are the admin of this org."}
+		return signedInMsg{user: u, loc: common.UserLocation(u), note: "Welcome, " + u.Username + ": you are the admin of this org."}
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 )
 
 // Screens builds the screens the root routes to. A nil constructor shows a placeholder
@@ -84,8 +85,13 @@ type (
 
 // confirm is a yes/no question asked in the footer; every key goes to it until answered.
 type confirm struct {
-	question string
-	yes      func() tea.Cmd
+	d   *dialog.Confirm
+	yes func() tea.Cmd
+}
+
+// ask puts a yes/no question in the footer; yes runs on y or enter.
+func (m *Root) ask(question string, yes func() tea.Cmd) {
+	m.confirm = &confirm{d: dialog.NewConfirm(question), yes: yes}
 }
 
 // Root is the program's model. It is used through a pointer: Update changes it in place.
@@ -147,7 +153,7 @@ func New(ctx context.Context, eng *engine.Engine, username string, opts Options)
 			return nil, err
 		}
 		m.c.User = u
-		m.loc = userLocation(u)
+		m.loc = common.UserLocation(u)
 		m.stacks[tabSequences] = []*slot{m.build(tabSequences)}
 	}
 	m.changes, m.unsubscribe = eng.Subscribe()
@@ -254,15 +260,18 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 // (unless the screen takes text), then the active screen.
 func (m *Root) key(msg tea.KeyPressMsg) tea.Cmd {
 	if m.confirm != nil {
-		switch msg.String() {
-		case "y", "Y":
-			yes := m.confirm.yes
-			m.confirm = nil
-			return yes()
-		case "n", "N", "esc":
-			m.confirm = nil
-		case "ctrl+c":
+		if msg.String() == "ctrl+c" {
 			return tea.Quit
+		}
+		c := m.confirm
+		switch c.d.Update(msg) {
+		case dialog.Accepted:
+			m.confirm = nil
+			if c.d.Yes() {
+				return c.yes()
+			}
+		case dialog.Cancelled:
+			m.confirm = nil
 		}
 		return nil
 	}
@@ -297,7 +306,7 @@ func (m *Root) key(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Root) quit() tea.Cmd {
 	for _, sl := range m.live() {
 		if sl.s.Dirty() {
-			m.confirm = &confirm{question: "Discard unsaved changes and quit?", yes: func() tea.Cmd { return tea.Quit }}
+			m.ask("Discard unsaved changes and quit?", func() tea.Cmd { return tea.Quit })
 			return nil
 		}
 	}
@@ -308,12 +317,15 @@ func (m *Root) quit() tea.Cmd {
 // asking first when a screen it closes holds unsaved changes.
 func (m *Root) switchTab(t int) tea.Cmd {
 	if m.tab != t {
-		m.tab = t
 		if len(m.stacks[t]) == 0 {
+			// Build before showing: sizing the new screen reads the help of the screen
+			// shown, so the tab must not point at an empty stack meanwhile.
 			sl := m.build(t)
 			m.stacks[t] = []*slot{sl}
+			m.tab = t
 			return m.start(sl)
 		}
+		m.tab = t
 		return nil
 	}
 	stack := m.stacks[t]
@@ -323,7 +335,7 @@ func (m *Root) switchTab(t int) tea.Cmd {
 	home := func() tea.Cmd { m.stacks[t] = m.stacks[t][:1]; return nil }
 	for _, sl := range stack[1:] {
 		if sl.s.Dirty() {
-			m.confirm = &confirm{question: "Discard unsaved changes?", yes: home}
+			m.ask("Discard unsaved changes?", home)
 			return nil
 		}
 	}
@@ -434,18 +446,6 @@ func envNoColor(env []string) bool {
 		}
 	}
 	return v != ""
-}
-
-// userLocation is the user's time zone for the clock, UTC when unknown.
-func userLocation(u engine.User) *time.Location {
-	if u.TimeZone == "" {
-		return time.UTC
-	}
-	loc, err := time.LoadLocation(u.TimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 // suggestUsername turns an OS user name into a valid pacer username ("" when nothing is

@@ -253,7 +253,8 @@ func TestClockInUserTimeZone(t *testing.T) {
 	h := newHarness(t, newEngine(t, true), "dana.whitfield", Options{})
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	head := strings.Split(h.screen(), "\n")[0]
-	if !strings.Contains(head, "dana.whitfield (manager)") || !strings.Contains(head, "Mon 2 Mar 03:00") {
+	// The zone is named, so the time can't be read as another zone's.
+	if !strings.Contains(head, "dana.whitfield (manager)") || !strings.Contains(head, "Mon 2 Mar 03:00 CST") {
 		t.Errorf("header = %q", head)
 	}
 }
@@ -385,10 +386,10 @@ func TestQuitAsksWhenDirty(t *testing.T) {
 	if quits(h.send(press("q"))) {
 		t.Fatal("q quit with unsaved changes")
 	}
-	if !strings.Contains(h.screen(), "Discard unsaved changes and quit? (y/n)") {
+	if !strings.Contains(h.screen(), "? Discard unsaved changes and quit?") {
 		t.Fatalf("no question:\n%s", h.screen())
 	}
-	if quits(h.send(press("x"))) || !strings.Contains(h.screen(), "(y/n)") {
+	if quits(h.send(press("x"))) || !strings.Contains(h.screen(), "[y] yes · [n] no") {
 		t.Error("another key answered the question")
 	}
 	if got[tea.KeyPressMsg](seq) != 0 {
@@ -397,7 +398,7 @@ func TestQuitAsksWhenDirty(t *testing.T) {
 	if quits(h.send(press("n"))) {
 		t.Fatal("n quit")
 	}
-	if strings.Contains(h.screen(), "(y/n)") {
+	if strings.Contains(h.screen(), "[y] yes · [n] no") {
 		t.Error("question still shown after n")
 	}
 	h.send(press("ctrl+c"))
@@ -496,7 +497,7 @@ func TestRoutingOpenAndBack(t *testing.T) {
 	// The tab's key again closes what was opened on it, asking while unsaved.
 	h.last("seq:B").dirty = true
 	h.send(press("2"))
-	if !strings.Contains(h.screen(), "Discard unsaved changes? (y/n)") {
+	if !strings.Contains(h.screen(), "? Discard unsaved changes?") {
 		t.Fatalf("no question:\n%s", h.screen())
 	}
 	h.send(press("n"))
@@ -885,4 +886,70 @@ func TestCommandResultsReturnToTheirScreen(t *testing.T) {
 		t.Error("tab lost")
 	}
 	_ = home
+}
+
+// TestFullHelpThenNewTab: with the full help open, switching to a tab not yet built must
+// build it (it used to read the new tab's empty stack while sizing it, and panic).
+func TestFullHelpThenNewTab(t *testing.T) {
+	h := newHarness(t, newEngine(t, true), "admin", Options{})
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.send(press("?"), press("2"))
+	scr := h.screen()
+	if !strings.Contains(scr, "[2 Work list]") || !strings.Contains(scr, "screen worklist") {
+		t.Fatalf("2 with the full help open did not show the work list:\n%s", scr)
+	}
+	if !strings.Contains(scr, "more worklist") {
+		t.Errorf("the full help does not show the new tab's keys:\n%s", scr)
+	}
+	wl := h.last("worklist")
+	if _, hh := h.m.area(); wl.h != hh {
+		t.Errorf("work list sized %d high, area is %d", wl.h, hh)
+	}
+}
+
+// A long status message is wrapped onto a few lines, not cut at the terminal's edge; the
+// screen's area gives way and the frame keeps its height.
+func TestLongStatusWraps(t *testing.T) {
+	h := newHarness(t, newEngine(t, true), "admin", Options{})
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	home := h.last("home")
+	full := home.h
+	words := strings.Repeat("problem ", 25) + "END"
+	h.send(common.StatusMsg{Text: words, Err: true})
+	scr := h.screen()
+	if n := len(strings.Split(scr, "\n")); n != 24 {
+		t.Fatalf("frame has %d lines", n)
+	}
+	flat := strings.Join(strings.Fields(scr), " ")
+	if !strings.Contains(flat, strings.Join(strings.Fields(words), " ")) {
+		t.Fatalf("the message is not shown in full:\n%s", scr)
+	}
+	if home.h >= full {
+		t.Errorf("the screen area did not make room for the wrapped message: %d then %d", full, home.h)
+	}
+}
+
+// wideHelpScreen has more keys than fit on the footer's line.
+type wideHelpScreen struct{ testScreen }
+
+func (s *wideHelpScreen) ShortHelp() []key.Binding {
+	var bs []key.Binding
+	for _, k := range []string{"↑/k up", "↓/j down", "c connect", "x disconnect", "r refresh", "tab/] next tab", "esc back", "enter open the record"} {
+		kk, desc, _ := strings.Cut(k, " ")
+		bs = append(bs, key.NewBinding(key.WithKeys(kk), key.WithHelp(kk, desc)))
+	}
+	return bs
+}
+
+// However many keys the screen has, the footer keeps "? all keys" and "q quit" at 80
+// columns (the Connected records tab lost them).
+func TestFooterKeepsTheGlobalKeys(t *testing.T) {
+	h := newHarness(t, newEngine(t, true), "admin", Options{})
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.m.stacks[tabSequences][0].s = &wideHelpScreen{}
+	lines := strings.Split(h.screen(), "\n")
+	foot := lines[len(lines)-1]
+	if !strings.Contains(foot, "? all keys") || !strings.Contains(foot, "q quit") {
+		t.Fatalf("footer %q lost the global keys", foot)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 )
 
 // headerLines is the height of the header: the title line and a rule under it.
@@ -106,7 +107,7 @@ func (m *Root) renderHeader() string {
 			left += st.Tab.Render(" "+tabNames[sp.tab]+" ") + " "
 		}
 	}
-	clock := m.now.In(m.loc).Format(clockLayout)
+	clock := m.now.In(m.loc).Format(clockLayout) + " " + common.ZoneLabel(m.loc, m.now)
 	who := ""
 	if m.c.User.Username != "" {
 		who = m.c.User.Username + " (" + roleNames(m.c.User) + ")"
@@ -120,19 +121,50 @@ func (m *Root) renderHeader() string {
 	return left + strings.Repeat(" ", max(gap, 0)) + right
 }
 
-// renderStatus is the footer's status line: a pending question, else the last message.
+// maxStatusLines bounds the footer's status lines: a long message is wrapped onto at most
+// this many, the last one marked when it is cut.
+const maxStatusLines = 4
+
+// renderStatus is the footer's status lines: a pending question with its answers, else the
+// last message, wrapped to the width (see statusLines).
 func (m *Root) renderStatus() string {
+	return fit(strings.Join(m.statusLines(), "\n"), m.width, m.statusHeight())
+}
+
+// statusHeight is how many lines the status takes (at least one).
+func (m *Root) statusHeight() int { return max(len(m.statusLines()), 1) }
+
+// statusLines are the status lines: a question's (Confirm.Lines), else the message wrapped.
+func (m *Root) statusLines() []string {
 	st := m.c.Styles
-	var line string
-	switch {
-	case m.confirm != nil:
-		line = st.Warning.Bold(true).Render("? "+m.confirm.question) + " " + st.Text.Render("(y/n)")
-	case m.status.Err:
-		line = st.Danger.Render("✗ Error: " + m.status.Text)
-	case m.status.Text != "":
-		line = st.Text.Render(m.status.Text)
+	w := max(m.width-1, 1)
+	if m.confirm != nil {
+		return indent(m.confirm.d.Lines(st, w))
 	}
-	return fit(" "+line, m.width, 1)
+	if m.status.Text == "" {
+		return []string{""}
+	}
+	text, style := m.status.Text, st.Text
+	if m.status.Err {
+		text, style = "✗ Error: "+text, st.Danger
+	}
+	lines := dialog.Wrap(text, w)
+	if len(lines) > maxStatusLines {
+		lines = lines[:maxStatusLines]
+		lines[maxStatusLines-1] = ansi.Truncate(lines[maxStatusLines-1], w-1, "") + "…"
+	}
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	return indent(lines)
+}
+
+// indent puts the footer's one-cell margin before each line.
+func indent(lines []string) []string {
+	for i, l := range lines {
+		lines[i] = " " + l
+	}
+	return lines
 }
 
 // renderHelp is the key help: on one line the active screen's keys, cut to fit, with the
@@ -144,9 +176,14 @@ func (m *Root) renderHelp() string {
 		return fit(m.fullHelp(screen, global), m.width, m.helpHeight())
 	}
 	g := m.help.ShortHelpView(global)
+	room := max(m.width-ansi.StringWidth(g)-2, 1)
 	hm := m.help
-	hm.SetWidth(max(m.width-ansi.StringWidth(g)-4, 1))
+	hm.SetWidth(room)
 	s := hm.ShortHelpView(screen.ShortHelp())
+	if ansi.StringWidth(s) > room {
+		// The help's own cut can leave the line too wide; the global keys must stay.
+		s = ansi.Truncate(s, room-1, "") + "…"
+	}
 	gap := m.width - ansi.StringWidth(s) - ansi.StringWidth(g) - 1
 	return fit(s+strings.Repeat(" ", max(gap, 1))+g, m.width, 1)
 }
@@ -172,17 +209,14 @@ func (m *Root) helpHeight() int {
 
 // area is the size left to the screen between header and footer.
 func (m *Root) area() (int, int) {
-	return m.width, max(m.height-headerLines-1-m.helpHeight(), 1)
+	return m.width, max(m.height-headerLines-m.statusHeight()-m.helpHeight(), 1)
 }
 
 // helpKeys are the keys of the moment: the screen's, and the global keys that work now
 // (only ctrl+c while the screen takes text; a question has only its answers).
 func (m *Root) helpKeys() (help.KeyMap, []key.Binding) {
 	if m.confirm != nil {
-		return noKeys{}, []key.Binding{
-			key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
-			key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
-		}
+		return noKeys{}, m.confirm.d.Help()
 	}
 	act := m.active()
 	if act.CapturesInput() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -28,6 +29,12 @@ const (
 	MessageSent InputKind = "message_sent"
 	// MessageFailed: the current step's message failed for good; a manual task replaces it.
 	MessageFailed InputKind = "message_failed"
+	// MessageHeld: the current step's automated email was not queued because placeholders
+	// had no value and no fallback (Error names them); a manual task replaces it.
+	MessageHeld InputKind = "message_held"
+	// ManualSent: a seller sent the email of the current step's task by hand (Message, At,
+	// By, Note); the task is done.
+	ManualSent InputKind = "manual_sent"
 	// EmailEvent: an email event (opened, replied, …) for a message of this connection.
 	EmailEvent InputKind = "email_event"
 	// Disconnect ends the connection (reason in Input.Reason, manual when empty).
@@ -49,7 +56,8 @@ type Input struct {
 	StepID string
 	Event  sequence.Kind
 	At     time.Time
-	// Message is the outbox message of MessageSent; Error the failure of MessageFailed.
+	// Message is the outbox message of MessageSent and ManualSent; Error the failure of
+	// MessageFailed.
 	Message store.ID
 	Error   string
 	Reason  string
@@ -266,12 +274,30 @@ func (d *decision) apply(in Input) {
 		d.sent(cur.ID, store.Sent{Message: in.Message, At: at})
 		d.history(store.Event{Type: store.EventEmailSent, StepID: cur.ID, Message: in.Message.String()})
 		d.leave(cur)
-	case MessageFailed:
+	case ManualSent:
+		if c.Task.IsZero() || !sendsMessage(cur) {
+			d.ignore("the current step is not a message to send by hand")
+			return
+		}
+		at := in.At
+		if at.IsZero() {
+			at = d.env.Now
+		}
+		// Events already recorded for the step are kept; a following email condition's
+		// window starts now.
+		d.sent(cur.ID, store.Sent{Message: in.Message, At: at})
+		d.history(store.Event{Type: store.EventEmailSent, StepID: cur.ID, Message: in.Message.String(), By: in.By})
+		d.settleTask(cur, Input{Kind: TaskDone, Visit: in.Visit, Note: in.Note, By: in.By})
+	case MessageFailed, MessageHeld:
 		if !isAutoMessage(cur) || !c.Task.IsZero() {
 			d.ignore("the current step is not sending a message")
 			return
 		}
-		d.history(store.Event{Type: store.EventMessageFailed, StepID: cur.ID, Reason: in.Error})
+		typ := store.EventMessageFailed
+		if in.Kind == MessageHeld {
+			typ = store.EventEmailHeld
+		}
+		d.history(store.Event{Type: typ, StepID: cur.ID, Reason: in.Error})
 		d.openTask(cur, in.Error)
 	default:
 		d.ignore("unknown input " + string(in.Kind))
@@ -280,6 +306,12 @@ func (d *decision) apply(in Input) {
 
 func isAutoMessage(st *sequence.Step) bool {
 	return st.Type == sequence.AutoEmail || st.Type == sequence.AutoSMS
+}
+
+// sendsMessage reports whether a step's task is a message (an email or SMS step, or an
+// automated one whose message failed into a manual task).
+func sendsMessage(st *sequence.Step) bool {
+	return st.Type == sequence.Email || st.Type == sequence.SMS || isAutoMessage(st)
 }
 
 func (d *decision) sent(step string, s store.Sent) {
@@ -313,7 +345,7 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 		if in.Outcome != "" {
 			d.outcomes()[cur.ID] = in.Outcome
 		}
-		if cur.Type == sequence.Email || cur.Type == sequence.AutoEmail || cur.Type == sequence.SMS || cur.Type == sequence.AutoSMS {
+		if sendsMessage(cur) {
 			// A message the seller sent by hand starts the window of a following email
 			// condition now; events reported for the step still count.
 			if s, ok := c.Sent[cur.ID]; !ok || s.At.IsZero() {
@@ -329,10 +361,7 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 }
 
 // needsOutcome reports whether a call_outcome condition follows the call.
-func (d *decision) needsOutcome(call *sequence.Step) bool {
-	next := d.plan.Step(d.plan.Next(call.ID))
-	return next != nil && next.Type == sequence.Condition && next.If == sequence.CallOutcome && d.plan.Source(next.ID) == call
-}
+func (d *decision) needsOutcome(call *sequence.Step) bool { return d.plan.NeedsOutcome(call.ID) }
 
 // leave ends the current step and enters the one after it.
 func (d *decision) leave(cur *sequence.Step) {
@@ -474,6 +503,14 @@ func (d *decision) emailEvent(in Input) {
 	if at.IsZero() {
 		at = d.env.Now
 	}
+	since := s.At
+	if !ok {
+		since = c.EnteredAt // a manual message goes out after its step is entered
+	}
+	if why := EventTimeProblem(at, since, d.env.Now); why != "" {
+		d.ignore(why)
+		return
+	}
 	if _, seen := s.Events[string(in.Event)]; seen {
 		d.ignore("event already recorded")
 		return
@@ -497,6 +534,19 @@ func (d *decision) emailEvent(in Input) {
 	if decided {
 		d.enter(next)
 	}
+}
+
+// EventTimeProblem says why an email event can't have happened at at, or "" when it can:
+// not before its message was sent (sent; zero when unknown), and not later than now by more
+// than the clock skew of limits.EventSkew.
+func EventTimeProblem(at, sent, now time.Time) string {
+	switch {
+	case !sent.IsZero() && at.Before(sent):
+		return fmt.Sprintf("the event at %s is before its message was sent (%s)", at.UTC().Format(time.RFC3339), sent.UTC().Format(time.RFC3339))
+	case at.After(now.Add(limits.EventSkew)):
+		return fmt.Sprintf("the event at %s is in the future: it is %s now, and an event may be at most %s ahead", at.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), limits.EventSkew)
+	}
+	return ""
 }
 
 // condition decides a condition step when it can; otherwise it schedules the wake-up that

@@ -112,3 +112,14 @@ func (p *Plan) Ahead(id string, max int) []*sequence.Step {
 	}
 	return out
 }
+
+// NeedsOutcome reports that the call step id is followed by a call-outcome condition that
+// tests it, so the call can't be done without an outcome.
+func (p *Plan) NeedsOutcome(id string) bool {
+	call := p.Step(id)
+	if call == nil || call.Type != sequence.Call {
+		return false
+	}
+	next := p.Step(p.Next(call.ID))
+	return next != nil && next.Type == sequence.Condition && next.If == sequence.CallOutcome && p.Source(next.ID) == call
+}

@@ -24,6 +24,9 @@ const (
 	// CommandInput is the largest standard input a command read over SSH or the local
 	// socket may send, other than the files above.
 	CommandInput = CSVFile
+	// SocketRequest is the largest request (command line, environment, directory) a second
+	// local process may send to the running pacer through its socket.
+	SocketRequest = 64 << 10
 )
 
 // Sizes of single values, in bytes.
@@ -45,6 +48,9 @@ const (
 	Tags = 50
 	// SSHKey bounds one public key line.
 	SSHKey = 16 << 10
+	// OrgHolidays bounds the org's own days off, and TimeOff one user's periods of time off.
+	OrgHolidays = 1000
+	TimeOff     = 200
 )
 
 // Sequence shape.

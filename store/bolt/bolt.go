@@ -18,6 +18,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -184,26 +185,47 @@ func inspect(path string, timeout time.Duration) error {
 }
 
 // checkPages reads every page of the database in this goroutine, where a damaged page
-// panics into Open's recover and is reported, then runs bbolt's consistency check (every
-// page reachable once, free pages unused, keys in order): a file that fails it is refused,
-// so nothing is ever written into it. Opened for writing, bbolt rebuilds the free-page list
-// of a file that has none written (one made with NoFreelistSync) by the same walk, where
-// such a panic would crash the process instead.
+// panics (or faults) into Open's recover and is reported: every key and value of every
+// bucket, nested ones included, checking that each bucket's keys are in order. A file that
+// fails is refused, so nothing is ever written into it. (bbolt's own Tx.Check runs in a
+// goroutine of its own, where a fault on a damaged page would crash the process.) Opened
+// for writing, bbolt rebuilds the free-page list of a file that has none written (one made
+// with NoFreelistSync) by a walk too, where such a panic would crash the process instead.
 func checkPages(path string, btx *bbolt.Tx) error {
 	pageWalks.Add(1)
-	err := btx.ForEach(func(_ []byte, b *bbolt.Bucket) error {
-		_ = b.Stats()
+	return btx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+		if err := walkBucket(b); err != nil {
+			return &NotPacerError{Path: path, Reason: fmt.Sprintf("the file is damaged: bucket %q: %v; restore it from a backup", name, err)}
+		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for err := range btx.Check() {
-		reason := "the file is damaged: " + err.Error()
-		for range btx.Check() {
-			// drain the rest of the check so its goroutine ends
+}
+
+// touched keeps the reads of walkBucket from being optimized away.
+var touched byte
+
+// walkBucket reads the first and last byte of every key and value of b and of the buckets
+// nested in it, and reports keys out of order.
+func walkBucket(b *bbolt.Bucket) error {
+	c := b.Cursor()
+	var prev []byte
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		touched ^= k[0] ^ k[len(k)-1]
+		if prev != nil && bytes.Compare(prev, k) >= 0 {
+			return fmt.Errorf("key %x follows key %x", k, prev)
 		}
-		return &NotPacerError{Path: path, Reason: reason + "; restore it from a backup"}
+		prev = k
+		if v == nil {
+			if nb := b.Bucket(k); nb != nil {
+				if err := walkBucket(nb); err != nil {
+					return fmt.Errorf("in %q: %w", k, err)
+				}
+			}
+			continue
+		}
+		if len(v) > 0 {
+			touched ^= v[0] ^ v[len(v)-1]
+		}
 	}
 	return nil
 }

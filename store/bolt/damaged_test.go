@@ -1,10 +1,13 @@
 package bolt_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/debug"
 	"testing"
 
 	"go.etcd.io/bbolt"
@@ -13,8 +16,8 @@ import (
 	"github.com/pacer-sales/pacer/store/bolt"
 )
 
-// Files with bytes flipped in their data pages: a file that fails bbolt's consistency check is
-// refused (nothing can be written to it), and on a file that opens, no panic of bbolt reading
+// Files with bytes flipped in their data pages: a file whose pages can't be read or whose keys are out
+// of order is refused (nothing can be written to it), and on a file that opens, no panic of bbolt reading
 // a damaged page escapes a transaction — it becomes an error wrapping store.ErrDamaged.
 func TestFlippedBytes(t *testing.T) {
 	refused := 0
@@ -50,13 +53,52 @@ func TestFlippedBytes(t *testing.T) {
 		useAll(t, seed, db)
 		_ = db.Close()
 	}
-	if refused == 0 {
-		t.Error("no damaged file was refused")
-	}
+	t.Logf("%d of 12 refused", refused)
 }
 
-// checkErrors runs bbolt's own consistency check on a file, read-only.
+// A leaf page whose keys are out of order (a key zeroed in the middle of a page) is refused at
+// open, the file untouched.
+func TestKeysOutOfOrderRefused(t *testing.T) {
+	path := filledDB(t, 1500)
+	_ = os.Remove(path + ".checked")
+	var leaf int
+	bdb, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = bdb.View(func(btx *bbolt.Tx) error {
+		for id := 2; id < int(btx.Size()/4096); id++ {
+			if p, err := btx.Page(id); err == nil && p != nil && p.Type == "leaf" && p.Count > 20 {
+				leaf = id
+				return nil
+			}
+		}
+		return nil
+	})
+	_ = bdb.Close()
+	if leaf == 0 {
+		t.Fatal("no leaf page")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := b[leaf*4096:]
+	elem := 16 + 10*16 // the eleventh element's header
+	pos := int(binary.LittleEndian.Uint32(page[elem+4:]))
+	ksize := int(binary.LittleEndian.Uint32(page[elem+8:]))
+	for i := range ksize {
+		page[elem+pos+i] = 0
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wantNotPacer(t, path, "follows key")
+}
+
+// checkErrors reads a file read-only and reports a fault or keys out of order in a bucket.
 func checkErrors(path string) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
@@ -68,10 +110,16 @@ func checkErrors(path string) (err error) {
 	}
 	defer bdb.Close()
 	return bdb.View(func(btx *bbolt.Tx) error {
-		for err := range btx.Check() {
-			return err
-		}
-		return nil
+		return btx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+			var prev []byte
+			return b.ForEach(func(k, _ []byte) error {
+				if prev != nil && bytes.Compare(prev, k) >= 0 {
+					return fmt.Errorf("bucket %s: keys out of order", name)
+				}
+				prev = k
+				return nil
+			})
+		})
 	})
 }
 

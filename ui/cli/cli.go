@@ -41,6 +41,9 @@ type Backend interface {
 	// Scratch returns an engine over a throwaway copy of the database whose clock is a
 	// manual clock at now, for simulate, and a function that removes the copy.
 	Scratch(ctx context.Context, now time.Time) (*engine.Engine, func(), error)
+	// Path is the live database file once open ("" when unknown), which backup refuses to
+	// overwrite.
+	Path() string
 }
 
 // Env is where a command line runs.
@@ -81,6 +84,7 @@ type ExitError struct {
 	Err  error
 }
 
+// Error is the message of the failure.
 func (e *ExitError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit %d", e.Code)
@@ -88,6 +92,7 @@ func (e *ExitError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the failure.
 func (e *ExitError) Unwrap() error { return e.Err }
 
 // Exit wraps err with an exit code.
@@ -186,6 +191,7 @@ func (a *App) Root() *cobra.Command {
 		a.waitCmd(), a.eventCmd(), a.segmentCmd(), a.tickCmd(), a.simulateCmd(), a.outboxCmd(),
 		a.doctorCmd(),
 	)
+	root.AddCommand(a.timingCmds()...)
 	for _, c := range a.env.Commands {
 		root.AddCommand(c(a))
 	}
@@ -235,7 +241,11 @@ func (a *App) Engine(ctx context.Context) (*engine.Engine, error) {
 	if a.eng != nil {
 		return a.eng, nil
 	}
-	eng, err := a.env.Backend.Open(ctx, a.globals)
+	g := a.globals
+	if g.Now == "" {
+		g.Now = a.env.Getenv("PACER_NOW")
+	}
+	eng, err := a.env.Backend.Open(ctx, g)
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/input"
 )
 
@@ -101,10 +102,12 @@ type Model struct {
 	picker  *picker
 	input   textinput.Model
 	inputOf string // "snooze" or "note"
-	inErr   string
+	ask     *dialog.Prompt
 	pend    *pending
 	compose *composer
 	busy    string // an action in flight ("Snoozing…")
+	// refreshing is set by r until the list it asked for arrives.
+	refreshing bool
 }
 
 // New returns the work list of the acting user.
@@ -150,8 +153,10 @@ func (m *Model) ShortHelp() []key.Binding {
 	switch m.mode {
 	case modeSearch:
 		return []key.Binding{k.Choose, k.Cancel}
-	case modePicker, modeInput:
-		return []key.Binding{k.Up, k.Down, k.Choose, k.Cancel}
+	case modePicker:
+		return m.picker.d.Help()
+	case modeInput:
+		return []key.Binding{k.Choose, k.Cancel}
 	case modeCompose:
 		send := k.Send
 		if m.settings.SMTPURL == "" {
@@ -168,7 +173,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Done, k.Skip, k.Snooze, k.SkipWait, k.Assign, k.Compose, k.Refresh},
-		{k.Search, k.Filter, k.ClearFilters, k.Sort, k.Whose, k.AfterAction},
+		{k.Search, k.ClearSearch, k.Filter, k.ClearFilters, k.Sort, k.Whose, k.AfterAction},
 	}
 }
 
@@ -348,6 +353,11 @@ func (m *Model) onTasks(msg tasksMsg) tea.Cmd {
 		return tea.Batch(append(cmds, common.Fail(msg.err))...)
 	}
 	m.loadErr, m.loaded = nil, true
+	if m.refreshing && !m.reload {
+		// The status said "Refreshing…": say it is done, so it does not stay.
+		m.refreshing = false
+		cmds = append(cmds, common.Status(fmt.Sprintf("Refreshed: %d open task(s)", len(msg.rows))))
+	}
 	oldRows, oldOrder, oldCursor := m.rows, m.order, m.cursor
 	m.setRows(msg.rows)
 	m.rebuild()
@@ -486,7 +496,12 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Bottom):
 		return m.setCursor(len(m.order) - 1)
 	case key.Matches(msg, k.Refresh):
+		m.refreshing = true
 		return tea.Batch(m.reloadCmd(), common.Status("Refreshing…"))
+	case key.Matches(msg, k.ClearSearch) && m.search != "":
+		m.search = ""
+		m.refilter()
+		return tea.Batch(m.upNextCmd(false), common.Status("Search cleared"))
 	case key.Matches(msg, k.Search):
 		m.mode = modeSearch
 		m.input.Reset()
@@ -639,10 +654,11 @@ func (m *Model) skipWait(r row) tea.Cmd {
 	case 1:
 		return m.skipWaitCmd(r.Record, r.RecordName, waiting[0].Sequence)
 	}
-	pk := &picker{kind: pickWait, title: "Skip the wait in which sequence?"}
+	var items []dialog.Item
 	for _, u := range waiting {
-		pk.opts = append(pk.opts, option{label: fmt.Sprintf("%s (%s until %s)", u.Sequence, u.Current.Detail, m.when(u.Current.WakeAt)), value: u.Sequence})
+		items = append(items, dialog.Item{Label: fmt.Sprintf("%s (%s until %s)", u.Sequence, u.Current.Detail, m.when(u.Current.WakeAt)), Value: u.Sequence})
 	}
+	pk := newPicker(pickWait, "Skip the wait in which sequence?", items)
 	m.pend = &pending{record: r.RecordName, taskID: r.Record}
 	m.openPicker(pk)
 	return nil
@@ -683,52 +699,50 @@ func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// inputKey edits the snooze time or the note of a done call.
+// inputKey edits the snooze time or the note of a done call. A time that can't be read
+// keeps the prompt open with what was typed and says why.
 func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, m.keys.Cancel):
+	r, cmd := m.ask.Update(msg)
+	switch r {
+	case dialog.Cancelled:
 		m.closePrompt()
 		return nil
-	case key.Matches(msg, m.keys.Choose):
-		p := m.pend
-		if p == nil {
-			m.closePrompt()
-			return nil
-		}
-		switch m.inputOf {
-		case "snooze":
-			until, err := ParseWhen(m.input.Value(), m.c.Engine.Clock().Now(), m.loc)
-			if err != nil {
-				m.inErr = err.Error()
-				return nil
-			}
-			m.closePrompt()
-			return m.act(*p, engine.TaskAction{Kind: engine.ActSnooze, Until: until})
-		case "note":
-			note := strings.TrimSpace(m.input.Value())
-			m.closePrompt()
-			return m.act(*p, engine.TaskAction{Kind: engine.ActDone, Outcome: p.outcome, Note: note})
-		}
+	case dialog.Open:
+		return cmd
+	}
+	p := m.pend
+	if p == nil {
 		m.closePrompt()
 		return nil
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	m.inErr = ""
-	return cmd
+	switch m.inputOf {
+	case "snooze":
+		until, err := ParseWhen(m.ask.Value(), m.c.Engine.Clock().Now(), m.loc)
+		if err != nil {
+			m.ask.Err = err.Error()
+			return nil
+		}
+		m.closePrompt()
+		return m.act(*p, engine.TaskAction{Kind: engine.ActSnooze, Until: until})
+	case "note":
+		note := strings.TrimSpace(m.ask.Value())
+		m.closePrompt()
+		return m.act(*p, engine.TaskAction{Kind: engine.ActDone, Outcome: p.outcome, Note: note})
+	}
+	m.closePrompt()
+	return nil
 }
 
-// openInput shows a one-line prompt.
-func (m *Model) openInput(of, prompt, placeholder string) {
-	m.mode, m.inputOf, m.inErr = modeInput, of, ""
-	m.input.Reset()
-	m.input.Prompt = prompt
-	m.input.Placeholder = placeholder
-	m.sizeInput()
-	m.input.Focus()
+// openInput shows a one-line prompt under the list, its input led by label.
+func (m *Model) openInput(of, label, placeholder string) {
+	m.mode, m.inputOf = modeInput, of
+	m.ask = dialog.NewPrompt(m.c.Styles, "", "")
+	m.ask.Input.Prompt = label
+	m.ask.Input.Placeholder = placeholder
+	m.ask.Input.CharLimit = 200
 }
 
-// sizeInput fits the one-line input under the list.
+// sizeInput fits the search box under the list.
 func (m *Model) sizeInput() {
 	listW, _ := m.layout()
 	m.input.SetWidth(max(8, listW-ansi.StringWidth(m.input.Prompt)-2))
@@ -736,13 +750,16 @@ func (m *Model) sizeInput() {
 
 // closePrompt returns to the list.
 func (m *Model) closePrompt() {
-	m.mode, m.picker, m.inputOf, m.inErr = modeList, nil, "", ""
+	m.mode, m.picker, m.inputOf, m.ask = modeList, nil, "", nil
 	m.input.Blur()
 }
 
 // restyle takes the shared styles again after the root rebuilt them.
 func (m *Model) restyle() {
 	m.input.SetStyles(input.Styles(m.c.Styles))
+	if m.ask != nil {
+		m.ask.SetStyles(m.c.Styles)
+	}
 	if c := m.compose; c != nil {
 		c.to.SetStyles(input.Styles(m.c.Styles))
 		c.subject.SetStyles(input.Styles(m.c.Styles))
@@ -827,23 +844,22 @@ func (m *Model) promptView(w int) []string {
 	case modeSearch:
 		return []string{cell(m.input.View(), w)}
 	case modeInput:
-		hint := ""
 		switch m.inputOf {
 		case "snooze":
-			hint = "e.g. " + whenHelp
-			if v := strings.TrimSpace(m.input.Value()); v != "" {
+			m.ask.Hint = "e.g. " + whenHelp
+			if v := strings.TrimSpace(m.ask.Value()); v != "" {
 				if t, err := ParseWhen(v, m.c.Engine.Clock().Now(), m.loc); err == nil {
-					hint = "→ " + t.Format("Mon Jan 2 15:04 MST") + " · enter to snooze"
+					m.ask.Hint = "→ " + t.Format("Mon Jan 2 15:04 MST") + " · enter to snooze"
 				}
 			}
 		case "note":
-			hint = "Outcome: " + outcomeLabel(m.pend) + " · enter to finish · esc cancel"
+			m.ask.Hint = "Outcome: " + outcomeLabel(m.pend) + " · enter to finish · esc cancel"
 		}
-		line := st.Muted.Render(cell(hint, w))
-		if m.inErr != "" {
-			line = st.Danger.Render(cell(m.inErr, w))
+		lines := m.ask.Lines(st, w)
+		for i := range lines {
+			lines[i] = cell(lines[i], w)
 		}
-		return []string{cell(m.input.View(), w), line}
+		return lines
 	}
 	return nil
 }

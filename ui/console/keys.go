@@ -1,14 +1,18 @@
 package console
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/pacer-sales/pacer/ui/common"
+)
 
 // keyMap is every key of the work list.
 type keyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	common.NavKeys
 
 	Done, Skip, Snooze, SkipWait, Assign, Compose, Refresh key.Binding
 
-	Search, Filter, ClearFilters, Sort, Whose, AfterAction key.Binding
+	Search, ClearSearch, Filter, ClearFilters, Sort, Whose, AfterAction key.Binding
 
 	// Keys of prompts, pickers and the email editor.
 	Choose, Cancel, Send, NextField key.Binding
@@ -20,12 +24,7 @@ func defaultKeyMap() keyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
 	}
 	return keyMap{
-		Up:       b([]string{"up", "k"}, "↑/k", "up"),
-		Down:     b([]string{"down", "j"}, "↓/j", "down"),
-		PageUp:   b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
-		PageDown: b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
-		Top:      b([]string{"home", "g"}, "g", "first"),
-		Bottom:   b([]string{"end", "G"}, "G", "last"),
+		NavKeys: common.DefaultNavKeys(),
 
 		Done:     b([]string{"d"}, "d", "done"),
 		Skip:     b([]string{"x"}, "x", "skip"),
@@ -36,6 +35,7 @@ func defaultKeyMap() keyMap {
 		Refresh:  b([]string{"r"}, "r", "refresh"),
 
 		Search:       b([]string{"/"}, "/", "search"),
+		ClearSearch:  b([]string{"esc"}, "esc", "clear search"),
 		Filter:       b([]string{"f"}, "f", "filter"),
 		ClearFilters: b([]string{"F"}, "F", "clear filters"),
 		Sort:         b([]string{"s"}, "s", "sort"),

@@ -22,6 +22,33 @@ type upNext struct {
 	err  error
 }
 
+// forTask orders the record's sequences for the selected task: the sequence whose step
+// holds the task first, the others in their order.
+func (u *upNext) forTask(taskID string) []engine.UpNext {
+	out := make([]engine.UpNext, 0, len(u.ups))
+	for _, x := range u.ups {
+		if x.Current.TaskID == taskID {
+			out = append(out, x)
+		}
+	}
+	for _, x := range u.ups {
+		if x.Current.TaskID != taskID {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// of is the connection whose current step holds the task, if Up next has it.
+func (u *upNext) of(taskID string) (engine.UpNext, bool) {
+	for _, x := range u.ups {
+		if x.Current.TaskID == taskID {
+			return x, true
+		}
+	}
+	return engine.UpNext{}, false
+}
+
 // record is the record Up next shows.
 func (u *upNext) record() *engine.Record {
 	if len(u.ups) > 0 {
@@ -145,7 +172,7 @@ func (m *Model) upNextLines() []pline {
 			out = append(out, pline{0, st.Warning, sel.Name + ": " + sel.Error})
 		}
 	}
-	for _, x := range u.ups {
+	for _, x := range u.forTask(sel.ID) {
 		out = append(out, pline{}, pline{0, st.Accent, fmt.Sprintf("◆ %s (v%d)", x.Sequence, x.Version)})
 		out = append(out, m.currentLines(x, sel)...)
 		if len(x.Ahead) > 0 {
@@ -247,7 +274,7 @@ func (m *Model) pastText(p engine.PastStep) string {
 	when := m.when(p.At)
 	switch p.What {
 	case "yes", "no":
-		return fmt.Sprintf("◇ %s → %s · %s", p.Name, p.What, when)
+		return fmt.Sprintf("◆ %s → %s · %s", p.Name, p.What, when)
 	case "skipped":
 		return fmt.Sprintf("✗ %s %s · skipped · %s", icon(p.Type), p.Name, when)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 )
 
 // pickKind is what a picker chooses.
@@ -25,61 +26,40 @@ const (
 	pickWait
 )
 
-// option is one line of a picker.
-type option struct {
-	label string
-	value string
-	// dim is the filter an option sets (due, entity, activity) or the kind of list
-	// (me, all, user).
-	dim string
-	// header is a section title, not choosable.
-	header bool
-	// current marks the value in force.
-	current bool
-}
-
 // picker is a list to choose from, shown in place of Up next.
 type picker struct {
-	kind   pickKind
-	title  string
-	opts   []option
-	cursor int
-}
-
-func (p *picker) step(d int) {
-	for i := p.cursor + d; i >= 0 && i < len(p.opts); i += d {
-		if !p.opts[i].header {
-			p.cursor = i
-			return
-		}
-	}
+	kind pickKind
+	d    *dialog.Picker
 }
 
 func (m *Model) openPicker(p *picker) {
 	m.mode, m.picker = modePicker, p
-	p.cursor = -1
-	p.step(1)
-	for i, o := range p.opts {
-		if o.current && !o.header && p.kind != pickFilter {
-			p.cursor = i
-			break
-		}
-	}
 }
 
-// outcomePicker asks for the outcome of a call (the org's list).
+// newPicker returns a picker of kind titled title over items.
+func newPicker(kind pickKind, title string, items []dialog.Item) *picker {
+	return &picker{kind: kind, d: dialog.NewPicker(title, items)}
+}
+
+// outcomePicker asks for the outcome of a call (the org's list). "(no outcome)" is offered
+// only when no call-outcome condition tests the call (the engine would refuse it).
 func (m *Model) outcomePicker() *picker {
-	p := &picker{kind: pickOutcome, title: "Outcome of the call with " + m.pend.record}
+	var items []dialog.Item
 	for _, o := range m.settings.CallOutcomes {
-		p.opts = append(p.opts, option{label: strings.ReplaceAll(o, "_", " "), value: o})
+		items = append(items, dialog.Item{Label: strings.ReplaceAll(o, "_", " "), Value: o})
 	}
-	p.opts = append(p.opts, option{label: "(no outcome)", value: ""})
-	return p
+	title := "Outcome of the call with " + m.pend.record
+	if x, ok := m.up.of(m.pend.taskID); ok && x.Current.NeedsOutcome {
+		title += " (the next step branches on it: choose one)"
+	} else {
+		items = append(items, dialog.Item{Label: "(no outcome)", Value: ""})
+	}
+	return newPicker(pickOutcome, title, items)
 }
 
 // assignPicker lists the users who can take the task.
 func (m *Model) assignPicker(r row) *picker {
-	p := &picker{kind: pickAssign, title: "Assign " + r.RecordName + " · " + r.Name + " to"}
+	var items []dialog.Item
 	for _, u := range m.users {
 		label := u.Username
 		if u.Name != "" {
@@ -88,23 +68,20 @@ func (m *Model) assignPicker(r row) *picker {
 		if slices.Contains(r.Assignees, u.Username) {
 			label += " (assigned)"
 		}
-		p.opts = append(p.opts, option{label: label, value: u.Username})
+		items = append(items, dialog.Item{Label: label, Value: u.Username})
 	}
-	return p
+	return newPicker(pickAssign, "Assign "+r.RecordName+" · "+r.Name+" to", items)
 }
 
-// filterPicker offers every filter value; choosing one sets that filter.
+// filterPicker offers every filter value; choosing one sets that filter. The values in
+// force are marked.
 func (m *Model) filterPicker() *picker {
-	p := &picker{kind: pickFilter, title: "Filter the work list"}
+	var items []dialog.Item
 	f := m.filter
 	add := func(dim, label, value, cur string) {
-		mark := "  "
-		if value == cur {
-			mark = "• "
-		}
-		p.opts = append(p.opts, option{label: mark + label, value: value, dim: dim, current: value == cur})
+		items = append(items, dialog.Item{Label: label, Value: value, Kind: dim, Current: value == cur})
 	}
-	p.opts = append(p.opts, option{label: "Due", header: true})
+	items = append(items, dialog.Item{Group: "Due"})
 	for _, d := range []string{"", "overdue", "today", "upcoming"} {
 		label := dueLabel(d)
 		if d == "" {
@@ -117,16 +94,17 @@ func (m *Model) filterPicker() *picker {
 		entities[m.rows[i].entity()] = true
 		types[m.rows[i].Type] = true
 	}
-	p.opts = append(p.opts, option{label: "Record type", header: true})
+	items = append(items, dialog.Item{Group: "Record type"})
 	add("entity", "any type", "", f.Entity)
 	for _, e := range sortedKeys(entities, f.Entity) {
 		add("entity", e, e, f.Entity)
 	}
-	p.opts = append(p.opts, option{label: "Activity", header: true})
+	items = append(items, dialog.Item{Group: "Activity"})
 	add("activity", "any activity", "", f.Activity)
 	for _, t := range sortedKeys(types, f.Activity) {
 		add("activity", icon(t)+" "+stepLabel(t), t, f.Activity)
 	}
+	p := newPicker(pickFilter, "Filter the work list", items)
 	return p
 }
 
@@ -145,10 +123,10 @@ func sortedKeys(set map[string]bool, keep string) []string {
 
 // whosePicker lets managers and admins pick whose work list to see.
 func (m *Model) whosePicker() *picker {
-	p := &picker{kind: pickWhose, title: "Whose work list"}
-	p.opts = append(p.opts,
-		option{label: "My work list", dim: "me", current: !m.scope.All && m.scope.User == ""},
-		option{label: "Whole team (every open task)", dim: "all", current: m.scope.All})
+	items := []dialog.Item{
+		{Label: "My work list", Kind: "me", Current: !m.scope.All && m.scope.User == ""},
+		{Label: "Whole team (every open task)", Kind: "all", Current: m.scope.All},
+	}
 	for _, u := range m.users {
 		if u.Username == m.c.User.Username {
 			continue
@@ -157,36 +135,30 @@ func (m *Model) whosePicker() *picker {
 		if u.Name != "" {
 			label += " — " + u.Name
 		}
-		p.opts = append(p.opts, option{label: label, value: u.Username, dim: "user", current: m.scope.User == u.Username})
+		items = append(items, dialog.Item{Label: label, Value: u.Username, Kind: "user", Current: m.scope.User == u.Username})
 	}
-	return p
+	return newPicker(pickWhose, "Whose work list", items)
 }
 
 // pickerKey moves in a picker and applies the choice.
 func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 	p := m.picker
-	switch {
-	case key.Matches(msg, m.keys.Cancel):
+	switch p.d.Update(msg) {
+	case dialog.Cancelled:
 		m.closePrompt()
 		m.pend = nil
 		return nil
-	case key.Matches(msg, m.keys.Up):
-		p.step(-1)
-		return nil
-	case key.Matches(msg, m.keys.Down):
-		p.step(1)
-		return nil
-	case !key.Matches(msg, m.keys.Choose) || p.cursor < 0:
+	case dialog.Open:
 		return nil
 	}
-	o := p.opts[p.cursor]
+	o, _ := p.d.Selected()
 	m.closePrompt()
 	switch p.kind {
 	case pickOutcome:
 		if m.pend == nil {
 			return nil
 		}
-		m.pend.outcome = o.value
+		m.pend.outcome = o.Value
 		m.openInput("note", "Note (optional): ", "enter to finish")
 		return nil
 	case pickAssign:
@@ -195,33 +167,33 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		pd := *m.pend
 		m.pend = nil
-		return m.act(pd, engine.TaskAction{Kind: engine.ActAssign, To: o.value})
+		return m.act(pd, engine.TaskAction{Kind: engine.ActAssign, To: o.Value})
 	case pickWait:
 		if m.pend == nil {
 			return nil
 		}
 		pd := *m.pend
 		m.pend = nil
-		return m.skipWaitCmd(pd.taskID, pd.record, o.value)
+		return m.skipWaitCmd(pd.taskID, pd.record, o.Value)
 	case pickFilter:
-		switch o.dim {
+		switch o.Kind {
 		case "due":
-			m.filter.Due = o.value
+			m.filter.Due = o.Value
 		case "entity":
-			m.filter.Entity = o.value
+			m.filter.Entity = o.Value
 		case "activity":
-			m.filter.Activity = o.value
+			m.filter.Activity = o.Value
 		}
 		m.refilter()
 		return m.upNextCmd(false)
 	case pickWhose:
-		switch o.dim {
+		switch o.Kind {
 		case "me":
 			m.scope = scope{}
 		case "all":
 			m.scope = scope{All: true}
 		default:
-			m.scope = scope{User: o.value}
+			m.scope = scope{User: o.Value}
 		}
 		m.rows, m.order, m.loaded, m.cursor, m.offset, m.selID = nil, nil, false, 0, 0, ""
 		m.groups = [3]groupSpan{}
@@ -234,26 +206,7 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // pickerLines renders the open picker.
 func (m *Model) pickerLines(w, h int) []string {
-	st := m.c.Styles
-	p := m.picker
-	out := wrapLines([]pline{{0, st.Title, p.title}}, w, 3)
-	room := max(1, h-1-len(out))
-	first := 0
-	if p.cursor >= room {
-		first = p.cursor - room + 1
-	}
-	for i := first; i < len(p.opts) && i < first+room; i++ {
-		o := p.opts[i]
-		switch {
-		case o.header:
-			out = append(out, st.Header.Render(cell(o.label, w)))
-		case i == p.cursor:
-			out = append(out, st.Selected.Render(cell("› "+o.label, w)))
-		default:
-			out = append(out, st.Text.Render(cell("  "+o.label, w)))
-		}
-	}
-	return append(out, wrapLines([]pline{{0, st.Muted, "↑↓ move · enter choose · esc cancel"}}, w, 2)...)
+	return m.picker.d.Lines(m.c.Styles, w, h)
 }
 
 // composer is the email editor of an email task.

@@ -21,6 +21,8 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
+	"github.com/pacer-sales/pacer/ui/components/form"
 )
 
 // pageTab is one of the page's tabs.
@@ -84,6 +86,8 @@ type (
 	validatedMsg struct {
 		probs []sequence.Problem
 		err   error
+		// save: the check before saving an active sequence (ask for the note when valid).
+		save bool
 	}
 	formDoneMsg struct {
 		id int
@@ -107,9 +111,10 @@ type choice struct {
 }
 
 // prompt is a question asked on the status line; every key goes to it until answered.
+// d.Choices are the choices' keys and labels, in the same order.
 type prompt struct {
-	question string
-	choices  []choice
+	d       *dialog.Confirm
+	choices []choice
 }
 
 // Model is the sequence page. It is used through a pointer: Update changes it in place.
@@ -138,7 +143,7 @@ type Model struct {
 	offset int
 
 	mode   mode
-	picker picker
+	picker *dialog.Picker
 	prompt *prompt
 
 	form     *huh.Form
@@ -258,8 +263,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case savedMsg:
 		return m, m.savedDone(msg)
 	case validatedMsg:
-		m.validated(msg)
-		return m, nil
+		return m, m.validated(msg)
 	case formDoneMsg:
 		if msg.id != m.formID || m.form == nil {
 			return m, nil
@@ -409,7 +413,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case tabConnected:
 		return m.connectedKey(msg)
 	case tabStats:
-		m.conn.statsKey(msg, k)
+		m.conn.statsKey(msg, k, len(m.rows))
 		return nil
 	}
 	return m.designerKey(msg)
@@ -429,26 +433,25 @@ func (m *Model) back() tea.Cmd {
 
 // ask shows a question; the first matching choice runs, a nil do just closes it.
 func (m *Model) ask(q string, cs ...choice) {
-	m.prompt = &prompt{question: q, choices: cs}
+	d := dialog.Ask(q)
+	for _, c := range cs {
+		d.Choices = append(d.Choices, dialog.Choice{Keys: c.keys, Label: c.label})
+	}
+	m.prompt = &prompt{d: d, choices: cs}
 	m.mode = modePrompt
 	m.follow()
 }
 
 func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
-	s := msg.String()
-	for _, c := range m.prompt.choices {
-		for _, k := range c.keys {
-			if k == s {
-				m.prompt, m.mode = nil, modeNormal
-				if c.do == nil {
-					return nil
-				}
-				return c.do(m)
-			}
-		}
-	}
-	if s == "esc" {
+	p := m.prompt
+	switch p.d.Update(msg) {
+	case dialog.Cancelled:
 		m.prompt, m.mode = nil, modeNormal
+	case dialog.Accepted:
+		m.prompt, m.mode = nil, modeNormal
+		if do := p.choices[p.d.Answer].do; do != nil {
+			return do(m)
+		}
 	}
 	return nil
 }
@@ -509,19 +512,20 @@ func (m *Model) startAdd() tea.Cmd {
 		return nil
 	}
 	m.target = r
-	m.picker = picker{}
+	m.picker = newTypePicker("Add a step " + m.placeText(r))
 	m.mode = modePicker
 	m.setStatus("")
 	return nil
 }
 
 func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
+	switch m.picker.Update(msg) {
+	case dialog.Cancelled:
 		m.mode = modeNormal
 		return nil
-	case "enter":
-		t := m.picker.selected()
+	case dialog.Accepted:
+		it, _ := m.picker.Selected()
+		t := sequence.Type(it.Value)
 		s, _ := insertion(m.def, m.target)
 		if t == sequence.Condition && s.depth >= maxDepth {
 			m.status, m.statusErr = fmt.Sprintf("Conditions may be nested at most %d levels", maxDepth), true
@@ -536,7 +540,6 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		ti, _ := sequence.Info(t)
 		return m.openForm(stepForm(t, m.stepVals, m.formEnv(), "Add: "+ti.DefaultName+" — "+m.placeText(m.target)), formAdd)
 	}
-	m.picker.move(msg.String())
 	return nil
 }
 
@@ -618,7 +621,7 @@ func (m *Model) deleteSelected() {
 	}
 	r := m.rows[m.cursor]
 	if r.kind != rowStep {
-		m.setStatus("Select a step to delete it")
+		m.status, m.statusErr = "Nothing to delete here: select a step (a adds one here)", true
 		return
 	}
 	s, ok := locate(m.def, r.id)
@@ -667,7 +670,7 @@ func (m *Model) openForm(f *huh.Form, purpose formPurpose) tea.Cmd {
 	id := m.formID
 	f.SubmitCmd = m.own(func() tea.Msg { return formDoneMsg{id: id, ok: true} })
 	f.CancelCmd = m.own(func() tea.Msg { return formDoneMsg{id: id} })
-	m.form = f.WithKeyMap(formKeys()).WithShowHelp(false).WithWidth(m.formWidth()).WithHeight(m.formHeight())
+	m.form = f.WithKeyMap(form.Keys()).WithTheme(form.Theme(m.c.Styles)).WithShowHelp(false).WithWidth(m.formWidth()).WithHeight(m.formHeight())
 	m.formFor = purpose
 	m.mode = modeForm
 	if m.bg != nil {
@@ -755,8 +758,9 @@ func (m *Model) save(activate bool) tea.Cmd {
 		m.setStatus("No changes to save")
 		return nil
 	case active:
-		m.note = ""
-		return m.openForm(noteForm(&m.note, m.seq.Version), formNote)
+		// An active sequence must stay valid: check first, so a refused change does not
+		// ask for its note before saying so.
+		return m.checkThen(true)
 	}
 	return m.saveCmd("", activate)
 }
@@ -839,27 +843,42 @@ func (m *Model) savedDone(msg savedMsg) tea.Cmd {
 func changed() tea.Msg { return common.ChangedMsg{} }
 
 // check validates the definition being edited against the org (v).
-func (m *Model) check() tea.Cmd {
+func (m *Model) check() tea.Cmd { return m.checkThen(false) }
+
+// checkThen validates the definition being edited; with save, a valid one goes on to the
+// change note and the save.
+func (m *Model) checkThen(save bool) tea.Cmd {
 	eng, ctx, by, name := m.c.Engine, m.c.Ctx, m.c.User.Username, m.seq.Name
 	def := cloneDef(m.def)
 	return m.own(func() tea.Msg {
 		probs, err := eng.Validate(ctx, by, def, name)
-		return validatedMsg{probs: probs, err: err}
+		return validatedMsg{probs: probs, err: err, save: save}
 	})
 }
 
-func (m *Model) validated(msg validatedMsg) {
+func (m *Model) validated(msg validatedMsg) tea.Cmd {
 	if msg.err != nil {
 		m.fail(msg.err)
-		return
+		return nil
+	}
+	if msg.save {
+		if len(msg.probs) > 0 {
+			title := fmt.Sprintf("Not saved: an active sequence must stay valid; %d problem(s)", len(msg.probs))
+			m.showProblems(title, msg.probs)
+			m.status, m.statusErr = title, true
+			return nil
+		}
+		m.note = ""
+		return m.openForm(noteForm(&m.note, m.seq.Version), formNote)
 	}
 	if len(msg.probs) == 0 {
 		m.problems = nil
 		m.setStatus("No problems: the sequence can be activated")
-		return
+		return nil
 	}
 	m.showProblems(fmt.Sprintf("%d problem(s) to fix before activating", len(msg.probs)), msg.probs)
 	m.setStatus(m.problemsTitle)
+	return nil
 }
 
 func (m *Model) showProblems(title string, probs []sequence.Problem) {
@@ -972,7 +991,7 @@ func (m *Model) wheel(ms tea.Mouse) {
 	case tabConnected:
 		m.connectedKey(msg)
 	case tabStats:
-		m.conn.statsKey(msg, m.keys)
+		m.conn.statsKey(msg, m.keys, len(m.rows))
 	}
 }
 
@@ -987,10 +1006,7 @@ func keyMsgFor(b key.Binding) tea.KeyPressMsg {
 // bodyHeight is the height below the page's title and tabs and above its status line (two
 // lines while a question is asked).
 func (m *Model) bodyHeight() int {
-	if m.prompt != nil {
-		return max(1, m.height-5)
-	}
-	return max(1, m.height-4)
+	return max(1, m.height-3-len(m.statusLines(m.c.Styles, max(1, m.width))))
 }
 
 // treeHeight is how many tree lines show (the problem list takes the bottom when open).

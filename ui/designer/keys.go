@@ -1,12 +1,16 @@
 package designer
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/pacer-sales/pacer/ui/common"
+)
 
 // keyMap holds the sequence page's keys; the footer help is generated from it.
 type keyMap struct {
-	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
-	NextTab, PrevTab                        key.Binding
-	Back                                    key.Binding
+	common.NavKeys
+	NextTab, PrevTab key.Binding
+	Back             key.Binding
 
 	// Designer
 	Add, Edit, Delete, Props, Save, Activate, Check key.Binding
@@ -20,15 +24,10 @@ type keyMap struct {
 
 func newKeyMap() keyMap {
 	return keyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "first")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "last")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdown", "page down")),
-		NextTab:  key.NewBinding(key.WithKeys("tab", "]"), key.WithHelp("tab/]", "next tab")),
-		PrevTab:  key.NewBinding(key.WithKeys("shift+tab", "["), key.WithHelp("shift+tab/[", "previous tab")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		NavKeys: common.DefaultNavKeys(),
+		NextTab: key.NewBinding(key.WithKeys("tab", "]"), key.WithHelp("tab/]", "next tab")),
+		PrevTab: key.NewBinding(key.WithKeys("shift+tab", "["), key.WithHelp("shift+tab/[", "previous tab")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 
 		Add:      key.NewBinding(key.WithKeys("a", "+"), key.WithHelp("a/+", "add step")),
 		Edit:     key.NewBinding(key.WithKeys("enter", "e"), key.WithHelp("enter/e", "edit")),

@@ -1,13 +1,8 @@
 package designer
 
 import (
-	"strings"
-
-	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/pacer-sales/pacer/engine/sequence"
-	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 )
 
 // pickerGroups are the picker's tabs, in order.
@@ -43,68 +38,17 @@ func typesOf(g sequence.Group) []sequence.TypeInfo {
 	return out
 }
 
-// picker chooses the type of a new step: ←→ move between groups, ↑↓ between types.
-type picker struct {
-	group int
-	index [4]int
-}
-
-// selected is the type under the picker's cursor.
-func (p *picker) selected() sequence.Type {
-	ts := typesOf(pickerGroups[p.group])
-	return ts[p.index[p.group]].Type
-}
-
-// move handles a navigation key; other keys do nothing.
-func (p *picker) move(k string) {
-	n := len(typesOf(pickerGroups[p.group]))
-	switch k {
-	case "left", "h", "shift+tab":
-		p.group = (p.group + len(pickerGroups) - 1) % len(pickerGroups)
-	case "right", "l", "tab":
-		p.group = (p.group + 1) % len(pickerGroups)
-	case "up", "k":
-		p.index[p.group] = (p.index[p.group] + n - 1) % n
-	case "down", "j":
-		p.index[p.group] = (p.index[p.group] + 1) % n
-	case "home", "g":
-		p.index[p.group] = 0
-	case "end", "G":
-		p.index[p.group] = n - 1
-	}
-}
-
-// view draws the picker: the group tabs, then the types of the current group.
-func (p *picker) view(st *common.Styles, title string, width int) string {
-	var b strings.Builder
-	b.WriteString(st.Title.Render(title))
-	b.WriteString("\n\n")
-	tabs := make([]string, len(pickerGroups))
-	for i, g := range pickerGroups {
-		if i == p.group {
-			tabs[i] = st.TabActive.Render("[" + string(g) + "]")
-		} else {
-			tabs[i] = st.Tab.Render(" " + string(g) + " ")
+// newTypePicker is the picker of a new step's type: the groups are tabs (←→), the types of
+// a group a list (↑↓), each with what it does.
+func newTypePicker(title string) *dialog.Picker {
+	var items []dialog.Item
+	for _, g := range pickerGroups {
+		items = append(items, dialog.Item{Group: string(g)})
+		for _, ti := range typesOf(g) {
+			items = append(items, dialog.Item{Label: icon(ti.Type) + " " + ti.DefaultName, Hint: typeHelp[ti.Type], Value: string(ti.Type)})
 		}
 	}
-	b.WriteString(strings.Join(tabs, "  "))
-	b.WriteString("\n\n")
-	for i, ti := range typesOf(pickerGroups[p.group]) {
-		line := icon(ti.Type) + " " + ti.DefaultName
-		pad := max(0, 28-lipgloss.Width(line))
-		help := typeHelp[ti.Type]
-		if i == p.index[p.group] {
-			b.WriteString("› " + st.Selected.Render(line+strings.Repeat(" ", pad)) + "  " + st.Text.Render(help))
-		} else {
-			b.WriteString("  " + st.Text.Render(line+strings.Repeat(" ", pad)) + "  " + st.Muted.Render(help))
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString("\n")
-	b.WriteString(st.Muted.Render("←→ group · ↑↓ type · enter choose · esc cancel"))
-	lines := strings.Split(b.String(), "\n")
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, width, "…")
-	}
-	return strings.Join(lines, "\n")
+	p := dialog.NewPicker(title, items)
+	p.Tabs = true
+	return p
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 )
 
 // View draws the page: the sequence's title line, the tabs, the tab's body and the status
@@ -27,7 +28,7 @@ func (m *Model) View() string {
 	case m.mode == modeForm && m.form != nil:
 		content = m.form.View()
 	case m.mode == modePicker:
-		content = m.picker.view(st, "Add a step "+m.placeText(m.target), w)
+		content = m.picker.View(st, min(w, 100), body)
 	case m.tab == tabConnected:
 		content = m.connectedView(st, w, body)
 	case m.tab == tabStats:
@@ -81,7 +82,19 @@ func (m *Model) tabsLine(st *common.Styles) string {
 	for i := range tabCount {
 		name := tabNames[i]
 		if i == tabConnected && m.conn.done {
-			name += fmt.Sprintf(" (%d)", len(m.conn.rows))
+			// Active connections, as the home grid's Connected column counts them; the
+			// ended ones are listed too, and counted apart.
+			active := 0
+			for _, r := range m.conn.rows {
+				if r.State == "active" {
+					active++
+				}
+			}
+			if ended := len(m.conn.rows) - active; ended > 0 {
+				name += fmt.Sprintf(" (%d active, %d ended)", active, ended)
+			} else {
+				name += fmt.Sprintf(" (%d)", active)
+			}
 		}
 		if i == m.tab {
 			parts[i] = st.TabActive.Render("[" + name + "]")
@@ -187,28 +200,35 @@ func problemLine(p sequence.Problem) string {
 	return where + " [" + p.Code + "] " + p.Message
 }
 
-// statusLines show a pending question and its answers (two lines), else the last status
-// message, else a hint about the selected step.
+// maxStatusLines bounds the status lines: a long message wraps onto at most this many.
+const maxStatusLines = 4
+
+// statusLines show a pending question and its answers, else the last status message
+// (wrapped, never cut at the edge), else a hint about the selected step.
 func (m *Model) statusLines(st *common.Styles, width int) []string {
-	var s string
+	var text string
+	var style = st.Muted
 	switch {
 	case m.prompt != nil:
-		parts := make([]string, 0, len(m.prompt.choices))
-		for _, c := range m.prompt.choices {
-			parts = append(parts, "["+c.keys[0]+"] "+c.label)
-		}
-		return []string{
-			ansi.Truncate(st.Warning.Render(m.prompt.question), max(1, width), "…"),
-			ansi.Truncate(st.Text.Render(strings.Join(parts, " · ")), max(1, width), "…"),
-		}
+		return m.prompt.d.Lines(st, width)
 	case m.status != "" && m.statusErr:
-		s = st.Danger.Render("✗ " + m.status)
+		text, style = "✗ "+m.status, st.Danger
 	case m.status != "":
-		s = st.Success.Render("✓ " + m.status)
+		text, style = "✓ "+m.status, st.Success
 	case m.isLoaded() && m.tab == tabDesigner && m.mode == modeNormal:
-		s = st.Muted.Render(m.selectionHint())
+		return []string{ansi.Truncate(st.Muted.Render(m.selectionHint()), max(1, width), "…")}
+	default:
+		return []string{""}
 	}
-	return []string{ansi.Truncate(s, max(1, width), "…")}
+	lines := dialog.Wrap(text, width)
+	if len(lines) > maxStatusLines {
+		lines = lines[:maxStatusLines]
+		lines[maxStatusLines-1] = ansi.Truncate(lines[maxStatusLines-1], max(1, width-1), "") + "…"
+	}
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	return lines
 }
 
 // selectionHint describes the selected step: its id and description.
@@ -242,24 +262,19 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		return append(m.form.KeyBinds(), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")))
 	case modePicker:
-		return []key.Binding{
-			key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←→", "group")),
-			key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑↓", "type")),
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		}
+		return m.picker.Help()
 	case modePrompt:
-		var bs []key.Binding
-		for _, c := range m.prompt.choices {
-			bs = append(bs, key.NewBinding(key.WithKeys(c.keys...), key.WithHelp(c.keys[0], c.label)))
-		}
-		return bs
+		return m.prompt.d.Help()
 	}
 	switch m.tab {
 	case tabConnected:
 		return []key.Binding{k.Up, k.Down, k.Connect, k.Disconnect, k.Reload, k.NextTab, k.Back}
 	case tabStats:
 		return []key.Binding{k.Up, k.Down, k.NextTab, k.Back}
+	}
+	if !m.canEdit {
+		// Read only: only the keys that work here.
+		return []key.Binding{k.Up, k.Down, k.Check, k.NextTab, k.Back}
 	}
 	return []key.Binding{k.Add, k.Edit, k.Delete, k.Props, k.Save, k.Activate, k.NextTab, k.Back}
 }
@@ -270,8 +285,12 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.mode != modeNormal {
 		return [][]key.Binding{m.ShortHelp()}
 	}
+	nav := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}
+	if !m.canEdit {
+		return [][]key.Binding{nav, {k.Check, k.NextTab, k.PrevTab, k.Back}, {k.Reload}}
+	}
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		nav,
 		{k.Add, k.Edit, k.Delete, k.Props, k.Check},
 		{k.Save, k.Activate, k.NextTab, k.PrevTab, k.Back},
 		{k.Connect, k.Disconnect, k.Reload},

@@ -5,35 +5,29 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/grid"
 )
 
-// picker is the filter dialog: a column's values with checkboxes.
-type picker struct {
-	col     grid.Column
-	values  []string
-	checked []bool
-	cursor  int
-	offset  int
+// filterDialog is the filter dialog: a column's values with checkboxes.
+type filterDialog struct {
+	col grid.Column
+	p   *dialog.Picker
 }
 
 // confirm asks yes or no before an action.
 type confirm struct {
-	title  string
-	lines  []string
-	yes    tea.Cmd
-	danger bool
+	d   *dialog.Confirm
+	yes tea.Cmd
 }
 
 // prompt asks for one line of text (a copy's name, tags).
 type prompt struct {
-	title  string
-	input  textinput.Model
+	d      *dialog.Prompt
 	submit func(string) tea.Cmd
 }
 
@@ -43,48 +37,31 @@ type problems struct {
 	offset int
 }
 
-// newPrompt returns a prompt titled title, holding value, its input width cells wide.
-func (m *Model) newPrompt(title, value string, width int) prompt {
-	in := newInput(m.st, "")
-	in.SetWidth(width)
-	in.SetValue(value)
-	in.CursorEnd()
-	return prompt{title: title, input: in}
+// openPrompt shows a prompt titled title holding value; submit gets the text on enter.
+func (m *Model) openPrompt(title, value string, submit func(string) tea.Cmd) {
+	m.prompt = prompt{d: dialog.NewPrompt(m.st, title, value), submit: submit}
+	m.mode = modePrompt
+}
+
+// ask shows a yes/no question; yes runs on yes.
+func (m *Model) ask(d *dialog.Confirm, yes tea.Cmd) {
+	m.confirm = confirm{d: d, yes: yes}
+	m.mode = modeConfirm
 }
 
 // panelWidth is the width of a dialog box, borders included.
 func (m *Model) panelWidth() int { return max(min(m.width, 100), 20) }
 
-// promptWidth is the width of a prompt's text input.
-func (m *Model) promptWidth() int { return max(m.panelWidth()-8, 10) }
+// panelHeight is the height a dialog box may take (the title line is above it).
+func (m *Model) panelHeight() int { return max(m.height-1, 1) }
 
-// panelRows is how many content lines a dialog box holds.
-func (m *Model) panelRows() int { return max(m.height-1-2, 1) }
-
-// panel draws a dialog box: a title, the content clipped to the screen, and a footer line
-// (the dialog's keys) that always shows.
+// panel draws a dialog box (see dialog.Panel).
 func (m *Model) panel(title, content, footer string) string {
-	st := m.st
-	w := m.panelWidth()
-	lines := []string{st.Title.Render(title), ""}
-	lines = append(lines, strings.Split(content, "\n")...)
-	if rows := m.panelRows() - 2; len(lines) > rows {
-		lines = lines[:max(rows, 1)]
-	}
-	lines = append(lines, "", st.Muted.Render(footer))
-	for i, l := range lines {
-		lines[i] = fitLine(l, w-4)
-	}
-	return st.Border.Padding(0, 1).Width(w).Render(strings.Join(lines, "\n"))
+	return dialog.Panel(m.st, title, content, footer, m.panelWidth(), m.panelHeight())
 }
 
 // fitLine cuts a styled line to w cells.
-func fitLine(s string, w int) string {
-	if ansi.StringWidth(s) <= w {
-		return s
-	}
-	return ansi.Truncate(s, w, "…")
-}
+func fitLine(s string, w int) string { return dialog.Fit(s, w) }
 
 // openPicker opens the filter dialog of the selected column.
 func (m *Model) openPicker() {
@@ -99,142 +76,76 @@ func (m *Model) openPicker() {
 			values = m.set.values[i]
 		}
 	}
-	p := picker{col: col, values: values, checked: make([]bool, len(values))}
 	on := map[string]bool{}
 	for _, v := range m.grid.Filter(col.Key) {
 		on[strings.ToLower(v)] = true
 	}
+	items := make([]dialog.Item, len(values))
 	for i, v := range values {
-		p.checked[i] = on[strings.ToLower(v)]
+		label := v
+		if v == "" {
+			label = "(empty)"
+		}
+		items[i] = dialog.Item{Label: label, Value: v, Checked: on[strings.ToLower(v)]}
 	}
-	m.picker = p
+	p := dialog.NewPicker(fmt.Sprintf("Filter by %s: show the rows with any checked value (none checked: no filter)", col.Title), items)
+	p.Multi = true
+	p.Empty = "This column has no values to filter by."
+	m.picker = filterDialog{col: col, p: p}
 	m.mode = modePicker
 }
 
 func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
-	p := &m.picker
-	k := m.keys
-	rows := m.pickerRows()
-	switch {
-	case key.Matches(msg, k.Cancel):
+	switch m.picker.p.Update(msg) {
+	case dialog.Cancelled:
 		m.mode = modeGrid
-	case key.Matches(msg, k.PanelUp):
-		p.cursor = max(p.cursor-1, 0)
-	case key.Matches(msg, k.PanelDown):
-		p.cursor = min(p.cursor+1, max(len(p.values)-1, 0))
-	case msg.String() == "pgup":
-		p.cursor = max(p.cursor-rows, 0)
-	case msg.String() == "pgdown":
-		p.cursor = min(p.cursor+rows, max(len(p.values)-1, 0))
-	case key.Matches(msg, k.Toggle):
-		if len(p.checked) > 0 {
-			p.checked[p.cursor] = !p.checked[p.cursor]
-		}
-	case key.Matches(msg, k.ToggleAll):
-		all := true
-		for _, c := range p.checked {
-			all = all && c
-		}
-		for i := range p.checked {
-			p.checked[i] = !all
-		}
-	case key.Matches(msg, k.Apply):
+	case dialog.Accepted:
 		var vals []string
-		for i, c := range p.checked {
-			if c {
-				vals = append(vals, p.values[i])
-			}
+		for _, it := range m.picker.p.Checked() {
+			vals = append(vals, it.Value)
 		}
-		m.grid.SetFilter(p.col.Key, vals)
+		m.grid.SetFilter(m.picker.col.Key, vals)
 		m.mode = modeGrid
 		return m.rememberLayout()
-	}
-	if p.cursor < p.offset {
-		p.offset = p.cursor
-	} else if p.cursor >= p.offset+rows {
-		p.offset = p.cursor - rows + 1
 	}
 	return nil
 }
 
-// pickerRows is how many values the filter dialog shows at once.
-func (m *Model) pickerRows() int { return max(m.panelRows()-4, 1) }
-
 func (m *Model) pickerView() string {
-	p := &m.picker
-	st := m.st
-	var b strings.Builder
-	if len(p.values) == 0 {
-		b.WriteString(st.Muted.Render("This column has no values to filter by."))
-	}
-	end := min(p.offset+m.pickerRows(), len(p.values))
-	for i := p.offset; i < end; i++ {
-		box := "[ ] "
-		if p.checked[i] {
-			box = "[x] "
-		}
-		v := p.values[i]
-		if v == "" {
-			v = "(empty)"
-		}
-		line := box + grid.Clean(v)
-		if i == p.cursor {
-			line = st.Selected.Render("› " + line)
-		} else {
-			line = "  " + line
-		}
-		if i > p.offset {
-			b.WriteByte('\n')
-		}
-		b.WriteString(line)
-	}
-	return m.panel(fmt.Sprintf("Filter by %s: show the rows with any checked value", p.col.Title), b.String(),
-		fmt.Sprintf("%d value(s) · space check · a all/none · enter apply (none checked: no filter) · esc cancel", len(p.values)))
+	return m.picker.p.View(m.st, m.panelWidth(), m.panelHeight())
 }
 
 func (m *Model) confirmKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, m.keys.Yes):
+	switch m.confirm.d.Update(msg) {
+	case dialog.Accepted:
 		m.mode = modeGrid
-		return m.confirm.yes
-	case key.Matches(msg, m.keys.No):
+		if m.confirm.d.Yes() {
+			return m.confirm.yes
+		}
+	case dialog.Cancelled:
 		m.mode = modeGrid
 	}
 	return nil
 }
 
 func (m *Model) confirmView() string {
-	st := m.st
-	var b strings.Builder
-	for _, l := range m.confirm.lines {
-		b.WriteString(ansi.Wordwrap(l, m.panelWidth()-4, " "))
-		b.WriteByte('\n')
-	}
-	title := m.confirm.title
-	if m.confirm.danger {
-		title = st.Danger.Render(title)
-	}
-	return m.panel(title, strings.TrimSuffix(b.String(), "\n"), "y/enter yes · n/esc no")
+	return m.confirm.d.View(m.st, m.panelWidth(), m.panelHeight())
 }
 
 func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
-		m.prompt.input.Blur()
+	r, cmd := m.prompt.d.Update(msg)
+	switch r {
+	case dialog.Cancelled:
 		m.mode = modeGrid
-		return nil
-	case "enter":
-		m.prompt.input.Blur()
+	case dialog.Accepted:
 		m.mode = modeGrid
-		return m.prompt.submit(m.prompt.input.Value())
+		return m.prompt.submit(m.prompt.d.Value())
 	}
-	var cmd tea.Cmd
-	m.prompt.input, cmd = m.prompt.input.Update(msg)
 	return cmd
 }
 
 func (m *Model) promptView() string {
-	return m.panel(m.prompt.title, "> "+m.prompt.input.View(), "enter save · esc cancel")
+	return m.prompt.d.View(m.st, m.panelWidth(), m.panelHeight())
 }
 
 func (m *Model) problemsKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -245,10 +156,8 @@ func (m *Model) problemsKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.OpenFix):
 		m.mode = modeGrid
 		return openCmd(m.problems.err.Sequence)
-	case key.Matches(msg, k.PanelUp):
-		m.problems.offset = max(m.problems.offset-1, 0)
-	case key.Matches(msg, k.PanelDown):
-		m.problems.offset = min(m.problems.offset+1, max(len(m.problems.err.Problems)-1, 0))
+	default:
+		m.problems.offset, _ = k.Move(msg, m.problems.offset, len(m.problems.err.Problems), m.panelHeight()/2)
 	}
 	return nil
 }

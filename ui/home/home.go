@@ -15,6 +15,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/grid"
 	"github.com/pacer-sales/pacer/ui/components/input"
 )
@@ -54,7 +55,7 @@ type Model struct {
 
 	mode     mode
 	search   textinput.Model
-	picker   picker
+	picker   filterDialog
 	confirm  confirm
 	prompt   prompt
 	problems problems
@@ -96,7 +97,9 @@ func gridStyles(st *common.Styles) grid.Styles {
 func (m *Model) restyle() {
 	m.grid.SetStyles(gridStyles(m.st))
 	m.search.SetStyles(input.Styles(m.st))
-	m.prompt.input.SetStyles(input.Styles(m.st))
+	if m.prompt.d != nil {
+		m.prompt.d.SetStyles(m.st)
+	}
 }
 
 // Init loads the sequences and the user's remembered layout.
@@ -116,7 +119,6 @@ func (m *Model) SetSize(width, height int) {
 	m.width, m.height = width, height
 	m.grid.SetSize(width, max(height-1, 0))
 	m.search.SetWidth(max(width-12, 10))
-	m.prompt.input.SetWidth(m.promptWidth())
 	if m.form != nil {
 		m.form.setWidth(m.panelWidth())
 	}
@@ -160,7 +162,16 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case tea.MouseMsg:
 		if m.mode == modeGrid || m.mode == modeSearch {
 			mouse := msg.Mouse()
+			sorted, desc := m.grid.Sort()
 			m.grid.HandleMouse(msg, mouse.X, mouse.Y-1)
+			if m.grid.Opened() {
+				if r, ok := m.selected(); ok {
+					return m, openCmd(r.Name)
+				}
+			}
+			if s, d := m.grid.Sort(); s != sorted || d != desc {
+				return m, m.rememberLayout() // a header click sorted
+			}
 		}
 		return m, nil
 	}
@@ -264,7 +275,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.search.SetValue(m.grid.Search())
 		m.search.CursorEnd()
 		return m.search.Focus()
-	case key.Matches(msg, k.Cancel):
+	case key.Matches(msg, k.ClearSearch):
 		if m.grid.Search() != "" {
 			m.grid.SetSearch("")
 			return common.Status("Search cleared.")
@@ -331,15 +342,12 @@ func (m *Model) activate() tea.Cmd {
 	if r.State == string(engine.StateActive) {
 		return common.Status(fmt.Sprintf("%q is already active.", r.Name))
 	}
-	m.confirm = confirm{
-		title: fmt.Sprintf("Activate %q?", r.Name),
-		lines: []string{
-			"Records can then be connected to it; the definition is published as a new version.",
-			"If it is not valid, every problem is listed.",
-		},
-		yes: activateCmd(m.c, r.Name),
+	publish := "Records can then be connected to it; the definition is published as version 1."
+	if r.Version > 0 {
+		publish = fmt.Sprintf("Records can then be connected to it. If its definition changed since version %d it is published as version %d; otherwise version %d is active again.", r.Version, r.Version+1, r.Version)
 	}
-	m.mode = modeConfirm
+	m.ask(dialog.NewConfirm(fmt.Sprintf("Activate %q?", r.Name), publish,
+		"If it is not valid, every problem is listed."), activateCmd(m.c, r.Name, r.Version))
 	return nil
 }
 
@@ -354,7 +362,10 @@ func (m *Model) deactivate() tea.Cmd {
 	if r.State != string(engine.StateActive) {
 		return failText(fmt.Sprintf("%q is not active (it is %s).", r.Name, r.State))
 	}
-	return deactivateCmd(m.c, r.Name)
+	m.ask(dialog.NewConfirm(fmt.Sprintf("Deactivate %q?", r.Name),
+		"It takes no new records; the records connected to it run on to their end.",
+		"Activate it again (A) to take records again."), deactivateCmd(m.c, r.Name))
+	return nil
 }
 
 func (m *Model) delete() tea.Cmd {
@@ -375,13 +386,9 @@ func (m *Model) delete() tea.Cmd {
 		lines = append(lines, fmt.Sprintf("This one is %s with no connected records.", r.State))
 	}
 	lines = append(lines, "This can't be undone.")
-	m.confirm = confirm{
-		title:  fmt.Sprintf("Delete %q?", r.Name),
-		lines:  lines,
-		yes:    deleteCmd(m.c, r.Name),
-		danger: true,
-	}
-	m.mode = modeConfirm
+	d := dialog.NewConfirm(fmt.Sprintf("Delete %q?", r.Name), lines...)
+	d.Danger = true
+	m.ask(d, deleteCmd(m.c, r.Name))
 	return nil
 }
 
@@ -391,16 +398,14 @@ func (m *Model) copySeq() tea.Cmd {
 		return nil
 	}
 	name := r.Name
-	m.prompt = m.newPrompt(fmt.Sprintf("Copy %q as a new draft named:", name), m.freeName("Copy of "+name), m.promptWidth())
-	m.prompt.submit = func(v string) tea.Cmd {
+	m.openPrompt(fmt.Sprintf("Copy %q as a new draft named:", name), m.freeName("Copy of "+name), func(v string) tea.Cmd {
 		v = strings.TrimSpace(v)
 		if v == "" {
 			return failText("The copy needs a name.")
 		}
 		return cloneCmd(m.c, name, v)
-	}
-	m.mode = modePrompt
-	return m.prompt.input.Focus()
+	})
+	return nil
 }
 
 func (m *Model) tags() tea.Cmd {
@@ -412,12 +417,10 @@ func (m *Model) tags() tea.Cmd {
 		return refuse
 	}
 	name := r.Name
-	m.prompt = m.newPrompt(fmt.Sprintf("Tags of %q (comma-separated):", name), strings.Join(r.Tags, ", "), m.promptWidth())
-	m.prompt.submit = func(v string) tea.Cmd {
+	m.openPrompt(fmt.Sprintf("Tags of %q (comma-separated):", name), strings.Join(r.Tags, ", "), func(v string) tea.Cmd {
 		return tagsCmd(m.c, name, splitTags(v))
-	}
-	m.mode = modePrompt
-	return m.prompt.input.Focus()
+	})
+	return nil
 }
 
 // splitTags reads comma-separated tags.
@@ -512,6 +515,10 @@ func (m *Model) summary() string {
 	if s := strings.TrimSpace(m.grid.Search()); s != "" {
 		fmt.Fprintf(&b, "  ·  search %q", s)
 	}
+	if m.c.Engine != nil {
+		// The Modified column is in the user's zone, as the header's clock is.
+		b.WriteString("  ·  times in " + common.ZoneLabel(m.c.Location(), m.c.Engine.Clock().Now()))
+	}
 	if !engine.IsManager(m.c.User) {
 		b.WriteString("  ·  others' sequences are read-only")
 	}
@@ -528,17 +535,17 @@ func (m *Model) ShortHelp() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear search")),
 		}
 	case modePicker:
-		return []key.Binding{k.PanelUp, k.PanelDown, k.Toggle, k.ToggleAll, k.Apply, k.Cancel}
+		return m.picker.p.Help()
 	case modeForm:
 		if m.form != nil {
 			return m.form.form.KeyBinds()
 		}
 	case modeConfirm:
-		return []key.Binding{k.Yes, k.No}
+		return m.confirm.d.Help()
 	case modePrompt:
-		return []key.Binding{k.Confirm, k.Cancel}
+		return m.prompt.d.Help()
 	case modeProblems:
-		return []key.Binding{k.PanelUp, k.PanelDown, k.OpenFix, k.Close}
+		return []key.Binding{k.Up, k.Down, k.OpenFix, k.Close}
 	}
 	return []key.Binding{k.Up, k.Down, k.Left, k.Right, k.Sort, k.Filter, k.Search, k.New, k.Open}
 }

@@ -9,11 +9,10 @@ import (
 // keyMap are the home grid's keys (SPEC §8).
 type keyMap struct {
 	grid.KeyMap
-	Filter, ClearFilters, Search                key.Binding
-	New, Open, Activate, Deactivate, Copy       key.Binding
-	Delete, Tags                                key.Binding
-	Yes, No, Toggle, ToggleAll, Apply, Cancel   key.Binding
-	PanelUp, PanelDown, Confirm, Close, OpenFix key.Binding
+	Filter, ClearFilters, Search          key.Binding
+	New, Open, Activate, Deactivate, Copy key.Binding
+	Delete, Tags                          key.Binding
+	ClearSearch, Close, OpenFix           key.Binding
 }
 
 // defaultKeyMap returns the home screen's keys.
@@ -31,16 +30,8 @@ func defaultKeyMap() keyMap {
 		Delete:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "delete")),
 		Tags:         key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tags")),
 
-		Yes:       key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "yes")),
-		No:        key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "no")),
-		Toggle:    key.NewBinding(key.WithKeys("space", "x"), key.WithHelp("space", "check/uncheck")),
-		ToggleAll: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "all/none")),
-		Apply:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
-		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		PanelUp:   key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		PanelDown: key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Confirm:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save")),
-		Close:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
-		OpenFix:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open to fix")),
+		ClearSearch: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear search")),
+		Close:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		OpenFix:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open to fix")),
 	}
 }
