@@ -214,12 +214,18 @@ func (w *walkFigures) add(o walkFigures) {
 // by a seller, imported from a CSV.
 func walkOrg(b *testing.B, clock engine.Clock, n int) (*engine.Engine, *bolt.DB) {
 	b.Helper()
-	ctx := context.Background()
 	db, err := bolt.Open(filepath.Join(b.TempDir(), "pacer.db"), bolt.Options{NoSync: os.Getenv("PACER_BENCH_NOSYNC") != ""})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
+	return walkOrgOn(b, db, clock, n), db
+}
+
+// walkOrgOn makes the org of walkOrg in an open store.
+func walkOrgOn(b *testing.B, db store.Store, clock engine.Clock, n int) *engine.Engine {
+	b.Helper()
+	ctx := context.Background()
 	e := engine.New(db, clock)
 	for _, u := range []store.User{
 		{Username: "ada", Roles: []store.Role{store.RoleAdmin}, Email: "ada@example.com"},
@@ -254,7 +260,7 @@ func walkOrg(b *testing.B, clock engine.Clock, n int) (*engine.Engine, *bolt.DB)
 	if _, err := e.ImportRecords(ctx, "max", "leads.csv", &csv, "lead"); err != nil {
 		b.Fatal(err)
 	}
-	return e, db
+	return e
 }
 
 func mustSeqID(b *testing.B, db store.Store, name string) store.ID {

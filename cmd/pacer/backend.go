@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/store/bolt"
+	"github.com/pacer-sales/pacer/store/postgres"
 	"github.com/pacer-sales/pacer/ui/cli"
 )
 
@@ -24,13 +26,13 @@ type backend struct {
 	// hold is set by the front ends that hold the database themselves (serve, run, the
 	// screens): Open never forwards their command to another process.
 	hold bool
-	// path is the database file, once opened.
+	// path is the database file or PostgreSQL URL, once opened.
 	path string
-	db   *bolt.DB
+	db   store.Store
 	eng  *engine.Engine
 }
 
-// defaultDBPath is $PACER_DB, else $XDG_DATA_HOME/pacer/pacer.db, else
+// defaultDBPath is $PACER_DB (a file, or a postgres:// URL), else $XDG_DATA_HOME/pacer/pacer.db, else
 // ~/.local/share/pacer/pacer.db.
 func defaultDBPath() (string, error) {
 	if p := os.Getenv("PACER_DB"); p != "" {
@@ -81,29 +83,40 @@ func (b *backend) Open(ctx context.Context, g cli.Globals) (*engine.Engine, erro
 			return nil, cli.Exit(cli.ExitNoDB, err)
 		}
 	}
-	if !b.hold {
-		if err := b.forward(ctx, path); !errors.Is(err, cli.ErrNoHolder) {
-			return nil, err
+	var db store.Store
+	if postgres.IsURL(path) {
+		// Shared by any number of processes: nothing to forward to.
+		pdb, err := postgres.Open(ctx, path, postgres.Options{})
+		if err != nil {
+			return nil, cli.Exit(cli.ExitNoDB, err)
 		}
-	} else if info, err := cli.AskHolder(cli.SocketPath(path)); err == nil {
-		// A front end of its own can't run beside the holder: say so at once.
-		return nil, cli.Exit(cli.ExitNoDB, heldBy(info, fmt.Errorf("pacer is already running: pid %d, started %s (database %s)", info.PID, info.Started.Format(time.RFC3339), path)))
-	}
-	db, err := bolt.Open(path, bolt.Options{})
-	var locked *bolt.LockedError
-	if errors.As(err, &locked) && !b.hold {
-		// The holder may have been starting its socket: ask once more.
-		if ferr := b.forward(ctx, path); !errors.Is(ferr, cli.ErrNoHolder) {
-			return nil, ferr
+		db = pdb
+	} else {
+		if !b.hold {
+			if err := b.forward(ctx, path); !errors.Is(err, cli.ErrNoHolder) {
+				return nil, err
+			}
+		} else if info, err := cli.AskHolder(cli.SocketPath(path)); err == nil {
+			// A front end of its own can't run beside the holder: say so at once.
+			return nil, cli.Exit(cli.ExitNoDB, heldBy(info, fmt.Errorf("pacer is already running: pid %d, started %s (database %s)", info.PID, info.Started.Format(time.RFC3339), path)))
 		}
-	}
-	if errors.As(err, &locked) && b.hold {
-		if info, ierr := cli.AskHolder(cli.SocketPath(path)); ierr == nil {
-			return nil, cli.Exit(cli.ExitNoDB, heldBy(info, err))
+		bdb, err := bolt.Open(path, bolt.Options{})
+		var locked *bolt.LockedError
+		if errors.As(err, &locked) && !b.hold {
+			// The holder may have been starting its socket: ask once more.
+			if ferr := b.forward(ctx, path); !errors.Is(ferr, cli.ErrNoHolder) {
+				return nil, ferr
+			}
 		}
-	}
-	if err != nil {
-		return nil, cli.Exit(cli.ExitNoDB, err)
+		if errors.As(err, &locked) && b.hold {
+			if info, ierr := cli.AskHolder(cli.SocketPath(path)); ierr == nil {
+				return nil, cli.Exit(cli.ExitNoDB, heldBy(info, err))
+			}
+		}
+		if err != nil {
+			return nil, cli.Exit(cli.ExitNoDB, err)
+		}
+		db = bdb
 	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(engine.GCPercent)
@@ -111,6 +124,14 @@ func (b *backend) Open(ctx context.Context, g cli.Globals) (*engine.Engine, erro
 	b.path, b.db = path, db
 	b.eng = engine.New(db, clk)
 	return b.eng, nil
+}
+
+// openStore opens the database at path: PostgreSQL for a postgres:// URL, else a bbolt file.
+func openStore(ctx context.Context, path string) (store.Store, error) {
+	if postgres.IsURL(path) {
+		return postgres.Open(ctx, path, postgres.Options{})
+	}
+	return bolt.Open(path, bolt.Options{})
 }
 
 // forward runs the command line in the pacer that answers on the database's socket; it
@@ -151,7 +172,7 @@ func (b *backend) Scratch(ctx context.Context, now time.Time) (*engine.Engine, f
 
 // scratch copies db into a temporary directory and opens an engine with a manual clock
 // over the copy; done removes it.
-func scratch(ctx context.Context, db *bolt.DB, now time.Time) (*engine.Engine, func(), error) {
+func scratch(ctx context.Context, db store.Store, now time.Time) (*engine.Engine, func(), error) {
 	dir, err := os.MkdirTemp("", "pacer-simulate-")
 	if err != nil {
 		return nil, nil, err
@@ -161,6 +182,22 @@ func scratch(ctx context.Context, db *bolt.DB, now time.Time) (*engine.Engine, f
 		return nil, nil, err
 	}
 	path := filepath.Join(dir, "copy.db")
+	if _, ok := db.(*bolt.DB); !ok {
+		// Another backend: its org copied through the store port.
+		copyDB, err := bolt.Open(path, bolt.Options{NoSync: true})
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := store.Copy(ctx, copyDB, db); err != nil {
+			copyDB.Close()
+			return fail(err)
+		}
+		done := func() {
+			copyDB.Close()
+			os.RemoveAll(dir)
+		}
+		return engine.NewSimulator(copyDB, engine.NewManualClock(now)), done, nil
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fail(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/store/postgres"
 	"github.com/pacer-sales/pacer/ui/cli"
 )
 
@@ -49,6 +50,9 @@ func (h heldBackend) Path() string { return h.b.path }
 // file) and waits for the commands running. A socket that can't be made is logged and
 // left out: the database is then held as before, and other commands exit 2.
 func (b *backend) serveSocket(ctx context.Context, what, sshAddr string, log *slog.Logger) func() {
+	if postgres.IsURL(b.path) {
+		return func() {} // a shared database: every process opens it itself
+	}
 	path := cli.SocketPath(b.path)
 	info := cli.HolderInfo{PID: os.Getpid(), Started: time.Now().UTC(), What: what, SSH: sshAddr}
 	l, err := cli.ListenSocket(path)

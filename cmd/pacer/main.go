@@ -30,7 +30,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Backend:  b,
 		OSUser:   osUser(),
 		Setup:    addScreenFlags,
-		Commands: []func(*cli.App) *cobra.Command{b.serveCmd, b.runCmd},
+		Commands: []func(*cli.App) *cobra.Command{b.serveCmd, b.runCmd, b.copyCmd},
 		Screens:  b.screens,
 	}, args)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store/bolt"
+	"github.com/pacer-sales/pacer/store/postgres/pgtest"
 )
 
 // TestMain lets the test binary stand in for the pacer binary in child processes:
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 		db.Close()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 type result struct {

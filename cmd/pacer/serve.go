@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/store/postgres"
 	"github.com/pacer-sales/pacer/ui"
 	"github.com/pacer-sales/pacer/ui/cli"
 	pacerssh "github.com/pacer-sales/pacer/ui/ssh"
@@ -167,6 +168,11 @@ func (b *backend) serve(cmd *cobra.Command, a *cli.App, f serveFlags) error {
 	var sshSrv *pacerssh.Server
 	sshAt := ""
 	if sshOn {
+		if f.hostKey == "" && postgres.IsURL(b.path) {
+			stopEngine()
+			<-engineDone
+			return errors.New("on PostgreSQL, pass --host-key FILE: the nodes sharing the database share one SSH host key")
+		}
 		if f.hostKey == "" {
 			f.hostKey = b.path + ".ssh_host_ed25519"
 		}

@@ -14,6 +14,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +88,9 @@ func (t *tracker) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	// Which of the nodes sharing a database this is, and whether it leads them.
+	w.Header().Set("X-Pacer-Node", t.eng.Node())
+	w.Header().Set("X-Pacer-Leader", strconv.FormatBool(t.eng.Leads()))
 	_, _ = io.WriteString(w, "ok\n")
 }
 
