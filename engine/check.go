@@ -103,10 +103,16 @@ func (k *checker) run() error {
 		return err
 	}
 
-	// Records are never deleted, so their connections are every connection, including
-	// those of deleted sequences.
+	// Records are never deleted (a removed one stays, found by its key), so their
+	// connections are every connection, including those of deleted sequences.
 	var recs []store.Record
 	if err := tx.Records("", func(r store.Record) bool {
+		recs = append(recs, r)
+		return true
+	}); err != nil {
+		return err
+	}
+	if err := tx.RemovedRecords(func(r store.Record) bool {
 		recs = append(recs, r)
 		return true
 	}); err != nil {

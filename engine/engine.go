@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"regexp"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/mail"
@@ -32,6 +34,12 @@ type Engine struct {
 	mu           sync.Mutex
 	tr           mail.Transport
 	trURL        string
+
+	// lease is how long dispatch holds the messages it claims (0: DefaultSendLease).
+	lease time.Duration
+	// node names this process among those sharing the database; leads says if it leads.
+	node  string
+	leads atomic.Bool
 
 	// held are the timers that could neither be applied nor put back, by connection.
 	heldMu sync.Mutex

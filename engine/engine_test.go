@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,20 +11,14 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
-	"github.com/pacer-sales/pacer/store/bolt"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// newEngine opens an engine over a real bbolt file with a pinned clock.
+// newEngine opens an engine over a real store (testStore) with a pinned clock.
 func newEngine(t *testing.T) *engine.Engine {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "pacer.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return engine.New(db, engine.FixedClock(t0))
+	return engine.New(testStore(t, false), engine.FixedClock(t0))
 }
 
 // newOrg is an engine with an admin, a manager and two sellers, and one email template.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/store"
@@ -59,9 +60,12 @@ func (tx checkedTx) PutSegment(s store.Segment) error {
 
 // texts checks a list of (what, value, limit, multiline) in order and returns the first
 // problem as an ErrInvalid naming whose value it is.
+// The first problem is kept as it is too (problem), for a caller that names the value itself,
+// such as a CSV row.
 type texts struct {
-	whose string
-	err   error
+	whose   string
+	err     error
+	problem error
 }
 
 func (c *texts) check(what, s string, max int, multiline bool) {
@@ -69,13 +73,15 @@ func (c *texts) check(what, s string, max int, multiline bool) {
 		return
 	}
 	if err := limits.Text(what, s, max, multiline); err != nil {
+		c.problem = err
 		c.err = fmt.Errorf("%w: %s: %w", ErrInvalid, c.whose, err)
 	}
 }
 
 func (c *texts) count(what string, n, max int, unit string) {
 	if c.err == nil && n > max {
-		c.err = fmt.Errorf("%w: %s: %w", ErrInvalid, c.whose, limits.TooLarge(fmt.Sprintf("%s (%d)", what, n), max, unit))
+		c.problem = limits.TooLarge(fmt.Sprintf("%s (%d)", what, n), max, unit)
+		c.err = fmt.Errorf("%w: %s: %w", ErrInvalid, c.whose, c.problem)
 	}
 }
 
@@ -110,7 +116,12 @@ func teamSizes(t store.Team) error {
 	return c.err
 }
 
-func recordSizes(r store.Record) error {
+func recordSizes(r store.Record) error { return recordTexts(r).err }
+
+// recordProblem is the first value of a record over its limits, not naming the record.
+func recordProblem(r store.Record) error { return recordTexts(r).problem }
+
+func recordTexts(r store.Record) texts {
 	c := texts{whose: whoseName("record", clip(r.Entity, limits.Identifier)+"/"+clip(r.ID, limits.Identifier))}
 	c.check("the entity", r.Entity, limits.Identifier, false)
 	c.check("the id", r.ID, limits.Identifier, false)
@@ -121,13 +132,19 @@ func recordSizes(r store.Record) error {
 	c.check("the email", r.Email, limits.FieldValue, false)
 	c.check("the phone", r.Phone, limits.FieldValue, false)
 	c.count("the number of fields", len(r.Fields), limits.Fields, "fields")
-	for k, v := range r.Fields {
+	keys := make([]string, 0, len(r.Fields))
+	for k := range r.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := r.Fields[k]
 		c.check("the field name "+fmt.Sprintf("%q", clip(k, limits.Identifier)), k, limits.Identifier, false)
 		if s, ok := v.(string); ok {
 			c.check("the field "+fmt.Sprintf("%q", clip(k, limits.Identifier)), s, limits.FieldValue, true)
 		}
 	}
-	return c.err
+	return c
 }
 
 func templateSizes(t store.Template) error {

@@ -34,7 +34,10 @@ func (e *Engine) AddUser(ctx context.Context, by string, u store.User) error {
 			return err
 		}
 		if _, err := tx.User(u.Username); err == nil {
-			return invalid("user %q already exists", u.Username)
+			return invalid("user %q already exists; change it with pacer user set %s, give it a key with pacer user key add %s KEY", u.Username, u.Username, u.Username)
+		}
+		if err := checkKeysFree(tx, u); err != nil {
+			return err
 		}
 		return tx.PutUser(u)
 	})

@@ -254,7 +254,9 @@ func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError, err
 		if rec.Name == "" {
 			reasons = append(reasons, "name is empty")
 		}
-		reasons = append(reasons, recordProblems(rec)...)
+		if err := recordProblem(rec); err != nil {
+			reasons = append(reasons, err.Error())
+		}
 		if prev, dup := seen[rec.ID]; dup && rec.ID != "" {
 			reasons = append(reasons, fmt.Sprintf("id %q already appears on line %d", rec.ID, prev))
 		} else if rec.ID != "" {
@@ -451,9 +453,6 @@ func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[strin
 				}
 			}
 		}
-		if p := recordProblems(rec); len(p) > 0 {
-			return invalid("%s: %s", ref, joinProblems(p))
-		}
 		if reason := ownerChecker(tx).check(rec); reason != "" {
 			return invalid("%s: %s", ref, reason)
 		}
@@ -473,4 +472,58 @@ func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[strin
 		return e.applySegments(tx, o, segs, rec)
 	})
 	return rec, err
+}
+
+// renameSequenceTasks copies a sequence's new name into the open tasks of its connections.
+func renameSequenceTasks(tx store.Tx, seq store.Sequence) error {
+	var tasks []store.ID
+	err := tx.ConnsBySequence(seq.ID, func(c store.Connection) bool {
+		if c.State == store.ConnActive && !c.Task.IsZero() {
+			tasks = append(tasks, c.Task)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range tasks {
+		t, err := tx.Task(id)
+		if err != nil {
+			return fmt.Errorf("task of sequence %q: %w", seq.Name, err)
+		}
+		if t.State != store.TaskOpen || t.SeqName == seq.Name {
+			continue
+		}
+		t.SeqName = seq.Name
+		if err := tx.PutTask(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renameTasks copies a record's new name into the open tasks of its connections, so every
+// work list shows the record as it is called now.
+func renameTasks(tx store.Tx, rec store.Record) error {
+	conns, err := tx.ConnsByRecord(rec.Key)
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		if c.State != store.ConnActive || c.Task.IsZero() {
+			continue
+		}
+		t, err := tx.Task(c.Task)
+		if err != nil {
+			return fmt.Errorf("task of %s: %w", rec.Ref(), err)
+		}
+		if t.State != store.TaskOpen || t.RecordName == rec.Name {
+			continue
+		}
+		t.RecordName = rec.Name
+		if err := tx.PutTask(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -267,7 +267,7 @@ func TestRecordValuesAreBounded(t *testing.T) {
 	wantErr(t, err, engine.ErrInvalid)
 	_, err = e.SetRecord(ctx, "sam", "lead/L-3", map[string]string{"notes": strings.Repeat("v", limits.FieldValue+1)})
 	wantErr(t, err, engine.ErrInvalid)
-	if !strings.Contains(err.Error(), "field notes is too large: the limit is 16 KiB") {
+	if !strings.Contains(err.Error(), `the field "notes" is too large: the limit is 16 KiB`) {
 		t.Fatalf("err = %v", err)
 	}
 	r, err := e.Record(ctx, "sam", "lead/L-3")
@@ -284,5 +284,28 @@ func TestImportUnterminatedQuote(t *testing.T) {
 	var ie *engine.ImportError
 	if !errors.As(err, &ie) || len(ie.Rows) != 1 || ie.Rows[0].Line != 2 {
 		t.Fatalf("err = %v, want one bad row at line 2", err)
+	}
+}
+
+// A renamed sequence's open tasks carry its new name.
+func TestRenamedSequenceRenamesItsTasks(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	_, err := e.ImportRecords(ctx, "max", "leads.csv", strings.NewReader("id,name,owner\nL-1,Ana Lima,sam\n"), "lead")
+	must(t, err)
+	def := &sequence.Sequence{Name: "Calls", Steps: []sequence.Step{{Type: sequence.Call}}}
+	_, err = e.ImportSequence(ctx, "max", def, engine.SaveOptions{Activate: true})
+	must(t, err)
+	_, err = e.Connect(ctx, "max", "Calls", []string{"lead/L-1"})
+	must(t, err)
+	d, err := e.Sequence(ctx, "max", "Calls")
+	must(t, err)
+	renamed := &sequence.Sequence{Name: "Spring calls", Steps: []sequence.Step{{Type: sequence.Call}}}
+	_, err = e.SaveSequence(ctx, "max", d.ID, renamed, engine.SaveOptions{Note: "renamed"})
+	must(t, err)
+	rows, err := e.Tasks(ctx, "sam", engine.TaskQuery{})
+	must(t, err)
+	if len(rows) != 1 || rows[0].Sequence != "Spring calls" {
+		t.Fatalf("tasks = %+v, want one of Spring calls", rows)
 	}
 }

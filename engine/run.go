@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -231,6 +232,22 @@ func (e *Engine) nextDue(tx store.Tx, now time.Time) (store.Due, bool, error) {
 	return store.Due{}, false, nil
 }
 
+// claimDue claims the earliest timer due by now that this engine does not hold back; timers
+// another node is applying are skipped (store.RuntimeTx.ClaimDue).
+func (e *Engine) claimDue(tx store.Tx, now time.Time) (store.Due, bool, error) {
+	held, _ := e.holds(now)
+	ds, err := tx.ClaimDue(now, len(held)+1)
+	if err != nil {
+		return store.Due{}, false, err
+	}
+	for _, d := range ds {
+		if !held[d] {
+			return d, true, nil
+		}
+	}
+	return store.Due{}, false, nil
+}
+
 // errNothingDue rolls back the transaction of a batch that found no timer due.
 var errNothingDue = errors.New("no timer is due")
 
@@ -238,8 +255,8 @@ var errNothingDue = errors.New("no timer is due")
 // one, and d is it (also when firing it failed). A timer that comes back unchanged right
 // after last fired it is an error, not a loop.
 func (e *Engine) fireNext(tx store.Tx, o *org, now time.Time, last *store.Due) (d store.Due, found bool, err error) {
-	d, ok, err := e.nextDue(tx, now)
-	if err != nil || !ok || d.At.After(now) {
+	d, ok, err := e.claimDue(tx, now)
+	if err != nil || !ok {
 		return d, false, err
 	}
 	if last != nil && last.Conn == d.Conn && last.Visit == d.Visit && last.At.Equal(d.At) {
@@ -276,12 +293,18 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	var msgs []store.Message
 	var settings store.Settings
 	var dropped map[store.ID]string // messages not to send, with why
-	if err := e.view(ctx, func(tx store.Tx) (err error) {
+	// The messages are claimed with a lease, so no other node sends them meanwhile; the
+	// claim alone is no change to tell subscribers of.
+	err := e.st.Update(ctx, func(tx store.Tx) (err error) {
+		dropped = nil
 		if settings, err = tx.Settings(); err != nil {
 			return err
 		}
-		if msgs, err = tx.QueuedBefore(now, 100); err != nil {
+		if msgs, err = tx.ClaimQueued(now, sendBatch, e.sendLease()); err != nil {
 			return err
+		}
+		if len(msgs) == 0 {
+			return errNothingQueued // nothing to commit
 		}
 		for _, m := range msgs {
 			why, err := unwanted(tx, m)
@@ -296,8 +319,9 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 			}
 		}
 		return nil
-	}); err != nil || len(msgs) == 0 {
-		return 0, err
+	})
+	if errors.Is(err, errNothingQueued) || err != nil || len(msgs) == 0 {
+		return 0, ignore(err, errNothingQueued)
 	}
 	tr, trErr := e.transportFor(settings.SMTPURL)
 	for _, m := range msgs {
@@ -376,6 +400,40 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	return len(msgs), nil
 }
 
+// sendBatch is how many queued messages one dispatch claims.
+const sendBatch = 100
+
+// DefaultSendLease is how long a node holds the messages it claimed for sending: should it
+// die while sending, another node sends them (with the same Message-ID) once it ends.
+const DefaultSendLease = 5 * time.Minute
+
+func (e *Engine) sendLease() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.lease > 0 {
+		return e.lease
+	}
+	return DefaultSendLease
+}
+
+// SetSendLease changes how long this engine holds the messages it claims for sending.
+func (e *Engine) SetSendLease(d time.Duration) {
+	e.mu.Lock()
+	e.lease = d
+	e.mu.Unlock()
+}
+
+// errNothingQueued rolls back the claim of a dispatch that found nothing to send.
+var errNothingQueued = errors.New("nothing is queued")
+
+// ignore returns err unless it is target.
+func ignore(err, target error) error {
+	if errors.Is(err, target) {
+		return nil
+	}
+	return err
+}
+
 // unwanted says why a queued message must not be sent, or "" when it still should: its
 // connection ended (disconnected, a reply with exit_on_reply, the sequence deleted) or
 // otherwise left the step and visit that queued it.
@@ -446,11 +504,31 @@ func (e *Engine) NextWake(ctx context.Context) (time.Time, bool, error) {
 }
 
 // Run is the engine in the foreground: it catches up everything due, then sleeps until the
-// next due item, waking early when a change schedules something sooner. It returns when ctx
-// ends. report, when set, gets every tick that did something.
+// next due item, waking early when a change schedules something sooner. On a store other
+// processes share (store.Watcher), their changes wake it too, and it takes its turn at
+// leading (Leads). It returns when ctx ends. report, when set, gets every tick that did
+// something.
 func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 	changes, cancel := e.Subscribe()
 	defer cancel()
+	var renew <-chan time.Time // the leader's term, on a shared store
+	if w, ok := e.st.(store.Watcher); ok {
+		wctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			for range w.Watch(wctx) {
+				e.notify()
+			}
+		}()
+		e.lead(ctx)
+		defer e.resign(context.WithoutCancel(ctx))
+		ticker := time.NewTicker(LeaderTTL / 3)
+		defer ticker.Stop()
+		renew = ticker.C
+	} else {
+		e.leads.Store(true) // the only process on its store
+		defer e.leads.Store(false)
+	}
 	for {
 		rep, err := e.Tick(ctx)
 		if err != nil {
@@ -459,7 +537,8 @@ func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 			}
 			return err
 		}
-		if report != nil && rep.Timers+rep.Sent+rep.Retried+rep.Failed+len(rep.Errors) > 0 {
+		did := rep.Timers+rep.Sent+rep.Retried+rep.Failed+len(rep.Errors) > 0
+		if report != nil && did {
 			report(rep)
 		}
 		next, ok, err := e.NextWake(ctx)
@@ -469,7 +548,13 @@ func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 		var wake <-chan time.Time
 		var timer *time.Timer
 		if ok {
-			timer = time.NewTimer(max(0, next.Sub(e.clock.Now())))
+			wait := max(0, next.Sub(e.clock.Now()))
+			if !did && wait == 0 {
+				// Due, yet nothing could be claimed: another node is applying it. Its
+				// commit wakes this one; the wait only bounds a missed notice.
+				wait = busyWait
+			}
+			timer = time.NewTimer(wait)
 			wake = timer.C
 		}
 		select {
@@ -477,11 +562,67 @@ func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 			return nil
 		case <-wake:
 		case <-changes:
+		case <-renew:
+			e.lead(ctx)
 		}
 		if timer != nil {
 			timer.Stop()
 		}
 	}
+}
+
+// busyWait is how long Run waits when something is due that other nodes hold.
+const busyWait = 100 * time.Millisecond
+
+// LeaderTTL is the term of a leader: a node that stops renewing it (every third of it)
+// leaves the lead to another after this long.
+const LeaderTTL = 15 * time.Second
+
+// leadership is the name of the engine's leader row.
+const leadership = "engine"
+
+// SetNode names this engine's process among the nodes sharing a database (for the leader
+// row and /healthz); by default it is HOST:PID.
+func (e *Engine) SetNode(name string) {
+	e.mu.Lock()
+	e.node = name
+	e.mu.Unlock()
+}
+
+// Node returns the name of this engine's process among the nodes sharing a database.
+func (e *Engine) Node() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.node == "" {
+		host, _ := os.Hostname()
+		e.node = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
+	return e.node
+}
+
+// Leads reports whether this engine's process leads the nodes sharing its database: work
+// that must run once runs on the leader. Only a running engine (Run) leads; on a store of
+// one process (bbolt) it always does then.
+func (e *Engine) Leads() bool { return e.leads.Load() }
+
+// lead takes or renews the lead; an error counts as not leading.
+func (e *Engine) lead(ctx context.Context) {
+	node := e.Node()
+	ok := false
+	err := e.st.Update(ctx, func(tx store.Tx) (err error) {
+		ok, err = tx.Lead(leadership, node, LeaderTTL)
+		return err
+	})
+	e.leads.Store(err == nil && ok)
+}
+
+// resign gives the lead up, so another node takes it at once.
+func (e *Engine) resign(ctx context.Context) {
+	if !e.leads.Swap(false) {
+		return
+	}
+	node := e.Node()
+	_ = e.st.Update(ctx, func(tx store.Tx) error { return tx.Resign(leadership, node) })
 }
 
 // hub fans change notifications out to subscribers (screens, the scheduler).

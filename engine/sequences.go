@@ -237,6 +237,7 @@ func (e *Engine) save(tx store.Tx, u store.User, cur store.Sequence, def *sequen
 		}
 	}
 	now := e.clock.Now()
+	renamed := cur.ID != (store.ID{}) && cur.Name != def.Name
 	cur.Name, cur.Description, cur.Entity = def.Name, def.Description, def.RecordType()
 	cur.Tags, cur.Steps, cur.Definition = def.Tags, def.CountSteps(), data
 	cur.ModifiedAt = now
@@ -256,6 +257,11 @@ func (e *Engine) save(tx store.Tx, u store.User, cur store.Sequence, def *sequen
 	saved, err := tx.PutSequence(cur)
 	if err != nil {
 		return cur, err
+	}
+	if renamed {
+		if err := renameSequenceTasks(tx, saved); err != nil {
+			return cur, err
+		}
 	}
 	if activate {
 		if latest == nil || !bytes.Equal(latest.Definition, data) {

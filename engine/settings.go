@@ -76,7 +76,7 @@ func (e *Engine) Settings(ctx context.Context, by string) (store.Settings, error
 func (e *Engine) SetSetting(ctx context.Context, by, key, value string) error {
 	st, ok := settingByKey(key)
 	if !ok {
-		return invalid("unknown setting %q (known: %s)", clipValue(key), strings.Join(SettingKeys, ", "))
+		return invalid("unknown setting %q (known: %s)", clip(key, 40), strings.Join(SettingKeys, ", "))
 	}
 	value = strings.TrimSpace(value)
 	if err := limits.Text(key, value, limits.FieldValue, false); err != nil {
@@ -168,7 +168,7 @@ func parseCallOutcomes(s *store.Settings, v string) error {
 			continue
 		}
 		if !usernameRE.MatchString(o) || len(o) > limits.Identifier {
-			return invalid("call_outcomes: %q: use lowercase letters, digits, '.', '_' or '-'", clipValue(o))
+			return invalid("call_outcomes: %q: use lowercase letters, digits, '.', '_' or '-'", clip(o, 40))
 		}
 		if !slices.Contains(outs, o) {
 			outs = append(outs, o)
@@ -256,7 +256,7 @@ func ParseWeekdays(v string) ([]time.Weekday, error) {
 			b, okB = weekday(to)
 		}
 		if !okA || !okB {
-			return nil, fmt.Errorf("%q is not a day or a range of days (want mon,tue,wed,thu,fri,sat,sun or mon-fri)", clipValue(part))
+			return nil, fmt.Errorf("%q is not a day or a range of days (want mon,tue,wed,thu,fri,sat,sun or mon-fri)", clip(part, 40))
 		}
 		for d := a; ; d = (d + 1) % 7 {
 			if !slices.Contains(days, d) {

@@ -93,6 +93,13 @@ type ConnRow struct {
 }
 
 // StepStat counts what happened at one step of a sequence across its connections.
+//
+// Entered counts the visits to the step. Done counts the visits that went on to the next
+// step or to the end by the step's own course — a task done, an email sent, a command run,
+// a wait waited out, a condition decided; Skipped the visits ended by a skip (a task
+// skipped or a wait skipped); Waiting the connections at the step now. The visits left
+// otherwise (disconnected there) are in Entered only. Sent, Opened, Replied and Clicked are
+// the email engagement the engine recorded for the step's messages.
 type StepStat struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
@@ -103,6 +110,10 @@ type StepStat struct {
 	Waiting int    `json:"waiting"`
 	Yes     int    `json:"yes,omitempty"`
 	No      int    `json:"no,omitempty"`
+	Sent    int    `json:"sent,omitempty"`
+	Opened  int    `json:"opened,omitempty"`
+	Replied int    `json:"replied,omitempty"`
+	Clicked int    `json:"clicked,omitempty"`
 }
 
 // SeqStats are the sequence page's Stats: counts per state and per step, and the share of
@@ -176,22 +187,7 @@ func (e *Engine) SequenceActivity(ctx context.Context, by, name string) ([]ConnR
 				inner = err
 				return false
 			}
-			for _, h := range hist {
-				switch h.Type {
-				case store.EventStepEntered:
-					stat(h.StepID).Entered++
-				case store.EventTaskDone:
-					stat(h.StepID).Done++
-				case store.EventTaskSkipped:
-					stat(h.StepID).Skipped++
-				case store.EventCondition:
-					if h.Branch == "yes" {
-						stat(h.StepID).Yes++
-					} else {
-						stat(h.StepID).No++
-					}
-				}
-			}
+			countVisits(hist, stat)
 			return true
 		})
 		if err == nil {
@@ -265,4 +261,56 @@ func (e *Engine) Outbox(ctx context.Context, by string) ([]OutboxRow, error) {
 		return err
 	})
 	return rows, err
+}
+
+// countVisits adds one connection's history to the step counts (see StepStat): each visit
+// of a step ends as done when the next step is entered or the connection completes, as
+// skipped when a skip ended it, and is not counted as either when the connection was
+// disconnected there.
+func countVisits(hist []store.Event, stat func(id string) *StepStat) {
+	cur, skipped := "", false
+	leave := func() {
+		if cur == "" {
+			return
+		}
+		if skipped {
+			stat(cur).Skipped++
+		} else {
+			stat(cur).Done++
+		}
+		cur, skipped = "", false
+	}
+	for _, h := range hist {
+		switch h.Type {
+		case store.EventStepEntered:
+			leave()
+			cur = h.StepID
+			stat(h.StepID).Entered++
+		case store.EventTaskSkipped, store.EventWaitSkipped:
+			if h.StepID == cur {
+				skipped = true
+			}
+		case store.EventCompleted:
+			leave()
+		case store.EventDisconnected:
+			cur, skipped = "", false
+		case store.EventCondition:
+			if h.Branch == "yes" {
+				stat(h.StepID).Yes++
+			} else {
+				stat(h.StepID).No++
+			}
+		case store.EventEmailSent:
+			stat(h.StepID).Sent++
+		case store.EventEmail:
+			switch sequence.Kind(h.Event) {
+			case sequence.EmailOpened:
+				stat(h.StepID).Opened++
+			case sequence.EmailReplied:
+				stat(h.StepID).Replied++
+			case sequence.LinkClicked:
+				stat(h.StepID).Clicked++
+			}
+		}
+	}
 }

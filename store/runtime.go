@@ -19,6 +19,7 @@ const (
 	ReasonAdvanced        = "advanced"
 	ReasonAdvanceFailed   = "advance_failed"
 	ReasonSequenceDeleted = "sequence_deleted"
+	ReasonRecordRemoved   = "record_removed"
 	// ReasonUnsubscribed: the recipient unsubscribed from pacer's automated emails.
 	ReasonUnsubscribed = "unsubscribed"
 	// ReasonBounced: an email to the record's address bounced for good.

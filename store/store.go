@@ -82,11 +82,19 @@ type Tx interface {
 	// Records calls fn for every record of entity (every entity when empty) in (entity, id)
 	// order until fn returns false. In an Update, fn may write records.
 	Records(entity string, fn func(Record) bool) error
+	// RemoveRecord takes a record out of use and returns it: Record and Records no longer
+	// find it, but RecordByKey does, so the connections, tasks and messages it had keep
+	// its name. A record put later with the same entity and id is a new record.
+	RemoveRecord(entity, id string) (Record, error)
+	// RemovedRecords calls fn for every removed record in key order until fn returns false.
+	RemovedRecords(fn func(Record) bool) error
 
 	Template(name string) (Template, error)
 	// Templates returns every template ordered by name.
 	Templates() ([]Template, error)
 	PutTemplate(Template) error
+	// DeleteTemplate removes a template and its body (ErrNotFound when there is none).
+	DeleteTemplate(name string) error
 
 	Sequence(id ID) (Sequence, error)
 	// SequenceByName finds a sequence by name, ignoring case.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/form"
 )
 
 // demoAdmin is the sample org's admin, who acts after the sample org is loaded.
@@ -155,6 +156,7 @@ func (f *firstRun) openForm() tea.Cmd {
 		huh.NewInput().Key("name").Title("Display name").Value(&f.name),
 		huh.NewInput().Key("email").Title("Email").Value(&f.email).Validate(checkEmail),
 	).Title("The first admin").Description("You act as this user; add the others later.")).
+		WithKeyMap(form.Keys()).WithTheme(form.Theme(f.c.Styles)).
 		WithShowHelp(false).WithWidth(min(max(f.width-4, 20), 72))
 	f.form.SubmitCmd = func() tea.Msg { return adminFormDoneMsg{} }
 	f.form.CancelCmd = func() tea.Msg { return adminFormCancelledMsg{} }
@@ -198,7 +200,7 @@ func loadDemo(ctx context.Context, eng *engine.Engine) tea.Cmd {
 		if err != nil {
 			return firstRunFailedMsg{err}
 		}
-		return signedInMsg{user: u, loc: userLocation(u), note: fmt.Sprintf(
+		return signedInMsg{user: u, loc: common.UserLocation(u), note: fmt.Sprintf(
 			"Loaded the sample org: %d users, %d records, %d sequences. You are %s.",
 			res.Users, res.Records, res.Sequences, u.Username)}
 	}
@@ -214,7 +216,7 @@ func addAdmin(ctx context.Context, eng *engine.Engine, u engine.User) tea.Cmd {
 		if err != nil {
 			return firstRunFailedMsg{err}
 		}
-		return signedInMsg{user: u, loc: userLocation(u), note: "Welcome, " + u.Username + ": you are the admin of this org."}
+		return signedInMsg{user: u, loc: common.UserLocation(u), note: "Welcome, " + u.Username + ": you are the admin of this org."}
 	}
 }
 

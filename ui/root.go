@@ -153,7 +153,7 @@ func New(ctx context.Context, eng *engine.Engine, username string, opts Options)
 			return nil, err
 		}
 		m.c.User = u
-		m.loc = userLocation(u)
+		m.loc = common.UserLocation(u)
 		m.stacks[tabSequences] = []*slot{m.build(tabSequences)}
 	}
 	m.changes, m.unsubscribe = eng.Subscribe()
@@ -446,18 +446,6 @@ func envNoColor(env []string) bool {
 		}
 	}
 	return v != ""
-}
-
-// userLocation is the user's time zone for the clock, UTC when unknown.
-func userLocation(u engine.User) *time.Location {
-	if u.TimeZone == "" {
-		return time.UTC
-	}
-	loc, err := time.LoadLocation(u.TimeZone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }
 
 // suggestUsername turns an OS user name into a valid pacer username ("" when nothing is

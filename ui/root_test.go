@@ -253,7 +253,8 @@ func TestClockInUserTimeZone(t *testing.T) {
 	h := newHarness(t, newEngine(t, true), "dana.whitfield", Options{})
 	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
 	head := strings.Split(h.screen(), "\n")[0]
-	if !strings.Contains(head, "dana.whitfield (manager)") || !strings.Contains(head, "Mon 2 Mar 03:00") {
+	// The zone is named, so the time can't be read as another zone's.
+	if !strings.Contains(head, "dana.whitfield (manager)") || !strings.Contains(head, "Mon 2 Mar 03:00 CST") {
 		t.Errorf("header = %q", head)
 	}
 }
@@ -925,5 +926,30 @@ func TestLongStatusWraps(t *testing.T) {
 	}
 	if home.h >= full {
 		t.Errorf("the screen area did not make room for the wrapped message: %d then %d", full, home.h)
+	}
+}
+
+// wideHelpScreen has more keys than fit on the footer's line.
+type wideHelpScreen struct{ testScreen }
+
+func (s *wideHelpScreen) ShortHelp() []key.Binding {
+	var bs []key.Binding
+	for _, k := range []string{"↑/k up", "↓/j down", "c connect", "x disconnect", "r refresh", "tab/] next tab", "esc back", "enter open the record"} {
+		kk, desc, _ := strings.Cut(k, " ")
+		bs = append(bs, key.NewBinding(key.WithKeys(kk), key.WithHelp(kk, desc)))
+	}
+	return bs
+}
+
+// However many keys the screen has, the footer keeps "? all keys" and "q quit" at 80
+// columns (the Connected records tab lost them).
+func TestFooterKeepsTheGlobalKeys(t *testing.T) {
+	h := newHarness(t, newEngine(t, true), "admin", Options{})
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.m.stacks[tabSequences][0].s = &wideHelpScreen{}
+	lines := strings.Split(h.screen(), "\n")
+	foot := lines[len(lines)-1]
+	if !strings.Contains(foot, "? all keys") || !strings.Contains(foot, "q quit") {
+		t.Fatalf("footer %q lost the global keys", foot)
 	}
 }

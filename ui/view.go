@@ -107,7 +107,7 @@ func (m *Root) renderHeader() string {
 			left += st.Tab.Render(" "+tabNames[sp.tab]+" ") + " "
 		}
 	}
-	clock := m.now.In(m.loc).Format(clockLayout)
+	clock := m.now.In(m.loc).Format(clockLayout) + " " + common.ZoneLabel(m.loc, m.now)
 	who := ""
 	if m.c.User.Username != "" {
 		who = m.c.User.Username + " (" + roleNames(m.c.User) + ")"
@@ -176,9 +176,14 @@ func (m *Root) renderHelp() string {
 		return fit(m.fullHelp(screen, global), m.width, m.helpHeight())
 	}
 	g := m.help.ShortHelpView(global)
+	room := max(m.width-ansi.StringWidth(g)-2, 1)
 	hm := m.help
-	hm.SetWidth(max(m.width-ansi.StringWidth(g)-4, 1))
+	hm.SetWidth(room)
 	s := hm.ShortHelpView(screen.ShortHelp())
+	if ansi.StringWidth(s) > room {
+		// The help's own cut can leave the line too wide; the global keys must stay.
+		s = ansi.Truncate(s, room-1, "") + "…"
+	}
 	gap := m.width - ansi.StringWidth(s) - ansi.StringWidth(g) - 1
 	return fit(s+strings.Repeat(" ", max(gap, 1))+g, m.width, 1)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,9 @@ type backend struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 
+	// hold is set by the front ends that hold the database themselves (serve, run, the
+	// screens): Open never forwards their command to another process.
+	hold bool
 	// path is the database file, once opened.
 	path string
 	db   *bolt.DB
@@ -58,7 +62,11 @@ func clock(now string) (engine.Clock, error) {
 	return engine.FixedClock(t), nil
 }
 
-// Open opens the database (once) and returns the engine over it.
+// Open opens the database (once) and returns the engine over it. When a running pacer
+// holds the database and answers on its socket, the command line runs there instead
+// (Forward): Open then returns the command's exit code as a silent ExitError. The front
+// ends that hold the database themselves (serve, run, the screens) set hold and never
+// forward.
 func (b *backend) Open(ctx context.Context, g cli.Globals) (*engine.Engine, error) {
 	if b.eng != nil {
 		return b.eng, nil
@@ -73,7 +81,24 @@ func (b *backend) Open(ctx context.Context, g cli.Globals) (*engine.Engine, erro
 			return nil, cli.Exit(cli.ExitNoDB, err)
 		}
 	}
+	if !b.hold {
+		if err := b.forward(ctx, path); !errors.Is(err, cli.ErrNoHolder) {
+			return nil, err
+		}
+	}
 	db, err := bolt.Open(path, bolt.Options{})
+	var locked *bolt.LockedError
+	if errors.As(err, &locked) && !b.hold {
+		// The holder may have been starting its socket: ask once more.
+		if ferr := b.forward(ctx, path); !errors.Is(ferr, cli.ErrNoHolder) {
+			return nil, ferr
+		}
+	}
+	if errors.As(err, &locked) && b.hold {
+		if info, ierr := cli.AskHolder(cli.SocketPath(path)); ierr == nil {
+			return nil, cli.Exit(cli.ExitNoDB, heldBy(info, err))
+		}
+	}
 	if err != nil {
 		return nil, cli.Exit(cli.ExitNoDB, err)
 	}
@@ -83,6 +108,32 @@ func (b *backend) Open(ctx context.Context, g cli.Globals) (*engine.Engine, erro
 	b.path, b.db = path, db
 	b.eng = engine.New(db, clk)
 	return b.eng, nil
+}
+
+// forward runs the command line in the pacer that answers on the database's socket; it
+// returns cli.ErrNoHolder when none does, and otherwise the command's exit code as a silent
+// ExitError.
+func (b *backend) forward(ctx context.Context, path string) error {
+	code, err := cli.Forward(ctx, cli.SocketPath(path), b.args, os.Getenv, osUser(), b.stdin, b.stdout, b.stderr)
+	switch {
+	case errors.Is(err, cli.ErrNoHolder):
+		return err
+	case err != nil:
+		return cli.Exit(code, err)
+	}
+	return cli.Exit(code, nil)
+}
+
+// heldBy explains a database held by a pacer whose socket answers: what runs there, and
+// how to reach its screens.
+func heldBy(info cli.HolderInfo, err error) error {
+	msg := fmt.Sprintf("%v: %s runs on it", err, info.What)
+	if info.SSH != "" {
+		msg += fmt.Sprintf("; reach its screens with ssh -p %s %s", port(info.SSH), sshHost(info.SSH))
+	} else {
+		msg += "; stop it to open the screens here (commands such as pacer tasks run inside it)"
+	}
+	return errors.New(msg)
 }
 
 // Scratch copies the database into a temporary directory for simulate. The copy is read
@@ -135,3 +186,6 @@ func (b *backend) close() {
 		b.db = nil
 	}
 }
+
+// Path is the live database file, once open.
+func (b *backend) Path() string { return b.path }

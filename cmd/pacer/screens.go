@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"os/user"
@@ -43,6 +44,7 @@ func (b *backend) screens(cmd *cobra.Command, a *cli.App) error {
 	if !inOK || !outOK || !term.IsTerminal(in.Fd()) || !term.IsTerminal(out.Fd()) {
 		return a.Hint(cmd)
 	}
+	b.hold = true
 	eng, err := a.Engine(cmd.Context())
 	if err != nil {
 		return err
@@ -52,9 +54,11 @@ func (b *backend) screens(cmd *cobra.Command, a *cli.App) error {
 		return err
 	}
 	// The screens hold the database, so the engine runs beside them: waits end and
-	// automated emails go out while a seller works.
+	// automated emails go out while a seller works. Commands of other processes on this
+	// database run here too, through the socket; nothing is logged over the screens.
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
+	defer b.serveSocket(ctx, "the screens", "", slog.New(slog.DiscardHandler))()
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- eng.Run(ctx, nil) }()
 	err = ui.Run(ctx, eng, as, ui.Options{
@@ -78,6 +82,7 @@ func (b *backend) runCmd(a *cli.App) *cobra.Command {
 		Short: "Run the engine in the foreground until interrupted",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			b.hold = true
 			eng, err := a.Engine(cmd.Context())
 			if err != nil {
 				return err
@@ -85,6 +90,7 @@ func (b *backend) runCmd(a *cli.App) *cobra.Command {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			out := a.Stdout()
+			defer b.serveSocket(ctx, "pacer run", "", slog.New(slog.NewTextHandler(b.stderr, nil)))()
 			fmt.Fprintln(out, "pacer engine running; press Ctrl-C to stop.")
 			return eng.Run(ctx, func(rep engine.TickReport) {
 				fmt.Fprint(out, eng.Clock().Now().Format("15:04:05"), " ")

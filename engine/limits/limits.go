@@ -24,6 +24,9 @@ const (
 	// CommandInput is the largest standard input a command read over SSH or the local
 	// socket may send, other than the files above.
 	CommandInput = CSVFile
+	// SocketRequest is the largest request (command line, environment, directory) a second
+	// local process may send to the running pacer through its socket.
+	SocketRequest = 64 << 10
 )
 
 // Sizes of single values, in bytes.

@@ -402,6 +402,59 @@ func (t *tx) Records(entity string, fn func(store.Record) bool) error {
 	}
 }
 
+// RemoveRecord drops the record's entry from records_by_ref; its value stays in records
+// under its key, so RecordByKey still finds it.
+func (t *tx) RemoveRecord(entity, id string) (store.Record, error) {
+	r, err := t.Record(entity, id)
+	if err != nil {
+		return store.Record{}, err
+	}
+	idx, err := t.bucket(bRecordsByRef)
+	if err != nil {
+		return store.Record{}, err
+	}
+	return r, idx.Delete(joinKey(entity, id))
+}
+
+// RemovedRecords walks the records bucket for records that records_by_ref no longer names
+// (or names with another key): the removed ones. It reads every record; only the doctor
+// needs it.
+func (t *tx) RemovedRecords(fn func(store.Record) bool) error {
+	b, err := t.bucket(bRecords)
+	if err != nil {
+		return err
+	}
+	idx, err := t.bucket(bRecordsByRef)
+	if err != nil {
+		return err
+	}
+	var removed []store.Record
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var key store.ID
+		if len(k) != len(key) {
+			return fmt.Errorf("damaged records bucket: a key of %d bytes", len(k))
+		}
+		copy(key[:], k)
+		r, err := decodeRecord(key, v)
+		if err != nil {
+			return err
+		}
+		if cur := idx.Get(joinKey(r.Entity, r.ID)); cur != nil {
+			if ck, err := decodeID(cur, "records_by_ref"); err == nil && ck == key {
+				continue
+			}
+		}
+		removed = append(removed, r)
+	}
+	for _, r := range removed {
+		if !fn(r) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // Templates
 
 func (t *tx) Template(name string) (store.Template, error) {
@@ -477,6 +530,26 @@ func (t *tx) PutTemplate(tp store.Template) error {
 		return fmt.Errorf("template %q: %w", tp.Name, err)
 	}
 	return b.Put([]byte(tp.Name), v)
+}
+
+// DeleteTemplate removes a template and its body.
+func (t *tx) DeleteTemplate(name string) error {
+	b, err := t.bucket(bTemplates)
+	if err != nil {
+		return err
+	}
+	old := b.Get([]byte(name))
+	if old == nil {
+		return notFound("template %q", name)
+	}
+	var tv templateV1
+	if err := decodeJSON(old, &tv, "template"); err != nil {
+		return err
+	}
+	if _, err := t.putBody(tv.Body, nil); err != nil {
+		return fmt.Errorf("template %q: %w", name, err)
+	}
+	return b.Delete([]byte(name))
 }
 
 // Bodies: large texts (template bodies, sequence definitions) live in the bodies bucket and

@@ -46,7 +46,7 @@ func (t *tx) ClaimQueued(until time.Time, limit int, lease time.Duration) ([]sto
 	if limit <= 0 {
 		return list, nil
 	}
-	t.wrote = true
+	// A lease is no change for the other nodes to follow: it sends no notification.
 	cols := "m." + strings.ReplaceAll(msgCols, ", ", ", m.")
 	err := t.query(`WITH c AS (
 			SELECT id FROM messages WHERE `+queuedWhere+` AND (lease_until IS NULL OR lease_until <= `+dbNow+`)
@@ -107,7 +107,6 @@ func (t *tx) Lead(name, node string, ttl time.Duration) (bool, error) {
 	if !t.writable {
 		return false, errReadOnly("claim leadership")
 	}
-	t.wrote = true
 	var holder string
 	found, err := t.queryOne(`INSERT INTO leaders (name, node, expires_at)
 		VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3))

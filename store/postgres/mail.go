@@ -10,10 +10,10 @@ import (
 	"github.com/pacer-sales/pacer/store"
 )
 
-// schema2 adds what closes the loop of email: indexes of the outbox by tracking id (the
+// schema3 adds what closes the loop of email: indexes of the outbox by tracking id (the
 // lower-case local part of the Message-ID) and by recipient, the suppressed addresses and
 // the positions of the watched mailboxes.
-const schema2 = `
+const schema3 = `
 CREATE INDEX messages_tracking ON messages ((` + trackingExpr + `));
 CREATE INDEX messages_to ON messages (lower(to_addr), id);
 CREATE TABLE suppressions (

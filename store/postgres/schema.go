@@ -17,7 +17,8 @@ var ErrNewerSchema = errors.New("database written by a newer version of pacer")
 // the new version. A new schema appends a step; released steps never change.
 var migrations = []string{
 	schema1, // 0 → 1: every table and index
-	schema2, // 1 → 2: messages by tracking id and recipient, suppressions, mailbox positions
+	schema2, // 1 → 2: removed records
+	schema3, // 2 → 3: messages by tracking id and recipient, suppressions, mailbox positions
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -29,6 +30,16 @@ var tables = []string{
 	"prefs", "conns", "history", "tasks", "task_assignees", "messages", "segments", "leaders",
 	"suppressions", "mailboxes",
 }
+
+// schema2 lets records be removed (store.Tx.RemoveRecord): a removed record keeps its row,
+// so its connections, tasks and messages still find it by key, but no longer holds its
+// (entity, id), which a new record may then take.
+const schema2 = `
+ALTER TABLE records ADD COLUMN removed boolean NOT NULL DEFAULT false;
+ALTER TABLE records DROP CONSTRAINT records_entity_id_key;
+CREATE UNIQUE INDEX records_ref ON records (entity, id) WHERE NOT removed;
+CREATE INDEX records_removed ON records (key) WHERE removed;
+`
 
 // schema1 is the first schema. Times are int8 Unix nanoseconds, NULL for the zero time;
 // IDs are 16-byte bytea; text that is listed in order is COLLATE "C". A task's due_key is

@@ -382,7 +382,7 @@ func scanRecord(r pgx.Rows) (store.Record, error) {
 
 func (t *tx) Record(entity, id string) (store.Record, error) {
 	var rec store.Record
-	found, err := t.queryOne("SELECT "+recordCols+" FROM records WHERE entity = $1 AND id = $2"+t.lock(), []any{entity, id},
+	found, err := t.queryOne("SELECT "+recordCols+" FROM records WHERE entity = $1 AND id = $2 AND NOT removed"+t.lock(), []any{entity, id},
 		func(r pgx.Rows) (err error) {
 			rec, err = scanRecord(r)
 			return err
@@ -457,7 +457,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	created, modified := nanos(r.CreatedAt), nanos(r.ModifiedAt)
 	t.wrote = true
 	_, err := t.queryOne(`INSERT INTO records (`+recordCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-		ON CONFLICT (entity, id) DO UPDATE SET name = excluded.name, owner = excluded.owner, stage = excluded.stage,
+		ON CONFLICT (entity, id) WHERE NOT removed DO UPDATE SET name = excluded.name, owner = excluded.owner, stage = excluded.stage,
 			access_team = excluded.access_team, email = excluded.email, phone = excluded.phone,
 			fields = excluded.fields, modified_at = excluded.modified_at
 		RETURNING key, created_at`,
@@ -485,10 +485,10 @@ func (t *tx) Records(entity string, fn func(store.Record) bool) error {
 			return err
 		}
 		if entity != "" {
-			err = t.query("SELECT "+recordCols+" FROM records WHERE entity = $1 AND id > $2 ORDER BY id LIMIT $3",
+			err = t.query("SELECT "+recordCols+" FROM records WHERE entity = $1 AND id > $2 AND NOT removed ORDER BY id LIMIT $3",
 				[]any{entity, lastID, chunk}, scan)
 		} else {
-			err = t.query("SELECT "+recordCols+" FROM records WHERE (entity, id) > ($1, $2) ORDER BY entity, id LIMIT $3",
+			err = t.query("SELECT "+recordCols+" FROM records WHERE (entity, id) > ($1, $2) AND NOT removed ORDER BY entity, id LIMIT $3",
 				[]any{lastEntity, lastID, chunk}, scan)
 		}
 		if err != nil {
@@ -504,6 +504,35 @@ func (t *tx) Records(entity string, fn func(store.Record) bool) error {
 		}
 		lastEntity, lastID = recs[len(recs)-1].Entity, recs[len(recs)-1].ID
 	}
+}
+
+// RemoveRecord marks the record removed: its row stays for RecordByKey.
+func (t *tx) RemoveRecord(entity, id string) (store.Record, error) {
+	r, err := t.Record(entity, id)
+	if err != nil {
+		return r, err
+	}
+	_, err = t.exec("remove record "+r.Ref(), "UPDATE records SET removed = true WHERE key = $1", r.Key[:])
+	return r, err
+}
+
+// RemovedRecords walks the removed records in key order.
+func (t *tx) RemovedRecords(fn func(store.Record) bool) error {
+	var recs []store.Record
+	err := t.query("SELECT "+recordCols+" FROM records WHERE removed ORDER BY key", nil, func(r pgx.Rows) error {
+		rec, err := scanRecord(r)
+		recs = append(recs, rec)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if !fn(r) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // Templates
@@ -549,6 +578,15 @@ func (t *tx) PutTemplate(tp store.Template) error {
 		ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, subject = excluded.subject, body = excluded.body,
 			modified_at = excluded.modified_at`,
 		tp.Name, string(tp.Kind), tp.Subject, tp.Body, nanos(tp.ModifiedAt))
+}
+
+// DeleteTemplate removes a template.
+func (t *tx) DeleteTemplate(name string) error {
+	n, err := t.exec(fmt.Sprintf("delete template %q", name), "DELETE FROM templates WHERE name = $1", name)
+	if err == nil && n == 0 {
+		err = notFound("template %q", name)
+	}
+	return err
 }
 
 // Sequences

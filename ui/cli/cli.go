@@ -41,6 +41,9 @@ type Backend interface {
 	// Scratch returns an engine over a throwaway copy of the database whose clock is a
 	// manual clock at now, for simulate, and a function that removes the copy.
 	Scratch(ctx context.Context, now time.Time) (*engine.Engine, func(), error)
+	// Path is the live database file once open ("" when unknown), which backup refuses to
+	// overwrite.
+	Path() string
 }
 
 // Env is where a command line runs.
@@ -235,7 +238,11 @@ func (a *App) Engine(ctx context.Context) (*engine.Engine, error) {
 	if a.eng != nil {
 		return a.eng, nil
 	}
-	eng, err := a.env.Backend.Open(ctx, a.globals)
+	g := a.globals
+	if g.Now == "" {
+		g.Now = a.env.Getenv("PACER_NOW")
+	}
+	eng, err := a.env.Backend.Open(ctx, g)
 	if err != nil {
 		return nil, err
 	}

@@ -324,7 +324,7 @@ func (a *App) segmentCmd() *cobra.Command {
 			},
 		}
 	}
-	c.AddCommand(add, list, toggle("activate", true), toggle("deactivate", false))
+	c.AddCommand(add, list, toggle("activate", true), toggle("deactivate", false), a.segmentRemoveCmd())
 	return c
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
 )
 
@@ -27,13 +28,7 @@ func (a *App) seqCmd() *cobra.Command {
 
 // readSequenceFile reads and parses a sequence file, "-" meaning standard input.
 func (a *App) readSequenceFile(path string) (*sequence.Sequence, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(a.stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+	data, err := a.readInput("", path, limits.SequenceFile)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +82,11 @@ func (a *App) seqExportCmd() *cobra.Command {
 				_, err = a.raw.Write(data)
 				return err
 			}
-			return os.WriteFile(out, data, 0o644)
+			p, err := a.path("--output ", out)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(p, data, 0o644)
 		},
 	}
 	c.Flags().StringVarP(&out, "output", "o", "", "file to write (default standard output)")
@@ -100,11 +99,11 @@ func (a *App) seqValidateCmd() *cobra.Command {
 		Short: "Report every problem that would stop a sequence file from being activated",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			def, err := a.readSequenceFile(args[0])
+			eng, as, err := a.session(cmd)
 			if err != nil {
 				return err
 			}
-			eng, as, err := a.session(cmd)
+			def, err := a.readSequenceFile(args[0])
 			if err != nil {
 				return err
 			}

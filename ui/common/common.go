@@ -5,6 +5,7 @@ package common
 
 import (
 	"context"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	tea "charm.land/bubbletea/v2"
@@ -77,4 +78,30 @@ func Status(text string) tea.Cmd {
 // Fail returns a command that shows an error in the footer.
 func Fail(err error) tea.Cmd {
 	return func() tea.Msg { return StatusMsg{Text: err.Error(), Err: true} }
+}
+
+// Location is the acting user's time zone (UTC when unset or unknown): every time a
+// screen shows is in it, labelled with its name (ZoneLabel).
+func (c *Common) Location() *time.Location { return UserLocation(c.User) }
+
+// UserLocation is a user's time zone, UTC when unset or unknown.
+func UserLocation(u engine.User) *time.Location {
+	if u.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// ZoneLabel names the zone times are shown in at t: its abbreviation ("PST", "UTC"), or
+// the zone's name when the abbreviation is only an offset.
+func ZoneLabel(loc *time.Location, t time.Time) string {
+	abbr, _ := t.In(loc).Zone()
+	if abbr == "" || abbr[0] == '+' || abbr[0] == '-' {
+		return loc.String()
+	}
+	return abbr
 }

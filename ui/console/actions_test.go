@@ -141,8 +141,8 @@ func TestSkipAndSkipWait(t *testing.T) {
 		t.Fatalf("cursor on %q", row)
 	}
 	panel := s.panel()
-	if !strings.Contains(panel, "◆ Calls (v1)") || !strings.Contains(panel, "▶ ⧗ Wait (2d)") || !strings.Contains(panel, "w skip wait") ||
-		!strings.Contains(panel, "✗ ☎ Intro call · skipped · today 09:00") || !strings.Contains(panel, "◇ Condition → no · today 09:00") {
+	if !strings.Contains(panel, "◆ Calls (v1)") || !strings.Contains(panel, "▶ ◷ Wait (2d)") || !strings.Contains(panel, "w skip wait") ||
+		!strings.Contains(panel, "✗ ☎ Intro call · skipped · today 09:00") || !strings.Contains(panel, "◆ Condition → no · today 09:00") {
 		t.Fatalf("Up next:\n%s", panel)
 	}
 	s.keys("w")

@@ -51,8 +51,8 @@ func TestGroupsByTimeZone(t *testing.T) {
 	if row := sue.cursorRow(); !strings.HasSuffix(row, "today 07:30") {
 		t.Fatalf("Cat's due in UTC: %q", row)
 	}
-	// Team tasks carry the marker of the others who share them.
-	if row := sam.cursorRow(); !strings.Contains(row, "Cat Zed +1") {
+	// Team tasks say so in words (a bare "+1" was cryptic); Up next names the team.
+	if row := sam.cursorRow(); !strings.Contains(row, "Cat Zed · team") || strings.Contains(row, "+1") {
 		t.Fatalf("no team marker: %q", row)
 	}
 
@@ -85,14 +85,14 @@ func TestView(t *testing.T) {
 My work list · 4 tasks · sort: due               │Up next · Ann Zed
   Record       Type     Step         Due         │lead/Z-1 · owner team:west
 Overdue (1)                                      │
-› Ann Zed +1   lead     ☎ Intro call Mar 01 23:00│◆ Calls (v1)
+› Ann Zed · t… lead     ☎ Intro call Mar 01 23:00│◆ Calls (v1)
 Today (2)                                        │  ▶ ☎ Intro call
-  Ben Zed +1   lead     ☎ Intro call today 12:00 │    due Mar 01 23:00
-  Cat Zed +1   lead     ☎ Intro call today 23:30 │    team task: sam, sue
+  Ben Zed · t… lead     ☎ Intro call today 12:00 │    due Mar 01 23:00
+  Cat Zed · t… lead     ☎ Intro call today 23:30 │    team task: sam, sue
 Upcoming (1)                                     │    d done · x skip
-  Dan Zed +1   lead     ☎ Intro call Mar 03 01:00│      z snooze · a assign
+  Dan Zed · t… lead     ☎ Intro call Mar 03 01:00│      z snooze · a assign
                                                  │  Then
-                                                 │    ◇ Condition (call
+                                                 │    ◆ Condition (call
                                                  │      outcome is connected)
                                                  │
                                                  │Fields

@@ -102,3 +102,18 @@ func TestUpNextFollowsTheSelectedTask(t *testing.T) {
 		t.Fatalf("Di's email: Up next starts with %q:\n%s", got, s.panel())
 	}
 }
+
+// At 120 columns the record's name gets the widest column (it was cut at 15 cells while
+// space was left).
+func TestNamesGetTheRoomAt120(t *testing.T) {
+	w := newWorld(t)
+	_, err := w.e.SetRecord(w.ctx, "max", "lead/L-1", map[string]string{"name": "Alexandrina Montgomery-Smith"})
+	must(t, err)
+	w.connectAt(monday.Add(-time.Hour), w.sequence(callsSeq), "lead/L-1")
+	s := w.open("sam", 120, 30)
+	s.selectRow("Alexandrina")
+	row := s.cursorRow()
+	if !strings.Contains(row, "Alexandrina Montgom") {
+		t.Fatalf("the name is cut short at 120 columns: %q", row)
+	}
+}

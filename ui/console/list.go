@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/ui/common"
 )
 
 // row is one task of the list (pointing into the loaded slice) with what filtering and
@@ -229,7 +230,8 @@ func (m *Model) layout() (listW, panelW int) {
 	case m.width < 110:
 		panelW = 30 + max(0, m.width-80)/10
 	default:
-		panelW = min(64, m.width*2/5)
+		// The list keeps most of the room: names need it more than Up next does.
+		panelW = min(64, m.width*3/8)
 	}
 	return m.width - panelW - 1, panelW
 }
@@ -310,10 +312,10 @@ func (m *Model) columns(listW int) columns {
 		}
 	}
 	if rest >= 44 {
-		// record, step and sequence with their gaps
+		// record, step and sequence with their gaps; the record's name takes the most.
 		rest -= 3
-		c.record = rest * 35 / 100
-		c.step = rest * 35 / 100
+		c.record = rest * 44 / 100
+		c.step = rest * 32 / 100
 		c.seq = rest - c.record - c.step
 	} else {
 		rest -= 2
@@ -448,8 +450,8 @@ func (m *Model) groupLine(g, w int) string {
 func (m *Model) rowLine(i int, c columns, w int) string {
 	r := &m.rows[m.order[i]]
 	name := r.RecordName
-	if n := len(r.Assignees); n > 1 {
-		name += fmt.Sprintf(" +%d", n-1) // a team task: shared with others
+	if len(r.Assignees) > 1 {
+		name += " · team" // a team task, shared with others; Up next names them
 	}
 	mark := "  "
 	if i == m.cursor {
@@ -478,32 +480,8 @@ func (m *Model) rowLine(i int, c columns, w int) string {
 	return m.c.Styles.Text.Render(line+" ") + dueStyle.Render(due) + strings.Repeat(" ", pad)
 }
 
-// icon is the symbol of a step type; state is never colour alone, so every type has one.
-func icon(t string) string {
-	switch {
-	case t == "call":
-		return "☎"
-	case t == "email" || t == "auto_email":
-		return "✉"
-	case t == "sms" || t == "auto_sms":
-		return "✆"
-	case t == "task":
-		return "☐"
-	case strings.HasPrefix(t, "linkedin"):
-		return "in"
-	case t == "wait":
-		return "⧗"
-	case t == "condition":
-		return "◇"
-	case t == "update_field":
-		return "✎"
-	case t == "set_stage":
-		return "⚑"
-	case t == "advance_to":
-		return "➜"
-	}
-	return "•"
-}
+// icon is the symbol of a step type, as every screen shows it (common.StepIcon).
+func icon(t string) string { return common.StepIcon(t) }
 
 // stepLabel is a step type in words.
 func stepLabel(t string) string {

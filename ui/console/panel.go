@@ -274,7 +274,7 @@ func (m *Model) pastText(p engine.PastStep) string {
 	when := m.when(p.At)
 	switch p.What {
 	case "yes", "no":
-		return fmt.Sprintf("◇ %s → %s · %s", p.Name, p.What, when)
+		return fmt.Sprintf("◆ %s → %s · %s", p.Name, p.What, when)
 	case "skipped":
 		return fmt.Sprintf("✗ %s %s · skipped · %s", icon(p.Type), p.Name, when)
 	}

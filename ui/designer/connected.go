@@ -15,6 +15,7 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/grid"
 )
 
 // connTab holds the Connected records and Stats tabs: the sequence's connections and the
@@ -101,8 +102,8 @@ func (m *Model) disconnectCmd(ref string) tea.Cmd {
 }
 
 // statsKey scrolls the Stats tab.
-func (t *connTab) statsKey(msg tea.KeyPressMsg, k keyMap) {
-	n := len(t.stats.Steps)
+func (t *connTab) statsKey(msg tea.KeyPressMsg, k keyMap, rows int) {
+	n := rows
 	switch {
 	case key.Matches(msg, k.Up):
 		t.statsOffset = max(0, t.statsOffset-1)
@@ -152,10 +153,11 @@ func (m *Model) connectedView(st *common.Styles, width, height int) string {
 		}
 		return st.Muted.Render(msg)
 	}
-	rest := max(10, width-2-(14+4+6+12+7)-2*5)
+	const stateW = 24
+	rest := max(10, width-2-(14+4+6+stateW)-2*5)
 	nameW := rest * 2 / 5
 	stepW := rest - nameW
-	cols := []column{{"Record", 14, false}, {"Name", nameW, false}, {"Ver", 4, true}, {"Current step", stepW, false}, {"State", 12, false}, {"Days", 6, true}}
+	cols := []column{{"Record", 14, false}, {"Name", nameW, false}, {"Ver", 4, true}, {"Current step", stepW, false}, {"State", stateW, false}, {"Days", 6, true}}
 	titles := make([]string, len(cols))
 	for i, c := range cols {
 		titles[i] = c.title
@@ -168,17 +170,19 @@ func (m *Model) connectedView(st *common.Styles, width, height int) string {
 		if step == "" {
 			step = r.CurrentStep
 		}
+		state := r.State
 		if r.State != "active" {
+			// An ended connection is at no step; why it ended goes with its state.
 			step = "—"
 			if r.Reason != "" {
-				step = "(" + r.Reason + ")"
+				state += ": " + r.Reason
 			}
 		}
 		days := ""
 		if r.State == "active" {
 			days = strconv.FormatFloat(math.Floor(r.DaysInStep*10)/10, 'f', 1, 64)
 		}
-		line := tableLine(cols, []string{r.Record, r.RecordName, strconv.Itoa(r.Version), step, r.State, days})
+		line := tableLine(cols, []string{grid.Clean(r.Record), grid.Clean(r.RecordName), strconv.Itoa(r.Version), grid.Clean(step), state, days})
 		if i == t.cursor {
 			lines = append(lines, "› "+st.Selected.Render(line))
 		} else {
@@ -224,27 +228,58 @@ func (m *Model) statsView(st *common.Styles, width, height int) string {
 		lines = append(lines, st.Muted.Render("No step has been entered yet."))
 		return strings.Join(lines, "\n")
 	}
-	nameW := max(12, width-2-(8+6+8+8+5+5)-2*6)
-	cols := []column{{"Step", nameW, false}, {"Entered", 8, true}, {"Done", 6, true}, {"Skipped", 8, true}, {"Waiting", 8, true}, {"Yes", 5, true}, {"No", 5, true}}
-	titles := make([]string, len(cols))
-	for i, c := range cols {
-		titles[i] = c.title
+	return strings.Join(append(lines, m.funnelLines(st, s, width, max(1, height-len(lines)))...), "\n")
+}
+
+// barWidth is the width of the funnel's bars.
+const barWidth = 12
+
+// funnelLines draws the designer's tree with each step's counts and a bar of its entries
+// against the busiest step's: a funnel. Emails add the engagement the engine recorded,
+// conditions their Yes and No counts.
+func (m *Model) funnelLines(st *common.Styles, s engine.SeqStats, width, height int) []string {
+	byID := map[string]engine.StepStat{}
+	most := 1
+	for _, x := range s.Steps {
+		byID[x.ID] = x
+		most = max(most, x.Entered)
 	}
-	lines = append(lines, "  "+st.Header.Render(tableLine(cols, titles)))
-	h := max(1, height-len(lines))
-	for i := t.statsOffset; i < len(s.Steps) && i < t.statsOffset+h; i++ {
-		x := s.Steps[i]
-		name := x.Name
-		if name == "" {
-			name = x.ID
+	nameW := max(16, min(44, width-2-barWidth-2-38))
+	head := fmt.Sprintf("%-*s  %-*s  %s", nameW, "Step", barWidth+5, "Entered", "done · skipped · waiting now")
+	out := []string{"  " + st.Header.Render(head)}
+	t := &m.conn
+	for i := t.statsOffset; i < len(m.rows) && len(out) < height; i++ {
+		r := m.rows[i]
+		label := r.prefix
+		switch r.kind {
+		case rowStart:
+			label += "● Sequence starts here"
+		case rowStep:
+			label += icon(r.step.Type) + " " + r.step.DisplayName()
+		case rowBranch:
+			label += map[string]string{branchYes: "Yes", branchNo: "No"}[r.branch]
+		case rowEmpty:
+			label += "(empty)"
 		}
-		name = icon(sequence.Type(x.Type)) + " " + name
-		yes, no := "", ""
-		if x.Type == string(sequence.Condition) {
-			yes, no = strconv.Itoa(x.Yes), strconv.Itoa(x.No)
+		line := cell(grid.Clean(label), column{width: nameW})
+		if x, ok := byID[r.id]; ok && r.kind == rowStep {
+			fill := x.Entered * barWidth / most
+			if x.Entered > 0 {
+				fill = max(fill, 1)
+			}
+			bar := strings.Repeat("█", fill) + strings.Repeat("░", barWidth-fill)
+			line += "  " + st.Accent.Render(bar) + fmt.Sprintf(" %4d  %d · %d · %d", x.Entered, x.Done, x.Skipped, x.Waiting)
+			switch {
+			case r.step.Type == sequence.Condition:
+				line += fmt.Sprintf("  yes %d · no %d", x.Yes, x.No)
+			case x.Sent > 0 || x.Opened > 0 || x.Replied > 0:
+				line += fmt.Sprintf("  sent %d · opened %d · replied %d", x.Sent, x.Opened, x.Replied)
+				if x.Clicked > 0 {
+					line += fmt.Sprintf(" · clicked %d", x.Clicked)
+				}
+			}
 		}
-		lines = append(lines, "  "+tableLine(cols, []string{name, strconv.Itoa(x.Entered), strconv.Itoa(x.Done),
-			strconv.Itoa(x.Skipped), strconv.Itoa(x.Waiting), yes, no}))
+		out = append(out, "  "+line)
 	}
-	return strings.Join(lines, "\n")
+	return out
 }

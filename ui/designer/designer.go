@@ -22,6 +22,7 @@ import (
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
+	"github.com/pacer-sales/pacer/ui/components/form"
 )
 
 // pageTab is one of the page's tabs.
@@ -85,6 +86,8 @@ type (
 	validatedMsg struct {
 		probs []sequence.Problem
 		err   error
+		// save: the check before saving an active sequence (ask for the note when valid).
+		save bool
 	}
 	formDoneMsg struct {
 		id int
@@ -260,8 +263,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case savedMsg:
 		return m, m.savedDone(msg)
 	case validatedMsg:
-		m.validated(msg)
-		return m, nil
+		return m, m.validated(msg)
 	case formDoneMsg:
 		if msg.id != m.formID || m.form == nil {
 			return m, nil
@@ -411,7 +413,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case tabConnected:
 		return m.connectedKey(msg)
 	case tabStats:
-		m.conn.statsKey(msg, k)
+		m.conn.statsKey(msg, k, len(m.rows))
 		return nil
 	}
 	return m.designerKey(msg)
@@ -619,7 +621,7 @@ func (m *Model) deleteSelected() {
 	}
 	r := m.rows[m.cursor]
 	if r.kind != rowStep {
-		m.setStatus("Select a step to delete it")
+		m.status, m.statusErr = "Nothing to delete here: select a step (a adds one here)", true
 		return
 	}
 	s, ok := locate(m.def, r.id)
@@ -668,7 +670,7 @@ func (m *Model) openForm(f *huh.Form, purpose formPurpose) tea.Cmd {
 	id := m.formID
 	f.SubmitCmd = m.own(func() tea.Msg { return formDoneMsg{id: id, ok: true} })
 	f.CancelCmd = m.own(func() tea.Msg { return formDoneMsg{id: id} })
-	m.form = f.WithKeyMap(formKeys()).WithShowHelp(false).WithWidth(m.formWidth()).WithHeight(m.formHeight())
+	m.form = f.WithKeyMap(form.Keys()).WithTheme(form.Theme(m.c.Styles)).WithShowHelp(false).WithWidth(m.formWidth()).WithHeight(m.formHeight())
 	m.formFor = purpose
 	m.mode = modeForm
 	if m.bg != nil {
@@ -756,8 +758,9 @@ func (m *Model) save(activate bool) tea.Cmd {
 		m.setStatus("No changes to save")
 		return nil
 	case active:
-		m.note = ""
-		return m.openForm(noteForm(&m.note, m.seq.Version), formNote)
+		// An active sequence must stay valid: check first, so a refused change does not
+		// ask for its note before saying so.
+		return m.checkThen(true)
 	}
 	return m.saveCmd("", activate)
 }
@@ -840,27 +843,42 @@ func (m *Model) savedDone(msg savedMsg) tea.Cmd {
 func changed() tea.Msg { return common.ChangedMsg{} }
 
 // check validates the definition being edited against the org (v).
-func (m *Model) check() tea.Cmd {
+func (m *Model) check() tea.Cmd { return m.checkThen(false) }
+
+// checkThen validates the definition being edited; with save, a valid one goes on to the
+// change note and the save.
+func (m *Model) checkThen(save bool) tea.Cmd {
 	eng, ctx, by, name := m.c.Engine, m.c.Ctx, m.c.User.Username, m.seq.Name
 	def := cloneDef(m.def)
 	return m.own(func() tea.Msg {
 		probs, err := eng.Validate(ctx, by, def, name)
-		return validatedMsg{probs: probs, err: err}
+		return validatedMsg{probs: probs, err: err, save: save}
 	})
 }
 
-func (m *Model) validated(msg validatedMsg) {
+func (m *Model) validated(msg validatedMsg) tea.Cmd {
 	if msg.err != nil {
 		m.fail(msg.err)
-		return
+		return nil
+	}
+	if msg.save {
+		if len(msg.probs) > 0 {
+			title := fmt.Sprintf("Not saved: an active sequence must stay valid; %d problem(s)", len(msg.probs))
+			m.showProblems(title, msg.probs)
+			m.status, m.statusErr = title, true
+			return nil
+		}
+		m.note = ""
+		return m.openForm(noteForm(&m.note, m.seq.Version), formNote)
 	}
 	if len(msg.probs) == 0 {
 		m.problems = nil
 		m.setStatus("No problems: the sequence can be activated")
-		return
+		return nil
 	}
 	m.showProblems(fmt.Sprintf("%d problem(s) to fix before activating", len(msg.probs)), msg.probs)
 	m.setStatus(m.problemsTitle)
+	return nil
 }
 
 func (m *Model) showProblems(title string, probs []sequence.Problem) {
@@ -973,7 +991,7 @@ func (m *Model) wheel(ms tea.Mouse) {
 	case tabConnected:
 		m.connectedKey(msg)
 	case tabStats:
-		m.conn.statsKey(msg, m.keys)
+		m.conn.statsKey(msg, m.keys, len(m.rows))
 	}
 }
 

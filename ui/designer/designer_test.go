@@ -393,7 +393,7 @@ steps:
 		// Nothing to delete on the start line.
 		h.cursorTo("start")
 		h.press("d")
-		h.wantStatus("Select a step to delete it")
+		h.wantStatus("Nothing to delete here")
 		if !m.Dirty() {
 			t.Fatal("deletes must mark the page dirty")
 		}

@@ -8,11 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	"charm.land/huh/v2"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/ui/components/form"
 )
 
 // formEnv is what the forms offer to pick from: the org's templates, call outcomes and
@@ -107,9 +107,6 @@ func (v *stepValues) readTest(t sequence.Test) {
 		v.complex = true
 	}
 }
-
-// errBlank is returned by required inputs left empty.
-var errBlank = errors.New("required")
 
 // parseWindow reads a wait or window duration: > 0 and at most the org's longest wait.
 func parseWindow(s string, maxWait time.Duration) (time.Duration, error) {
@@ -292,28 +289,10 @@ func (v *stepValues) apply(st *sequence.Step, env formEnv) error {
 	return nil
 }
 
-// formKeys are the keys of every embedded form: esc cancels, filtering is off so letters
-// never start a search.
-func formKeys() *huh.KeyMap {
-	km := huh.NewDefaultKeyMap()
-	km.Quit = key.NewBinding(key.WithKeys("esc", "ctrl+c"), key.WithHelp("esc", "cancel"))
-	km.Select.Filter.SetEnabled(false)
-	km.MultiSelect.Filter.SetEnabled(false)
-	return km
-}
-
-// required is an input validator.
-func required(s string) error {
-	if strings.TrimSpace(s) == "" {
-		return errBlank
-	}
-	return nil
-}
-
 // stepForm builds the form of a step type over v. title heads the first page.
 func stepForm(t sequence.Type, v *stepValues, env formEnv, title string) *huh.Form {
 	ti, _ := sequence.Info(t)
-	name := huh.NewInput().Title("Name").Placeholder(ti.DefaultName).Value(&v.Name)
+	name := huh.NewInput().Title("Name").Placeholder("blank: " + ti.DefaultName).Value(&v.Name)
 	desc := huh.NewInput().Title("Description").Placeholder("optional").Value(&v.Description)
 	first := []huh.Field{name, desc}
 	var groups []*huh.Group
@@ -323,14 +302,14 @@ func stepForm(t sequence.Type, v *stepValues, env formEnv, title string) *huh.Fo
 	case sequence.Wait:
 		first = append(first, huh.NewInput().Title("Wait for").
 			Description("days, hours, minutes: 3d, 4h, 1d12h, 90m").
-			Placeholder("3d").Value(&v.Duration).
+			Placeholder(form.Example("3d")).Value(&v.Duration).
 			Validate(func(s string) error { _, err := parseWindow(s, env.maxWait); return err }))
 	case sequence.UpdateField:
 		first = append(first,
-			huh.NewInput().Title("Field").Placeholder("status").Value(&v.Field).Validate(required),
+			huh.NewInput().Title("Field").Placeholder(form.Example("status")).Value(&v.Field).Validate(form.Required("The field", "status")),
 			huh.NewInput().Title("New value").Description("true/false and numbers are stored as such").Value(&v.Value))
 	case sequence.SetStage:
-		first = append(first, huh.NewInput().Title("Stage").Placeholder("develop").Value(&v.Stage).Validate(required))
+		first = append(first, huh.NewInput().Title("Stage").Placeholder(form.Example("develop")).Value(&v.Stage).Validate(form.Required("The stage", "develop")))
 	case sequence.AdvanceTo:
 		first = append(first, targetSelect(v, env))
 	case sequence.Condition:
@@ -422,7 +401,7 @@ func conditionGroups(v *stepValues, env formEnv) []*huh.Group {
 	within := func() huh.Field {
 		return huh.NewInput().Title("Within").
 			Description("how long after the email to wait for it: 3d, 4h, 1d12h").
-			Placeholder("3d").Value(&v.Within).
+			Placeholder(form.Example("3d")).Value(&v.Within).
 			Validate(func(s string) error { _, err := parseWindow(s, env.maxWait); return err })
 	}
 	early := func() huh.Field {
@@ -481,7 +460,7 @@ func conditionGroups(v *stepValues, env formEnv) []*huh.Group {
 			ops[i] = huh.NewOption(string(o), o)
 		}
 		field = huh.NewGroup(
-			huh.NewInput().Title("Field").Placeholder("status").Value(&v.TestField).Validate(required),
+			huh.NewInput().Title("Field").Placeholder(form.Example("status")).Value(&v.TestField).Validate(form.Required("The field", "status")),
 			huh.NewSelect[sequence.Op]().Title("Operator").Options(ops...).Value(&v.TestOp).Inline(true),
 			huh.NewInput().Title("Value").Description("for in: a comma-separated list; none for empty/not_empty").Value(&v.TestValue),
 			huh.NewText().Title("More tests").Description("optional, one per line: FIELD OP VALUE (ctrl+j starts a line)").
@@ -504,7 +483,7 @@ func conditionGroups(v *stepValues, env formEnv) []*huh.Group {
 	}
 	stage := huh.NewGroup(
 		huh.NewInput().Title("Yes when the record's stage is one of").
-			Description("comma-separated, e.g. develop, propose").Value(&v.Stages).Validate(required),
+			Description("comma-separated, e.g. develop, propose").Value(&v.Stages).Validate(form.Required("The stages", "develop, propose")),
 	).Title("Record stage").WithHideFunc(is(sequence.StageIs))
 	return []*huh.Group{single, events, call, field, stage}
 }
@@ -585,7 +564,7 @@ func propsForm(p *propValues, active bool) *huh.Form {
 	}
 	ents = append(ents, huh.NewOption("Other record type…", otherEntity))
 	general := huh.NewGroup(
-		huh.NewInput().Title("Name").Value(&p.Name).Validate(required),
+		huh.NewInput().Title("Name").Value(&p.Name).Validate(form.Required("The name", "")),
 		huh.NewInput().Title("Description").Placeholder("optional").Value(&p.Description),
 		huh.NewSelect[string]().Title("Record type").Options(ents...).Value(&p.Entity).Height(len(ents)+1),
 		huh.NewInput().Title("Tags").Placeholder("comma-separated").Value(&p.Tags),
@@ -615,7 +594,7 @@ func propsForm(p *propValues, active bool) *huh.Form {
 			).Value(&p.Assign).Height(5)).Title("Assignment"),
 			huh.NewGroup(huh.NewInput().Title("Record field holding the user").
 				Description("a username or email; falls back to the record owner").
-				Placeholder("account_manager").Value(&p.AssignField).Validate(required)).
+				Placeholder(form.Example("account_manager")).Value(&p.AssignField).Validate(form.Required("The record field", "account_manager"))).
 				Title("Assignment: record field").
 				WithHideFunc(func() bool { return p.Assign != sequence.AssignRecordField }),
 			huh.NewGroup(
@@ -672,6 +651,6 @@ func connectForm(refs *string, entity string) *huh.Form {
 	return huh.NewForm(huh.NewGroup(
 		huh.NewInput().Title("Records to connect").
 			Description("entity/id, separated by spaces, e.g. " + entity + "/L-1 " + entity + "/L-2").
-			Value(refs).Validate(required),
+			Value(refs).Validate(form.Required("The records", entity+"/L-1")),
 	).Title("Connect records"))
 }

@@ -94,21 +94,21 @@ Product demo request  Active v1 · Opportunity · owner admin
 Connections  4 in all: active 4 · completed 0 · disconnected 0
 Success rate  — (no connection has ended yet)
 
-  Step                         Entered    Done   Skipped   Waiting    Yes     No
-  ⚑ Set stage                        4       0         0         0
-  ✉ Propose demo times               4       0         0         4
-  ☎ Qualify the demo request         0       0         0         0
-  ◆ Reached the requester?           0       0         0         0      0      0
-  ☐ Prepare the demo enviro…         0       0         0         0
-  ☐ Run the demo                     0       0         0         0
-  ✉ Send the demo recap              0       0         0         0
-  ⚑ Set stage                        0       0         0         0
-  ◷ Wait                             0       0         0         0
-  ✉ Remind them of the prop…         0       0         0         0
-  ◆ Replied with a time?             0       0         0         0      0      0
-  ☐ Confirm the demo slot            0       0         0         0
-  ☎ Second call                      0       0         0         0
-  ◆ Reached them this time?          0       0         0         0      0      0
+  Step                        Entered            done · skipped · waiting now
+  ● Sequence starts here
+  ├─ ⚑ Set stage              ████████████    4  4 · 0 · 0
+  ├─ ✉ Propose demo times     ████████████    4  0 · 0 · 4
+  ├─ ☎ Qualify the demo req…  ░░░░░░░░░░░░    0  0 · 0 · 0
+  └─ ◆ Reached the requeste…  ░░░░░░░░░░░░    0  0 · 0 · 0  yes 0 · no 0
+     ├─ Yes
+     │  ├─ ☐ Prepare the de…  ░░░░░░░░░░░░    0  0 · 0 · 0
+     │  ├─ ☐ Run the demo     ░░░░░░░░░░░░    0  0 · 0 · 0
+     │  ├─ ✉ Send the demo …  ░░░░░░░░░░░░    0  0 · 0 · 0
+     │  └─ ⚑ Set stage        ░░░░░░░░░░░░    0  0 · 0 · 0
+     └─ No
+        ├─ ◷ Wait             ░░░░░░░░░░░░    0  0 · 0 · 0
+        ├─ ✉ Remind them of…  ░░░░░░░░░░░░    0  0 · 0 · 0
+        └─ ◆ Replied with a…  ░░░░░░░░░░░░    0  0 · 0 · 0  yes 0 · no 0
 `)
 		// The help follows the tab.
 		var keys []string

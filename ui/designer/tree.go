@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/ui/common"
 )
 
 // rowKind says what a line of the tree stands for.
@@ -105,32 +106,8 @@ func appendRows(rows []row, steps []sequence.Step, path, indent string, depth in
 }
 
 // icons are one-cell symbols per step type; the type is always named in words too, so
-// nothing depends on the symbol alone.
-var icons = map[sequence.Type]string{
-	sequence.Email:             "✉",
-	sequence.AutoEmail:         "✉",
-	sequence.SMS:               "✆",
-	sequence.AutoSMS:           "✆",
-	sequence.Call:              "☎",
-	sequence.Task:              "☐",
-	sequence.Wait:              "◷",
-	sequence.Condition:         "◆",
-	sequence.UpdateField:       "✎",
-	sequence.SetStage:          "⚑",
-	sequence.AdvanceTo:         "➜",
-	sequence.LinkedInResearch:  "in",
-	sequence.LinkedInIntroduce: "in",
-	sequence.LinkedInConnect:   "in",
-	sequence.LinkedInInMail:    "in",
-}
-
-// icon returns the symbol the designer shows for a step type.
-func icon(t sequence.Type) string {
-	if s, ok := icons[t]; ok {
-		return s
-	}
-	return "•"
-}
+// icon returns the symbol of a step type (common.StepIcon).
+func icon(t sequence.Type) string { return common.StepIcon(string(t)) }
 
 // typeLabels name each type briefly in the tree.
 var typeLabels = map[sequence.Type]string{

@@ -82,7 +82,19 @@ func (m *Model) tabsLine(st *common.Styles) string {
 	for i := range tabCount {
 		name := tabNames[i]
 		if i == tabConnected && m.conn.done {
-			name += fmt.Sprintf(" (%d)", len(m.conn.rows))
+			// Active connections, as the home grid's Connected column counts them; the
+			// ended ones are listed too, and counted apart.
+			active := 0
+			for _, r := range m.conn.rows {
+				if r.State == "active" {
+					active++
+				}
+			}
+			if ended := len(m.conn.rows) - active; ended > 0 {
+				name += fmt.Sprintf(" (%d active, %d ended)", active, ended)
+			} else {
+				name += fmt.Sprintf(" (%d)", active)
+			}
 		}
 		if i == m.tab {
 			parts[i] = st.TabActive.Render("[" + name + "]")
@@ -260,6 +272,10 @@ func (m *Model) ShortHelp() []key.Binding {
 	case tabStats:
 		return []key.Binding{k.Up, k.Down, k.NextTab, k.Back}
 	}
+	if !m.canEdit {
+		// Read only: only the keys that work here.
+		return []key.Binding{k.Up, k.Down, k.Check, k.NextTab, k.Back}
+	}
 	return []key.Binding{k.Add, k.Edit, k.Delete, k.Props, k.Save, k.Activate, k.NextTab, k.Back}
 }
 
@@ -269,8 +285,12 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.mode != modeNormal {
 		return [][]key.Binding{m.ShortHelp()}
 	}
+	nav := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}
+	if !m.canEdit {
+		return [][]key.Binding{nav, {k.Check, k.NextTab, k.PrevTab, k.Back}, {k.Reload}}
+	}
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		nav,
 		{k.Add, k.Edit, k.Delete, k.Props, k.Check},
 		{k.Save, k.Activate, k.NextTab, k.PrevTab, k.Back},
 		{k.Connect, k.Disconnect, k.Reload},

@@ -2,6 +2,7 @@ package home
 
 import (
 	"testing"
+	"time"
 
 	"github.com/pacer-sales/pacer/ui/uitest"
 )
@@ -50,6 +51,6 @@ func BenchmarkHomeKey(b *testing.B) {
 func BenchmarkHomeLoad(b *testing.B) {
 	rows := randomRows(10000, 4)
 	for b.Loop() {
-		newRowSet(rows)
+		newRowSet(rows, time.UTC)
 	}
 }

@@ -54,7 +54,7 @@ func loadCmd(c *common.Common, gen int, prefs bool) tea.Cmd {
 		if err != nil {
 			return loadedMsg{gen: gen, err: err}
 		}
-		msg := loadedMsg{gen: gen, set: newRowSet(rows)}
+		msg := loadedMsg{gen: gen, set: newRowSet(rows, c.Location())}
 		if prefs {
 			b, err := e.Prefs(ctx, user, prefsScreen)
 			if err != nil {
@@ -104,7 +104,9 @@ func action(c *common.Common, fn func(ctx context.Context, e *engine.Engine, use
 	return func() tea.Msg { return fn(ctx, e, user) }
 }
 
-func activateCmd(c *common.Common, name string) tea.Cmd {
+// activateCmd activates a sequence whose newest version was prev (0: never activated) and
+// says whether a new version was published or the old one made active again.
+func activateCmd(c *common.Common, name string, prev int) tea.Cmd {
 	return action(c, func(ctx context.Context, e *engine.Engine, user string) doneMsg {
 		s, err := e.Activate(ctx, user, name)
 		var pe *engine.ProblemsError
@@ -114,7 +116,11 @@ func activateCmd(c *common.Common, name string) tea.Cmd {
 		if err != nil {
 			return doneMsg{err: err}
 		}
-		return doneMsg{status: fmt.Sprintf("Activated %q (version %d); records can be connected to it.", s.Name, s.Version), selectID: s.ID.String()}
+		what := fmt.Sprintf("published as version %d", s.Version)
+		if prev > 0 && s.Version == prev {
+			what = fmt.Sprintf("unchanged since version %d, which is active again", prev)
+		}
+		return doneMsg{status: fmt.Sprintf("Activated %q (%s); records can be connected to it.", s.Name, what), selectID: s.ID.String()}
 	})
 }
 

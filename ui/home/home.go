@@ -162,7 +162,16 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case tea.MouseMsg:
 		if m.mode == modeGrid || m.mode == modeSearch {
 			mouse := msg.Mouse()
+			sorted, desc := m.grid.Sort()
 			m.grid.HandleMouse(msg, mouse.X, mouse.Y-1)
+			if m.grid.Opened() {
+				if r, ok := m.selected(); ok {
+					return m, openCmd(r.Name)
+				}
+			}
+			if s, d := m.grid.Sort(); s != sorted || d != desc {
+				return m, m.rememberLayout() // a header click sorted
+			}
 		}
 		return m, nil
 	}
@@ -333,9 +342,12 @@ func (m *Model) activate() tea.Cmd {
 	if r.State == string(engine.StateActive) {
 		return common.Status(fmt.Sprintf("%q is already active.", r.Name))
 	}
-	m.ask(dialog.NewConfirm(fmt.Sprintf("Activate %q?", r.Name),
-		"Records can then be connected to it; the definition is published as a new version.",
-		"If it is not valid, every problem is listed."), activateCmd(m.c, r.Name))
+	publish := "Records can then be connected to it; the definition is published as version 1."
+	if r.Version > 0 {
+		publish = fmt.Sprintf("Records can then be connected to it. If its definition changed since version %d it is published as version %d; otherwise version %d is active again.", r.Version, r.Version+1, r.Version)
+	}
+	m.ask(dialog.NewConfirm(fmt.Sprintf("Activate %q?", r.Name), publish,
+		"If it is not valid, every problem is listed."), activateCmd(m.c, r.Name, r.Version))
 	return nil
 }
 
@@ -350,7 +362,10 @@ func (m *Model) deactivate() tea.Cmd {
 	if r.State != string(engine.StateActive) {
 		return failText(fmt.Sprintf("%q is not active (it is %s).", r.Name, r.State))
 	}
-	return deactivateCmd(m.c, r.Name)
+	m.ask(dialog.NewConfirm(fmt.Sprintf("Deactivate %q?", r.Name),
+		"It takes no new records; the records connected to it run on to their end.",
+		"Activate it again (A) to take records again."), deactivateCmd(m.c, r.Name))
+	return nil
 }
 
 func (m *Model) delete() tea.Cmd {
@@ -499,6 +514,10 @@ func (m *Model) summary() string {
 	}
 	if s := strings.TrimSpace(m.grid.Search()); s != "" {
 		fmt.Fprintf(&b, "  ·  search %q", s)
+	}
+	if m.c.Engine != nil {
+		// The Modified column is in the user's zone, as the header's clock is.
+		b.WriteString("  ·  times in " + common.ZoneLabel(m.c.Location(), m.c.Engine.Clock().Now()))
 	}
 	if !engine.IsManager(m.c.User) {
 		b.WriteString("  ·  others' sequences are read-only")

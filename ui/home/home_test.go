@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -516,7 +517,16 @@ func TestDeactivate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := screenFor(t, e, admin)
 		h.selectName("Product demo request")
+		// D asks first, as A and x do; n keeps it active.
 		h.press("D")
+		if !h.s.CapturesInput() || !strings.Contains(h.view(), `Deactivate "Product demo request"?`) {
+			t.Fatalf("D did not ask:\n%s", h.view())
+		}
+		h.press("n")
+		if r, _ := h.row("Product demo request"); r.State != "active" {
+			t.Fatalf("n deactivated it: %+v", r)
+		}
+		h.press("D", "y")
 		if r, _ := h.row("Product demo request"); r.State != "inactive" {
 			t.Fatalf("row = %+v; statuses %+v", r, h.statuses)
 		}
@@ -526,6 +536,16 @@ func TestDeactivate(t *testing.T) {
 		h.press("D")
 		if st := h.lastStatus(); !st.Err || !strings.Contains(st.Text, "not active") {
 			t.Fatalf("status %+v", st)
+		}
+		// Activating it again without a change keeps its version and says so.
+		h.press("A")
+		if v := h.view(); !strings.Contains(v, "otherwise version 1 is active again") {
+			t.Fatalf("activate question:\n%s", v)
+		}
+		h.press("y")
+		r, _ := h.row("Product demo request")
+		if st := h.lastStatus(); r.State != "active" || r.Version != 1 || !strings.Contains(st.Text, "unchanged since version 1") || strings.Contains(st.Text, "published") {
+			t.Fatalf("reactivated: row %+v status %+v", r, st)
 		}
 	})
 }
@@ -617,7 +637,7 @@ func TestTags(t *testing.T) {
 		if !slices.Equal(r.Tags, []string{"alpha", "beta", "gamma"}) {
 			t.Fatalf("tags = %v; statuses %+v", r.Tags, h.statuses)
 		}
-		if !strings.Contains(h.view(), "alpha, beta…") {
+		if !strings.Contains(h.view(), "alpha, be…") {
 			t.Fatalf("view:\n%s", h.view())
 		}
 		if !strings.Contains(h.lastStatus().Text, "alpha, beta, gamma") {
@@ -794,6 +814,51 @@ func TestStylesChangedRestylesTheGrid(t *testing.T) {
 		h.send(common.StylesChangedMsg{})
 		if !strings.Contains(h.s.View(), "7m") {
 			t.Fatalf("the cursor row is not in reverse video:\n%q", h.s.View())
+		}
+	})
+}
+
+// The Modified column is in the user's zone, named in its header, like the header's clock
+// (it was in UTC while the clock was local).
+func TestModifiedInTheUsersZone(t *testing.T) {
+	e := demoEngine(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, "dana.whitfield") // America/Chicago
+		rows, err := e.SequenceRows(context.Background(), "dana.whitfield")
+		if err != nil || len(rows) == 0 {
+			t.Fatalf("rows %v %v", rows, err)
+		}
+		chicago, _ := time.LoadLocation("America/Chicago")
+		v := h.view()
+		if !strings.Contains(v, "times in CST") {
+			t.Fatalf("the Modified header does not name the zone:\n%s", v)
+		}
+		local := rows[0].ModifiedAt.In(chicago).Format("2006-01-02 15:04")
+		utc := rows[0].ModifiedAt.UTC().Format("2006-01-02 15:04")
+		if local == utc || !strings.Contains(v, local) {
+			t.Fatalf("Modified %q (local) not shown (UTC %q):\n%s", local, utc, v)
+		}
+	})
+}
+
+// A double click on a row opens its sequence; a click on a header sorts by it.
+func TestMouseOpensAndSorts(t *testing.T) {
+	e := demoEngine(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		click := func(x, y int) { h.send(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft}) }
+		click(2, 4) // the third row: Product demo request
+		if len(h.opened) != 0 {
+			t.Fatalf("a single click opened %v", h.opened)
+		}
+		click(2, 4)
+		if !slices.Equal(h.opened, []string{"Product demo request"}) {
+			t.Fatalf("double click opened %v", h.opened)
+		}
+		head := strings.Split(h.view(), "\n")[1]
+		click(strings.Index(head, "Steps"), 1)
+		if !strings.Contains(h.view(), "sorted by Steps, ascending") {
+			t.Fatalf("header click did not sort:\n%s", h.view())
 		}
 	})
 }

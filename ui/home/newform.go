@@ -6,11 +6,12 @@ import (
 	"slices"
 	"strings"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
 	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/form"
 )
 
 // builtinEntities are the record types offered first when creating a sequence.
@@ -22,6 +23,7 @@ type newForm struct {
 	stage int // 1: template, 2: details
 	form  *huh.Form
 	width int
+	st    *common.Styles
 
 	template           string
 	name, desc, entity string
@@ -33,7 +35,7 @@ type newForm struct {
 
 // openForm starts the new-sequence dialog.
 func (m *Model) openForm() tea.Cmd {
-	nf := &newForm{stage: 1, width: m.panelWidth() - 4, taken: map[string]bool{}, entities: slices.Clone(builtinEntities)}
+	nf := &newForm{stage: 1, width: m.panelWidth() - 4, st: m.st, taken: map[string]bool{}, entities: slices.Clone(builtinEntities)}
 	if m.set != nil {
 		for i := range m.set.rows {
 			r := &m.set.rows[i]
@@ -82,9 +84,7 @@ func (nf *newForm) build() {
 			huh.NewSelect[string]().Title("Record type").Options(opts...).Value(&nf.entity).Height(len(opts)+2),
 		)
 	}
-	km := huh.NewDefaultKeyMap()
-	km.Quit = key.NewBinding(key.WithKeys("esc", "ctrl+c"), key.WithHelp("esc", "cancel"))
-	f := huh.NewForm(group).WithKeyMap(km).WithShowHelp(true).WithWidth(nf.width)
+	f := huh.NewForm(group).WithKeyMap(form.Keys()).WithTheme(form.Theme(nf.st)).WithShowHelp(true).WithWidth(nf.width)
 	f.SubmitCmd = func() tea.Msg { return formMsg{form: nf} }
 	f.CancelCmd = func() tea.Msg { return formMsg{form: nf, aborted: true} }
 	nf.form = f

@@ -57,7 +57,7 @@ func randomRows(n int, seed uint64) []engine.SeqRow {
 // list` prints) for random sorts, filters and searches.
 func TestGridOrderEqualsQueryApply(t *testing.T) {
 	rows := randomRows(2000, 1)
-	set := newRowSet(rows)
+	set := newRowSet(rows, time.UTC)
 	g := grid.New(columns(common.NewStyles(common.DefaultTheme(true), true)), grid.Styles{})
 	g.SetSize(120, 30)
 	g.SetRows(set.grid)
@@ -114,7 +114,7 @@ func firstDiff(a, b []string) int {
 // TestFilterValuesAreEngineValues checks the picker offers engine.Values of the column.
 func TestFilterValuesAreEngineValues(t *testing.T) {
 	rows := randomRows(300, 2)
-	set := newRowSet(rows)
+	set := newRowSet(rows, time.UTC)
 	for i, c := range engine.Columns {
 		if want := engine.Values(c, rows); !slices.Equal(set.values[i], want) {
 			t.Errorf("%s: values %v, want %v", c.Key, set.values[i], want)
@@ -130,7 +130,7 @@ func bigScreen(tb testing.TB, n, width, height int) *Model {
 	m := New(c).(*Model)
 	m.SetSize(width, height)
 	m.gen = 1
-	m.Update(loadedMsg{gen: 1, set: newRowSet(randomRows(n, 3))})
+	m.Update(loadedMsg{gen: 1, set: newRowSet(randomRows(n, 3), time.UTC)})
 	if !m.loaded {
 		tb.Fatal("not loaded")
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -18,8 +19,8 @@ import (
 // means the same in both.
 func columns(st *common.Styles) []grid.Column {
 	width := map[string]int{
-		"name": 24, "description": 12, "entity": 13, "state": 8, "owner": 12,
-		"steps": 5, "connected": 9, "modified": 16, "tags": 12,
+		"name": 24, "description": 9, "entity": 13, "state": 8, "owner": 10,
+		"steps": 5, "connected": 9, "modified": 16, "tags": 10,
 	}
 	cols := make([]grid.Column, len(engine.Columns))
 	for i, c := range engine.Columns {
@@ -27,7 +28,7 @@ func columns(st *common.Styles) []grid.Column {
 			Key:   c.Key,
 			Title: c.Title,
 			Width: width[c.Key],
-			Flex:  c.Key == "description",
+			Flex:  c.Key == "description" || c.Key == "name",
 			Right: c.Key == "steps" || c.Key == "connected",
 			Multi: c.Key == "tags",
 		}
@@ -49,6 +50,9 @@ func columns(st *common.Styles) []grid.Column {
 	return cols
 }
 
+// modifiedLayout is how the Modified column shows a time (in the user's zone).
+const modifiedLayout = "2006-01-02 15:04"
+
 // rowSet is one load of the sequences: the engine's rows, the grid's precomputed view of
 // them and the values each column's filter offers.
 type rowSet struct {
@@ -61,7 +65,9 @@ type rowSet struct {
 // newRowSet precomputes everything a key press needs: cell texts, folded search texts, each
 // column's sorted orders (as engine.Query.Apply sorts: the column, then name, then id) and
 // each column's filter values (engine.Values). It runs in a tea.Cmd, never in Update.
-func newRowSet(rows []engine.SeqRow) *rowSet {
+//
+// Times (the Modified column) are in loc, the user's zone, as the header's clock is.
+func newRowSet(rows []engine.SeqRow, loc *time.Location) *rowSet {
 	n := len(rows)
 	g := &grid.Rows{
 		IDs:    make([]string, n),
@@ -82,6 +88,10 @@ func newRowSet(rows []engine.SeqRow) *rowSet {
 	for c, col := range engine.Columns {
 		cells := make([]string, n)
 		for i := range rows {
+			if col.Key == "modified" {
+				cells[i] = rows[i].ModifiedAt.In(loc).Format(modifiedLayout)
+				continue
+			}
 			cells[i] = grid.Clean(col.Value(&rows[i]))
 		}
 		g.Cells[c] = cells

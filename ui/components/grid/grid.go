@@ -21,7 +21,8 @@ type Column struct {
 	Key string
 	// Title is the header text.
 	Title string
-	// Width is the column's width in cells; a Flex column is at least this wide.
+	// Width is the column's width in cells (at least the title's and the sort arrow's); a
+	// Flex column is at least this wide.
 	Width int
 	// Flex columns share the room left over once every column has its width.
 	Flex bool
@@ -102,6 +103,19 @@ type Model struct {
 
 	// Empty is shown instead of rows when none pass.
 	Empty string
+
+	// armed is the row a click selected (-1: none), so a second click on it opens it;
+	// opened is that second click, until Opened reads it.
+	armed  int
+	opened bool
+}
+
+// Opened reports (once) that the last click was the second on the same row: the owner opens
+// the row under the cursor.
+func (m *Model) Opened() bool {
+	o := m.opened
+	m.opened = false
+	return o
 }
 
 // New returns a grid of the given columns, sorted by the first one.
@@ -114,6 +128,7 @@ func New(cols []Column, st Styles) *Model {
 		filters: map[int][]string{},
 		allowed: map[int]map[string]bool{},
 		Empty:   "Nothing to show.",
+		armed:   -1,
 	}
 	for i := range m.order {
 		m.order[i] = i
@@ -500,6 +515,7 @@ func (m *Model) scrollTo(i int) {
 
 // HandleKey handles the grid's own keys and reports whether it did.
 func (m *Model) HandleKey(msg tea.KeyPressMsg) bool {
+	m.armed = -1
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Up):
@@ -553,8 +569,11 @@ func (m *Model) HandleMouse(msg tea.MouseMsg, x, y int) bool {
 			return false
 		}
 		if y == 0 {
+			// A click on a header sorts by its column (again: reverse), as s does.
 			if p, ok := m.columnAt(x); ok {
 				m.sel = p
+				m.SortBySelected()
+				m.armed = -1
 				return true
 			}
 			return false
@@ -562,6 +581,12 @@ func (m *Model) HandleMouse(msg tea.MouseMsg, x, y int) bool {
 		i := m.offset + y - 1
 		if y-1 >= m.Window() || i >= len(m.visible) {
 			return false
+		}
+		// A second click on the row the first one selected (a double-click) opens it.
+		m.opened = m.armed == i && m.cursor == i
+		m.armed = i
+		if m.opened {
+			m.armed = -1
 		}
 		m.cursor = i
 		if p, ok := m.columnAt(x); ok {

@@ -331,3 +331,48 @@ func TestCleanAndThousands(t *testing.T) {
 		t.Errorf("fit right = %q", got)
 	}
 }
+
+// A sorted column keeps its whole title: the sort arrow has its own room (it used to cut
+// the title: "St… ▼").
+func TestSortArrowKeepsTheTitle(t *testing.T) {
+	g := testGrid(testRows(5, 1), 80, 6)
+	// Size, sorted, then reversed.
+	for _, k := range []tea.KeyPressMsg{{Code: tea.KeyRight}, {Code: tea.KeyRight}, {Code: 's', Text: "s"}, {Code: 's', Text: "s"}} {
+		g.HandleKey(k)
+	}
+	head := ansi.Strip(strings.Split(g.View(), "\n")[0])
+	if !strings.Contains(head, "Size ▼") {
+		t.Fatalf("header %q lacks the whole sorted title", head)
+	}
+}
+
+// A click on a header sorts by that column (again: reverse); a second click on the row a
+// click selected opens it (Opened), a single click does not.
+func TestMouseSortsAndOpens(t *testing.T) {
+	g := testGrid(testRows(20, 3), 80, 10)
+	click := func(x, y int) { g.HandleMouse(tea.MouseClickMsg{X: x, Y: y, Button: tea.MouseLeft}, x, y) }
+	click(12, 0) // the Kind header
+	if k, desc := g.Sort(); k != "kind" || desc {
+		t.Fatalf("header click: sort %q desc %v", k, desc)
+	}
+	click(12, 0)
+	if k, desc := g.Sort(); k != "kind" || !desc {
+		t.Fatalf("second header click: sort %q desc %v", k, desc)
+	}
+	click(1, 3)
+	if g.Opened() {
+		t.Fatal("a single click opened the row")
+	}
+	click(1, 3)
+	if !g.Opened() {
+		t.Fatal("a double click did not open the row")
+	}
+	if g.Opened() {
+		t.Fatal("Opened reported twice")
+	}
+	click(1, 3)
+	click(1, 4)
+	if g.Opened() {
+		t.Fatal("clicks on two rows opened one")
+	}
+}

@@ -21,7 +21,7 @@ func (m *Model) layout() (first int, widths []int) {
 	}
 	total, flex := 0, 0
 	for p, c := range m.order {
-		widths[p] = m.cols[c].Width
+		widths[p] = colWidth(m.cols[c])
 		total += widths[p]
 		if m.cols[c].Flex {
 			flex++
@@ -67,6 +67,13 @@ func (m *Model) layout() (first int, widths []int) {
 	}
 	return first, widths
 }
+
+// markRoom is the room a header keeps after its title for the sort arrow (" ▼").
+const markRoom = 2
+
+// colWidth is a column's width: its Width, widened so the title and the sort arrow fit
+// whole (a sorted column's title is never cut).
+func colWidth(c Column) int { return max(c.Width, textWidth(c.Title)+markRoom) }
 
 // View renders the header, the rows of the window and the position line, in exactly the
 // grid's height. Only the rows in the window are rendered, whatever the row count.

@@ -1,0 +1,123 @@
+package designer
+
+import (
+	"strings"
+	"testing"
+)
+
+// The defects found when the designer was tried as a new user would (issue 10, part 5).
+
+const branchy = `name: Branchy
+steps:
+  - type: email
+    id: hello
+    template: intro
+  - type: condition
+    id: opened
+    if: email_opened
+    within: 2d
+    yes: []
+    no:
+      - type: task
+        id: chase
+        name: Chase them
+`
+
+// The read-only designer's footer offers only the keys that work there.
+func TestReadOnlyFooter(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, branchy, true)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "sam", "Branchy", 100, 30) // ada's: read only for sam
+		var keys []string
+		for _, b := range h.m.ShortHelp() {
+			keys = append(keys, b.Help().Desc)
+		}
+		got := strings.Join(keys, ", ")
+		for _, no := range []string{"add step", "edit", "delete", "save", "activate", "properties"} {
+			if strings.Contains(got, no) {
+				t.Errorf("read-only footer offers %q: %s", no, got)
+			}
+		}
+		for _, g := range h.m.FullHelp() {
+			for _, b := range g {
+				if d := b.Help().Desc; d == "add step" || d == "save" || d == "connect" {
+					t.Errorf("read-only full help offers %q", d)
+				}
+			}
+		}
+		// The owner sees the editing keys.
+		h = open(t, e, "ada", "Branchy", 100, 30)
+		keys = nil
+		for _, b := range h.m.ShortHelp() {
+			keys = append(keys, b.Help().Desc)
+		}
+		if !strings.Contains(strings.Join(keys, ", "), "add step") {
+			t.Errorf("owner's footer: %v", keys)
+		}
+	})
+}
+
+// d on an empty branch's "(empty)" says there is nothing to delete there.
+func TestDeleteOnEmptySays(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, branchy, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Branchy", 100, 30)
+		h.cursorTo("empty-yes:opened")
+		h.press("d")
+		m := h.model()
+		if !m.statusErr || !strings.Contains(m.status, "Nothing to delete here") {
+			t.Fatalf("status %q (error %v)", m.status, m.statusErr)
+		}
+		h.wantView("✗ Nothing to delete here")
+	})
+}
+
+// With NO_COLOR (the harness's styles have no colour) the focused answer of a yes/no field
+// is still marked, and moves with ←→.
+func TestYesNoMarkedWithoutColour(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, branchy, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Branchy", 100, 30)
+		h.cursorTo("step:hello")
+		h.press("a", "right", "enter")              // a condition after the email: email opened
+		h.press("enter", "enter", "enter", "enter") // name, description, kind, within 3d
+		h.wantView("Take the Yes path as soon as it happens?")
+		marked := func() string {
+			for _, l := range strings.Split(h.view(), "\n") {
+				if strings.Contains(l, "At once") {
+					return l
+				}
+			}
+			return ""
+		}
+		l := marked()
+		if strings.Count(l, "▸") != 1 {
+			t.Fatalf("no answer marked in %q", l)
+		}
+		onFirst := func(l string) bool { return strings.Index(l, "▸") < strings.Index(l, "At once") }
+		first := onFirst(l)
+		h.press("left")
+		if l2 := marked(); strings.Count(l2, "▸") != 1 || onFirst(l2) == first {
+			t.Fatalf("the mark did not move: %q then %q", l, l2)
+		}
+	})
+}
+
+// Placeholders read as examples, and enter on an empty required field says what is missing.
+func TestPlaceholdersAreExamples(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, branchy, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Branchy", 100, 30)
+		h.press("a", "right", "right", "down", "enter") // Set stage
+		h.wantView("Stage", "e.g. develop")
+		h.press("enter", "enter", "enter")
+		h.wantView("The stage is required: type one, e.g. develop")
+		if m := h.model(); m.mode != modeForm {
+			t.Fatalf("a blank stage closed the form")
+		}
+	})
+}
