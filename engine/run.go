@@ -540,9 +540,16 @@ func (e *Engine) NextWake(ctx context.Context) (time.Time, bool, error) {
 // processes share (store.Watcher), their changes wake it too, and it takes its turn at
 // leading (Leads). It returns when ctx ends. report, when set, gets every tick that did
 // something.
+//
+// With settings imap_url set it also watches the org mailbox for replies and bounces
+// (WatchMailbox), following changes of the setting.
 func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 	changes, cancel := e.Subscribe()
 	defer cancel()
+	wctx, stopWatch := context.WithCancel(ctx)
+	watching := make(chan struct{})
+	go func() { defer close(watching); e.runMailWatch(wctx, nil) }()
+	defer func() { stopWatch(); <-watching }()
 	var renew <-chan time.Time // the leader's term, on a shared store
 	if w, ok := e.st.(store.Watcher); ok {
 		wctx, stop := context.WithCancel(ctx)

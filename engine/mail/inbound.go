@@ -19,7 +19,10 @@ import (
 type Inbound struct {
 	MessageID string
 	// From is the sender's address, in lower case.
-	From    string
+	From string
+	// To are the recipients' addresses (To and Delivered-To), in lower case: a bounce to a
+	// VERP address names its email.
+	To      []string
 	Subject string
 	// Refs are the Message-IDs of In-Reply-To then References, each "<…>" once, in order.
 	Refs []string
@@ -79,6 +82,14 @@ func ReadInbound(r io.Reader) (Inbound, error) {
 		in.From = strings.ToLower(from[0].Address)
 	} else {
 		in.From = strings.ToLower(strings.Trim(strings.TrimSpace(h.Get("From")), "<>"))
+	}
+	if to, err := h.AddressList("To"); err == nil {
+		for _, a := range to {
+			in.To = append(in.To, strings.ToLower(a.Address))
+		}
+	}
+	if d := strings.Trim(strings.TrimSpace(h.Get("Delivered-To")), "<>"); d != "" {
+		in.To = append(in.To, strings.ToLower(d))
 	}
 	if s, err := h.Text("Subject"); err == nil {
 		in.Subject = s
