@@ -520,4 +520,19 @@ func printActivity(w io.Writer, conns []engine.ConnRow, st engine.SeqStats) {
 		fmt.Fprintf(tw, "  %s [%s]\t%d\t%d\t%d\t%d\t%s\n", s.Name, s.ID, s.Entered, s.Done, s.Skipped, s.Waiting, yn)
 	}
 	tw.Flush()
+	first := true
+	for _, s := range st.Steps {
+		if s.Rates == nil {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nEmail engagement (opens are a soft signal: image prefetching inflates them):")
+			fmt.Fprintf(tw, "  STEP\tSENT\tOPENED\tCLICKED\tREPLIED\tBOUNCED\tUNSUBSCRIBED\n")
+			first = false
+		}
+		r := s.Rates
+		fmt.Fprintf(tw, "  %s [%s]\t%d\t%d (%.0f%%)\t%d (%.0f%%)\t%d (%.0f%%)\t%d (%.0f%%)\t%d (%.0f%%)\n", s.Name, s.ID, s.Sent,
+			s.Opened, 100*r.Opened, s.Clicked, 100*r.Clicked, s.Replied, 100*r.Replied, s.Bounced, 100*r.Bounced, s.Unsubscribed, 100*r.Unsubscribed)
+	}
+	tw.Flush()
 }

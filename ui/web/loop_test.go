@@ -287,6 +287,25 @@ func TestLoopEndToEnd(t *testing.T) {
 	if c := o.conn(t, "lead/L-4", "Exit"); c.Reason != "unsubscribed" {
 		t.Errorf("lead/L-4 in Exit: %s (%s)", c.State, c.Reason)
 	}
+
+	// The engagement numbers per email step.
+	_, stats, err := o.eng.SequenceActivity(ctx, "ada", "Loop")
+	must(t, err)
+	steps := map[string]engine.StepStat{}
+	for _, s := range stats.Steps {
+		steps[s.ID] = s
+	}
+	hello, two := steps["hello"], steps["second"]
+	if hello.Sent != 3 || hello.Opened != 1 || hello.Clicked != 1 || hello.Bounced != 1 || hello.Unsubscribed != 1 || hello.Rates == nil ||
+		hello.Rates.Clicked != 1.0/3 || hello.Rates.Bounced != 1.0/3 {
+		t.Errorf("hello stats %+v rates %+v", hello, hello.Rates)
+	}
+	if two.Sent != 1 || two.Replied != 1 || two.AutoReplied != 1 || two.Rates == nil || two.Rates.Replied != 1 {
+		t.Errorf("second stats %+v", two)
+	}
+	if !strings.Contains(stats.OpensNote, "soft signal") {
+		t.Errorf("opens note %q", stats.OpensNote)
+	}
 }
 
 // A click redirect goes only to a link the stored email holds: crafted ids, link numbers
