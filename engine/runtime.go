@@ -381,12 +381,21 @@ func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *f
 		StepID: ef.StepID, Visit: ef.Visit, Type: typ, Name: ef.Step.DisplayName(), Template: ef.Step.Template,
 		DueAt: now, Assignees: users, State: store.TaskOpen, Error: ef.Error, CreatedAt: now,
 	}
+	var moved string
+	if name, off := o.calendar.Holiday(now); off {
+		// A task that would come due on a day off is due at the next working hour.
+		t.DueAt = o.calendar.NextWorking(now)
+		moved = fmt.Sprintf("due moved from the holiday %s to the next working hour", name)
+	}
 	if err := tx.PutTask(t); err != nil {
 		return nil, err
 	}
 	hist := []store.Event{{At: now, Type: store.EventTaskCreated, StepID: ef.StepID, Task: t.ID.String(), Assignees: users}}
 	if note != "" {
 		hist[0].Note = note
+	}
+	if moved != "" {
+		hist[0].Until, hist[0].Why = t.DueAt, moved
 	}
 	return hist, nil
 }
