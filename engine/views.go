@@ -122,7 +122,7 @@ type StepStat struct {
 	AutoReplied  int `json:"auto_replied,omitempty"`
 	Held         int `json:"held,omitempty"`
 	// Rates are the engagement counts as shares of Sent, for a step that sent email.
-	Rates *EmailRates `json:"rates,omitempty"`
+	Rates EmailRates `json:"rates,omitzero"`
 }
 
 // EmailRates are a step's engagement as shares (0–1) of the emails it sent. Opened is a
@@ -221,7 +221,7 @@ func (e *Engine) SequenceActivity(ctx context.Context, by, name string) ([]ConnR
 			x := byStep[id]
 			if x.Sent > 0 {
 				n := float64(x.Sent)
-				x.Rates = &EmailRates{Opened: float64(x.Opened) / n, Clicked: float64(x.Clicked) / n,
+				x.Rates = EmailRates{Opened: float64(x.Opened) / n, Clicked: float64(x.Clicked) / n,
 					Replied: float64(x.Replied) / n, Bounced: float64(x.Bounced) / n, Unsubscribed: float64(x.Unsubscribed) / n}
 			}
 			st.Steps = append(st.Steps, *x)

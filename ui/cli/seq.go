@@ -522,7 +522,7 @@ func printActivity(w io.Writer, conns []engine.ConnRow, st engine.SeqStats) {
 	tw.Flush()
 	first := true
 	for _, s := range st.Steps {
-		if s.Rates == nil {
+		if s.Sent == 0 {
 			continue
 		}
 		if first {

@@ -277,7 +277,7 @@ func (m *Model) funnelLines(st *common.Styles, s engine.SeqStats, width, height 
 				if x.Bounced+x.Unsubscribed > 0 {
 					line += fmt.Sprintf(" · bounced %d · unsubscribed %d", x.Bounced, x.Unsubscribed)
 				}
-				if x.Rates != nil {
+				if x.Sent > 0 {
 					line += fmt.Sprintf(" (%.0f%% replied)", 100*x.Rates.Replied)
 				}
 			}

@@ -296,11 +296,11 @@ func TestLoopEndToEnd(t *testing.T) {
 		steps[s.ID] = s
 	}
 	hello, two := steps["hello"], steps["second"]
-	if hello.Sent != 3 || hello.Opened != 1 || hello.Clicked != 1 || hello.Bounced != 1 || hello.Unsubscribed != 1 || hello.Rates == nil ||
+	if hello.Sent != 3 || hello.Opened != 1 || hello.Clicked != 1 || hello.Bounced != 1 || hello.Unsubscribed != 1 || hello.Sent == 0 ||
 		hello.Rates.Clicked != 1.0/3 || hello.Rates.Bounced != 1.0/3 {
 		t.Errorf("hello stats %+v rates %+v", hello, hello.Rates)
 	}
-	if two.Sent != 1 || two.Replied != 1 || two.AutoReplied != 1 || two.Rates == nil || two.Rates.Replied != 1 {
+	if two.Sent != 1 || two.Replied != 1 || two.AutoReplied != 1 || two.Sent == 0 || two.Rates.Replied != 1 {
 		t.Errorf("second stats %+v", two)
 	}
 	if !strings.Contains(stats.OpensNote, "soft signal") {
