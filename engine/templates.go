@@ -179,3 +179,78 @@ func (e *Engine) PreviewTemplate(ctx context.Context, by, name, ref string) (Pre
 	})
 	return p, err
 }
+
+// MergeWarning is a placeholder of an automated email step that has no fallback and that
+// some records of the sequence's entity have no value for: their emails would be held.
+type MergeWarning struct {
+	Path        string `json:"path"`
+	StepID      string `json:"step_id"`
+	Template    string `json:"template"`
+	Placeholder string `json:"placeholder"`
+	// Lacking counts the records of the entity without a value, of Records.
+	Lacking int `json:"lacking"`
+	Records int `json:"records"`
+}
+
+// MergeWarnings lists, for each automated email step of def, the placeholders of its
+// template without a fallback that records of def's entity lack (SPEC §12): those records'
+// emails would become manual tasks. It reads every record of the entity once. Any user may.
+func (e *Engine) MergeWarnings(ctx context.Context, by string, def *sequence.Sequence) ([]MergeWarning, error) {
+	out := []MergeWarning{}
+	err := e.view(ctx, func(tx store.Tx) error {
+		if _, err := actor(tx, by); err != nil {
+			return err
+		}
+		type check struct {
+			w MergeWarning
+			c *mail.Compiled
+		}
+		var checks []*check
+		def.Walk(func(path string, s *sequence.Step) bool {
+			if s.Type != sequence.AutoEmail || s.Template == "" {
+				return true
+			}
+			t, err := tx.Template(s.Template)
+			if err != nil {
+				return true // template_missing says so
+			}
+			for _, ph := range mail.Unfallbacked(t) {
+				c, err := mail.Compile(store.Template{Name: t.Name, Body: ph})
+				if err != nil {
+					continue
+				}
+				checks = append(checks, &check{w: MergeWarning{Path: path, StepID: s.ID, Template: t.Name, Placeholder: ph}, c: c})
+			}
+			return true
+		})
+		if len(checks) == 0 {
+			return nil
+		}
+		entity := def.Entity
+		if entity == "" {
+			entity = "lead"
+		}
+		if err := tx.Records(entity, func(r store.Record) bool {
+			var owner store.User
+			if owners, err := ownerUsers(tx, r); err == nil && len(owners) > 0 {
+				owner, _ = tx.User(owners[0])
+			}
+			for _, ch := range checks {
+				ch.w.Records++
+				if len(ch.c.Fill(r, owner).Missing) > 0 {
+					ch.w.Lacking++
+				}
+			}
+			return true
+		}); err != nil {
+			return err
+		}
+		for _, ch := range checks {
+			if ch.w.Lacking > 0 {
+				out = append(out, ch.w)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -27,6 +27,14 @@ func TestMailCommands(t *testing.T) {
 		t.Errorf("preview for an unknown record: %+v", r)
 	}
 
+	check := filepath.Join(dir, "check.yaml")
+	os.WriteFile(check, []byte("name: Check\nsteps:\n  - type: auto_email\n    id: o\n    template: offer\n"), 0o644)
+	r = ok(t, pacer(t, db, "seq", "validate", check))
+	if !strings.Contains(r.stdout, "warning: {{field:company}} of template \"offer\" has no fallback and 2 of 2 lead records have no value") ||
+		strings.Contains(r.stdout, "first_name") {
+		t.Errorf("seq validate warnings:\n%s", r.stdout)
+	}
+
 	seq := filepath.Join(dir, "second.yaml")
 	os.WriteFile(seq, []byte("name: Second\nsteps:\n  - type: auto_email\n    id: again\n    template: intro\n  - type: task\n    id: t\n"), 0o644)
 	ok(t, pacer(t, db, "seq", "import", seq, "--activate"))

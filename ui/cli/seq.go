@@ -122,6 +122,14 @@ func (a *App) seqValidateCmd() *cobra.Command {
 				for _, p := range probs {
 					fmt.Fprintf(a.stdout, "%s: %s\n", args[0], engine.FormatProblem(p))
 				}
+				warns, err := eng.MergeWarnings(cmd.Context(), as, def)
+				if err != nil {
+					return err
+				}
+				for _, w := range warns {
+					fmt.Fprintf(a.stdout, "%s: %s (%s): warning: %s of template %q has no fallback and %d of %d %s records have no value; their emails would be held as manual tasks\n",
+						args[0], w.Path, w.StepID, w.Placeholder, Cell(w.Template), w.Lacking, w.Records, Cell(def.Entity))
+				}
 			}
 			if len(probs) > 0 {
 				return fmt.Errorf("%s: %d problem(s)", args[0], len(probs))
