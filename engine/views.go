@@ -27,6 +27,9 @@ type ConnView struct {
 // RecordView is a record with its connections.
 type RecordView struct {
 	store.Record
+	// EmailStatus is "undeliverable" (an email bounced for good) or "unsubscribed" when the
+	// record's address gets no automated email, else empty.
+	EmailStatus string     `json:"email_status,omitempty"`
 	Connections []ConnView `json:"connections"`
 }
 
@@ -42,6 +45,14 @@ func (e *Engine) RecordDetail(ctx context.Context, by, ref string) (RecordView, 
 			return err
 		}
 		v.Record = rec
+		switch why, err := suppressed(tx, rec.Email); {
+		case err != nil:
+			return err
+		case why == store.ReasonBounced:
+			v.EmailStatus = "undeliverable"
+		case why != "":
+			v.EmailStatus = why
+		}
 		conns, err := tx.ConnsByRecord(rec.Key)
 		if err != nil {
 			return err

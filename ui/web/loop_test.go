@@ -252,6 +252,9 @@ func TestLoopEndToEnd(t *testing.T) {
 	if c := o.conn(t, "lead/L-3", "Loop"); c.State != "disconnected" || c.Reason != "bounced" {
 		t.Errorf("lead/L-3 after the bounce: %s (%s)", c.State, c.Reason)
 	}
+	if v, err := o.eng.RecordDetail(ctx, "ada", "lead/L-3"); err != nil || v.EmailStatus != "undeliverable" {
+		t.Errorf("lead/L-3 email status %q (%v)", v.EmailStatus, err)
+	}
 	// Read again: nothing new, nothing recorded twice.
 	if reps := o.readMailbox(t); len(reps) != 0 {
 		t.Errorf("a second read handled %+v", reps)
@@ -272,6 +275,9 @@ func TestLoopEndToEnd(t *testing.T) {
 	}
 	if c := o.conn(t, "lead/L-4", "Loop"); c.State != "disconnected" || c.Reason != "unsubscribed" {
 		t.Errorf("lead/L-4 after unsubscribing: %s (%s)", c.State, c.Reason)
+	}
+	if v, err := o.eng.RecordDetail(ctx, "ada", "lead/L-4"); err != nil || v.EmailStatus != "unsubscribed" {
+		t.Errorf("lead/L-4 email status %q (%v)", v.EmailStatus, err)
 	}
 
 	// No sequence sends to Cy or Dee again.
