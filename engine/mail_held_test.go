@@ -93,3 +93,31 @@ func TestUnsubscribeListRemove(t *testing.T) {
 		t.Errorf("after removing the unsubscribe the server has %d messages, want 2", n)
 	}
 }
+
+// An SMTP server refusing the recipient with a 5xx is a hard bounce: no retries, the
+// connection ends with reason bounced, and no sequence sends to the address again.
+func TestMailRecipientRefusedIsHardBounce(t *testing.T) {
+	w, srv := mailWorld(t)
+	srv.RefuseRecipient("ana@example.com")
+	w.connect("Offer", "lead/L-1")
+	rep := w.tick()
+	if rep.Failed != 1 || rep.Retried != 0 {
+		t.Fatalf("tick %+v", rep)
+	}
+	if c := w.conn("lead/L-1"); c.State != "disconnected" || c.Reason != "bounced" {
+		t.Fatalf("after the refusal: %s (%s)", c.State, c.Reason)
+	}
+	list, err := w.e.Suppressions(w.ctx, "ada", store.SuppressBounced)
+	must(t, err)
+	if len(list) != 1 || list[0].Address != "ana@example.com" || !strings.Contains(list[0].Reason, "550") {
+		t.Fatalf("suppressions %+v", list)
+	}
+	w.connect("Offer", "lead/L-1")
+	w.tick()
+	if n := srv.Attempts(); n != 0 {
+		t.Errorf("%d transfers to the refused address", n)
+	}
+	if c := w.conn("lead/L-1"); c.Reason != "bounced" {
+		t.Errorf("connected again: %s (%s)", c.State, c.Reason)
+	}
+}

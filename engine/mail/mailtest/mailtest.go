@@ -91,6 +91,7 @@ type Server struct {
 	failCode int
 	failAll  int
 	attempts int
+	refused  map[string]bool // recipients RCPT TO refuses with 550
 }
 
 // Start runs a server on 127.0.0.1 with a free port until the test ends. Without options it
@@ -198,6 +199,17 @@ func (s *Server) FailAll(code int) {
 	s.failAll = code
 }
 
+// RefuseRecipient makes RCPT TO refuse addr with 550 5.1.1 (no such user), as a server
+// does for an address that does not exist.
+func (s *Server) RefuseRecipient(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]bool{}
+	}
+	s.refused[strings.ToLower(addr)] = true
+}
+
 // failure returns the injected error for this transfer, if any, and counts the attempt.
 func (s *Server) failure() error {
 	s.mu.Lock()
@@ -266,6 +278,12 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	se.s.mu.Lock()
+	refused := se.s.refused[strings.ToLower(to)]
+	se.s.mu.Unlock()
+	if refused {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user: " + to}
+	}
 	se.to = append(se.to, to)
 	return nil
 }
