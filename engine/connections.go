@@ -254,9 +254,25 @@ func (e *Engine) SkipWait(ctx context.Context, by, seqName, ref string) error {
 }
 
 // RecordEvent records an email event for a record (SPEC §4.5): against the message of the
-// given step, or without one, the latest message sent to the record. at zero means now.
-// Managers, admins and the record's owner may.
+// given step, or without one, the message sent to the record. at zero means now. An event
+// that could belong to the emails of several sequences is refused, listing them; use
+// RecordEventIn to say which. Managers, admins and the record's owner may.
 func (e *Engine) RecordEvent(ctx context.Context, by, ref string, kind sequence.Kind, stepID string, at time.Time) error {
+	return e.RecordEventIn(ctx, by, ref, kind, EventTarget{Step: stepID}, at)
+}
+
+// EventTarget narrows which email of a record an event belongs to: the sequence (by name,
+// ignoring case) and the step id, either or both.
+type EventTarget struct {
+	Seq, Step string
+}
+
+// RecordEventIn is RecordEvent for the email of one sequence and/or step. Among the
+// record's emails that match, the event belongs to the latest one sent; when they come
+// from more than one connection (several sequences, or one step id in several) the event
+// is refused with the candidates listed, since guessing would move the wrong record along.
+func (e *Engine) RecordEventIn(ctx context.Context, by, ref string, kind sequence.Kind, where EventTarget, at time.Time) error {
+	stepID := where.Step
 	if !slices.Contains(sequence.EventKinds, kind) {
 		return invalid("event %q: want one of email_opened, email_replied, link_clicked, attachment_downloaded", kind)
 	}
@@ -265,19 +281,59 @@ func (e *Engine) RecordEvent(ctx context.Context, by, ref string, kind sequence.
 		if err != nil {
 			return err
 		}
-		conns, err := tx.ConnsByRecord(rec.Key)
+		all, err := tx.ConnsByRecord(rec.Key)
 		if err != nil {
 			return err
+		}
+		var conns []store.Connection
+		if where.Seq != "" {
+			seq, err := tx.SequenceByName(where.Seq)
+			if err != nil {
+				return notFound(err, "sequence %q", where.Seq)
+			}
+			for _, c := range all {
+				if c.Sequence == seq.ID {
+					conns = append(conns, c)
+				}
+			}
+			if len(conns) == 0 {
+				return invalid("%s has never been connected to sequence %q", ref, seq.Name)
+			}
+		} else {
+			conns = all
 		}
 		var target *store.Connection
 		var step string
 		var latest time.Time
+		var candidates []string
+		seen := map[store.ID]bool{}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
 		for i := range conns {
 			for sid, s := range conns[i].Sent {
-				if (stepID == "" || sid == stepID) && (target == nil || s.At.After(latest)) {
+				if stepID != "" && sid != stepID {
+					continue
+				}
+				if !seen[conns[i].ID] {
+					seen[conns[i].ID] = true
+					candidates = append(candidates, fmt.Sprintf("--seq %q (step %s, sent %s, %s)",
+						o.seqName(tx, conns[i].Sequence), sid, s.At.UTC().Format(time.RFC3339), conns[i].State))
+				}
+				if target == nil || s.At.After(latest) {
 					target, step, latest = &conns[i], sid, s.At
 				}
 			}
+		}
+		if len(seen) > 1 {
+			slices.Sort(candidates)
+			what := "emails of several sequences"
+			if stepID != "" {
+				what = fmt.Sprintf("emails of step %q in several sequences", stepID)
+			}
+			return fmt.Errorf("%w: %s: %s could belong to %s; say which with --seq or --step: %s",
+				ErrAmbiguous, ref, kind, what, strings.Join(candidates, "; "))
 		}
 		if target == nil && stepID != "" {
 			// An event can come before the step's task is done (a seller's email opened
@@ -308,10 +364,6 @@ func (e *Engine) RecordEvent(ctx context.Context, by, ref string, kind sequence.
 		}
 		if err := limits.Time("the time of the event", at); err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrInvalid, ref, err)
-		}
-		o, err := loadOrg(tx)
-		if err != nil {
-			return err
 		}
 		c := *target
 		if c.State != store.ConnActive {

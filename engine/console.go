@@ -297,6 +297,23 @@ func (e *Engine) ComposeEmail(ctx context.Context, by, taskID string) (Draft, er
 			return err
 		}
 		d = Draft{To: rec.Email, From: senderOf(u, s), Template: t.Template}
+		var warnings []string
+		defer func() { // the address's warning comes first
+			if len(warnings) > 0 {
+				if d.Warning != "" {
+					warnings = append(warnings, d.Warning)
+				}
+				d.Warning = strings.Join(warnings, "; ")
+			}
+		}()
+		switch why, err := suppressed(tx, rec.Email); {
+		case err != nil:
+			return err
+		case why == store.ReasonUnsubscribed:
+			warnings = append(warnings, rec.Email+" unsubscribed from automated emails: write only if they asked you to")
+		case why == store.ReasonBounced:
+			warnings = append(warnings, rec.Email+" is undeliverable (an email to it bounced)")
+		}
 		if t.Template == "" {
 			return nil
 		}
@@ -315,12 +332,16 @@ func (e *Engine) ComposeEmail(ctx context.Context, by, taskID string) (Draft, er
 			}
 			owner, _ = tx.User(name)
 		}
-		subject, body, err := mail.Render(tmpl, rec, owner)
+		c, err := mail.Compile(tmpl)
 		if err != nil {
 			d.Subject, d.Body, d.Warning = tmpl.Subject, tmpl.Body, err.Error()
 			return nil
 		}
-		d.Subject, d.Body = subject, body
+		r := c.Fill(rec, owner)
+		d.Subject, d.Body = r.Subject, r.Body
+		if len(r.Missing) > 0 {
+			d.Warning = fmt.Sprintf("%s has no value for %s: fill it in before sending", rec.Ref(), strings.Join(r.Missing, ", "))
+		}
 		return nil
 	})
 	return d, err

@@ -54,3 +54,7 @@ func FormatProblem(p sequence.Problem) string {
 	}
 	return where + ": " + p.Message + " [" + p.Code + "]"
 }
+
+// ErrAmbiguous is wrapped by the refusal of an event named by record alone that could
+// belong to the emails of several sequences; it wraps ErrInvalid.
+var ErrAmbiguous = fmt.Errorf("%w: ambiguous event", ErrInvalid)

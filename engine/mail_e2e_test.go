@@ -164,8 +164,12 @@ func TestMailSendsThroughSMTP(t *testing.T) {
 		if r.Subject != wm.subject {
 			t.Errorf("%s: subject %q, want %q", ref, r.Subject, wm.subject)
 		}
-		if body := strings.TrimRight(r.Body, "\n"); body != wm.body {
-			t.Errorf("%s: body %q, want %q", ref, body, wm.body)
+		// Multipart: the text part as rendered, the HTML part made from it, values escaped.
+		if body := strings.TrimRight(r.Text, "\n"); body != wm.body {
+			t.Errorf("%s: text part %q, want %q", ref, body, wm.body)
+		}
+		if want := strings.ReplaceAll(wm.body, "\n", "<br>\n"); !strings.Contains(r.HTML, "<p>"+want+"</p>") {
+			t.Errorf("%s: HTML part %q, want the paragraph %q", ref, r.HTML, want)
 		}
 		// The Date header is the engine's time of sending, not the machine's.
 		if d, err := r.Header.Date(); err != nil || !d.Equal(sentAt) {

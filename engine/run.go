@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -346,8 +347,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		case trErr != nil:
 			sendErr = trErr
 		default:
-			// The Date header is the engine's time, like every other time it records.
-			sendErr = tr.Send(ctx, mail.Email{MessageID: m.MessageID, From: m.From, To: m.To, Subject: m.Subject, Body: m.Body, Date: e.clock.Now()})
+			sendErr = tr.Send(ctx, outgoing(m, settings, e.clock.Now()))
 		}
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
@@ -368,6 +368,14 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 				}
 				in = &flow.Input{Kind: flow.MessageSent, Visit: cur.Visit, Message: cur.ID, At: now}
 				rep.Sent++
+			case mail.RecipientRefused(sendErr):
+				// The server refused the recipient for good: a hard bounce, not a retry.
+				cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
+				rep.Failed++
+				if err := tx.PutMessage(cur); err != nil {
+					return err
+				}
+				return e.bounce(tx, cur, Bounce{Hard: true, Diagnostic: clip(sendErr.Error(), maxErrorText), At: now})
 			case cur.Tries >= mail.MaxTries:
 				cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
 				in = &flow.Input{Kind: flow.MessageFailed, Visit: cur.Visit, Message: cur.ID, Error: fmt.Sprintf("not sent after %d tries: %v", cur.Tries, sendErr)}
@@ -434,6 +442,23 @@ func ignore(err, target error) error {
 	return err
 }
 
+// outgoing is the email of an outbox message as it goes out: text and HTML parts, and
+// with tracking_url set, tracked links, the open pixel and the unsubscribe line and
+// headers; with bounce_domain set, the envelope sender bounce+ID@bounce_domain. The Date
+// header is the engine's time, like every other time it records.
+func outgoing(m store.Message, s store.Settings, now time.Time) mail.Email {
+	tk := mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: mail.TrackingID(m.MessageID)}
+	p := mail.Compose(m.Body, tk)
+	em := mail.Email{MessageID: m.MessageID, From: m.From, To: m.To, Subject: m.Subject, Body: p.Text, HTML: p.HTML, Date: now}
+	if tk.BaseURL != "" {
+		em.Unsubscribe, em.OneClick = tk.UnsubscribeURL(), tk.OneClick()
+	}
+	if s.BounceDomain != "" {
+		em.EnvelopeFrom = mail.VERP(m.MessageID, s.BounceDomain)
+	}
+	return em
+}
+
 // unwanted says why a queued message must not be sent, or "" when it still should: its
 // connection ended (disconnected, a reply with exit_on_reply, the sequence deleted) or
 // otherwise left the step and visit that queued it.
@@ -448,6 +473,13 @@ func unwanted(tx store.Tx, m store.Message) (string, error) {
 		return fmt.Sprintf("not sent: the record was disconnected from the sequence (%s) before it went out", c.Reason), nil
 	case c.State != store.ConnActive || c.Step != m.StepID || c.Visit != m.Visit:
 		return "not sent: the connection left the step before it went out", nil
+	}
+	if m.Channel == "email" {
+		why, err := suppressed(tx, m.To)
+		if err != nil || why != "" {
+			return map[string]string{"": "", store.ReasonBounced: "not sent: the address is undeliverable",
+				store.ReasonUnsubscribed: "not sent: the address unsubscribed"}[why], err
+		}
 	}
 	return "", nil
 }
@@ -508,9 +540,16 @@ func (e *Engine) NextWake(ctx context.Context) (time.Time, bool, error) {
 // processes share (store.Watcher), their changes wake it too, and it takes its turn at
 // leading (Leads). It returns when ctx ends. report, when set, gets every tick that did
 // something.
+//
+// With settings imap_url set it also watches the org mailbox for replies and bounces
+// (WatchMailbox), following changes of the setting.
 func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 	changes, cancel := e.Subscribe()
 	defer cancel()
+	wctx, stopWatch := context.WithCancel(ctx)
+	watching := make(chan struct{})
+	go func() { defer close(watching); e.runMailWatch(wctx, nil) }()
+	defer func() { stopWatch(); <-watching }()
 	var renew <-chan time.Time // the leader's term, on a shared store
 	if w, ok := e.st.(store.Watcher); ok {
 		wctx, stop := context.WithCancel(ctx)

@@ -451,6 +451,17 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 	if to == "" {
 		return fail(fmt.Sprintf("%s has no %s", rec.Ref(), map[string]string{"email": "email address", "sms": "phone number"}[channel]))
 	}
+	if channel == "email" {
+		// An unsubscribed or undeliverable address gets no automated email from any
+		// sequence: the connection ends instead.
+		why, err := suppressed(tx, to)
+		if err != nil {
+			return nil, nil, err
+		}
+		if why != "" {
+			return &flow.Input{Kind: flow.Disconnect, Reason: why}, nil, nil
+		}
+	}
 	if len(r.Missing) > 0 {
 		// Never send a broken merge: the seller writes this one, told what is missing.
 		why := fmt.Sprintf("not sent: %s has no value for %s and the template %q gives no fallback",

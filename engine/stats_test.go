@@ -46,7 +46,7 @@ steps:
 		got[s.ID] = s
 	}
 	want := map[string]engine.StepStat{
-		"mail":  {Entered: 2, Done: 2, Sent: 2, Opened: 1, Replied: 1},
+		"mail":  {Entered: 2, Done: 2, Sent: 2, Opened: 1, Replied: 1, Rates: engine.EmailRates{Opened: 0.5, Replied: 0.5}},
 		"stage": {Entered: 2, Done: 2},
 		"pause": {Entered: 2, Skipped: 1, Waiting: 1},
 		"wrap":  {Entered: 1, Waiting: 1},

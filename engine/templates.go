@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -127,4 +128,129 @@ func (e *Engine) RemoveSegment(ctx context.Context, by, name string) error {
 		}
 		return tx.DeleteSegment(name)
 	})
+}
+
+// Preview is a template filled in for one record as an automated email would go out.
+type Preview struct {
+	Template string `json:"template"`
+	Record   string `json:"record"`
+	To       string `json:"to"`
+	Subject  string `json:"subject"`
+	Text     string `json:"text"`
+	HTML     string `json:"html"`
+	// Missing lists the placeholders the record has no value for and the template no
+	// fallback: an automated email with any is held, not sent.
+	Missing []string `json:"missing,omitempty"`
+	// Suppressed says why the record's address gets no automated email, if it does not.
+	Suppressed string `json:"suppressed,omitempty"`
+}
+
+// PreviewTemplate fills template name in for the record ref, as its automated email would
+// go out now: both parts, with the org's tracking when tracking_url is set (the links of a
+// preview point at no message). Anyone who may act on the record may.
+func (e *Engine) PreviewTemplate(ctx context.Context, by, name, ref string) (Preview, error) {
+	var p Preview
+	err := e.view(ctx, func(tx store.Tx) error {
+		_, rec, err := e.ownedRecord(tx, by, ref, "preview emails to")
+		if err != nil {
+			return err
+		}
+		t, err := tx.Template(name)
+		if err != nil {
+			return notFound(err, "there is no template %q", name)
+		}
+		c, err := mail.Compile(t)
+		if err != nil {
+			return invalid("%v", err)
+		}
+		var owner store.User
+		if owners, err := ownerUsers(tx, rec); err == nil && len(owners) > 0 {
+			owner, _ = tx.User(owners[0])
+		}
+		s, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		r := c.Fill(rec, owner)
+		parts := mail.Compose(r.Body, mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: "preview"})
+		p = Preview{Template: t.Name, Record: rec.Ref(), To: rec.Email, Subject: r.Subject, Text: parts.Text, HTML: parts.HTML, Missing: r.Missing}
+		p.Suppressed, err = suppressed(tx, rec.Email)
+		return err
+	})
+	return p, err
+}
+
+// MergeWarning is a placeholder of an automated email step that has no fallback and that
+// some records of the sequence's entity have no value for: their emails would be held.
+type MergeWarning struct {
+	Path        string `json:"path"`
+	StepID      string `json:"step_id"`
+	Template    string `json:"template"`
+	Placeholder string `json:"placeholder"`
+	// Lacking counts the records of the entity without a value, of Records.
+	Lacking int `json:"lacking"`
+	Records int `json:"records"`
+}
+
+// MergeWarnings lists, for each automated email step of def, the placeholders of its
+// template without a fallback that records of def's entity lack (SPEC §12): those records'
+// emails would become manual tasks. It reads every record of the entity once. Any user may.
+func (e *Engine) MergeWarnings(ctx context.Context, by string, def *sequence.Sequence) ([]MergeWarning, error) {
+	out := []MergeWarning{}
+	err := e.view(ctx, func(tx store.Tx) error {
+		if _, err := actor(tx, by); err != nil {
+			return err
+		}
+		type check struct {
+			w MergeWarning
+			c *mail.Compiled
+		}
+		var checks []*check
+		def.Walk(func(path string, s *sequence.Step) bool {
+			if s.Type != sequence.AutoEmail || s.Template == "" {
+				return true
+			}
+			t, err := tx.Template(s.Template)
+			if err != nil {
+				return true // template_missing says so
+			}
+			for _, ph := range mail.Unfallbacked(t) {
+				c, err := mail.Compile(store.Template{Name: t.Name, Body: ph})
+				if err != nil {
+					continue
+				}
+				checks = append(checks, &check{w: MergeWarning{Path: path, StepID: s.ID, Template: t.Name, Placeholder: ph}, c: c})
+			}
+			return true
+		})
+		if len(checks) == 0 {
+			return nil
+		}
+		entity := def.Entity
+		if entity == "" {
+			entity = "lead"
+		}
+		if err := tx.Records(entity, func(r store.Record) bool {
+			var owner store.User
+			if owners, err := ownerUsers(tx, r); err == nil && len(owners) > 0 {
+				owner, _ = tx.User(owners[0])
+			}
+			for _, ch := range checks {
+				ch.w.Records++
+				if len(ch.c.Fill(r, owner).Missing) > 0 {
+					ch.w.Lacking++
+				}
+			}
+			return true
+		}); err != nil {
+			return err
+		}
+		for _, ch := range checks {
+			if ch.w.Lacking > 0 {
+				out = append(out, ch.w)
+			}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -25,94 +25,100 @@ var ErrUnknownMessage = errors.New("no such message")
 //
 // It acts as the system, not as a user: no role is checked. Its callers are the tracking
 // front ends, whose events are anonymous by nature (a tracking pixel loaded by a mail
-// client, a link redirect, a reply seen by a mail relay); what stands in for a permission
-// is the Message-ID itself, which derives from a hash of the message's idempotency key and
-// can't be guessed. Front ends must not hand it a Message-ID taken from an untrusted user
-// as a way around the role rules; a user's own event goes through RecordEvent.
+// client, a link redirect, a reply seen in a watched mailbox); what stands in for a
+// permission is the Message-ID itself, which derives from a hash of the message's
+// idempotency key and can't be guessed. Front ends must not hand it a Message-ID taken
+// from an untrusted user as a way around the role rules; a user's own event goes through
+// RecordEvent.
 //
 // messageID may be given as the header value ("<hex@domain>"), without the angle brackets,
-// or as its local part alone (the 32 hex digits a tracking URL carries). An event already
-// recorded for the message is not recorded again and is no error: pixels load many times.
-// An event for a connection that has ended is kept in its history only.
-//
-// Finding the message scans the outbox (O(messages), in a read transaction of its own so
-// the write lock is held only for the step itself); a store index by Message-ID would make
-// it a single lookup.
+// or as its local part alone (the 32 hex digits a tracking URL carries); the message is
+// found through the store's index of tracking ids, not a scan of the outbox. An event
+// already recorded for the message is not recorded again and is no error: pixels load many
+// times. An event for a connection that has ended is kept in its history only.
 func (e *Engine) RecordMessageEvent(ctx context.Context, messageID string, kind sequence.Kind, at time.Time) error {
 	if !slices.Contains(sequence.EventKinds, kind) {
 		return invalid("event %q: want one of email_opened, email_replied, link_clicked, attachment_downloaded", kind)
 	}
+	return e.update(ctx, func(tx store.Tx) error {
+		m, err := findMessage(tx, messageID)
+		if err != nil {
+			return err
+		}
+		return e.messageEvent(tx, m, kind, "", at)
+	})
+}
+
+// findMessage returns the outbox email of a Message-ID given as RecordMessageEvent takes
+// it; an unknown one is an error wrapping ErrUnknownMessage.
+func findMessage(tx store.Tx, messageID string) (store.Message, error) {
 	want, byLocal, err := normalizeMessageID(messageID)
+	if err != nil {
+		return store.Message{}, err
+	}
+	local, _, _ := strings.Cut(want, "@")
+	m, err := tx.MessageByTrackingID(local)
+	if err == nil && !messageIDMatches(m.MessageID, want, byLocal) {
+		err = store.ErrNotFound
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Message{}, fmt.Errorf("%w: %w: no email has the Message-ID %q", ErrInvalid, ErrUnknownMessage, messageID)
+	}
+	if err != nil {
+		return store.Message{}, err
+	}
+	if m.Channel != "" && m.Channel != "email" {
+		return store.Message{}, invalid("message %q is a text message; email events belong to emails", messageID)
+	}
+	return m, nil
+}
+
+// messageEvent records an email event or mail signal against message m for the connection
+// and step that sent it.
+func (e *Engine) messageEvent(tx store.Tx, m store.Message, kind sequence.Kind, note string, at time.Time) error {
+	c, err := tx.Conn(m.Conn)
+	if err != nil {
+		return notFound(err, "the connection of message %q is gone", m.MessageID)
+	}
+	now := e.clock.Now()
+	if at.IsZero() {
+		at = now
+	}
+	if err := limits.Time("the time of the event", at); err != nil {
+		return fmt.Errorf("%w: message %q: %w", ErrInvalid, m.MessageID, err)
+	}
+	if c.State != store.ConnActive {
+		since := m.SentAt
+		if since.IsZero() {
+			since = m.CreatedAt
+		}
+		if why := flow.EventTimeProblem(at, since, now); why != "" {
+			return invalid("message %q: %s not recorded: %s", m.MessageID, kind, why)
+		}
+		// The connection has ended; the event is still part of its history, once.
+		hist, err := tx.History(c.ID)
+		if err != nil {
+			return err
+		}
+		for _, ev := range hist {
+			if ev.Type == store.EventEmail && ev.StepID == m.StepID && ev.Event == string(kind) {
+				return nil
+			}
+		}
+		return tx.AppendHistory(c.ID, store.Event{At: at, Type: store.EventEmail, StepID: m.StepID, Event: string(kind), Note: note})
+	}
+	o, err := loadOrg(tx)
 	if err != nil {
 		return err
 	}
-	var found store.ID
-	if err := e.view(ctx, func(tx store.Tx) error {
-		return tx.Messages(func(m store.Message) bool {
-			if messageIDMatches(m.MessageID, want, byLocal) {
-				found = m.ID
-				return false
-			}
-			return true
-		})
-	}); err != nil {
+	res, err := e.step(tx, o, c, flow.Input{Kind: flow.EmailEvent, StepID: m.StepID, Event: kind, At: at, Note: note}, now)
+	if err != nil {
 		return err
 	}
-	if found.IsZero() {
-		return fmt.Errorf("%w: %w: no email has the Message-ID %q", ErrInvalid, ErrUnknownMessage, messageID)
+	if res.Ignored != "" && !strings.Contains(res.Ignored, "already recorded") {
+		return invalid("message %q: %s not recorded: %s", m.MessageID, kind, res.Ignored)
 	}
-	return e.update(ctx, func(tx store.Tx) error {
-		m, err := tx.Message(found)
-		if err != nil {
-			return notFound(err, "message %q is gone from the outbox", messageID)
-		}
-		if m.Channel != "" && m.Channel != "email" {
-			return invalid("message %q is a text message; email events belong to emails", messageID)
-		}
-		c, err := tx.Conn(m.Conn)
-		if err != nil {
-			return notFound(err, "the connection of message %q is gone", messageID)
-		}
-		now := e.clock.Now()
-		if at.IsZero() {
-			at = now
-		}
-		if err := limits.Time("the time of the event", at); err != nil {
-			return fmt.Errorf("%w: message %q: %w", ErrInvalid, messageID, err)
-		}
-		if c.State != store.ConnActive {
-			since := m.SentAt
-			if since.IsZero() {
-				since = m.CreatedAt
-			}
-			if why := flow.EventTimeProblem(at, since, now); why != "" {
-				return invalid("message %q: %s not recorded: %s", messageID, kind, why)
-			}
-			// The connection has ended; the event is still part of its history, once.
-			hist, err := tx.History(c.ID)
-			if err != nil {
-				return err
-			}
-			for _, ev := range hist {
-				if ev.Type == store.EventEmail && ev.StepID == m.StepID && ev.Event == string(kind) {
-					return nil
-				}
-			}
-			return tx.AppendHistory(c.ID, store.Event{At: at, Type: store.EventEmail, StepID: m.StepID, Event: string(kind)})
-		}
-		o, err := loadOrg(tx)
-		if err != nil {
-			return err
-		}
-		res, err := e.step(tx, o, c, flow.Input{Kind: flow.EmailEvent, StepID: m.StepID, Event: kind, At: at}, now)
-		if err != nil {
-			return err
-		}
-		if res.Ignored != "" && !strings.Contains(res.Ignored, "already recorded") {
-			return invalid("message %q: %s not recorded: %s", messageID, kind, res.Ignored)
-		}
-		return nil
-	})
+	return nil
 }
 
 // normalizeMessageID turns a Message-ID as a caller may give it into the form to compare:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/pacer-sales/pacer/engine/flow"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -26,6 +27,9 @@ type ConnView struct {
 // RecordView is a record with its connections.
 type RecordView struct {
 	store.Record
+	// EmailStatus is "undeliverable" (an email bounced for good) or "unsubscribed" when the
+	// record's address gets no automated email, else empty.
+	EmailStatus string     `json:"email_status,omitempty"`
 	Connections []ConnView `json:"connections"`
 }
 
@@ -41,6 +45,14 @@ func (e *Engine) RecordDetail(ctx context.Context, by, ref string) (RecordView, 
 			return err
 		}
 		v.Record = rec
+		switch why, err := suppressed(tx, rec.Email); {
+		case err != nil:
+			return err
+		case why == store.ReasonBounced:
+			v.EmailStatus = "undeliverable"
+		case why != "":
+			v.EmailStatus = why
+		}
 		conns, err := tx.ConnsByRecord(rec.Key)
 		if err != nil {
 			return err
@@ -114,7 +126,28 @@ type StepStat struct {
 	Opened  int    `json:"opened,omitempty"`
 	Replied int    `json:"replied,omitempty"`
 	Clicked int    `json:"clicked,omitempty"`
+	// Bounced, Unsubscribed and AutoReplied count those signals of the step's emails; Held
+	// the emails held for placeholders without a value.
+	Bounced      int `json:"bounced,omitempty"`
+	Unsubscribed int `json:"unsubscribed,omitempty"`
+	AutoReplied  int `json:"auto_replied,omitempty"`
+	Held         int `json:"held,omitempty"`
+	// Rates are the engagement counts as shares of Sent, for a step that sent email.
+	Rates EmailRates `json:"rates,omitzero"`
 }
+
+// EmailRates are a step's engagement as shares (0–1) of the emails it sent. Opened is a
+// soft signal: mail clients and scanners that fetch images inflate it (SeqStats.OpensNote).
+type EmailRates struct {
+	Opened       float64 `json:"opened"`
+	Clicked      float64 `json:"clicked"`
+	Replied      float64 `json:"replied"`
+	Bounced      float64 `json:"bounced"`
+	Unsubscribed float64 `json:"unsubscribed"`
+}
+
+// OpensNote is what the numbers say of opens.
+const OpensNote = "opens are a soft signal: mail clients and scanners that load images inflate them"
 
 // SeqStats are the sequence page's Stats: counts per state and per step, and the share of
 // ended connections that completed.
@@ -122,12 +155,14 @@ type SeqStats struct {
 	States      map[string]int `json:"states"`
 	Steps       []StepStat     `json:"steps"`
 	SuccessRate float64        `json:"success_rate"`
+	// OpensNote says how far to trust the open counts.
+	OpensNote string `json:"opens_note"`
 }
 
 // SequenceActivity returns the records connected to a sequence and its stats. Any user may.
 func (e *Engine) SequenceActivity(ctx context.Context, by, name string) ([]ConnRow, SeqStats, error) {
 	var rows []ConnRow
-	st := SeqStats{States: map[string]int{}}
+	st := SeqStats{States: map[string]int{}, OpensNote: OpensNote}
 	err := e.view(ctx, func(tx store.Tx) error {
 		if _, err := actor(tx, by); err != nil {
 			return err
@@ -194,7 +229,13 @@ func (e *Engine) SequenceActivity(ctx context.Context, by, name string) ([]ConnR
 			err = inner
 		}
 		for _, id := range order {
-			st.Steps = append(st.Steps, *byStep[id])
+			x := byStep[id]
+			if x.Sent > 0 {
+				n := float64(x.Sent)
+				x.Rates = EmailRates{Opened: float64(x.Opened) / n, Clicked: float64(x.Clicked) / n,
+					Replied: float64(x.Replied) / n, Bounced: float64(x.Bounced) / n, Unsubscribed: float64(x.Unsubscribed) / n}
+			}
+			st.Steps = append(st.Steps, *x)
 		}
 		return err
 	})
@@ -310,7 +351,15 @@ func countVisits(hist []store.Event, stat func(id string) *StepStat) {
 				stat(h.StepID).Replied++
 			case sequence.LinkClicked:
 				stat(h.StepID).Clicked++
+			case flow.EmailBounced:
+				stat(h.StepID).Bounced++
+			case flow.Unsubscribed:
+				stat(h.StepID).Unsubscribed++
+			case flow.AutoReply:
+				stat(h.StepID).AutoReplied++
 			}
+		case store.EventEmailHeld:
+			stat(h.StepID).Held++
 		}
 	}
 }

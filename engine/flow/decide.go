@@ -41,6 +41,18 @@ const (
 	Disconnect InputKind = "disconnect"
 )
 
+// The mail signals: events recorded against an email (history "event", and in the step's
+// Sent events, so they are counted) that no condition waits for. An automatic reply is not
+// a reply; a hard bounce and an unsubscribe end connections through Disconnect.
+const (
+	AutoReply    sequence.Kind = "auto_reply"
+	EmailBounced sequence.Kind = "email_bounced"
+	Unsubscribed sequence.Kind = "unsubscribed"
+)
+
+// Signals lists the mail signals.
+var Signals = []sequence.Kind{AutoReply, EmailBounced, Unsubscribed}
+
 // Input is one thing that happened to a connection.
 type Input struct {
 	Kind InputKind
@@ -484,7 +496,8 @@ func (d *decision) timer(cur *sequence.Step) {
 // waiting at a condition on it, decides the condition.
 func (d *decision) emailEvent(in Input) {
 	c := d.conn()
-	if !slices.Contains(sequence.EventKinds, in.Event) {
+	signal := slices.Contains(Signals, in.Event)
+	if !slices.Contains(sequence.EventKinds, in.Event) && !signal {
 		d.ignore(fmt.Sprintf("unknown email event %q", in.Event))
 		return
 	}
@@ -518,7 +531,10 @@ func (d *decision) emailEvent(in Input) {
 	s.Events = cloneTimes(s.Events)
 	s.Events[string(in.Event)] = at
 	d.sentMap()[in.StepID] = s
-	d.history(store.Event{Type: store.EventEmail, StepID: in.StepID, Event: string(in.Event), At: at})
+	d.history(store.Event{Type: store.EventEmail, StepID: in.StepID, Event: string(in.Event), At: at, Note: in.Note})
+	if signal {
+		return // no condition waits for it; what it ends, the engine ends with Disconnect
+	}
 	if in.Event == sequence.EmailReplied && d.plan.Def.Options.ExitOnReply {
 		d.end(store.ConnDisconnected, store.ReasonReplied, "")
 		return

@@ -27,6 +27,9 @@ const (
 	// SocketRequest is the largest request (command line, environment, directory) a second
 	// local process may send to the running pacer through its socket.
 	SocketRequest = 64 << 10
+	// InboundMail is the largest message of a watched mailbox pacer reads (replies and
+	// bounces); only its first InboundMail bytes are fetched and parsed.
+	InboundMail = 256 << 10
 )
 
 // Sizes of single values, in bytes.

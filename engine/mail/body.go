@@ -64,14 +64,14 @@ type Tracking struct {
 
 // ClickURL is the tracked URL of link i of the message.
 func (t Tracking) ClickURL(i int) string {
-	return t.BaseURL + "/c/" + t.ID + "/" + strconv.Itoa(i)
+	return t.BaseURL + "/t/click/" + t.ID + "/" + strconv.Itoa(i)
 }
 
 // PixelURL is the URL of the message's open pixel.
-func (t Tracking) PixelURL() string { return t.BaseURL + "/o/" + t.ID + ".gif" }
+func (t Tracking) PixelURL() string { return t.BaseURL + "/t/open/" + t.ID + ".gif" }
 
 // UnsubscribeURL is the URL that unsubscribes the message's recipient.
-func (t Tracking) UnsubscribeURL() string { return t.BaseURL + "/u/" + t.ID }
+func (t Tracking) UnsubscribeURL() string { return t.BaseURL + "/t/unsub/" + t.ID }
 
 // OneClick reports whether the unsubscribe URL may be used for RFC 8058 one-click
 // unsubscribing (List-Unsubscribe-Post), which needs https.
@@ -175,4 +175,21 @@ func TrackingID(messageID string) string {
 	id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(messageID), "<"), ">")
 	local, _, _ := strings.Cut(id, "@")
 	return strings.ToLower(local)
+}
+
+// VERP is the envelope sender of the email with Message-ID messageID when bounces go to
+// domain: bounce+ID@domain, ID its tracking id, so a bounce names the email it is about.
+func VERP(messageID, domain string) string {
+	return "bounce+" + TrackingID(messageID) + "@" + domain
+}
+
+// FromVERP returns the tracking id of a VERP address made by VERP, or false.
+func FromVERP(addr string) (string, bool) {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	local, _, ok := strings.Cut(addr, "@")
+	if !ok {
+		return "", false
+	}
+	id, ok := strings.CutPrefix(local, "bounce+")
+	return id, ok && id != ""
 }

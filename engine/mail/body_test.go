@@ -50,18 +50,18 @@ func TestComposeTracked(t *testing.T) {
 	if _, ok := mail.LinkAt(text, 2); ok {
 		t.Error("LinkAt past the end found a link")
 	}
-	if strings.Contains(p.Text, "https://a.example/x") || strings.Count(p.Text, "https://t.example/c/abc123/0") != 2 ||
-		!strings.Contains(p.Text, "https://t.example/c/abc123/1") {
+	if strings.Contains(p.Text, "https://a.example/x") || strings.Count(p.Text, "https://t.example/t/click/abc123/0") != 2 ||
+		!strings.Contains(p.Text, "https://t.example/t/click/abc123/1") {
 		t.Errorf("text part links not rewritten: %q", p.Text)
 	}
-	if !strings.Contains(p.Text, "unsubscribe: https://t.example/u/abc123") {
+	if !strings.Contains(p.Text, "unsubscribe: https://t.example/t/unsub/abc123") {
 		t.Errorf("text part has no unsubscribe line: %q", p.Text)
 	}
 	for _, want := range []string{
-		`<a href="https://t.example/c/abc123/0">https://a.example/x</a>`,
-		`<a href="https://t.example/c/abc123/1">https://b.example/y</a>`,
-		`<img src="https://t.example/o/abc123.gif" width="1" height="1" alt="">`,
-		`<a href="https://t.example/u/abc123">unsubscribe</a>`,
+		`<a href="https://t.example/t/click/abc123/0">https://a.example/x</a>`,
+		`<a href="https://t.example/t/click/abc123/1">https://b.example/y</a>`,
+		`<img src="https://t.example/t/open/abc123.gif" width="1" height="1" alt="">`,
+		`<a href="https://t.example/t/unsub/abc123">unsubscribe</a>`,
 	} {
 		if !strings.Contains(p.HTML, want) {
 			t.Errorf("HTML part lacks %q:\n%s", want, p.HTML)
@@ -127,7 +127,7 @@ func TestSendMultipartWithUnsubscribe(t *testing.T) {
 	if r.From != "bounce+0123abcd@bounces.example.com" {
 		t.Errorf("envelope sender %q", r.From)
 	}
-	if h := r.Header.Get("List-Unsubscribe"); h != "<https://t.example/u/0123abcd>" {
+	if h := r.Header.Get("List-Unsubscribe"); h != "<https://t.example/t/unsub/0123abcd>" {
 		t.Errorf("List-Unsubscribe %q", h)
 	}
 	if h := r.Header.Get("List-Unsubscribe-Post"); h != "List-Unsubscribe=One-Click" {

@@ -353,3 +353,10 @@ func Permanent(err error) bool {
 	}
 	return false
 }
+
+// RecipientRefused reports whether err is the server refusing the recipient for good (a
+// 5xx reply to RCPT TO): the address is undeliverable, a hard bounce.
+func RecipientRefused(err error) bool {
+	var se *gomail.SendError
+	return errors.As(err, &se) && se.Reason == gomail.ErrSMTPRcptTo && se.ErrorCode() >= 500 && se.ErrorCode() < 600
+}

@@ -188,7 +188,7 @@ func (a *App) Root() *cobra.Command {
 	root.AddCommand(
 		a.demoCmd(), a.userCmd(), a.teamCmd(), a.recordCmd(), a.templateCmd(), a.seqCmd(),
 		a.settingsCmd(), a.backupCmd(), a.connectCmd(), a.disconnectCmd(), a.tasksCmd(), a.taskCmd(),
-		a.waitCmd(), a.eventCmd(), a.segmentCmd(), a.tickCmd(), a.simulateCmd(), a.outboxCmd(),
+		a.waitCmd(), a.eventCmd(), a.segmentCmd(), a.tickCmd(), a.simulateCmd(), a.outboxCmd(), a.unsubscribesCmd(),
 		a.doctorCmd(),
 	)
 	root.AddCommand(a.timingCmds()...)

@@ -274,14 +274,18 @@ func (a *App) teamManageCmds() []*cobra.Command {
 
 // templateManageCmds are `template show|set|remove`.
 func (a *App) templateManageCmds() []*cobra.Command {
+	var previewFor string
 	show := a.jsonFlag(&cobra.Command{
-		Use:   "show NAME",
-		Short: "Show a template's subject and body",
+		Use:   "show NAME [--record E/ID]",
+		Short: "Show a template's subject and body, or with --record both parts of the email it makes for that record",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, as, err := a.session(cmd)
 			if err != nil {
 				return err
+			}
+			if previewFor != "" {
+				return a.previewTemplate(cmd, eng, as, args[0], previewFor)
 			}
 			t, err := eng.Template(cmd.Context(), as, args[0])
 			if err != nil {
@@ -298,6 +302,7 @@ func (a *App) templateManageCmds() []*cobra.Command {
 			return nil
 		},
 	})
+	show.Flags().StringVar(&previewFor, "record", "", "preview the email for this record (entity/id): subject, text and HTML parts, missing fields")
 	var subject, bodyFile string
 	set := &cobra.Command{
 		Use:   "set NAME [--subject S] [--body-file F|-]",
@@ -391,4 +396,25 @@ func (a *App) segmentRemoveCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// previewTemplate prints the email a template makes for a record.
+func (a *App) previewTemplate(cmd *cobra.Command, eng *engine.Engine, as, name, ref string) error {
+	p, err := eng.PreviewTemplate(cmd.Context(), as, name, ref)
+	if err != nil {
+		return err
+	}
+	if a.asJSON {
+		return a.printJSON(p)
+	}
+	fmt.Fprintf(a.stdout, "Template %s for %s <%s>\n", p.Template, p.Record, Cell(p.To))
+	fmt.Fprintf(a.stdout, "Subject: %s\n", Cell(p.Subject))
+	if len(p.Missing) > 0 {
+		fmt.Fprintf(a.stdout, "Held: no value and no fallback for %s; the automated email becomes a manual task\n", strings.Join(p.Missing, ", "))
+	}
+	if p.Suppressed != "" {
+		fmt.Fprintf(a.stdout, "Not sent: the address is %s\n", p.Suppressed)
+	}
+	fmt.Fprintf(a.stdout, "\n--- text ---\n%s\n--- html ---\n%s\n", strings.TrimRight(p.Text, "\n"), strings.TrimRight(p.HTML, "\n"))
+	return nil
 }

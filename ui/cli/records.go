@@ -142,6 +142,7 @@ type recordJSON struct {
 	AccessTeam  string            `json:"access_team,omitempty"`
 	Email       string            `json:"email,omitempty"`
 	Phone       string            `json:"phone,omitempty"`
+	EmailStatus string            `json:"email_status,omitempty"`
 	Fields      map[string]any    `json:"fields"`
 	Connections []engine.ConnView `json:"connections"`
 }
@@ -153,11 +154,14 @@ func (a *App) printRecord(v engine.RecordView) error {
 		if fields == nil {
 			fields = map[string]any{}
 		}
-		return a.printJSON(recordJSON{r.Entity, r.ID, r.Name, r.Owner, r.Stage, r.AccessTeam, r.Email, r.Phone, fields, v.Connections})
+		return a.printJSON(recordJSON{r.Entity, r.ID, r.Name, r.Owner, r.Stage, r.AccessTeam, r.Email, r.Phone, v.EmailStatus, fields, v.Connections})
 	}
 	rows := [][]string{
 		{"record", r.Ref()}, {"name", r.Name}, {"owner", orDash(r.Owner)}, {"stage", orDash(r.Stage)},
 		{"access_team", orDash(r.AccessTeam)}, {"email", orDash(r.Email)}, {"phone", orDash(r.Phone)},
+	}
+	if v.EmailStatus != "" {
+		rows = append(rows, []string{"email_status", v.EmailStatus + ": no automated email is sent to this address"})
 	}
 	keys := make([]string, 0, len(r.Fields))
 	for k := range r.Fields {

@@ -205,9 +205,9 @@ func (a *App) waitCmd() *cobra.Command {
 }
 
 func (a *App) eventCmd() *cobra.Command {
-	var step, at string
+	var step, seq, at string
 	c := &cobra.Command{
-		Use:   "event E/ID TYPE",
+		Use:   "event E/ID TYPE [--seq SEQ] [--step STEP_ID]",
 		Short: "Record an email event (email_opened, email_replied, link_clicked, attachment_downloaded)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -221,14 +221,15 @@ func (a *App) eventCmd() *cobra.Command {
 					return fmt.Errorf("--at %q: want an RFC 3339 time", at)
 				}
 			}
-			if err := eng.RecordEvent(cmd.Context(), as, args[0], sequence.Kind(args[1]), step, when); err != nil {
+			if err := eng.RecordEventIn(cmd.Context(), as, args[0], sequence.Kind(args[1]), engine.EventTarget{Seq: seq, Step: step}, when); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "Recorded %s for %s.\n", args[1], args[0])
 			return nil
 		},
 	}
-	c.Flags().StringVar(&step, "step", "", "the step whose message it belongs to (default: the latest message sent)")
+	c.Flags().StringVar(&step, "step", "", "the step whose message it belongs to")
+	c.Flags().StringVar(&seq, "seq", "", "the sequence whose message it belongs to (needed when emails of several sequences could be meant)")
 	c.Flags().StringVar(&at, "at", "", "when it happened (RFC 3339; default now)")
 	return c
 }
@@ -459,4 +460,54 @@ func (a *App) outboxCmd() *cobra.Command {
 			return a.table([]string{"QUEUED", "RECORD", "TO", "SUBJECT", "SEQUENCE", "STATE"}, cells)
 		},
 	})
+}
+
+// unsubscribesCmd is `unsubscribes list|remove`: the addresses that get no automated email.
+func (a *App) unsubscribesCmd() *cobra.Command {
+	c := &cobra.Command{Use: "unsubscribes", Short: "Addresses that unsubscribed or bounced: they get no automated email"}
+	var kind string
+	list := a.jsonFlag(&cobra.Command{
+		Use:   "list [--kind unsubscribed|bounced]",
+		Short: "List unsubscribed and undeliverable addresses (managers and admins)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			ss, err := eng.Suppressions(cmd.Context(), as, kind)
+			if err != nil {
+				return err
+			}
+			if a.asJSON {
+				return a.printJSON(ss)
+			}
+			rows := make([][]string, len(ss))
+			for i, s := range ss {
+				rows[i] = []string{Cell(s.Address), s.Kind, s.At.UTC().Format(time.RFC3339), Cell(s.Reason)}
+			}
+			return a.table([]string{"ADDRESS", "KIND", "AT", "REASON"}, rows)
+		},
+	})
+	list.Flags().StringVar(&kind, "kind", "", "unsubscribed or bounced (default both)")
+	var rmKind string
+	remove := &cobra.Command{
+		Use:   "remove ADDRESS [--kind unsubscribed|bounced]",
+		Short: "Let pacer send automated email to an address again (admins)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			eng, as, err := a.session(cmd)
+			if err != nil {
+				return err
+			}
+			if err := eng.RemoveSuppression(cmd.Context(), as, rmKind, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s is no longer %s.\n", Cell(args[0]), rmKind)
+			return nil
+		},
+	}
+	remove.Flags().StringVar(&rmKind, "kind", "unsubscribed", "unsubscribed or bounced")
+	c.AddCommand(list, remove)
+	return c
 }

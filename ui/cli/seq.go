@@ -122,6 +122,14 @@ func (a *App) seqValidateCmd() *cobra.Command {
 				for _, p := range probs {
 					fmt.Fprintf(a.stdout, "%s: %s\n", args[0], engine.FormatProblem(p))
 				}
+				warns, err := eng.MergeWarnings(cmd.Context(), as, def)
+				if err != nil {
+					return err
+				}
+				for _, w := range warns {
+					fmt.Fprintf(a.stdout, "%s: %s (%s): warning: %s of template %q has no fallback and %d of %d %s records have no value; their emails would be held as manual tasks\n",
+						args[0], w.Path, w.StepID, w.Placeholder, Cell(w.Template), w.Lacking, w.Records, Cell(def.Entity))
+				}
 			}
 			if len(probs) > 0 {
 				return fmt.Errorf("%s: %d problem(s)", args[0], len(probs))
@@ -518,6 +526,21 @@ func printActivity(w io.Writer, conns []engine.ConnRow, st engine.SeqStats) {
 			yn = fmt.Sprintf("%d/%d", s.Yes, s.No)
 		}
 		fmt.Fprintf(tw, "  %s [%s]\t%d\t%d\t%d\t%d\t%s\n", s.Name, s.ID, s.Entered, s.Done, s.Skipped, s.Waiting, yn)
+	}
+	tw.Flush()
+	first := true
+	for _, s := range st.Steps {
+		if s.Sent == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nEmail engagement (opens are a soft signal: image prefetching inflates them):")
+			fmt.Fprintf(tw, "  STEP\tSENT\tOPENED\tCLICKED\tREPLIED\tBOUNCED\tUNSUBSCRIBED\n")
+			first = false
+		}
+		r := s.Rates
+		fmt.Fprintf(tw, "  %s [%s]\t%d\t%d (%.0f%%)\t%d (%.0f%%)\t%d (%.0f%%)\t%d (%.0f%%)\t%d (%.0f%%)\n", s.Name, s.ID, s.Sent,
+			s.Opened, 100*r.Opened, s.Clicked, 100*r.Clicked, s.Replied, 100*r.Replied, s.Bounced, 100*r.Bounced, s.Unsubscribed, 100*r.Unsubscribed)
 	}
 	tw.Flush()
 }

@@ -273,13 +273,22 @@ func (m *Model) funnelLines(st *common.Styles, s engine.SeqStats, width, height 
 			case r.step.Type == sequence.Condition:
 				line += fmt.Sprintf("  yes %d · no %d", x.Yes, x.No)
 			case x.Sent > 0 || x.Opened > 0 || x.Replied > 0:
-				line += fmt.Sprintf("  sent %d · opened %d · replied %d", x.Sent, x.Opened, x.Replied)
-				if x.Clicked > 0 {
-					line += fmt.Sprintf(" · clicked %d", x.Clicked)
+				line += fmt.Sprintf("  sent %d · opened* %d · clicked %d · replied %d", x.Sent, x.Opened, x.Clicked, x.Replied)
+				if x.Bounced+x.Unsubscribed > 0 {
+					line += fmt.Sprintf(" · bounced %d · unsubscribed %d", x.Bounced, x.Unsubscribed)
+				}
+				if x.Sent > 0 {
+					line += fmt.Sprintf(" (%.0f%% replied)", 100*x.Rates.Replied)
 				}
 			}
 		}
 		out = append(out, "  "+line)
+	}
+	for _, x := range s.Steps {
+		if x.Sent > 0 && len(out) < height {
+			out = append(out, "  "+st.Muted.Render("* "+s.OpensNote))
+			break
+		}
 	}
 	return out
 }

@@ -1,7 +1,8 @@
 // Package web serves pacer's HTTP endpoints beside the SSH server of pacer serve: email
 // events posted by other systems (POST /events), the open-tracking pixel (GET
-// /t/open/ID.gif) and a health check (GET /healthz). Request bodies are bounded by
-// limits.HTTPBody.
+// /t/open/ID.gif), tracked links (GET /t/click/ID/N, a 302 to link N of the stored email),
+// unsubscribing (GET /t/unsub/ID asks, POST unsubscribes, RFC 8058 one-click included) and a
+// health check (GET /healthz). Request bodies are bounded by limits.HTTPBody.
 package web
 
 import (
@@ -9,11 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +81,9 @@ func (t *tracker) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", t.healthz)
 	mux.HandleFunc("POST /events", t.events)
 	mux.HandleFunc("GET /t/open/{file}", t.pixel)
+	mux.HandleFunc("GET /t/click/{id}/{n}", t.click)
+	mux.HandleFunc("GET /t/unsub/{id}", t.unsubscribePage)
+	mux.HandleFunc("POST /t/unsub/{id}", t.unsubscribe)
 	return mux
 }
 
@@ -301,8 +307,8 @@ func (t *tracker) pixel(w http.ResponseWriter, r *http.Request) {
 		err := t.eng.RecordMessageEvent(r.Context(), id, sequence.EmailOpened, time.Time{})
 		switch {
 		case errors.Is(err, engine.ErrUnknownMessage):
-			http.Error(w, "no email has this message id", http.StatusNotFound)
-			return
+			// Unknown ids get the pixel too: a harmless answer, telling a prober nothing.
+			t.log.Info("http: pixel of an unknown message", "message", id)
 		case errors.Is(err, engine.ErrInvalid):
 			// The open does not apply (say, to a step not reached): nothing to record, and
 			// nothing the mail client could do about it.
@@ -333,4 +339,92 @@ func isHexID(s string) bool {
 		}
 	}
 	return true
+}
+
+// click records link_clicked and redirects (302) to link n of the email with tracking id
+// id: the link is the one its stored body holds, never anything taken from the request,
+// so the endpoint can't be made an open redirect. An unknown id or link gets a plain page.
+func (t *tracker) click(w http.ResponseWriter, r *http.Request) {
+	id, ns := r.PathValue("id"), r.PathValue("n")
+	n, err := strconv.Atoi(ns)
+	if !isHexID(id) || err != nil || n < 0 || n > 10_000 {
+		plainPage(w, http.StatusNotFound, "This link is not known.")
+		return
+	}
+	target, err := t.eng.ClickTarget(r.Context(), id, n)
+	switch {
+	case errors.Is(err, engine.ErrUnknownMessage), err == nil && !safeLink(target):
+		plainPage(w, http.StatusNotFound, "This link is not known.")
+		return
+	case err != nil:
+		t.log.Error("http: click not recorded", "message", id, "link", n, "err", err)
+		plainPage(w, http.StatusInternalServerError, "This link can't be followed right now; try again later.")
+		return
+	}
+	t.log.Info("http: link clicked", "message", id, "link", n)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// safeLink reports an absolute http(s) URL without line breaks.
+func safeLink(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, "\r\n")
+}
+
+// unsubscribePage asks to confirm an unsubscribe with a button that POSTs: a GET changes
+// nothing, since mail scanners follow links.
+func (t *tracker) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	addr, err := "", errors.New("bad id")
+	if isHexID(id) {
+		addr, err = t.eng.UnsubscribeTarget(r.Context(), id)
+	}
+	if err != nil {
+		plainPage(w, http.StatusNotFound, "This unsubscribe link is not known.")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = fmt.Fprintf(w, `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Unsubscribe</title></head><body>
+<p>Stop the automated emails to %s?</p>
+<form method="post" action="/t/unsub/%s"><button type="submit">Unsubscribe</button></form>
+</body></html>
+`, html.EscapeString(addr), html.EscapeString(id))
+}
+
+// unsubscribe unsubscribes the recipient of the email: the confirmation form's POST and
+// the one-click POST of RFC 8058 (body List-Unsubscribe=One-Click) alike.
+func (t *tracker) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	r.Body = http.MaxBytesReader(w, r.Body, limits.HTTPBody)
+	how := "unsubscribe page"
+	if err := r.ParseForm(); err == nil && r.PostForm.Get("List-Unsubscribe") == "One-Click" {
+		how = "one-click unsubscribe"
+	}
+	addr, err := "", errors.New("bad id")
+	if isHexID(id) {
+		addr, err = t.eng.Unsubscribe(r.Context(), id, how)
+	}
+	switch {
+	case errors.Is(err, engine.ErrUnknownMessage), err != nil && !isHexID(id):
+		plainPage(w, http.StatusNotFound, "This unsubscribe link is not known.")
+		return
+	case err != nil:
+		t.log.Error("http: unsubscribe failed", "message", id, "err", err)
+		plainPage(w, http.StatusInternalServerError, "The unsubscribe could not be recorded; try again later.")
+		return
+	}
+	t.log.Info("http: unsubscribed", "message", id, "how", how)
+	plainPage(w, http.StatusOK, "Unsubscribed: "+addr+" will get no more automated emails.")
+}
+
+// plainPage answers a short text page.
+func plainPage(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, text+"\n")
 }

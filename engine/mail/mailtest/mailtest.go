@@ -13,6 +13,7 @@ import (
 	"io"
 	"log"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
@@ -47,6 +48,9 @@ type Received struct {
 	MessageID string
 	Subject   string
 	Date      string
+	// Text and HTML are the decoded parts of a multipart/alternative message, with line
+	// ends as "\n".
+	Text, HTML string
 	// Body is the decoded text of a single-part message with line ends as "\n"; for a
 	// multipart message, the raw body.
 	Body string
@@ -87,6 +91,7 @@ type Server struct {
 	failCode int
 	failAll  int
 	attempts int
+	refused  map[string]bool // recipients RCPT TO refuses with 550
 }
 
 // Start runs a server on 127.0.0.1 with a free port until the test ends. Without options it
@@ -194,6 +199,17 @@ func (s *Server) FailAll(code int) {
 	s.failAll = code
 }
 
+// RefuseRecipient makes RCPT TO refuse addr with 550 5.1.1 (no such user), as a server
+// does for an address that does not exist.
+func (s *Server) RefuseRecipient(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refused == nil {
+		s.refused = map[string]bool{}
+	}
+	s.refused[strings.ToLower(addr)] = true
+}
+
 // failure returns the injected error for this transfer, if any, and counts the attempt.
 func (s *Server) failure() error {
 	s.mu.Lock()
@@ -262,6 +278,12 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	se.s.mu.Lock()
+	refused := se.s.refused[strings.ToLower(to)]
+	se.s.mu.Unlock()
+	if refused {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user: " + to}
+	}
 	se.to = append(se.to, to)
 	return nil
 }
@@ -302,20 +324,43 @@ func parse(data []byte) Received {
 	}
 	raw, _ := io.ReadAll(m.Body)
 	body := raw
-	mediaType, _, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	mediaType, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
 	if !strings.HasPrefix(mediaType, "multipart/") {
-		switch strings.ToLower(strings.TrimSpace(m.Header.Get("Content-Transfer-Encoding"))) {
-		case "quoted-printable":
-			if b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw))); err == nil {
-				body = b
+		body = decodePart(raw, m.Header.Get("Content-Transfer-Encoding"))
+	} else if mediaType == "multipart/alternative" {
+		mr := multipart.NewReader(bytes.NewReader(raw), params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if err != nil {
+				break
 			}
-		case "base64":
-			clean := strings.NewReplacer("\r", "", "\n", "").Replace(string(raw))
-			if b, err := base64.StdEncoding.DecodeString(clean); err == nil {
-				body = b
+			b, _ := io.ReadAll(p)
+			b = decodePart(b, p.Header.Get("Content-Transfer-Encoding"))
+			pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+			switch pt {
+			case "text/plain":
+				rec.Text = strings.ReplaceAll(string(b), "\r\n", "\n")
+			case "text/html":
+				rec.HTML = strings.ReplaceAll(string(b), "\r\n", "\n")
 			}
 		}
 	}
 	rec.Body = strings.ReplaceAll(string(body), "\r\n", "\n")
 	return rec
+}
+
+// decodePart undoes a part's Content-Transfer-Encoding.
+func decodePart(raw []byte, encoding string) []byte {
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "quoted-printable":
+		if b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw))); err == nil {
+			return b
+		}
+	case "base64":
+		clean := strings.NewReplacer("\r", "", "\n", "").Replace(string(raw))
+		if b, err := base64.StdEncoding.DecodeString(clean); err == nil {
+			return b
+		}
+	}
+	return raw
 }

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// template show --record previews both parts of the email and names missing fields;
+// event by record alone refuses when two sequences' emails could be meant, and --seq says
+// which; unsubscribes list and remove.
+func TestMailCommands(t *testing.T) {
+	db := orgDB(t)
+	dir := t.TempDir()
+	body := filepath.Join(dir, "offer.txt")
+	os.WriteFile(body, []byte("Hi {{first_name|there}} at {{field:company}}: https://example.com/a?b=1&c=2"), 0o644)
+	ok(t, pacer(t, db, "template", "add", "offer", "--subject", "For {{field:company|your team}}", "--body-file", body))
+	r := ok(t, pacer(t, db, "template", "show", "offer", "--record", "lead/L-1"))
+	for _, want := range []string{"Subject: For your team", "Held: no value and no fallback for {{field:company}}",
+		"--- text ---\nHi Ana at : https://example.com/a?b=1&c=2", `<a href="https://example.com/a?b=1&amp;c=2">`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("template show --record lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := pacer(t, db, "template", "show", "offer", "--record", "lead/NOPE"); r.code != 1 {
+		t.Errorf("preview for an unknown record: %+v", r)
+	}
+
+	check := filepath.Join(dir, "check.yaml")
+	os.WriteFile(check, []byte("name: Check\nsteps:\n  - type: auto_email\n    id: o\n    template: offer\n"), 0o644)
+	r = ok(t, pacer(t, db, "seq", "validate", check))
+	if !strings.Contains(r.stdout, "warning: {{field:company}} of template \"offer\" has no fallback and 2 of 2 lead records have no value") ||
+		strings.Contains(r.stdout, "first_name") {
+		t.Errorf("seq validate warnings:\n%s", r.stdout)
+	}
+
+	seq := filepath.Join(dir, "second.yaml")
+	os.WriteFile(seq, []byte("name: Second\nsteps:\n  - type: auto_email\n    id: again\n    template: intro\n  - type: task\n    id: t\n"), 0o644)
+	ok(t, pacer(t, db, "seq", "import", seq, "--activate"))
+	ok(t, pacer(t, db, "connect", "Outreach", "lead/L-1"))
+	ok(t, pacer(t, db, "connect", "Second", "lead/L-1"))
+	r = pacer(t, db, "event", "lead/L-1", "email_opened")
+	if r.code != 1 || !strings.Contains(r.stderr, `--seq "Outreach"`) || !strings.Contains(r.stderr, `--seq "Second"`) {
+		t.Fatalf("an ambiguous event: %+v", r)
+	}
+	ok(t, pacer(t, db, "event", "lead/L-1", "email_opened", "--seq", "Second"))
+
+	r = ok(t, pacer(t, db, "unsubscribes", "list", "--json"))
+	if strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("unsubscribes list of a new org: %s", r.stdout)
+	}
+	if r := pacer(t, db, "unsubscribes", "remove", "ana@example.com"); r.code != 1 || !strings.Contains(r.stderr, "not unsubscribed") {
+		t.Errorf("remove of an address not unsubscribed: %+v", r)
+	}
+	if r := pacer(t, db, "--as", "sam", "unsubscribes", "list"); r.code != 1 {
+		t.Errorf("a seller listing unsubscribes: %+v", r)
+	}
+}

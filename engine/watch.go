@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/limits"
+	"github.com/pacer-sales/pacer/engine/mail"
+	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/store"
+)
+
+// WatchReport says what the mail watcher did with one message of the mailbox.
+type WatchReport struct {
+	UID uint32 `json:"uid"`
+	// Recorded is the event recorded (email_replied, auto_reply, email_bounced), "" when the
+	// message belongs to no email of pacer's.
+	Recorded  string `json:"recorded,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+	Note      string `json:"note,omitempty"`
+}
+
+// DefaultPoll is how often the mail watcher looks at a mailbox whose server does not
+// announce new mail (no IDLE), and at most how long it trusts IDLE alone.
+const DefaultPoll = time.Minute
+
+// replyWindow is how far back a sender's latest email is matched to a reply that names no
+// Message-ID of pacer's.
+const replyWindow = 60 * 24 * time.Hour
+
+// WatchMailbox watches an IMAP mailbox (SPEC §12) until ctx ends: every new message is
+// matched to the email of pacer's it answers (In-Reply-To/References, else the sender's
+// latest email of an active connection) and recorded as email_replied, as auto_reply for
+// automatic replies, or, for a delivery-status notification, as email_bounced. The
+// mailbox's UIDVALIDITY and the last UID handled are kept in the database in the same
+// transaction as the message's event, so a watcher killed at any moment and started again
+// misses nothing and records nothing twice. It waits with IDLE, polling every poll behind
+// it, and reconnects after a failure. report, when set, gets each message handled.
+func (e *Engine) WatchMailbox(ctx context.Context, rawURL string, poll time.Duration, report func(WatchReport)) error {
+	if poll <= 0 {
+		poll = DefaultPoll
+	}
+	name := mail.MailboxName(rawURL)
+	for ctx.Err() == nil {
+		err := e.watchOnce(ctx, rawURL, name, poll, report)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if report != nil && err != nil {
+			report(WatchReport{Note: "mailbox " + name + ": " + err.Error()})
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(poll):
+		}
+	}
+	return nil
+}
+
+// watchOnce runs one connection to the mailbox until it fails or ctx ends.
+func (e *Engine) watchOnce(ctx context.Context, rawURL, name string, poll time.Duration, report func(WatchReport)) error {
+	conn, validity, err := mail.DialIMAP(ctx, rawURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for {
+		n, err := e.ReadMailbox(ctx, conn, name, validity, report)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			continue // there may be more
+		}
+		if err := conn.Wait(ctx, poll); err != nil || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// fetchBatch is how many messages one read of the mailbox handles.
+const fetchBatch = 50
+
+// ReadMailbox handles the messages of a selected mailbox after the position kept for it,
+// one transaction per message, and returns how many it handled.
+func (e *Engine) ReadMailbox(ctx context.Context, conn *mail.IMAPConn, name string, validity uint32, report func(WatchReport)) (int, error) {
+	var pos store.MailboxPos
+	if err := e.view(ctx, func(tx store.Tx) (err error) {
+		pos, err = tx.MailboxPos(name)
+		if errors.Is(err, store.ErrNotFound) {
+			pos, err = store.MailboxPos{Name: name}, nil
+		}
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	if pos.UIDValidity != validity {
+		// A new mailbox, or the server renumbered it: read it all again; events already
+		// recorded are not recorded twice.
+		pos = store.MailboxPos{Name: name, UIDValidity: validity}
+	}
+	msgs, err := conn.FetchAfter(ctx, pos.LastUID, fetchBatch, limits.InboundMail)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range msgs {
+		pos.LastUID = m.UID
+		var rep WatchReport
+		err := e.update(ctx, func(tx store.Tx) error {
+			var err error
+			rep, err = e.inbound(tx, m.Data)
+			if err != nil {
+				return err
+			}
+			return tx.PutMailboxPos(pos)
+		})
+		if err != nil {
+			return 0, fmt.Errorf("message UID %d: %w", m.UID, err)
+		}
+		rep.UID = m.UID
+		if report != nil {
+			report(rep)
+		}
+	}
+	return len(msgs), nil
+}
+
+// inbound records what one message of a watched mailbox says, in tx.
+func (e *Engine) inbound(tx store.Tx, data []byte) (WatchReport, error) {
+	in, err := mail.ReadInbound(bytes.NewReader(data))
+	if err != nil {
+		return WatchReport{Note: err.Error()}, nil // not mail: skipped, never retried
+	}
+	now := e.clock.Now()
+	if in.Report != nil {
+		return e.inboundReport(tx, in, now)
+	}
+	m, ok, err := e.repliedTo(tx, in, now)
+	if err != nil || !ok {
+		return WatchReport{Note: "no email of pacer's matches"}, err
+	}
+	kind := sequence.EmailReplied
+	note := ""
+	if in.Auto {
+		kind, note = flow.AutoReply, "automatic reply ("+in.Why+")"
+	}
+	if err := e.messageEvent(tx, m, kind, note, now); err != nil && !errors.Is(err, ErrInvalid) {
+		return WatchReport{}, err
+	}
+	return WatchReport{Recorded: string(kind), MessageID: m.MessageID, Note: note}, nil
+}
+
+// repliedTo finds the email of pacer's a message answers.
+func (e *Engine) repliedTo(tx store.Tx, in mail.Inbound, now time.Time) (store.Message, bool, error) {
+	for _, ref := range in.Refs {
+		m, err := findMessage(tx, ref)
+		if err == nil {
+			return m, true, nil
+		}
+		if !errors.Is(err, ErrInvalid) {
+			return store.Message{}, false, err
+		}
+	}
+	if in.From == "" {
+		return store.Message{}, false, nil
+	}
+	msgs, err := tx.MessagesTo(in.From, 10)
+	if err != nil {
+		return store.Message{}, false, err
+	}
+	for _, m := range msgs {
+		if m.Channel != "email" || (m.State != store.MsgSent && m.State != store.MsgKept) || now.Sub(m.SentAt) > replyWindow {
+			continue
+		}
+		c, err := tx.Conn(m.Conn)
+		if err != nil {
+			continue
+		}
+		if c.State == store.ConnActive {
+			return m, true, nil
+		}
+	}
+	return store.Message{}, false, nil
+}
+
+// inboundReport records the bounces of a delivery-status notification.
+func (e *Engine) inboundReport(tx store.Tx, in mail.Inbound, now time.Time) (WatchReport, error) {
+	id := in.Report.OriginalMessageID
+	for _, to := range in.To {
+		if v, ok := mail.FromVERP(to); ok {
+			id = v
+		}
+	}
+	rep := WatchReport{Note: "a delivery report about no email of pacer's"}
+	for _, r := range in.Report.Recipients {
+		if !r.Failed() {
+			continue
+		}
+		b := Bounce{MessageID: id, Recipient: r.Recipient, Hard: r.Hard(), Status: r.Status, Diagnostic: r.Diagnostic, At: now}
+		m, err := bouncedMessage(tx, b)
+		if errors.Is(err, ErrUnknownMessage) {
+			continue
+		}
+		if err != nil {
+			return rep, err
+		}
+		if err := e.bounce(tx, m, b); err != nil {
+			return rep, err
+		}
+		rep = WatchReport{Recorded: string(flow.EmailBounced), MessageID: m.MessageID, Note: r.Status + " " + r.Diagnostic}
+	}
+	return rep, nil
+}
+
+// runMailWatch watches the org mailbox (settings imap_url) while ctx lasts, following
+// changes of the setting.
+func (e *Engine) runMailWatch(ctx context.Context, report func(WatchReport)) {
+	changes, cancel := e.Subscribe()
+	defer cancel()
+	var url string
+	stop := func() {}
+	defer func() { stop() }()
+	for {
+		var s store.Settings
+		if err := e.view(ctx, func(tx store.Tx) (err error) { s, err = tx.Settings(); return err }); err == nil && s.IMAPURL != url {
+			stop()
+			url, stop = s.IMAPURL, func() {}
+			if url != "" {
+				wctx, wcancel := context.WithCancel(ctx)
+				done := make(chan struct{})
+				go func(u string) {
+					defer close(done)
+					_ = e.WatchMailbox(wctx, u, DefaultPoll, report)
+				}(url)
+				stop = func() { wcancel(); <-done }
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changes:
+		}
+	}
+}
