@@ -292,6 +292,10 @@ func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.R
 				if err := tx.PutTask(t); err != nil {
 					return res, err
 				}
+			case flow.PauseTask, flow.ResumeTask:
+				if err := e.pauseTask(tx, conn, ef, now); err != nil {
+					return res, err
+				}
 			case flow.QueueMessage:
 				kept, h, err := e.queueMessage(tx, o, conn, plan, rec, ef, now)
 				if err != nil {
@@ -359,6 +363,26 @@ func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.R
 		// The record is as this step left it, unless handing it over changed it.
 		fresh = advance == nil
 	}
+}
+
+// pauseTask takes the task of a paused connection out of the work lists, or puts it back
+// due now when it resumes.
+func (e *Engine) pauseTask(tx store.Tx, conn store.Connection, ef flow.Effect, now time.Time) error {
+	t, err := tx.Task(store.Visit{Conn: conn.ID, Step: ef.StepID, N: ef.Visit}.TaskID())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	switch {
+	case ef.Kind == flow.PauseTask && t.State == store.TaskOpen:
+		t.State = store.TaskPaused
+	case ef.Kind == flow.ResumeTask && t.State == store.TaskPaused:
+		t.State, t.DueAt = store.TaskOpen, now
+	default:
+		return nil
+	}
+	return tx.PutTask(t)
 }
 
 // createTask opens the task of an activity step for the assignees of the sequence's rule.
