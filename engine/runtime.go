@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -469,9 +470,16 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 	if err != nil {
 		return fail(err.Error())
 	}
-	m.Subject, m.Body = compiled.Render(rec, owner)
+	r := compiled.Fill(rec, owner)
+	m.Subject, m.Body = r.Subject, r.Body
 	if to == "" {
 		return fail(fmt.Sprintf("%s has no %s", rec.Ref(), map[string]string{"email": "email address", "sms": "phone number"}[channel]))
+	}
+	if len(r.Missing) > 0 {
+		// Never send a broken merge: the seller writes this one, told what is missing.
+		why := fmt.Sprintf("not sent: %s has no value for %s and the template %q gives no fallback",
+			rec.Ref(), strings.Join(r.Missing, ", "), tmpl.Name)
+		return &flow.Input{Kind: flow.MessageHeld, Visit: ef.Visit, Error: why}, nil, nil
 	}
 	if o.settings.SMTPURL == "" || channel == "sms" {
 		m.State, m.SentAt = store.MsgKept, now

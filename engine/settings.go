@@ -5,6 +5,7 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,8 @@ var settings = []setting{
 	{key: "smtp_url", parse: parseSMTPURL, format: func(s store.Settings) string { return MaskURL(s.SMTPURL) }, secret: true},
 	{key: "from", parse: parseFrom, format: func(s store.Settings) string { return s.FromAddress }},
 	{key: "tracking_url", parse: parseTrackingURL, format: func(s store.Settings) string { return s.TrackingURL }},
+	{key: "imap_url", parse: parseIMAPURL, format: func(s store.Settings) string { return MaskURL(s.IMAPURL) }, secret: true},
+	{key: "bounce_domain", parse: parseBounceDomain, format: func(s store.Settings) string { return s.BounceDomain }},
 	{key: "holidays", parse: parseHolidays, format: func(s store.Settings) string { return s.Holidays }},
 	{key: "max_per_hour", parse: parseMaxPerHour, format: func(s store.Settings) string { return strconv.Itoa(s.MaxPerHour) }},
 	{key: "max_per_day", parse: parseMaxPerDay, format: func(s store.Settings) string { return strconv.Itoa(s.MaxPerDay) }},
@@ -65,9 +68,9 @@ func (e *Engine) Settings(ctx context.Context, by string) (store.Settings, error
 			return err
 		}
 		if u.Has(store.RoleAdmin) {
-			s.SMTPURL = MaskURL(s.SMTPURL)
+			s.SMTPURL, s.IMAPURL = MaskURL(s.SMTPURL), MaskURL(s.IMAPURL)
 		} else {
-			s.SMTPURL = stripCredentials(s.SMTPURL)
+			s.SMTPURL, s.IMAPURL = stripCredentials(s.SMTPURL), stripCredentials(s.IMAPURL)
 		}
 		return nil
 	})
@@ -191,6 +194,29 @@ func parseSMTPURL(s *store.Settings, v string) error {
 		}
 	}
 	s.SMTPURL = v
+	return nil
+}
+
+func parseIMAPURL(s *store.Settings, v string) error {
+	if v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "imap" && u.Scheme != "imaps") || u.Host == "" {
+			return invalid("imap_url %q: want imap://user:pass@host:port/MAILBOX or imaps://…", MaskURL(v))
+		}
+	}
+	s.IMAPURL = v
+	return nil
+}
+
+// domainRE is a DNS name of letters, digits and hyphens in dot-separated labels.
+var domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
+
+func parseBounceDomain(s *store.Settings, v string) error {
+	v = strings.ToLower(v)
+	if v != "" && (len(v) > 253 || !domainRE.MatchString(v)) {
+		return invalid("bounce_domain %q: want a domain name such as bounces.example.com", v)
+	}
+	s.BounceDomain = v
 	return nil
 }
 

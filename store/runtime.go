@@ -19,7 +19,12 @@ const (
 	ReasonAdvanced        = "advanced"
 	ReasonAdvanceFailed   = "advance_failed"
 	ReasonSequenceDeleted = "sequence_deleted"
-	ReasonRecordRemoved   = "record_removed"
+	// ReasonRecordRemoved: the record was removed (record remove).
+	ReasonRecordRemoved = "record_removed"
+	// ReasonUnsubscribed: the recipient unsubscribed from pacer's automated emails.
+	ReasonUnsubscribed = "unsubscribed"
+	// ReasonBounced: an email to the record's address bounced for good.
+	ReasonBounced = "bounced"
 )
 
 // Connection is a record attached to one published version of a sequence, walking its
@@ -123,6 +128,9 @@ const (
 	EventAdvanced      = "advanced"
 	// EventError is a timer that could not be applied; Reason says why.
 	EventError = "error"
+	// EventEmailHeld is an automated email not sent because placeholders had no value and
+	// no fallback; Reason names them. A manual email task replaces it.
+	EventEmailHeld = "email_held"
 	// EventPaused and EventResumed: the connection was paused (Reason, By, Until) and resumed.
 	EventPaused  = "paused"
 	EventResumed = "resumed"
@@ -138,7 +146,7 @@ var EventTypes = [...]string{
 	EventConnected, EventStepEntered, EventEmailSent, EventCondition, EventCompleted, EventDisconnected,
 	EventTaskCreated, EventTaskDone, EventTaskSkipped, EventTaskSnoozed, EventTaskAssigned,
 	EventStageSet, EventFieldUpdated, EventEmail, EventMessageFailed, EventWaitSkipped, EventAdvanced,
-	EventError, EventPaused, EventResumed, EventMessageHeld,
+	EventError, EventEmailHeld, EventPaused, EventResumed, EventMessageHeld,
 }
 
 // TaskState is the state of a task.

@@ -52,6 +52,7 @@ type Watcher interface {
 // current time. A Tx is valid only inside the function it was passed to.
 type Tx interface {
 	RuntimeTx
+	MailTx
 
 	Settings() (Settings, error)
 	PutSettings(Settings) error
@@ -135,6 +136,11 @@ type Settings struct {
 	SMTPURL      string   `json:"smtp_url,omitempty"`
 	FromAddress  string   `json:"from_address,omitempty"`
 	TrackingURL  string   `json:"tracking_url,omitempty"`
+	// IMAPURL is the org mailbox pacer watches for replies and bounces.
+	IMAPURL string `json:"imap_url,omitempty"`
+	// BounceDomain, when set, makes each automated email's envelope sender
+	// bounce+ID@BounceDomain (VERP), so a bounce names its message.
+	BounceDomain string `json:"bounce_domain,omitempty"`
 	// Holidays is the public holiday list the calendar skips: a lowercase country code, or
 	// country-region ("de-by"); empty for none.
 	Holidays string `json:"holidays,omitempty"`

@@ -132,6 +132,8 @@ type settingsV1 struct {
 	SMTPURL      string         `json:"smtp_url,omitempty"`
 	FromAddress  string         `json:"from_address,omitempty"`
 	TrackingURL  string         `json:"tracking_url,omitempty"`
+	IMAPURL      string         `json:"imap_url,omitempty"`
+	BounceDomain string         `json:"bounce_domain,omitempty"`
 	Holidays     string         `json:"holidays,omitempty"`
 	OrgHolidays  []holidayDoc   `json:"org_holidays,omitempty"`
 	MaxPerHour   int            `json:"max_per_hour,omitempty"`
@@ -149,7 +151,8 @@ func toSettingsV1(s store.Settings) settingsV1 {
 		ActiveLimit: s.ActiveLimit, MaxWait: int64(s.MaxWait), Workdays: s.Workdays,
 		WorkStart: s.WorkStart, WorkEnd: s.WorkEnd, TimeZone: s.TimeZone,
 		CallOutcomes: s.CallOutcomes, SMTPURL: s.SMTPURL, FromAddress: s.FromAddress,
-		TrackingURL: s.TrackingURL, Holidays: s.Holidays, OrgHolidays: toHolidayDocs(s.OrgHolidays),
+		TrackingURL: s.TrackingURL, IMAPURL: s.IMAPURL, BounceDomain: s.BounceDomain,
+		Holidays: s.Holidays, OrgHolidays: toHolidayDocs(s.OrgHolidays),
 		MaxPerHour: s.MaxPerHour, MaxPerDay: s.MaxPerDay, MinSpacing: int64(s.MinSpacing),
 	}
 }
@@ -221,7 +224,8 @@ func (v settingsV1) settings() store.Settings {
 		ActiveLimit: v.ActiveLimit, MaxWait: time.Duration(v.MaxWait), Workdays: v.Workdays,
 		WorkStart: v.WorkStart, WorkEnd: v.WorkEnd, TimeZone: v.TimeZone,
 		CallOutcomes: v.CallOutcomes, SMTPURL: v.SMTPURL, FromAddress: v.FromAddress,
-		TrackingURL: v.TrackingURL, Holidays: v.Holidays, OrgHolidays: holidaysOf(v.OrgHolidays),
+		TrackingURL: v.TrackingURL, IMAPURL: v.IMAPURL, BounceDomain: v.BounceDomain,
+		Holidays: v.Holidays, OrgHolidays: holidaysOf(v.OrgHolidays),
 		MaxPerHour: v.MaxPerHour, MaxPerDay: v.MaxPerDay, MinSpacing: time.Duration(v.MinSpacing),
 	}
 }

@@ -180,6 +180,8 @@ type settingsDoc struct {
 	SMTPURL      string         `json:"smtp_url,omitempty"`
 	FromAddress  string         `json:"from_address,omitempty"`
 	TrackingURL  string         `json:"tracking_url,omitempty"`
+	IMAPURL      string         `json:"imap_url,omitempty"`
+	BounceDomain string         `json:"bounce_domain,omitempty"`
 	Holidays     string         `json:"holidays,omitempty"`
 	OrgHolidays  []holidayDoc   `json:"org_holidays,omitempty"`
 	MaxPerHour   int            `json:"max_per_hour,omitempty"`
@@ -197,7 +199,8 @@ func toSettingsDoc(s store.Settings) settingsDoc {
 		ActiveLimit: s.ActiveLimit, MaxWait: int64(s.MaxWait), Workdays: s.Workdays,
 		WorkStart: s.WorkStart, WorkEnd: s.WorkEnd, TimeZone: s.TimeZone,
 		CallOutcomes: s.CallOutcomes, SMTPURL: s.SMTPURL, FromAddress: s.FromAddress,
-		TrackingURL: s.TrackingURL, Holidays: s.Holidays, OrgHolidays: toHolidayDocs(s.OrgHolidays),
+		TrackingURL: s.TrackingURL, IMAPURL: s.IMAPURL, BounceDomain: s.BounceDomain,
+		Holidays: s.Holidays, OrgHolidays: toHolidayDocs(s.OrgHolidays),
 		MaxPerHour: s.MaxPerHour, MaxPerDay: s.MaxPerDay, MinSpacing: int64(s.MinSpacing),
 	}
 }
@@ -269,7 +272,8 @@ func (d settingsDoc) settings() store.Settings {
 		ActiveLimit: d.ActiveLimit, MaxWait: time.Duration(d.MaxWait), Workdays: d.Workdays,
 		WorkStart: d.WorkStart, WorkEnd: d.WorkEnd, TimeZone: d.TimeZone,
 		CallOutcomes: d.CallOutcomes, SMTPURL: d.SMTPURL, FromAddress: d.FromAddress,
-		TrackingURL: d.TrackingURL, Holidays: d.Holidays, OrgHolidays: holidaysOf(d.OrgHolidays),
+		TrackingURL: d.TrackingURL, IMAPURL: d.IMAPURL, BounceDomain: d.BounceDomain,
+		Holidays: d.Holidays, OrgHolidays: holidaysOf(d.OrgHolidays),
 		MaxPerHour: d.MaxPerHour, MaxPerDay: d.MaxPerDay, MinSpacing: time.Duration(d.MinSpacing),
 	}
 }

@@ -84,6 +84,7 @@ type ExitError struct {
 	Err  error
 }
 
+// Error is the message of the failure.
 func (e *ExitError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit %d", e.Code)
@@ -91,6 +92,7 @@ func (e *ExitError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the failure.
 func (e *ExitError) Unwrap() error { return e.Err }
 
 // Exit wraps err with an exit code.
