@@ -306,7 +306,16 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		if len(msgs) == 0 {
 			return errNothingQueued // nothing to commit
 		}
+		kept := msgs[:0]
 		for _, m := range msgs {
+			held, err := holdPaused(tx, m, now)
+			if err != nil {
+				return err
+			}
+			if held {
+				continue
+			}
+			kept = append(kept, m)
 			why, err := unwanted(tx, m)
 			if err != nil {
 				return err
@@ -318,6 +327,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 				dropped[m.ID] = why
 			}
 		}
+		msgs = kept
 		return nil
 	})
 	if errors.Is(err, errNothingQueued) || err != nil || len(msgs) == 0 {
@@ -432,6 +442,26 @@ func ignore(err, target error) error {
 		return nil
 	}
 	return err
+}
+
+// pausedRecheck is how often a queued message of a connection paused without a resume date
+// is looked at again.
+const pausedRecheck = 15 * time.Minute
+
+// holdPaused keeps a queued message of a paused connection in the outbox until its resume
+// date (or, without one, for pausedRecheck) and reports whether it did.
+func holdPaused(tx store.Tx, m store.Message, now time.Time) (bool, error) {
+	c, err := tx.Conn(m.Conn)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !c.Paused()) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	m.NextTry = now.Add(pausedRecheck)
+	if c.Pause.Until.After(now) {
+		m.NextTry = c.Pause.Until
+	}
+	return true, tx.PutMessage(m)
 }
 
 // unwanted says why a queued message must not be sent, or "" when it still should: its

@@ -10,17 +10,19 @@ import (
 
 // ConnView is one connection of a record with its history (the `record show` JSON shape).
 type ConnView struct {
-	ID          string        `json:"id"`
-	Sequence    string        `json:"sequence"`
-	Version     int           `json:"version"`
-	State       string        `json:"state"`
-	Reason      string        `json:"reason"`
-	CurrentStep string        `json:"current_step"`
-	StepName    string        `json:"step_name,omitempty"`
-	Source      string        `json:"source,omitempty"`
-	EnteredAt   time.Time     `json:"entered_at"`
-	WakeAt      *time.Time    `json:"wake_at,omitempty"`
-	History     []store.Event `json:"history"`
+	ID          string     `json:"id"`
+	Sequence    string     `json:"sequence"`
+	Version     int        `json:"version"`
+	State       string     `json:"state"`
+	Reason      string     `json:"reason"`
+	CurrentStep string     `json:"current_step"`
+	StepName    string     `json:"step_name,omitempty"`
+	Source      string     `json:"source,omitempty"`
+	EnteredAt   time.Time  `json:"entered_at"`
+	WakeAt      *time.Time `json:"wake_at,omitempty"`
+	// Pause is set while the connection is paused.
+	Pause   *store.Pause  `json:"pause,omitempty"`
+	History []store.Event `json:"history"`
 }
 
 // RecordView is a record with its connections.
@@ -73,6 +75,10 @@ func (e *Engine) connView(tx store.Tx, o *org, c store.Connection) (ConnView, er
 	if !c.WakeAt.IsZero() {
 		w := c.WakeAt
 		cv.WakeAt = &w
+	}
+	if c.Paused() {
+		p := c.Pause
+		cv.Pause = &p
 	}
 	if c.Step != "" {
 		if pl, err := e.plans.get(tx, c.Sequence, c.Version); err == nil {

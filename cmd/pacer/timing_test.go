@@ -41,3 +41,26 @@ func TestHolidayCommands(t *testing.T) {
 		t.Fatalf("settings holidays atlantis: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+func TestPauseResumeCommands(t *testing.T) {
+	db := demoDB(t)
+	r := ok(t, pacer(t, db, "seq", "list", "--json"))
+	var seqs []struct{ Name string }
+	if err := json.Unmarshal([]byte(r.stdout), &seqs); err != nil || len(seqs) == 0 {
+		t.Fatal(err)
+	}
+	r = ok(t, pacer(t, db, "pause", seqs[0].Name, "--all", "--reason", "trade show", "--until", "2099-01-02"))
+	if !strings.HasPrefix(r.stdout, "Paused ") {
+		t.Fatalf("pause: %s", r.stdout)
+	}
+	r = ok(t, pacer(t, db, "resume", seqs[0].Name, "--all"))
+	if !strings.HasPrefix(r.stdout, "Resumed ") || strings.Fields(r.stdout)[1] != strings.Fields(ok(t, pacer(t, db, "pause", seqs[0].Name, "--all")).stdout)[1] {
+		t.Fatalf("resume: %s", r.stdout)
+	}
+	if r := pacer(t, db, "pause", seqs[0].Name); r.code != 1 || !strings.Contains(r.stderr, "--all") {
+		t.Fatalf("pause without targets: exit %d, %s", r.code, r.stderr)
+	}
+	if r := pacer(t, db, "pause", seqs[0].Name, "--all", "--until", "soon"); r.code != 1 || !strings.Contains(r.stderr, "--until") {
+		t.Fatalf("pause --until soon: exit %d, %s", r.code, r.stderr)
+	}
+}
