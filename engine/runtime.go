@@ -455,8 +455,10 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 		owner, _ = tx.User(owners[0])
 	}
 	// The message goes out from the person who works the sequence for this record.
+	var sender store.User
 	if users, _, err := assignees(tx, plan.Def.Assign, rec); err == nil && len(users) > 0 {
 		if u, err := tx.User(users[0]); err == nil {
+			sender = u
 			m.From = u.From
 			if m.From == "" {
 				m.From = u.Email
@@ -480,6 +482,14 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 		why := fmt.Sprintf("not sent: %s has no value for %s and the template %q gives no fallback",
 			rec.Ref(), strings.Join(r.Missing, ", "), tmpl.Name)
 		return &flow.Input{Kind: flow.MessageHeld, Visit: ef.Visit, Error: why}, nil, nil
+	}
+	if channel == "email" {
+		if at, why := e.sendWindow(o, plan, rec, sender, now); at.After(now) {
+			// Queued until the window opens, also without a transport: the dispatcher keeps
+			// it in the local outbox then.
+			m.NextTry = at
+			return nil, []store.Event{{At: now, Type: store.EventMessageHeld, StepID: ef.StepID, Until: at, Why: why}}, tx.PutMessage(m)
+		}
 	}
 	if o.settings.SMTPURL == "" || channel == "sms" {
 		m.State, m.SentAt = store.MsgKept, now
