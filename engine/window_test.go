@@ -34,7 +34,7 @@ func TestEmailToTokyoWaitsForItsMorning(t *testing.T) {
 	_, err := w.e.ImportRecords(w.ctx, "max", "tokyo.csv", strings.NewReader("id,name,owner,email,timezone\nL-9,Kenji Sato,sam,kenji@example.jp,Asia/Tokyo\n"), "lead")
 	must(t, err)
 	seq := w.sequence(mailFirstSequence)
-	w.connect(seq, "lead/L-9", "lead/L-1") // Monday 09:00 UTC: 18:00 in Tokyo
+	w.connect(seq, "lead/L-9", "lead/L-1")                        // Monday 09:00 UTC: 18:00 in Tokyo
 	tuesdayInTokyo := time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC) // 09:00 in Tokyo
 	until, why := w.heldUntil("lead/L-9")
 	wantTime(t, "the hold of Tokyo's email", until, tuesdayInTokyo)
