@@ -306,6 +306,15 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		if len(msgs) == 0 {
 			return errNothingQueued // nothing to commit
 		}
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		users, err := o.allUsers(tx)
+		if err != nil {
+			return err
+		}
+		checkLimits := limited(o, users)
 		kept := msgs[:0]
 		for _, m := range msgs {
 			held, err := holdPaused(tx, m, now)
@@ -315,11 +324,18 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 			if held {
 				continue
 			}
-			kept = append(kept, m)
 			why, err := unwanted(tx, m)
 			if err != nil {
 				return err
 			}
+			if why == "" && checkLimits {
+				if held, err = e.holdForLimits(tx, o, users, m, now); err != nil {
+					return err
+				} else if held {
+					continue
+				}
+			}
+			kept = append(kept, m)
 			if why != "" {
 				if dropped == nil {
 					dropped = map[store.ID]string{}

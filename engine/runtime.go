@@ -71,6 +71,21 @@ type org struct {
 	// history to, and depth how deep steps are nested.
 	hist, decided []store.Event
 	depth         int
+	// userList is every user, read once when the sending limits need it.
+	userList  []store.User
+	usersRead bool
+}
+
+// allUsers returns every user of the org, read once per transaction.
+func (o *org) allUsers(tx store.Tx) ([]store.User, error) {
+	if !o.usersRead {
+		us, err := tx.Users()
+		if err != nil {
+			return nil, err
+		}
+		o.userList, o.usersRead = us, true
+	}
+	return o.userList, nil
 }
 
 func loadOrg(tx store.Tx) (*org, error) {
@@ -489,6 +504,16 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 			// it in the local outbox then.
 			m.NextTry = at
 			return nil, []store.Event{{At: now, Type: store.EventMessageHeld, StepID: ef.StepID, Until: at, Why: why}}, tx.PutMessage(m)
+		}
+	}
+	if channel == "email" && o.settings.SMTPURL == "" {
+		users, err := o.allUsers(tx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if limited(o, users) {
+			// The sending limits are applied by the dispatcher, which keeps it then.
+			return nil, nil, tx.PutMessage(m)
 		}
 	}
 	if o.settings.SMTPURL == "" || channel == "sms" {
