@@ -64,3 +64,15 @@ func TestPauseResumeCommands(t *testing.T) {
 		t.Fatalf("pause --until soon: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+func TestSimulateSaysWhyAnEmailMoved(t *testing.T) {
+	db := orgDB(t)
+	ok(t, pacer(t, db, "settings", "holidays", "us"))
+	// Wednesday before Thanksgiving, 20:00 UTC: the email waits for Friday morning.
+	r := ok(t, pacer(t, db, "--now", "2026-11-25T20:00:00Z", "simulate", "Outreach"))
+	for _, want := range []string{"message held until 2026-11-27 09:00", "send window 09:00-17:00 in UTC", "2026-11-27 09:00"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
