@@ -76,3 +76,12 @@ func TestSimulateSaysWhyAnEmailMoved(t *testing.T) {
 		}
 	}
 }
+
+func TestOutboxShowsHeldMessages(t *testing.T) {
+	db := orgDB(t)
+	ok(t, pacer(t, db, "--now", "2026-03-02T20:00:00Z", "connect", "Outreach", "lead/L-1"))
+	r := ok(t, pacer(t, db, "--now", "2026-03-02T20:05:00Z", "outbox"))
+	if !strings.Contains(r.stdout, "queued until 2026-03-03 09:00 (held for the send window 09:00-17:00") {
+		t.Fatalf("outbox:\n%s", r.stdout)
+	}
+}
