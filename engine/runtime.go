@@ -426,6 +426,10 @@ func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *f
 		t.DueAt = o.calendar.NextWorking(now)
 		moved = fmt.Sprintf("due moved from the holiday %s to the next working hour", name)
 	}
+	if due, as, why := e.sellerTime(tx, o, users, t.DueAt); why != "" {
+		t.DueAt, t.Assignees, users = due, as, as
+		moved = strings.TrimPrefix(moved+"; "+why, "; ")
+	}
 	if err := tx.PutTask(t); err != nil {
 		return nil, err
 	}

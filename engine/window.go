@@ -47,23 +47,32 @@ func (e *Engine) recipientZone(o *org, rec store.Record, sender store.User) (*ti
 // hours on working days (not on holidays) unless the sequence's send_window gives other hours
 // or says any.
 func (e *Engine) sendWindow(o *org, plan *flow.Plan, rec store.Record, sender store.User, now time.Time) (time.Time, string) {
+	from, awayWhy := now, ""
+	if a, away := awayAt(sender, now); away {
+		// A seller's own emails wait for the seller's return.
+		from = a.To
+		awayWhy = fmt.Sprintf("held while the sender %s is away (until %s)", sender.Username, a.To.UTC().Format("2006-01-02 15:04"))
+	}
 	start, end, anyTime, def, err := sequence.ParseWindow(plan.Def.Options.SendWindow)
 	if anyTime || err != nil {
-		return now, ""
+		return from, awayWhy
 	}
 	cal := o.calendar
 	if def {
 		start, end = cal.Start, cal.End
 	}
 	cal.Start, cal.End = start, end
-	loc, from := e.recipientZone(o, rec, sender)
+	loc, source := e.recipientZone(o, rec, sender)
 	if loc == nil {
 		loc = time.UTC
 	}
 	cal.Loc = loc
-	at := cal.NextWorking(now)
+	at := cal.NextWorking(from)
 	if !at.After(now) {
 		return now, ""
 	}
-	return at, fmt.Sprintf("held for the send window %02d:%02d-%02d:%02d in %s (%s)", start/60, start%60, end/60, end%60, loc, from)
+	if awayWhy != "" {
+		return at, awayWhy
+	}
+	return at, fmt.Sprintf("held for the send window %02d:%02d-%02d:%02d in %s (%s)", start/60, start%60, end/60, end%60, loc, source)
 }

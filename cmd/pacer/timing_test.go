@@ -85,3 +85,21 @@ func TestOutboxShowsHeldMessages(t *testing.T) {
 		t.Fatalf("outbox:\n%s", r.stdout)
 	}
 }
+
+func TestAwayAndUserSetWorkTime(t *testing.T) {
+	db := orgDB(t)
+	ok(t, pacer(t, db, "user", "set", "sam", "--workhours", "08:00-16:00", "--workdays", "mon-thu", "--max-per-hour", "5"))
+	if r := pacer(t, db, "user", "set", "sam", "--workdays", "someday"); r.code != 1 || !strings.Contains(r.stderr, "someday") {
+		t.Fatalf("--workdays someday: exit %d, %s", r.code, r.stderr)
+	}
+	ok(t, pacer(t, db, "away", "add", "sam", "--from", "2026-03-02", "--to", "2026-03-05T08:00:00Z"))
+	if r := pacer(t, db, "away", "add", "sam", "--from", "2026-03-06", "--to", "2026-03-05"); r.code != 1 || !strings.Contains(r.stderr, "is not after") {
+		t.Fatalf("backwards time off: exit %d, %s", r.code, r.stderr)
+	}
+	ok(t, pacer(t, db, "--now", "2026-03-02T09:00:00Z", "connect", "Outreach", "lead/L-1"))
+	r := ok(t, pacer(t, db, "record", "show", "lead/L-1", "--json"))
+	if !strings.Contains(r.stdout, "held while the sender sam is away") {
+		t.Fatalf("sam's email while away:\n%s", r.stdout)
+	}
+	ok(t, pacer(t, db, "away", "remove", "sam", "--from", "2026-03-02"))
+}
