@@ -293,6 +293,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	var msgs []store.Message
 	var settings store.Settings
 	var dropped map[store.ID]string // messages not to send, with why
+	claimed := 0 // messages claimed, held ones included
 	// The messages are claimed with a lease, so no other node sends them meanwhile; the
 	// claim alone is no change to tell subscribers of.
 	err := e.st.Update(ctx, func(tx store.Tx) (err error) {
@@ -306,6 +307,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		if len(msgs) == 0 {
 			return errNothingQueued // nothing to commit
 		}
+		claimed = len(msgs)
 		o, err := loadOrg(tx)
 		if err != nil {
 			return err
@@ -346,8 +348,12 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		msgs = kept
 		return nil
 	})
-	if errors.Is(err, errNothingQueued) || err != nil || len(msgs) == 0 {
+	if errors.Is(err, errNothingQueued) || err != nil {
 		return 0, ignore(err, errNothingQueued)
+	}
+	if len(msgs) == 0 {
+		// Every message claimed was held (paused, over a sending limit): others may be due.
+		return claimed, nil
 	}
 	tr, trErr := e.transportFor(settings.SMTPURL)
 	for _, m := range msgs {
@@ -423,7 +429,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 			return 0, err
 		}
 	}
-	return len(msgs), nil
+	return claimed, nil
 }
 
 // sendBatch is how many queued messages one dispatch claims.
