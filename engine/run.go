@@ -293,7 +293,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	var msgs []store.Message
 	var settings store.Settings
 	var dropped map[store.ID]string // messages not to send, with why
-	claimed := 0 // messages claimed, held ones included
+	claimed := 0                    // messages claimed, held ones included
 	// The messages are claimed with a lease, so no other node sends them meanwhile; the
 	// claim alone is no change to tell subscribers of.
 	err := e.st.Update(ctx, func(tx store.Tx) (err error) {
