@@ -107,7 +107,19 @@ const connectBatch = 1000
 // $PACER_BENCH_RECORDS sets the number of records (default 100,000). PACER_BENCH_NOSYNC=1
 // opens the engine's database without fsync, to show the processor's share of the time; it
 // is not how pacer runs, and the raw rate is always measured with fsync.
+//
+// It runs twice in one run: timing=off (send_window: any, no holidays: the walk as before
+// pacer knew about people's time) and timing=on (the org's US holidays and the default send
+// window in force).
 func BenchmarkEngineWalk(b *testing.B) {
+	for _, timing := range []bool{false, true} {
+		b.Run(fmt.Sprintf("timing=%s", map[bool]string{false: "off", true: "on"}[timing]), func(b *testing.B) {
+			benchEngineWalk(b, timing)
+		})
+	}
+}
+
+func benchEngineWalk(b *testing.B, timing bool) {
 	n := benchRecords(b)
 	ctx := context.Background()
 	if os.Getenv("GOGC") == "" {
@@ -119,7 +131,7 @@ func BenchmarkEngineWalk(b *testing.B) {
 		b.StopTimer()
 		rawBefore := rawBatchedPutRate(b, 5*n)
 		clock := engine.NewManualClock(t0)
-		e, db := walkOrg(b, clock, n)
+		e, db := walkOrg(b, clock, n, timing)
 		seq := mustSeqID(b, db, "Throughput walk")
 		runtime.GC()
 		debug.FreeOSMemory()
@@ -212,18 +224,18 @@ func (w *walkFigures) add(o walkFigures) {
 // walkOrg makes an org on a fresh database in b.TempDir() (fsync on, as pacer runs, unless
 // PACER_BENCH_NOSYNC is set): users, the templates, walkSequence active, and n leads owned
 // by a seller, imported from a CSV.
-func walkOrg(b *testing.B, clock engine.Clock, n int) (*engine.Engine, *bolt.DB) {
+func walkOrg(b *testing.B, clock engine.Clock, n int, timing bool) (*engine.Engine, *bolt.DB) {
 	b.Helper()
 	db, err := bolt.Open(filepath.Join(b.TempDir(), "pacer.db"), bolt.Options{NoSync: os.Getenv("PACER_BENCH_NOSYNC") != ""})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	return walkOrgOn(b, db, clock, n), db
+	return walkOrgOn(b, db, clock, n, timing), db
 }
 
 // walkOrgOn makes the org of walkOrg in an open store.
-func walkOrgOn(b *testing.B, db store.Store, clock engine.Clock, n int) *engine.Engine {
+func walkOrgOn(b *testing.B, db store.Store, clock engine.Clock, n int, timing bool) *engine.Engine {
 	b.Helper()
 	ctx := context.Background()
 	e := engine.New(db, clock)
@@ -245,7 +257,15 @@ func walkOrgOn(b *testing.B, db store.Store, clock engine.Clock, n int) *engine.
 			b.Fatal(err)
 		}
 	}
-	def, err := sequence.Parse([]byte(walkSequence), "walk.yaml")
+	src := walkSequence
+	if timing {
+		if err := e.SetSetting(ctx, "ada", "holidays", "us"); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		src = strings.Replace(src, "steps:", "options:\n  send_window: any\nsteps:", 1)
+	}
+	def, err := sequence.Parse([]byte(src), "walk.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}

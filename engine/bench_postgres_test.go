@@ -47,7 +47,7 @@ func benchWalkPostgres(b *testing.B, nodes int) {
 			}
 			b.Cleanup(func() { db.Close() })
 			if len(engines) == 0 {
-				engines = append(engines, walkOrgOn(b, db, clock, n))
+				engines = append(engines, walkOrgOn(b, db, clock, n, false))
 			} else {
 				engines = append(engines, engine.New(db, clock))
 			}

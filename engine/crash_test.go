@@ -176,7 +176,8 @@ var crashSeqNames = []string{"Nurture", "Outbound", "Calls"}
 
 // setupCrashOrg makes the org once: users, an owner team, templates, 200 leads (some
 // without an email address, so their automated emails fail into manual tasks), the three
-// sequences, a segment that connects "hot" leads to Calls, and the SMTP server.
+// sequences, a segment that connects "hot" leads to Calls, the SMTP server, and sending
+// limits that hold messages in the outbox.
 func setupCrashOrg(t *testing.T, path, smtpURL string) {
 	t.Helper()
 	db, err := bolt.Open(path, bolt.Options{})
@@ -201,6 +202,10 @@ func setupCrashOrgOn(t *testing.T, db store.Store, smtpURL string) {
 	must(t, e.AddTemplate(ctx, "ada", store.Template{Name: "intro", Subject: "Hello {{first_name}}", Body: "Hi {{name}}, {{owner.name}} here."}))
 	must(t, e.AddTemplate(ctx, "ada", store.Template{Name: "nudge", Subject: "Following up", Body: "Any thoughts, {{first_name}}?"}))
 	must(t, e.SetSetting(ctx, "ada", "smtp_url", smtpURL))
+	// Messages are held too: by the send window (the org's hours, on by default) and by a
+	// sending limit low enough to spread each batch over several hours.
+	must(t, e.SetSetting(ctx, "ada", "max_per_hour", "6"))
+	must(t, e.SetSetting(ctx, "ada", "min_spacing", "1m"))
 	var csv strings.Builder
 	csv.WriteString("id,name,owner,stage,email,score,tier\n")
 	owners := []string{"sam", "sue", "tom", "team:west"}
@@ -883,6 +888,21 @@ func TestCrash(t *testing.T) {
 	e := engine.New(db, clock)
 	for range 10 {
 		clock.Advance(4 * 24 * time.Hour)
+		if rep, err := e.Tick(ctx); err != nil || len(rep.Errors) > 0 {
+			t.Fatalf("tick: %v %q", err, rep.Errors)
+		}
+	}
+	// The messages the sending limits hold go out in their hours: run from one wake-up to
+	// the next until none is left queued.
+	for i := 0; ; i++ {
+		next, ok, err := e.NextWake(ctx)
+		must(t, err)
+		if !ok || i > 20_000 {
+			break
+		}
+		if next.After(clock.Now()) {
+			clock.Set(next)
+		}
 		if rep, err := e.Tick(ctx); err != nil || len(rep.Errors) > 0 {
 			t.Fatalf("tick: %v %q", err, rep.Errors)
 		}

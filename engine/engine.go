@@ -47,6 +47,11 @@ type Engine struct {
 
 	// scratch is the clock of a simulator; nil on a real database.
 	scratch *ManualClock
+
+	// zones caches time zones by IANA name (nil: unknown).
+	zones sync.Map
+	// mailboxes counts sends per sender mailbox for the sending limits.
+	mailboxes mailboxes
 }
 
 // New returns an engine over st that tells time with clock (SystemClock when nil) and

@@ -294,6 +294,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	var msgs []store.Message
 	var settings store.Settings
 	var dropped map[store.ID]string // messages not to send, with why
+	claimed := 0                    // messages claimed, held ones included
 	// The messages are claimed with a lease, so no other node sends them meanwhile; the
 	// claim alone is no change to tell subscribers of.
 	err := e.st.Update(ctx, func(tx store.Tx) (err error) {
@@ -307,11 +308,37 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		if len(msgs) == 0 {
 			return errNothingQueued // nothing to commit
 		}
+		claimed = len(msgs)
+		o, err := loadOrg(tx)
+		if err != nil {
+			return err
+		}
+		users, err := o.allUsers(tx)
+		if err != nil {
+			return err
+		}
+		checkLimits := limited(o, users)
+		kept := msgs[:0]
 		for _, m := range msgs {
+			held, err := holdPaused(tx, m, now)
+			if err != nil {
+				return err
+			}
+			if held {
+				continue
+			}
 			why, err := unwanted(tx, m)
 			if err != nil {
 				return err
 			}
+			if why == "" && checkLimits {
+				if held, err = e.holdForLimits(tx, o, users, m, now); err != nil {
+					return err
+				} else if held {
+					continue
+				}
+			}
+			kept = append(kept, m)
 			if why != "" {
 				if dropped == nil {
 					dropped = map[store.ID]string{}
@@ -319,10 +346,15 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 				dropped[m.ID] = why
 			}
 		}
+		msgs = kept
 		return nil
 	})
-	if errors.Is(err, errNothingQueued) || err != nil || len(msgs) == 0 {
+	if errors.Is(err, errNothingQueued) || err != nil {
 		return 0, ignore(err, errNothingQueued)
+	}
+	if len(msgs) == 0 {
+		// Every message claimed was held (paused, over a sending limit): others may be due.
+		return claimed, nil
 	}
 	tr, trErr := e.transportFor(settings.SMTPURL)
 	for _, m := range msgs {
@@ -405,7 +437,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 			return 0, err
 		}
 	}
-	return len(msgs), nil
+	return claimed, nil
 }
 
 // sendBatch is how many queued messages one dispatch claims.
@@ -457,6 +489,26 @@ func outgoing(m store.Message, s store.Settings, now time.Time) mail.Email {
 		em.EnvelopeFrom = mail.VERP(m.MessageID, s.BounceDomain)
 	}
 	return em
+}
+
+// pausedRecheck is how often a queued message of a connection paused without a resume date
+// is looked at again.
+const pausedRecheck = 15 * time.Minute
+
+// holdPaused keeps a queued message of a paused connection in the outbox until its resume
+// date (or, without one, for pausedRecheck) and reports whether it did.
+func holdPaused(tx store.Tx, m store.Message, now time.Time) (bool, error) {
+	c, err := tx.Conn(m.Conn)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !c.Paused()) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	m.NextTry = now.Add(pausedRecheck)
+	if c.Pause.Until.After(now) {
+		m.NextTry = c.Pause.Until
+	}
+	return true, tx.PutMessage(m)
 }
 
 // unwanted says why a queued message must not be sent, or "" when it still should: its

@@ -194,6 +194,7 @@ steps:
 `)
 		late := w.sequence(`
 name: Late
+options: {send_window: any} # its email at 36h, 21:00, goes out at once
 steps:
   - {type: wait, id: l-wait, duration: 36h}
   - {type: update_field, id: l-set, field: status, value: late}

@@ -71,6 +71,21 @@ type org struct {
 	// history to, and depth how deep steps are nested.
 	hist, decided []store.Event
 	depth         int
+	// userList is every user, read once when the sending limits need it.
+	userList  []store.User
+	usersRead bool
+}
+
+// allUsers returns every user of the org, read once per transaction.
+func (o *org) allUsers(tx store.Tx) ([]store.User, error) {
+	if !o.usersRead {
+		us, err := tx.Users()
+		if err != nil {
+			return nil, err
+		}
+		o.userList, o.usersRead = us, true
+	}
+	return o.userList, nil
 }
 
 func loadOrg(tx store.Tx) (*org, error) {
@@ -293,6 +308,10 @@ func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.R
 				if err := tx.PutTask(t); err != nil {
 					return res, err
 				}
+			case flow.PauseTask, flow.ResumeTask:
+				if err := e.pauseTask(tx, conn, ef, now); err != nil {
+					return res, err
+				}
 			case flow.QueueMessage:
 				kept, h, err := e.queueMessage(tx, o, conn, plan, rec, ef, now)
 				if err != nil {
@@ -362,6 +381,26 @@ func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.R
 	}
 }
 
+// pauseTask takes the task of a paused connection out of the work lists, or puts it back
+// due now when it resumes.
+func (e *Engine) pauseTask(tx store.Tx, conn store.Connection, ef flow.Effect, now time.Time) error {
+	t, err := tx.Task(store.Visit{Conn: conn.ID, Step: ef.StepID, N: ef.Visit}.TaskID())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	switch {
+	case ef.Kind == flow.PauseTask && t.State == store.TaskOpen:
+		t.State = store.TaskPaused
+	case ef.Kind == flow.ResumeTask && t.State == store.TaskPaused:
+		t.State, t.DueAt = store.TaskOpen, now
+	default:
+		return nil
+	}
+	return tx.PutTask(t)
+}
+
 // createTask opens the task of an activity step for the assignees of the sequence's rule.
 func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *flow.Plan, rec store.Record, ef flow.Effect, now time.Time) ([]store.Event, error) {
 	users, note, err := assignees(tx, plan.Def.Assign, rec)
@@ -386,6 +425,10 @@ func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *f
 		// A task that would come due on a day off is due at the next working hour.
 		t.DueAt = o.calendar.NextWorking(now)
 		moved = fmt.Sprintf("due moved from the holiday %s to the next working hour", name)
+	}
+	if due, as, why := e.sellerTime(tx, o, users, t.DueAt); why != "" {
+		t.DueAt, t.Assignees, users = due, as, as
+		moved = strings.TrimPrefix(moved+"; "+why, "; ")
 	}
 	if err := tx.PutTask(t); err != nil {
 		return nil, err
@@ -431,8 +474,10 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 		owner, _ = tx.User(owners[0])
 	}
 	// The message goes out from the person who works the sequence for this record.
+	var sender store.User
 	if users, _, err := assignees(tx, plan.Def.Assign, rec); err == nil && len(users) > 0 {
 		if u, err := tx.User(users[0]); err == nil {
+			sender = u
 			m.From = u.From
 			if m.From == "" {
 				m.From = u.Email
@@ -467,6 +512,24 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 		why := fmt.Sprintf("not sent: %s has no value for %s and the template %q gives no fallback",
 			rec.Ref(), strings.Join(r.Missing, ", "), tmpl.Name)
 		return &flow.Input{Kind: flow.MessageHeld, Visit: ef.Visit, Error: why}, nil, nil
+	}
+	if channel == "email" {
+		if at, why := e.sendWindow(o, plan, rec, sender, now); at.After(now) {
+			// Queued until the window opens, also without a transport: the dispatcher keeps
+			// it in the local outbox then.
+			m.NextTry = at
+			return nil, []store.Event{{At: now, Type: store.EventMessageHeld, StepID: ef.StepID, Until: at, Why: why}}, tx.PutMessage(m)
+		}
+	}
+	if channel == "email" && o.settings.SMTPURL == "" {
+		users, err := o.allUsers(tx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if limited(o, users) {
+			// The sending limits are applied by the dispatcher, which keeps it then.
+			return nil, nil, tx.PutMessage(m)
+		}
 	}
 	if o.settings.SMTPURL == "" || channel == "sms" {
 		m.State, m.SentAt = store.MsgKept, now

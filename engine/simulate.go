@@ -289,6 +289,10 @@ func describe(h store.Event) string {
 	if h.Note != "" {
 		parts = append(parts, "— "+h.Note)
 	}
+	if !h.Until.IsZero() && (h.Type == store.EventMessageHeld || h.Type == store.EventTaskCreated || h.Type == store.EventPaused) {
+		// Why a step moved: held for a window or a limit, due after a holiday, paused.
+		parts = append(parts, "until "+h.Until.UTC().Format("2006-01-02 15:04"))
+	}
 	return strings.Join(parts, " ")
 }
 

@@ -18,6 +18,53 @@ import (
 type UserChange struct {
 	Name, Email, Title, Territory, TimeZone, From *string
 	Roles                                         []Role
+	// WorkHours ("HH:MM-HH:MM") and WorkDays ("mon-thu") set the user's own working time;
+	// "org" goes back to the org's. MaxPerHour and MaxPerDay override the org's sending
+	// limits for the user's mailbox (0: the org's).
+	WorkHours, WorkDays   *string
+	MaxPerHour, MaxPerDay *int
+}
+
+// applyTiming applies the working time and sending limits of ch to u.
+func applyTiming(u *store.User, ch UserChange) error {
+	if ch.WorkHours != nil {
+		v := strings.TrimSpace(*ch.WorkHours)
+		if v == "org" || v == "" {
+			u.Hours.Start, u.Hours.End = 0, 0
+		} else {
+			var s store.Settings
+			if err := parseWorkhours(&s, v); err != nil {
+				return invalid("user %s: --workhours %q: want HH:MM-HH:MM with the start before the end, or org", u.Username, v)
+			}
+			u.Hours.Start, u.Hours.End = s.WorkStart, s.WorkEnd
+		}
+	}
+	if ch.WorkDays != nil {
+		v := strings.TrimSpace(*ch.WorkDays)
+		if v == "org" || v == "" {
+			u.Hours.Days = nil
+		} else {
+			days, err := ParseWeekdays(v)
+			if err != nil {
+				return invalid("user %s: --workdays: %s", u.Username, err)
+			}
+			u.Hours.Days = days
+		}
+	}
+	for _, l := range []struct {
+		name string
+		src  *int
+		dst  *int
+	}{{"--max-per-hour", ch.MaxPerHour, &u.MaxPerHour}, {"--max-per-day", ch.MaxPerDay, &u.MaxPerDay}} {
+		if l.src == nil {
+			continue
+		}
+		if *l.src < 0 || *l.src > maxSendLimit {
+			return invalid("user %s: %s %d: want a whole number from 0 (the org's limit) to %d", u.Username, l.name, *l.src, maxSendLimit)
+		}
+		*l.dst = *l.src
+	}
+	return nil
 }
 
 // SetUser changes an existing user. Only admins may. The last admin keeps the admin role.
@@ -41,6 +88,9 @@ func (e *Engine) SetUser(ctx context.Context, by, username string, ch UserChange
 		}
 		if ch.Roles != nil {
 			u.Roles = slices.Compact(slices.Clone(ch.Roles))
+		}
+		if err := applyTiming(&u, ch); err != nil {
+			return err
 		}
 		if u.From != "" {
 			if err := checkAddress(u.Username, "sender address", u.From); err != nil {

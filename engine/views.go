@@ -11,17 +11,19 @@ import (
 
 // ConnView is one connection of a record with its history (the `record show` JSON shape).
 type ConnView struct {
-	ID          string        `json:"id"`
-	Sequence    string        `json:"sequence"`
-	Version     int           `json:"version"`
-	State       string        `json:"state"`
-	Reason      string        `json:"reason"`
-	CurrentStep string        `json:"current_step"`
-	StepName    string        `json:"step_name,omitempty"`
-	Source      string        `json:"source,omitempty"`
-	EnteredAt   time.Time     `json:"entered_at"`
-	WakeAt      *time.Time    `json:"wake_at,omitempty"`
-	History     []store.Event `json:"history"`
+	ID          string     `json:"id"`
+	Sequence    string     `json:"sequence"`
+	Version     int        `json:"version"`
+	State       string     `json:"state"`
+	Reason      string     `json:"reason"`
+	CurrentStep string     `json:"current_step"`
+	StepName    string     `json:"step_name,omitempty"`
+	Source      string     `json:"source,omitempty"`
+	EnteredAt   time.Time  `json:"entered_at"`
+	WakeAt      *time.Time `json:"wake_at,omitempty"`
+	// Pause is set while the connection is paused.
+	Pause   *store.Pause  `json:"pause,omitempty"`
+	History []store.Event `json:"history"`
 }
 
 // RecordView is a record with its connections.
@@ -85,6 +87,10 @@ func (e *Engine) connView(tx store.Tx, o *org, c store.Connection) (ConnView, er
 	if !c.WakeAt.IsZero() {
 		w := c.WakeAt
 		cv.WakeAt = &w
+	}
+	if c.Paused() {
+		p := c.Pause
+		cv.Pause = &p
 	}
 	if c.Step != "" {
 		if pl, err := e.plans.get(tx, c.Sequence, c.Version); err == nil {
@@ -263,7 +269,11 @@ type OutboxRow struct {
 	LastError string    `json:"last_error,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	SentAt    time.Time `json:"sent_at,omitzero"`
-	Body      string    `json:"body"`
+	// NextTry is when a queued message goes out (or is tried again); Held says why a
+	// queued message waits past now (its send window, its mailbox's limits, a pause).
+	NextTry time.Time `json:"next_try,omitzero"`
+	Held    string    `json:"held,omitempty"`
+	Body    string    `json:"body"`
 }
 
 // Outbox lists the messages pacer has queued, sent or kept, oldest first. Managers and
@@ -280,6 +290,7 @@ func (e *Engine) Outbox(ctx context.Context, by string) ([]OutboxRow, error) {
 			return err
 		}
 		var inner error
+		now := e.clock.Now()
 		err = tx.Messages(func(m store.Message) bool {
 			rec, err := tx.RecordByKey(m.Record)
 			if err != nil {
@@ -289,11 +300,21 @@ func (e *Engine) Outbox(ctx context.Context, by string) ([]OutboxRow, error) {
 			if !isManager(u) && !ownsRecord(tx, u, rec) {
 				return true
 			}
-			rows = append(rows, OutboxRow{
+			row := OutboxRow{
 				ID: m.ID.String(), To: m.To, From: m.From, Subject: m.Subject, State: string(m.State),
 				Sequence: o.seqName(tx, m.Sequence), Record: rec.Ref(), MessageID: m.MessageID, Channel: m.Channel,
 				Tries: m.Tries, LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt, Body: m.Body,
-			})
+			}
+			if m.State == store.MsgQueued {
+				row.NextTry = m.NextTry
+				if m.NextTry.After(now) {
+					if row.Held, err = heldWhy(tx, m); err != nil {
+						inner = err
+						return false
+					}
+				}
+			}
+			rows = append(rows, row)
 			return true
 		})
 		if err == nil {
@@ -362,4 +383,29 @@ func countVisits(hist []store.Event, stat func(id string) *StepStat) {
 			stat(h.StepID).Held++
 		}
 	}
+}
+
+// heldWhy says why a queued message waits: its connection's pause, else the last hold of its
+// step in the history (send window, sending limits), else a retry after an error.
+func heldWhy(tx store.Tx, m store.Message) (string, error) {
+	c, err := tx.Conn(m.Conn)
+	if err != nil {
+		return "", nil
+	}
+	if c.Paused() {
+		return "its connection is paused", nil
+	}
+	hist, err := tx.History(m.Conn)
+	if err != nil {
+		return "", err
+	}
+	for i := len(hist) - 1; i >= 0; i-- {
+		if h := hist[i]; h.Type == store.EventMessageHeld && h.StepID == m.StepID {
+			return h.Why, nil
+		}
+	}
+	if m.LastError != "" {
+		return "tried again after: " + m.LastError, nil
+	}
+	return "", nil
 }

@@ -196,6 +196,33 @@ type User struct {
 	SSHKeys   []string `json:"ssh_keys,omitempty"`
 	// From is the sender address for this user's automated emails.
 	From string `json:"from,omitempty"`
+	// Hours is the user's own working time; zero: the org's.
+	Hours WorkHours `json:"hours,omitzero"`
+	// Away lists the user's time off, ordered by start.
+	Away []TimeOff `json:"away,omitempty"`
+	// MaxPerHour and MaxPerDay override the org's sending limits for the user's mailbox
+	// (0: the org's).
+	MaxPerHour int `json:"max_per_hour,omitempty"`
+	MaxPerDay  int `json:"max_per_day,omitempty"`
+}
+
+// WorkHours are a user's own working days and hours (minutes after midnight in the user's
+// time zone, else the org's). Days nil means the org's days; Start == End means the org's
+// hours.
+type WorkHours struct {
+	Days       []time.Weekday `json:"days,omitempty"`
+	Start, End int
+}
+
+// IsZero reports whether the org's working time applies.
+func (h WorkHours) IsZero() bool { return h.Days == nil && h.Start == h.End }
+
+// TimeOff is a period a user is away, [From, To), and who covers their tasks meanwhile
+// (empty: the tasks wait for the return).
+type TimeOff struct {
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+	Cover string    `json:"cover,omitempty"`
 }
 
 // Has reports whether the user has role r.

@@ -41,3 +41,65 @@ func TestHolidayCommands(t *testing.T) {
 		t.Fatalf("settings holidays atlantis: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+func TestPauseResumeCommands(t *testing.T) {
+	db := demoDB(t)
+	r := ok(t, pacer(t, db, "seq", "list", "--json"))
+	var seqs []struct{ Name string }
+	if err := json.Unmarshal([]byte(r.stdout), &seqs); err != nil || len(seqs) == 0 {
+		t.Fatal(err)
+	}
+	r = ok(t, pacer(t, db, "pause", seqs[0].Name, "--all", "--reason", "trade show", "--until", "2099-01-02"))
+	if !strings.HasPrefix(r.stdout, "Paused ") {
+		t.Fatalf("pause: %s", r.stdout)
+	}
+	r = ok(t, pacer(t, db, "resume", seqs[0].Name, "--all"))
+	if !strings.HasPrefix(r.stdout, "Resumed ") || strings.Fields(r.stdout)[1] != strings.Fields(ok(t, pacer(t, db, "pause", seqs[0].Name, "--all")).stdout)[1] {
+		t.Fatalf("resume: %s", r.stdout)
+	}
+	if r := pacer(t, db, "pause", seqs[0].Name); r.code != 1 || !strings.Contains(r.stderr, "--all") {
+		t.Fatalf("pause without targets: exit %d, %s", r.code, r.stderr)
+	}
+	if r := pacer(t, db, "pause", seqs[0].Name, "--all", "--until", "soon"); r.code != 1 || !strings.Contains(r.stderr, "--until") {
+		t.Fatalf("pause --until soon: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+func TestSimulateSaysWhyAnEmailMoved(t *testing.T) {
+	db := orgDB(t)
+	ok(t, pacer(t, db, "settings", "holidays", "us"))
+	// Wednesday before Thanksgiving, 20:00 UTC: the email waits for Friday morning.
+	r := ok(t, pacer(t, db, "--now", "2026-11-25T20:00:00Z", "simulate", "Outreach"))
+	for _, want := range []string{"message held until 2026-11-27 09:00", "send window 09:00-17:00 in UTC", "2026-11-27 09:00"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestOutboxShowsHeldMessages(t *testing.T) {
+	db := orgDB(t)
+	ok(t, pacer(t, db, "--now", "2026-03-02T20:00:00Z", "connect", "Outreach", "lead/L-1"))
+	r := ok(t, pacer(t, db, "--now", "2026-03-02T20:05:00Z", "outbox"))
+	if !strings.Contains(r.stdout, "queued until 2026-03-03 09:00 (held for the send window 09:00-17:00") {
+		t.Fatalf("outbox:\n%s", r.stdout)
+	}
+}
+
+func TestAwayAndUserSetWorkTime(t *testing.T) {
+	db := orgDB(t)
+	ok(t, pacer(t, db, "user", "set", "sam", "--workhours", "08:00-16:00", "--workdays", "mon-thu", "--max-per-hour", "5"))
+	if r := pacer(t, db, "user", "set", "sam", "--workdays", "someday"); r.code != 1 || !strings.Contains(r.stderr, "someday") {
+		t.Fatalf("--workdays someday: exit %d, %s", r.code, r.stderr)
+	}
+	ok(t, pacer(t, db, "away", "add", "sam", "--from", "2026-03-02", "--to", "2026-03-05T08:00:00Z"))
+	if r := pacer(t, db, "away", "add", "sam", "--from", "2026-03-06", "--to", "2026-03-05"); r.code != 1 || !strings.Contains(r.stderr, "is not after") {
+		t.Fatalf("backwards time off: exit %d, %s", r.code, r.stderr)
+	}
+	ok(t, pacer(t, db, "--now", "2026-03-02T09:00:00Z", "connect", "Outreach", "lead/L-1"))
+	r := ok(t, pacer(t, db, "record", "show", "lead/L-1", "--json"))
+	if !strings.Contains(r.stdout, "held while the sender sam is away") {
+		t.Fatalf("sam's email while away:\n%s", r.stdout)
+	}
+	ok(t, pacer(t, db, "away", "remove", "sam", "--from", "2026-03-02"))
+}

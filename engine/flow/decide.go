@@ -39,6 +39,12 @@ const (
 	EmailEvent InputKind = "email_event"
 	// Disconnect ends the connection (reason in Input.Reason, manual when empty).
 	Disconnect InputKind = "disconnect"
+	// Pause stops the connection (Reason, By; At, when set, is when it resumes by itself):
+	// its task leaves the work lists, its timer stops with the time it had left.
+	Pause InputKind = "pause"
+	// Resume starts a paused connection again (By): a wait continues with the time it had
+	// left, the task is due at once.
+	Resume InputKind = "resume"
 )
 
 // The mail signals: events recorded against an email (history "event", and in the step's
@@ -108,6 +114,10 @@ const (
 	// Advance connects the record to another sequence (the connection is disconnected with
 	// reason advanced; the engine turns that into advance_failed when it can't).
 	Advance EffectKind = "advance"
+	// PauseTask takes the open task out of the work lists (state paused); ResumeTask puts it
+	// back, due now.
+	PauseTask  EffectKind = "pause_task"
+	ResumeTask EffectKind = "resume_task"
 )
 
 // Effect is one thing to do.
@@ -234,9 +244,33 @@ func (d *decision) apply(in Input) {
 		d.ignore("the connection has ended")
 		return
 	}
+	if c.Paused() {
+		switch in.Kind {
+		case Resume:
+			d.resume(in.By)
+			return
+		case Timer:
+			if in.Visit == c.Visit && !c.Pause.Until.IsZero() && !d.env.Now.Before(c.Pause.Until) {
+				d.resume("")
+				return
+			}
+			d.ignore("the connection is paused")
+			return
+		case Disconnect, EmailEvent:
+		default:
+			d.ignore("the connection is paused")
+			return
+		}
+	}
 	// Disconnecting and recording email events need no current step, so a connection whose
 	// step is unknown to its plan can still be ended.
 	switch in.Kind {
+	case Pause:
+		d.pause(in)
+		return
+	case Resume:
+		d.ignore("the connection is not paused")
+		return
 	case Disconnect:
 		reason := in.Reason
 		if reason == "" {
@@ -462,11 +496,51 @@ func (d *decision) end(state store.ConnState, reason, by string) {
 		c.Task = store.ID{}
 	}
 	last := c.Step
-	c.State, c.Reason, c.Step, c.WakeAt = state, reason, "", time.Time{}
+	c.State, c.Reason, c.Step, c.WakeAt, c.Pause = state, reason, "", time.Time{}, store.Pause{}
 	if state == store.ConnCompleted {
 		d.history(store.Event{Type: store.EventCompleted, StepID: last})
 	} else {
 		d.history(store.Event{Type: store.EventDisconnected, StepID: last, Reason: reason, By: by})
+	}
+}
+
+// pause stops the connection: its wake-up becomes the resume date (none without one), the
+// time its wait or window had left is kept, and its task leaves the work lists.
+func (d *decision) pause(in Input) {
+	c := d.conn()
+	p := store.Pause{At: d.env.Now, Until: in.At, Reason: in.Reason, By: in.By}
+	if !c.WakeAt.IsZero() {
+		p.Left = max(0, c.WakeAt.Sub(d.env.Now))
+	}
+	c.Pause, c.WakeAt = p, p.Until
+	if !c.Task.IsZero() {
+		d.effect(Effect{Kind: PauseTask, StepID: c.Step, Visit: c.Visit})
+	}
+	d.history(store.Event{Type: store.EventPaused, StepID: c.Step, Reason: in.Reason, By: in.By, Until: in.At})
+}
+
+// resume starts a paused connection again (by is empty when its resume date came).
+func (d *decision) resume(by string) {
+	c := d.conn()
+	left := c.Pause.Left
+	c.Pause, c.WakeAt = store.Pause{}, time.Time{}
+	d.history(store.Event{Type: store.EventResumed, StepID: c.Step, By: by})
+	if !c.Task.IsZero() {
+		d.effect(Effect{Kind: ResumeTask, StepID: c.Step, Visit: c.Visit})
+	}
+	cur := d.current()
+	if cur == nil {
+		return
+	}
+	if cur.Type == sequence.Condition {
+		// Events may have come in while it was paused.
+		if next, decided := d.condition(cur); decided {
+			d.enter(next)
+			return
+		}
+	}
+	if left > 0 || cur.Type == sequence.Wait || cur.Type == sequence.Condition {
+		c.WakeAt = d.env.Now.Add(left)
 	}
 }
 
@@ -538,6 +612,9 @@ func (d *decision) emailEvent(in Input) {
 	if in.Event == sequence.EmailReplied && d.plan.Def.Options.ExitOnReply {
 		d.end(store.ConnDisconnected, store.ReasonReplied, "")
 		return
+	}
+	if c.Paused() {
+		return // recorded; a condition on it is decided when the connection resumes
 	}
 	cur := d.current()
 	if cur == nil || cur.Type != sequence.Condition || !cur.If.IsEmailKind() {

@@ -64,7 +64,7 @@ const (
 var (
 	fileTopKeys     = []string{"name", "description", "entity", "tags", "assign", "options", "steps"}
 	fileAssignKeys  = []string{"to", "field", "members"}
-	fileOptionKeys  = []string{"exit_on_reply", "skip_non_working_days"}
+	fileOptionKeys  = []string{"exit_on_reply", "skip_non_working_days", "send_window"}
 	fileCommonKeys  = []string{"type", "id", "name", "description"}
 	fileTestKeys    = []string{"field", "op", "value", "all", "any"}
 	fileTemplateKey = []string{"template"}
@@ -604,6 +604,13 @@ func (d *fileDecoder) options(e fileEntry, o *Options) {
 			o.ExitOnReply, _ = d.boolean(e, "options")
 		case "skip_non_working_days":
 			o.SkipNonWorkingDays, _ = d.boolean(e, "options")
+		case "send_window":
+			w := strings.TrimSpace(d.str(e, "options"))
+			if _, _, _, _, err := ParseWindow(w); err != nil {
+				d.errorf(e.v, "options: %v", err)
+			} else {
+				o.SendWindow = w
+			}
 		default:
 			d.unknownKey(e, "options", fileOptionKeys)
 		}
@@ -1122,13 +1129,16 @@ func Marshal(s *Sequence) []byte {
 		}
 		yamlAdd(root, "assign", m)
 	}
-	if o := s.Options; o.ExitOnReply || o.SkipNonWorkingDays {
+	if o := s.Options; o.ExitOnReply || o.SkipNonWorkingDays || o.SendWindow != "" {
 		m := yamlMap(false)
 		if o.ExitOnReply {
 			yamlAdd(m, "exit_on_reply", yamlBool(true))
 		}
 		if o.SkipNonWorkingDays {
 			yamlAdd(m, "skip_non_working_days", yamlBool(true))
+		}
+		if o.SendWindow != "" {
+			yamlAdd(m, "send_window", yamlStr(o.SendWindow))
 		}
 		yamlAdd(root, "options", m)
 	}

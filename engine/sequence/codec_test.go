@@ -149,7 +149,9 @@ func TestCodecRoundTripSequenceSettings(t *testing.T) {
 		"owner members":  base(func(s *Sequence) { s.Assign.Members = map[string]string{"title": ""} }),
 		"exit on reply":  base(func(s *Sequence) { s.Options.ExitOnReply = true }),
 		"working days":   base(func(s *Sequence) { s.Options.SkipNonWorkingDays = true }),
-		"both options":   base(func(s *Sequence) { s.Options = Options{true, true} }),
+		"both options":   base(func(s *Sequence) { s.Options = Options{ExitOnReply: true, SkipNonWorkingDays: true} }),
+		"send window":    base(func(s *Sequence) { s.Options.SendWindow = "08:00-18:00" }),
+		"any time":       base(func(s *Sequence) { s.Options.SendWindow = "any" }),
 		"no steps":       base(func(s *Sequence) { s.Steps = nil }),
 		"no name":        base(func(s *Sequence) { s.Name = "" }),
 		"odd characters": base(func(s *Sequence) { s.Name = "  leading: \"quoted\" # not a comment\t\r\u2028end " }),
@@ -433,9 +435,11 @@ func TestCodecErrors(t *testing.T) {
 			`seq.yaml:4: unknown key "level" in assign.members; valid keys: role, title, territory`}},
 		{"assign not a mapping", "assign: record_owner\n", []string{
 			`seq.yaml:1: wrong type: "assign" must be a mapping (to:, field:, members:), got "record_owner"`}},
+		{"send window", "options:\n  send_window: 18:00-08:00\n", []string{
+			`seq.yaml:2: options: send_window "18:00-08:00": the start must be before the end`}},
 		{"options", "options:\n  exit_on_reply: sometimes\n  skip_weekends: true\n", []string{
 			`seq.yaml:2: wrong type: "exit_on_reply" in options must be true or false, got "sometimes"`,
-			`seq.yaml:3: unknown key "skip_weekends" in options; valid keys: exit_on_reply, skip_non_working_days`}},
+			`seq.yaml:3: unknown key "skip_weekends" in options; valid keys: exit_on_reply, skip_non_working_days, send_window`}},
 		{"step not a mapping", "steps:\n  - call\n", []string{
 			`seq.yaml:2: wrong type: steps[0] must be a mapping (a step with a type), got "call"`}},
 		{"step without type", "steps:\n  - name: x\n", []string{

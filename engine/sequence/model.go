@@ -7,6 +7,7 @@
 package sequence
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -240,6 +241,33 @@ func (a Assign) Rule() AssignTo {
 type Options struct {
 	ExitOnReply        bool
 	SkipNonWorkingDays bool
+	// SendWindow is when automated emails go out in the recipient's time zone: "" for the
+	// org's working hours on working days, "any" for any time, or "HH:MM-HH:MM" (every day
+	// that is a working day). See ParseWindow.
+	SendWindow string
+}
+
+// ParseWindow reads a send window: "any" (anyTime), or "HH:MM-HH:MM" with the start before
+// the end (minutes after midnight). The empty window is the org's hours (def).
+func ParseWindow(s string) (start, end int, anyTime, def bool, err error) {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "":
+		return 0, 0, false, true, nil
+	case "any":
+		return 0, 0, true, false, nil
+	}
+	from, to, ok := strings.Cut(s, "-")
+	a, errA := time.Parse("15:04", strings.TrimSpace(from))
+	b, errB := time.Parse("15:04", strings.TrimSpace(to))
+	if !ok || errA != nil || errB != nil {
+		return 0, 0, false, false, fmt.Errorf("send_window %q: want HH:MM-HH:MM (e.g. 08:00-18:00) or any", s)
+	}
+	start, end = a.Hour()*60+a.Minute(), b.Hour()*60+b.Minute()
+	if start >= end {
+		return 0, 0, false, false, fmt.Errorf("send_window %q: the start must be before the end", s)
+	}
+	return start, end, false, false, nil
 }
 
 // Sequence is a sequence definition: what a YAML file holds.

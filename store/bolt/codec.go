@@ -168,6 +168,46 @@ func toHolidayDocs(hs []store.Holiday) []holidayDoc {
 	return out
 }
 
+// timingDoc is the stored form of a user's own working time, time off and sending limits.
+type timingDoc struct {
+	Days       []time.Weekday `json:"days,omitempty"`
+	Start      int            `json:"start,omitempty"`
+	End        int            `json:"end,omitempty"`
+	Away       []awayDoc      `json:"away,omitempty"`
+	MaxPerHour int            `json:"max_per_hour,omitempty"`
+	MaxPerDay  int            `json:"max_per_day,omitempty"`
+}
+
+type awayDoc struct {
+	From  int64  `json:"from"`
+	To    int64  `json:"to"`
+	Cover string `json:"cover,omitempty"`
+}
+
+// toTimingDoc returns the stored form of u's timing, nil when it has none.
+func toTimingDoc(u store.User) *timingDoc {
+	if u.Hours.IsZero() && len(u.Away) == 0 && u.MaxPerHour == 0 && u.MaxPerDay == 0 {
+		return nil
+	}
+	d := &timingDoc{Days: u.Hours.Days, Start: u.Hours.Start, End: u.Hours.End, MaxPerHour: u.MaxPerHour, MaxPerDay: u.MaxPerDay}
+	for _, a := range u.Away {
+		d.Away = append(d.Away, awayDoc{From: a.From.UnixNano(), To: a.To.UnixNano(), Cover: a.Cover})
+	}
+	return d
+}
+
+// setTiming sets u's timing from its stored form.
+func (d *timingDoc) setTiming(u *store.User) {
+	if d == nil {
+		return
+	}
+	u.Hours = store.WorkHours{Days: d.Days, Start: d.Start, End: d.End}
+	u.MaxPerHour, u.MaxPerDay = d.MaxPerHour, d.MaxPerDay
+	for _, a := range d.Away {
+		u.Away = append(u.Away, store.TimeOff{From: time.Unix(0, a.From).UTC(), To: time.Unix(0, a.To).UTC(), Cover: a.Cover})
+	}
+}
+
 func holidaysOf(ds []holidayDoc) []store.Holiday {
 	if ds == nil {
 		return nil
@@ -199,20 +239,23 @@ type userV1 struct {
 	TimeZone  string       `json:"timezone,omitempty"`
 	SSHKeys   []string     `json:"ssh_keys,omitempty"`
 	From      string       `json:"from,omitempty"`
+	Timing    *timingDoc   `json:"timing,omitempty"`
 }
 
 func toUserV1(u store.User) userV1 {
 	return userV1{
 		Name: u.Name, Email: u.Email, Roles: u.Roles, Title: u.Title, Territory: u.Territory,
-		TimeZone: u.TimeZone, SSHKeys: u.SSHKeys, From: u.From,
+		TimeZone: u.TimeZone, SSHKeys: u.SSHKeys, From: u.From, Timing: toTimingDoc(u),
 	}
 }
 
 func (v userV1) user(username string) store.User {
-	return store.User{
+	u := store.User{
 		Username: username, Name: v.Name, Email: v.Email, Roles: v.Roles, Title: v.Title,
 		Territory: v.Territory, TimeZone: v.TimeZone, SSHKeys: v.SSHKeys, From: v.From,
 	}
+	v.Timing.setTiming(&u)
+	return u
 }
 
 type memberV1 struct {

@@ -216,6 +216,46 @@ func toHolidayDocs(hs []store.Holiday) []holidayDoc {
 	return out
 }
 
+// timingDoc is the stored form of a user's own working time, time off and sending limits.
+type timingDoc struct {
+	Days       []time.Weekday `json:"days,omitempty"`
+	Start      int            `json:"start,omitempty"`
+	End        int            `json:"end,omitempty"`
+	Away       []awayDoc      `json:"away,omitempty"`
+	MaxPerHour int            `json:"max_per_hour,omitempty"`
+	MaxPerDay  int            `json:"max_per_day,omitempty"`
+}
+
+type awayDoc struct {
+	From  int64  `json:"from"`
+	To    int64  `json:"to"`
+	Cover string `json:"cover,omitempty"`
+}
+
+// toTimingDoc returns the stored form of u's timing, nil when it has none.
+func toTimingDoc(u store.User) *timingDoc {
+	if u.Hours.IsZero() && len(u.Away) == 0 && u.MaxPerHour == 0 && u.MaxPerDay == 0 {
+		return nil
+	}
+	d := &timingDoc{Days: u.Hours.Days, Start: u.Hours.Start, End: u.Hours.End, MaxPerHour: u.MaxPerHour, MaxPerDay: u.MaxPerDay}
+	for _, a := range u.Away {
+		d.Away = append(d.Away, awayDoc{From: a.From.UnixNano(), To: a.To.UnixNano(), Cover: a.Cover})
+	}
+	return d
+}
+
+// setTiming sets u's timing from its stored form.
+func (d *timingDoc) setTiming(u *store.User) {
+	if d == nil {
+		return
+	}
+	u.Hours = store.WorkHours{Days: d.Days, Start: d.Start, End: d.End}
+	u.MaxPerHour, u.MaxPerDay = d.MaxPerHour, d.MaxPerDay
+	for _, a := range d.Away {
+		u.Away = append(u.Away, store.TimeOff{From: time.Unix(0, a.From).UTC(), To: time.Unix(0, a.To).UTC(), Cover: a.Cover})
+	}
+}
+
 func holidaysOf(ds []holidayDoc) []store.Holiday {
 	if ds == nil {
 		return nil
@@ -279,16 +319,24 @@ func (t *tx) PutSettings(s store.Settings) error {
 
 // Users
 
-const userCols = "username, name, email, roles, title, territory, timezone, ssh_keys, from_addr"
+const userCols = "username, name, email, roles, title, territory, timezone, ssh_keys, from_addr, timing"
 
 func scanUser(r pgx.Rows) (store.User, error) {
 	var u store.User
 	var roles []string
-	err := r.Scan(&u.Username, &u.Name, &u.Email, &roles, &u.Title, &u.Territory, &u.TimeZone, &u.SSHKeys, &u.From)
+	var timing []byte
+	err := r.Scan(&u.Username, &u.Name, &u.Email, &roles, &u.Title, &u.Territory, &u.TimeZone, &u.SSHKeys, &u.From, &timing)
 	for _, x := range roles {
 		u.Roles = append(u.Roles, store.Role(x))
 	}
 	u.SSHKeys = nilIfEmpty(u.SSHKeys)
+	if err == nil && len(timing) > 0 {
+		var d timingDoc
+		if err := json.Unmarshal(timing, &d); err != nil {
+			return u, fmt.Errorf("damaged working time of user %q: %w", u.Username, err)
+		}
+		d.setTiming(&u)
+	}
 	return u, err
 }
 
@@ -322,12 +370,21 @@ func (t *tx) PutUser(u store.User) error {
 	for i, r := range u.Roles {
 		roles[i] = string(r)
 	}
+	var timing any
+	if d := toTimingDoc(u); d != nil {
+		b, err := json.Marshal(d)
+		if err != nil {
+			return fmt.Errorf("user %q: %w", u.Username, err)
+		}
+		timing = string(b)
+	}
 	return t.write(fmt.Sprintf("store user %q", u.Username), `INSERT INTO users (`+userCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (username) DO UPDATE SET name = excluded.name, email = excluded.email,
 			roles = excluded.roles, title = excluded.title, territory = excluded.territory,
-			timezone = excluded.timezone, ssh_keys = excluded.ssh_keys, from_addr = excluded.from_addr`,
-		u.Username, u.Name, u.Email, roles, u.Title, u.Territory, u.TimeZone, strs(u.SSHKeys), u.From)
+			timezone = excluded.timezone, ssh_keys = excluded.ssh_keys, from_addr = excluded.from_addr,
+			timing = excluded.timing`,
+		u.Username, u.Name, u.Email, roles, u.Title, u.Territory, u.TimeZone, strs(u.SSHKeys), u.From, timing)
 }
 
 // DeleteUser removes a user and the user's preferences.

@@ -58,7 +58,13 @@ func sampleUsers() []store.User {
 			Username: "zoe", Name: "Zoe Quinn", Email: "zoe@example.com",
 			Roles: []store.Role{store.RoleSeller}, Title: "Account executive", Territory: "EMEA",
 			TimeZone: "Europe/Berlin", SSHKeys: []string{"ssh-ed25519 AAAAC3Nza zoe@laptop"},
-			From: "Zoe Quinn <zoe@example.com>",
+			From:  "Zoe Quinn <zoe@example.com>",
+			Hours: store.WorkHours{Days: []time.Weekday{time.Monday, time.Thursday}, Start: 8 * 60, End: 16 * 60},
+			Away: []store.TimeOff{
+				{From: at(60 * 24), To: at(60 * 24 * 8), Cover: "adam"},
+				{From: at(60 * 24 * 30), To: at(60 * 24 * 31)},
+			},
+			MaxPerHour: 20, MaxPerDay: 150,
 		},
 		{
 			Username: "adam", Name: "Adam Ode", Email: "adam@example.com",

@@ -131,6 +131,16 @@ func testConns(t *testing.T, s store.Store) {
 		t.Errorf("a connection put with zero times has CreatedAt %v, UpdatedAt %v; want both set", got.CreatedAt, got.UpdatedAt)
 	}
 
+	// A pause is kept, and taken off again.
+	paused := getConn(t, s, want.ID)
+	paused.Pause = store.Pause{At: at(61), Until: at(600), Reason: "customer on leave", By: "zoe", Left: 90 * time.Minute}
+	paused.WakeAt = at(600)
+	putConns(t, s, paused)
+	wantEqual(t, "paused connection", getConn(t, s, want.ID), paused)
+	paused.Pause, paused.WakeAt = store.Pause{}, time.Time{}
+	putConns(t, s, paused)
+	wantEqual(t, "resumed connection", getConn(t, s, want.ID), paused)
+
 	view(t, s, func(tx store.Tx) error {
 		_, err := tx.Conn(id(3))
 		wantErr(t, "Conn of a missing connection", err, store.ErrNotFound)
@@ -581,6 +591,16 @@ func testTaskIndexes(t *testing.T, s store.Store) {
 	t3.State = store.TaskOpen
 	putTasks(t, s, t3)
 	wantOrder(t, "TasksFor(carol) after reopening", tasksFor(t, s, "carol", 0), []string{"task 3"})
+
+	// A paused task is in no list until it is open again.
+	t3.State = store.TaskPaused
+	putTasks(t, s, t3)
+	wantOrder(t, "TasksFor(carol) while paused", tasksFor(t, s, "carol", 0), nil)
+	wantOrder(t, "OpenTasks while task 3 is paused", tasksFor(t, s, "*", 0), []string{"task 6", "task 1", "task 4"})
+	wantEqual(t, "the paused task", get(t, s, func(tx store.Tx) (store.Task, error) { return tx.Task(t3.ID) }), t3)
+	t3.State = store.TaskOpen
+	putTasks(t, s, t3)
+	wantOrder(t, "TasksFor(carol) after resuming", tasksFor(t, s, "carol", 0), []string{"task 3"})
 
 	// A change that keeps the due time and the assignees shows in the lists too.
 	t3.Note, t3.Name = "left a voicemail", "task 3, again"

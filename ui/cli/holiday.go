@@ -11,7 +11,7 @@ import (
 // timingCmds are the commands of time that respects people: holidays, time off, pause and
 // resume.
 func (a *App) timingCmds() []*cobra.Command {
-	return []*cobra.Command{a.holidayCmd()}
+	return []*cobra.Command{a.holidayCmd(), a.pauseCmd(), a.resumeCmd(), a.awayCmd()}
 }
 
 func (a *App) holidayCmd() *cobra.Command {

@@ -25,10 +25,11 @@ func splitRoles(vals []string) []engine.Role {
 
 // userSetCmd is `user set NAME`: only the flags given change.
 func (a *App) userSetCmd() *cobra.Command {
-	var name, email, title, territory, tz, from string
+	var name, email, title, territory, tz, from, workhours, workdays string
+	var perHour, perDay int
 	var roles []string
 	c := &cobra.Command{
-		Use:   "set NAME [--name N] [--email E] [--role R]... [--title T] [--territory T] [--tz TZ] [--from ADDR]",
+		Use:   "set NAME [--name N] [--email E] [--role R]... [--title T] [--territory T] [--tz TZ] [--from ADDR] [--workhours HH:MM-HH:MM] [--workdays DAYS] [--max-per-hour N] [--max-per-day N]",
 		Short: "Change a user (admins); only the flags given change, --role replaces the roles",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -42,10 +43,17 @@ func (a *App) userSetCmd() *cobra.Command {
 				flag string
 				val  *string
 				dst  **string
-			}{{"name", &name, &ch.Name}, {"email", &email, &ch.Email}, {"title", &title, &ch.Title}, {"territory", &territory, &ch.Territory}, {"tz", &tz, &ch.TimeZone}, {"from", &from, &ch.From}} {
+			}{{"name", &name, &ch.Name}, {"email", &email, &ch.Email}, {"title", &title, &ch.Title}, {"territory", &territory, &ch.Territory}, {"tz", &tz, &ch.TimeZone}, {"from", &from, &ch.From},
+				{"workhours", &workhours, &ch.WorkHours}, {"workdays", &workdays, &ch.WorkDays}} {
 				if f.Changed(s.flag) {
 					*s.dst = s.val
 				}
+			}
+			if f.Changed("max-per-hour") {
+				ch.MaxPerHour = &perHour
+			}
+			if f.Changed("max-per-day") {
+				ch.MaxPerDay = &perDay
 			}
 			if f.Changed("role") {
 				ch.Roles = splitRoles(roles)
@@ -69,6 +77,10 @@ func (a *App) userSetCmd() *cobra.Command {
 	f.StringVar(&territory, "territory", "", "sales territory")
 	f.StringVar(&tz, "tz", "", "time zone, e.g. Europe/Paris")
 	f.StringVar(&from, "from", "", "sender address of the user's automated emails")
+	f.StringVar(&workhours, "workhours", "", "the user's own working hours, e.g. 08:00-16:00 (org: the org's)")
+	f.StringVar(&workdays, "workdays", "", "the user's own working days, e.g. mon-thu (org: the org's)")
+	f.IntVar(&perHour, "max-per-hour", 0, "sending limit of the user's mailbox per hour (0: the org's)")
+	f.IntVar(&perDay, "max-per-day", 0, "sending limit of the user's mailbox per day (0: the org's)")
 	return c
 }
 

@@ -452,7 +452,10 @@ func (a *App) outboxCmd() *cobra.Command {
 			cells := make([][]string, len(rows))
 			for i, m := range rows {
 				state := m.State
-				if m.LastError != "" {
+				switch {
+				case m.Held != "":
+					state += " until " + m.NextTry.UTC().Format("2006-01-02 15:04") + " (" + clip(m.Held, 60) + ")"
+				case m.LastError != "":
 					state += " (" + clip(m.LastError, 30) + ")"
 				}
 				cells[i] = []string{m.CreatedAt.Format("2006-01-02 15:04"), m.Record, m.To, clip(m.Subject, 40), clip(m.Sequence, 28), state}

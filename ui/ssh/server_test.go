@@ -68,6 +68,10 @@ func newOrgWith(t testing.TB, adjust func(*org, *pacerssh.Options), sellers ...s
 	if _, err := eng.LoadDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The sessions run on the wall clock: the send window (the org's working hours) is
+	// open at any hour of any day, so automated emails go out and their tasks follow.
+	must(t, eng.SetSetting(ctx, "admin", "workdays", "mon-sun"))
+	must(t, eng.SetSetting(ctx, "admin", "workhours", "00:00-23:59"))
 	o := &org{eng: eng, sellers: map[string]seller{}}
 	for i, name := range sellers {
 		key := newKey(t)

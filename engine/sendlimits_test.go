@@ -1,0 +1,79 @@
+package engine_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMailboxLimitSpreadsFiveOverThreeHours(t *testing.T) {
+	w := newWorld(t)
+	w.setting("max_per_hour", "2")
+	csv := "id,name,owner,email\n"
+	var refs []string
+	for i := 1; i <= 5; i++ {
+		csv += fmt.Sprintf("T-%d,Lead %d,tom,t%d@example.com\n", i, i, i)
+		refs = append(refs, fmt.Sprintf("lead/T-%d", i))
+	}
+	_, err := w.e.ImportRecords(w.ctx, "max", "five.csv", strings.NewReader(csv), "lead")
+	must(t, err)
+	w.connect(w.sequence(mailFirstSequence), refs...) // Monday 09:00: all five due at once
+	sentBy := func() (kept, queued int) {
+		for _, m := range w.outbox() { // fails on a second message for a record
+			switch m.State {
+			case "kept":
+				kept++
+			case "queued":
+				queued++
+			}
+		}
+		return kept, queued
+	}
+	var got []string
+	for hour := 0; hour < 4; hour++ {
+		if hour > 0 {
+			w.after(time.Hour)
+		} else {
+			w.after(0)
+		}
+		k, q := sentBy()
+		got = append(got, fmt.Sprintf("%d/%d", k, q))
+	}
+	if strings.Join(got, " ") != "2/3 4/1 5/0 5/0" {
+		t.Fatalf("kept/queued at 09:00, 10:00, 11:00, 12:00 = %v, want 2/3 4/1 5/0 5/0", got)
+	}
+	for _, ref := range refs {
+		n := 0
+		for _, h := range w.conn(ref).History {
+			if h.Type == "email_sent" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%s has %d email_sent, want 1", ref, n)
+		}
+	}
+	until, why := w.heldUntil("lead/T-5")
+	if !strings.Contains(why, "tom@example.com: 2 an hour") || until.Before(monday.Add(time.Hour)) {
+		t.Fatalf("T-5's hold: until %s, why %q", until, why)
+	}
+}
+
+func TestMinSpacingBetweenTwoEmails(t *testing.T) {
+	w := newWorld(t)
+	w.setting("min_spacing", "10m")
+	_, err := w.e.ImportRecords(w.ctx, "max", "two.csv", strings.NewReader("id,name,owner,email\nS-1,One,tom,s1@example.com\nS-2,Two,tom,s2@example.com\n"), "lead")
+	must(t, err)
+	w.connect(w.sequence(mailFirstSequence), "lead/S-1", "lead/S-2")
+	w.after(0)
+	if k := w.outbox(); (k["lead/S-1"].State == "kept") == (k["lead/S-2"].State == "kept") {
+		t.Fatalf("with 10m spacing exactly one of two goes out at once: %+v", k)
+	}
+	w.after(10 * time.Minute)
+	for ref, m := range w.outbox() {
+		if m.State != "kept" {
+			t.Fatalf("%s is %s ten minutes later", ref, m.State)
+		}
+	}
+}
