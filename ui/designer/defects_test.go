@@ -121,3 +121,25 @@ func TestPlaceholdersAreExamples(t *testing.T) {
 		}
 	})
 }
+
+// The selected activation problem is shown in full at 80 columns, wrapped (it was cut).
+func TestLongProblemWraps(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, `name: Ends waiting
+steps:
+  - type: call
+    id: ring
+  - type: wait
+    id: pause
+    duration: 1d
+`, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Ends waiting", 80, 24)
+		h.press("A")
+		flat := strings.Join(strings.Fields(h.view()), " ")
+		want := "a sequence can't end with a wait step; remove it or add a step after it"
+		if !strings.Contains(flat, want) {
+			t.Fatalf("problem not shown in full:\n%s", h.view())
+		}
+	})
+}

@@ -173,16 +173,26 @@ func (m *Model) problemsView(st *common.Styles, width int) []string {
 	if m.probCursor >= n {
 		start = m.probCursor - n + 1
 	}
-	for i := start; i < len(m.problems) && i < start+n; i++ {
+	for i := start; i < len(m.problems) && len(lines) < h; i++ {
 		line := problemLine(m.problems[i])
 		if i == m.probCursor {
-			lines = append(lines, "› "+st.Selected.Render(line))
+			// The selected problem is read in full: wrapped, not cut at the edge.
+			for j, l := range dialog.Wrap(line, max(width-2, 1)) {
+				mark := "› "
+				if j > 0 {
+					mark = "  "
+				}
+				lines = append(lines, mark+st.Selected.Render(l))
+			}
 		} else {
 			lines = append(lines, "  "+st.Text.Render(line))
 		}
 	}
 	for i := range lines {
 		lines[i] = ansi.Truncate(lines[i], width, "…")
+	}
+	if len(lines) > h {
+		lines = lines[:h]
 	}
 	return lines
 }
