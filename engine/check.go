@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,7 +45,7 @@ func (e *Engine) Check(ctx context.Context, by string) ([]string, error) {
 		if err := k.run(); err != nil {
 			return err
 		}
-		problems = k.problems
+		problems = append(k.problems, e.heldReport()...)
 		slices.Sort(problems)
 		return nil
 	})
@@ -104,10 +103,16 @@ func (k *checker) run() error {
 		return err
 	}
 
-	// Records are never deleted, so their connections are every connection, including
-	// those of deleted sequences.
+	// Records are never deleted (a removed one stays, found by its key), so their
+	// connections are every connection, including those of deleted sequences.
 	var recs []store.Record
 	if err := tx.Records("", func(r store.Record) bool {
+		recs = append(recs, r)
+		return true
+	}); err != nil {
+		return err
+	}
+	if err := tx.RemovedRecords(func(r store.Record) bool {
 		recs = append(recs, r)
 		return true
 	}); err != nil {
@@ -211,29 +216,25 @@ func (k *checker) bySequence() error {
 	return nil
 }
 
-// afterEnd are the history entries an ended connection may still get: email events and
-// work on the notice its owner was given.
-var afterEnd = map[string]bool{"event": true, "task_snoozed": true, "task_assigned": true}
-
-// atStep are the history entries about the step the connection is at when they happen.
-var atStep = map[string]bool{
-	"task_created": true, "task_done": true, "task_skipped": true, "task_snoozed": true, "task_assigned": true,
-	"email_sent": true, "message_failed": true, "condition": true, "field_updated": true, "stage_set": true,
-	"advanced": true, "wait_skipped": true, "completed": true, "disconnected": true,
-}
-
 func (k *checker) conn(c store.Connection, dues []store.Due) error {
 	tx := k.tx
 	name := fmt.Sprintf("connection %s (%s)", c.ID, k.refs[c.Record])
 	pl, err := k.e.plans.get(tx, c.Sequence, c.Version)
-	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
+	var unreadable sequence.FileErrors
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrNotFound):
 		pl = nil
 		if c.State == store.ConnActive {
 			k.addf("%s is active on version %d of sequence %s, which does not exist", name, c.Version, c.Sequence)
 		}
+	case errors.As(err, &unreadable):
+		pl = nil
+		if c.State == store.ConnActive {
+			k.addf("%s is active on version %d of sequence %s, whose definition can't be read: %s", name, c.Version, c.Sequence, clip(err.Error(), 300))
+		}
+	default:
+		return err
 	}
 	k.plans[c.ID] = pl
 
@@ -284,24 +285,23 @@ func (k *checker) activeConn(name string, c store.Connection, pl *flow.Plan) err
 		k.addf("%s is at step %q, which version %d does not have", name, c.Step, c.Version)
 		return nil
 	}
-	waits := st.Type == sequence.Wait || (st.Type == sequence.Condition && st.If.IsEmailKind())
-	if waits != !c.WakeAt.IsZero() {
-		if waits {
+	rest := flow.WaitsFor(st)
+	if (rest == flow.RestTimer) != !c.WakeAt.IsZero() {
+		if rest == flow.RestTimer {
 			k.addf("%s is at %s step %q with no wake-up", name, st.Type, st.ID)
 		} else {
 			k.addf("%s is at %s step %q but wakes at %s", name, st.Type, st.ID, c.WakeAt.Format(time.RFC3339))
 		}
 	}
-	auto := st.Type == sequence.AutoEmail || st.Type == sequence.AutoSMS
-	switch st.Type {
-	case sequence.Wait, sequence.Condition:
+	switch rest {
+	case flow.RestTimer:
 		if !c.Task.IsZero() {
 			k.addf("%s is at %s step %q but has task %s", name, st.Type, st.ID, c.Task)
 		}
-	case sequence.UpdateField, sequence.SetStage, sequence.AdvanceTo:
-		k.addf("%s stopped at command step %q", name, st.ID)
-	default:
-		if c.Task.IsZero() && !auto {
+	case flow.RestNever:
+		k.addf("%s stopped at %s step %q, which runs at once", name, st.Type, st.ID)
+	case flow.RestTask:
+		if c.Task.IsZero() {
 			k.addf("%s is at %s step %q with no task", name, st.Type, st.ID)
 		}
 	}
@@ -315,8 +315,8 @@ func (k *checker) activeConn(name string, c store.Connection, pl *flow.Plan) err
 			k.addf("%s at step %q visit %d has task %s, which is %s, of connection %s, step %q visit %d", name, c.Step, c.Visit, c.Task, t.State, t.Conn, t.StepID, t.Visit)
 		}
 	}
-	if auto {
-		m, ok := k.msgs[k.byKey[messageKey(c.ID, c.Step, c.Visit)]]
+	if rest == flow.RestMessage {
+		m, ok := k.msgs[k.byKey[store.Visit{Conn: c.ID, Step: c.Step, N: c.Visit}.Key()]]
 		switch {
 		case !ok:
 			k.addf("%s is at %s step %q but its message is not in the outbox", name, st.Type, st.ID)
@@ -327,25 +327,6 @@ func (k *checker) activeConn(name string, c store.Connection, pl *flow.Plan) err
 		}
 	}
 	return nil
-}
-
-// messageKey is the idempotency key of the message of a step visit.
-func messageKey(conn store.ID, step string, visit uint32) string {
-	return fmt.Sprintf("%s/%s/%d", conn, step, visit)
-}
-
-// successors are the steps a connection may enter after leaving step id ("" = the path
-// ends): what follows it, and for a condition, where each branch leads.
-func successors(pl *flow.Plan, id string) []string {
-	out := []string{pl.Next(id)}
-	if st := pl.Step(id); st != nil && st.Type == sequence.Condition {
-		for _, branch := range [][]sequence.Step{st.Yes, st.No} {
-			if len(branch) > 0 {
-				out = append(out, branch[0].ID)
-			}
-		}
-	}
-	return out
 }
 
 // history walks a connection's history against its plan, its tasks and its messages.
@@ -359,7 +340,7 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 		k.addf("%s has no history", name)
 		return nil
 	}
-	if h[0].Type != "connected" {
+	if h[0].Type != store.EventConnected {
 		k.addf("%s: history starts with %q, not connected", name, h[0].Type)
 	}
 	var (
@@ -371,28 +352,29 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 		entered = map[string]bool{}
 		advAt   time.Time
 		advStep string
+		failed  *store.Event // a timer of the current visit that could not be applied
 	)
 	for i, ev := range h {
 		where := fmt.Sprintf("%s: history entry %d (%s at step %q)", name, i, ev.Type, ev.StepID)
 		// An email event carries when it happened, which may be before it was recorded.
-		if ev.Type != "event" {
+		if ev.Type != store.EventEmail {
 			if ev.At.Before(last) {
 				k.addf("%s is at %s, before the entry before it (%s)", where, ev.At.Format(time.RFC3339Nano), last.Format(time.RFC3339Nano))
 			}
 			last = ev.At
 		}
-		if ended != nil && !afterEnd[ev.Type] {
+		if ended != nil && !flow.AfterEnd(ev.Type) {
 			k.addf("%s comes after the connection %s", where, ended.Type)
 		}
-		if atStep[ev.Type] && ev.StepID != cur {
+		if flow.AboutStep(ev.Type) && ev.StepID != cur {
 			k.addf("%s is not about the current step %q", where, cur)
 		}
 		switch ev.Type {
-		case "connected":
+		case store.EventConnected:
 			if i != 0 {
 				k.addf("%s: connected again", where)
 			}
-		case "step_entered":
+		case store.EventStepEntered:
 			if !open.IsZero() {
 				k.addf("%s: step %q was left with task %s open", where, cur, open)
 				open = store.ID{}
@@ -403,24 +385,25 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 					k.addf("%s: the version has no such step", where)
 				case visits == 0 && ev.StepID != pl.First:
 					k.addf("%s: the first step is %q", where, pl.First)
-				case visits > 0 && !slices.Contains(successors(pl, cur), ev.StepID):
+				case visits > 0 && !slices.Contains(pl.Successors(cur), ev.StepID):
 					k.addf("%s can't follow step %q", where, cur)
 				}
 			}
 			cur, entered[ev.StepID] = ev.StepID, true
 			visits++
-		case "completed", "disconnected":
+			failed = nil
+		case store.EventCompleted, store.EventDisconnected:
 			if ended == nil {
 				ended = &h[i]
 			}
-			if ev.Type == "completed" && pl != nil && visits > 0 && !slices.Contains(successors(pl, cur), "") {
+			if ev.Type == store.EventCompleted && pl != nil && visits > 0 && !slices.Contains(pl.Successors(cur), "") {
 				k.addf("%s: a path does not end after step %q", where, cur)
 			}
 			if !open.IsZero() {
 				k.tasks[open] = store.TaskCanceled
 				open = store.ID{}
 			}
-		case "task_created":
+		case store.EventTaskCreated:
 			id, err := store.ParseID(ev.Task)
 			if err != nil {
 				k.addf("%s names no task", where)
@@ -441,15 +424,15 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			if t.Conn != c.ID || t.StepID != ev.StepID || t.Visit != visits {
 				k.addf("%s: task %s is of connection %s, step %q, visit %d (want visit %d)", where, id, t.Conn, t.StepID, t.Visit, visits)
 			}
-		case "task_done", "task_skipped":
+		case store.EventTaskDone, store.EventTaskSkipped:
 			if ev.Task != open.String() || open.IsZero() {
 				k.addf("%s settles task %s, but the open one is %s", where, ev.Task, open)
 			}
 			if !open.IsZero() {
-				k.tasks[open] = map[string]store.TaskState{"task_done": store.TaskDone, "task_skipped": store.TaskSkipped}[ev.Type]
+				k.tasks[open] = map[string]store.TaskState{store.EventTaskDone: store.TaskDone, store.EventTaskSkipped: store.TaskSkipped}[ev.Type]
 				open = store.ID{}
 			}
-		case "email_sent":
+		case store.EventEmailSent:
 			id, err := store.ParseID(ev.Message)
 			if err != nil {
 				k.addf("%s names no message", where)
@@ -467,20 +450,22 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			if m.State != store.MsgSent && m.State != store.MsgKept {
 				k.addf("%s: message %s is %s", where, id, m.State)
 			}
-		case "message_failed":
-			id, ok := k.byKey[messageKey(c.ID, cur, visits)]
+		case store.EventMessageFailed:
+			id, ok := k.byKey[store.Visit{Conn: c.ID, Step: cur, N: visits}.Key()]
 			k.failed[id] = c.ID
 			if m := k.msgs[id]; !ok {
 				k.addf("%s: the message of the visit is not in the outbox", where)
 			} else if m.State != store.MsgFailed {
 				k.addf("%s: the message of the visit is %s", where, m.State)
 			}
-		case "event":
+		case store.EventEmail:
 			if !entered[ev.StepID] {
 				k.addf("%s: an email event for a step never entered", where)
 			}
-		case "advanced":
+		case store.EventAdvanced:
 			advAt, advStep = ev.At, ev.StepID
+		case store.EventError:
+			failed = &h[i]
 		}
 	}
 	if visits != c.Visit {
@@ -490,6 +475,9 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 	case c.State == store.ConnActive && ended != nil:
 		k.addf("%s is active but its history says %s", name, ended.Type)
 	case c.State == store.ConnActive:
+		if failed != nil {
+			k.addf("%s: its timer at step %q could not be applied at %s: %s", name, c.Step, failed.At.Format(time.RFC3339), failed.Reason)
+		}
 		if cur != c.Step {
 			k.addf("%s is at step %q but its history last entered %q", name, c.Step, cur)
 		}
@@ -521,7 +509,7 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			k.addf("%s was advanced at %s but the record has no connection made then by an advance", name, advAt.Format(time.RFC3339))
 		}
 	case store.ReasonAdvanceFailed:
-		id := store.DerivedID("notice", c.ID.String(), advStep, strconv.FormatUint(uint64(c.Visit), 10))
+		id := store.Visit{Conn: c.ID, Step: advStep, N: c.Visit}.NoticeID()
 		k.notices[id] = true
 		if _, err := tx.Task(id); errors.Is(err, store.ErrNotFound) {
 			k.addf("%s could not advance but its owner was not told (no notice %s)", name, id)
@@ -638,7 +626,7 @@ func (k *checker) messages() error {
 	queued := map[store.ID]bool{}
 	for _, m := range k.msgs {
 		name := fmt.Sprintf("message %s (%s step %q visit %d)", m.ID, k.refs[m.Record], m.StepID, m.Visit)
-		if m.Key != messageKey(m.Conn, m.StepID, m.Visit) {
+		if m.Key != (store.Visit{Conn: m.Conn, Step: m.StepID, N: m.Visit}).Key() {
 			k.addf("%s has key %q, not the one of its step visit", name, m.Key)
 		}
 		c, ok := k.conns[m.Conn]
@@ -653,7 +641,7 @@ func (k *checker) messages() error {
 			// queued until the dispatcher drops it unsent.
 			if at := c.State == store.ConnActive && c.Step == m.StepID && c.Visit == m.Visit; at {
 				if pl := k.plans[c.ID]; pl != nil {
-					if st := pl.Step(c.Step); st != nil && st.Type != sequence.AutoEmail && st.Type != sequence.AutoSMS {
+					if st := pl.Step(c.Step); st != nil && flow.WaitsFor(st) != flow.RestMessage {
 						k.addf("%s is queued for a %s step, which sends nothing", name, st.Type)
 					}
 				}

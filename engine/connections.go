@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -235,9 +236,14 @@ func (e *Engine) SkipWait(ctx context.Context, by, seqName, ref string) error {
 		if err != nil {
 			return err
 		}
-		res, err := e.step(tx, o, *c, flow.Input{Kind: flow.SkipWait, Visit: c.Visit, By: u.Username}, e.clock.Now())
+		now := e.clock.Now()
+		overdue := !c.WakeAt.IsZero() && !c.WakeAt.After(now)
+		res, err := e.step(tx, o, *c, flow.Input{Kind: flow.SkipWait, Visit: c.Visit, By: u.Username}, now)
 		if err != nil {
 			return err
+		}
+		if res.Ignored != "" && overdue && res.Conn.Visit != c.Visit {
+			return nil // the wait was over: it ended when it was due, as the skip asked
 		}
 		if res.Ignored != "" {
 			return invalid("%s in %q is not waiting (%s)", ref, seq.Name, res.Ignored)
@@ -296,8 +302,12 @@ func (e *Engine) RecordEvent(ctx context.Context, by, ref string, kind sequence.
 			}
 			return invalid("%s has been sent no message yet", ref)
 		}
+		now := e.clock.Now()
 		if at.IsZero() {
-			at = e.clock.Now()
+			at = now
+		}
+		if err := limits.Time("the time of the event", at); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrInvalid, ref, err)
 		}
 		o, err := loadOrg(tx)
 		if err != nil {
@@ -306,9 +316,12 @@ func (e *Engine) RecordEvent(ctx context.Context, by, ref string, kind sequence.
 		c := *target
 		if c.State != store.ConnActive {
 			// The connection has ended; the event is still part of its history.
-			return tx.AppendHistory(c.ID, store.Event{At: at, Type: "event", StepID: step, Event: string(kind)})
+			if why := flow.EventTimeProblem(at, c.Sent[step].At, now); why != "" {
+				return invalid("%s: %s not recorded: %s", ref, kind, why)
+			}
+			return tx.AppendHistory(c.ID, store.Event{At: at, Type: store.EventEmail, StepID: step, Event: string(kind)})
 		}
-		res, err := e.step(tx, o, c, flow.Input{Kind: flow.EmailEvent, StepID: step, Event: kind, At: at}, e.clock.Now())
+		res, err := e.step(tx, o, c, flow.Input{Kind: flow.EmailEvent, StepID: step, Event: kind, At: at}, now)
 		if err == nil && res.Ignored != "" {
 			return invalid("%s: %s not recorded: %s", ref, kind, res.Ignored)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -119,12 +118,12 @@ func conditionDetail(st *sequence.Step) string {
 
 // pastKinds maps the history entries Up next lists to what they say happened.
 var pastKinds = map[string]string{
-	"task_done":     "done",
-	"task_skipped":  "skipped",
-	"email_sent":    "sent",
-	"wait_skipped":  "wait_skipped",
-	"field_updated": "field_updated",
-	"stage_set":     "stage_set",
+	store.EventTaskDone:     "done",
+	store.EventTaskSkipped:  "skipped",
+	store.EventEmailSent:    "sent",
+	store.EventWaitSkipped:  "wait_skipped",
+	store.EventFieldUpdated: "field_updated",
+	store.EventStageSet:     "stage_set",
 }
 
 // mayWorkRecord reports whether u may see the tasks of a record: managers and admins, the
@@ -228,7 +227,7 @@ func (e *Engine) upNext(tx store.Tx, o *org, c store.Connection) (UpNext, error)
 	}
 	for _, h := range hist {
 		what, ok := pastKinds[h.Type]
-		if h.Type == "condition" {
+		if h.Type == store.EventCondition {
 			what, ok = h.Branch, true
 		}
 		if !ok {
@@ -327,13 +326,6 @@ func (e *Engine) ComposeEmail(ctx context.Context, by, taskID string) (Draft, er
 	return d, err
 }
 
-// taskMessageKey is the idempotency key of the email of a task: its step visit
-// (connection/step/visit), which the task's id is derived from. The Message-ID derives
-// from it, so sending the same task again carries the same Message-ID.
-func taskMessageKey(t store.Task) string {
-	return fmt.Sprintf("%s/%s/%d", t.Conn, t.StepID, t.Visit)
-}
-
 // SendEmail sends the email of an open email task and marks the task done. With an SMTP
 // transport configured (settings smtp_url) the email goes out now, outside any transaction,
 // and is recorded in the outbox as sent; with none, it is kept in the local outbox and the
@@ -371,7 +363,9 @@ func (e *Engine) SendEmail(ctx context.Context, by, taskID string, d Draft) (sen
 		if from == "" && settings.SMTPURL != "" {
 			return invalid("no sender address: set an email for %s or the org's from address", u.Username)
 		}
-		key := taskMessageKey(t)
+		// The message of a task is named from its step visit, as the task is: sending it
+		// again carries the same Message-ID.
+		key := store.Visit{Conn: t.Conn, Step: t.StepID, N: t.Visit}.Key()
 		msg = store.Message{
 			Conn: t.Conn, Record: t.Record, Sequence: t.Sequence, StepID: t.StepID, Visit: t.Visit,
 			Key: key, MessageID: mail.MessageID(key, ""), Channel: "email",
@@ -424,23 +418,11 @@ func (e *Engine) SendEmail(ctx context.Context, by, taskID string, d Draft) (sen
 		if err := tx.PutMessage(msg); err != nil {
 			return err
 		}
-		// The connection remembers the message, so email events and a following email
-		// condition find it; events already recorded for the step are kept.
-		s := c.Sent[t.StepID]
-		s.Message, s.At = msg.ID, now
-		c.Sent = maps.Clone(c.Sent)
-		if c.Sent == nil {
-			c.Sent = map[string]store.Sent{}
-		}
-		c.Sent[t.StepID] = s
-		if err := tx.AppendHistory(c.ID, store.Event{At: now, Type: "email_sent", StepID: t.StepID, Message: msg.ID.String(), By: u.Username}); err != nil {
-			return err
-		}
 		o, err := loadOrg(tx)
 		if err != nil {
 			return err
 		}
-		res, err := e.step(tx, o, c, flow.Input{Kind: flow.TaskDone, Visit: t.Visit, Note: note, By: u.Username}, now)
+		res, err := e.step(tx, o, c, flow.Input{Kind: flow.ManualSent, Visit: t.Visit, Message: msg.ID, At: now, Note: note, By: u.Username}, now)
 		if err != nil {
 			return err
 		}

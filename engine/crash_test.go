@@ -39,6 +39,9 @@ const (
 	crashDBEnv   = "PACER_CRASH_DB"
 	crashNowEnv  = "PACER_CRASH_NOW"
 	crashSeedEnv = "PACER_CRASH_SEED"
+	// crashBrokenEnv names a connection whose timer can't be applied: the child expects the
+	// ticks to report it, and leaves it alone.
+	crashBrokenEnv = "PACER_CRASH_BROKEN"
 )
 
 var crashSellers = []string{"sam", "sue", "tom"}
@@ -251,10 +254,13 @@ func TestCrashChild(t *testing.T) {
 	clock := engine.NewManualClock(now)
 	w := &crashWorker{ctx: context.Background(), db: db, e: engine.New(db, clock), clock: clock, rng: rand.New(rand.NewPCG(seed, 1))}
 	fmt.Println("open")
+	broken := os.Getenv(crashBrokenEnv)
+	w.broken = broken
 	for i := 0; ; i++ {
 		rep, err := w.e.Tick(w.ctx)
-		if err != nil || len(rep.Errors) > 0 {
-			die("tick: %v %q", err, rep.Errors)
+		unexpected := slices.DeleteFunc(rep.Errors, func(e string) bool { return broken != "" && strings.Contains(e, broken) })
+		if err != nil || len(unexpected) > 0 {
+			die("tick: %v %q", err, unexpected)
 		}
 		fmt.Printf("tick %d %s\n", i, clock.Now().Format(time.RFC3339Nano))
 		if err := w.work(); err != nil {
@@ -271,6 +277,8 @@ type crashWorker struct {
 	e     *engine.Engine
 	clock *engine.ManualClock
 	rng   *rand.Rand
+	// broken is the connection (hex) whose timer can't be applied, left alone; "" if none.
+	broken string
 }
 
 // activeConn is an active connection as the worker sees it.
@@ -301,7 +309,9 @@ func (w *crashWorker) work() error {
 			for _, c := range cs {
 				if c.State == store.ConnActive {
 					in[seqName[c.Sequence]] = true
-					conns = append(conns, activeConn{r.Ref(), seqName[c.Sequence], c})
+					if c.ID.String() != w.broken {
+						conns = append(conns, activeConn{r.Ref(), seqName[c.Sequence], c})
+					}
 				}
 			}
 			for _, name := range crashSeqNames {
@@ -421,11 +431,12 @@ type connectAck struct {
 }
 
 // runChild starts the engine process on path with its clock at now, kills it at a random
-// moment and returns what it reported.
-func runChild(t *testing.T, path string, now time.Time, seed uint64, rng *rand.Rand) childRun {
+// moment and returns what it reported. env adds to the child's environment.
+func runChild(t *testing.T, path string, now time.Time, seed uint64, rng *rand.Rand, env ...string) childRun {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
 	cmd.Env = append(os.Environ(), crashDBEnv+"="+path, crashNowEnv+"="+now.Format(time.RFC3339Nano), crashSeedEnv+"="+strconv.FormatUint(seed, 10))
+	cmd.Env = append(cmd.Env, env...)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -884,6 +895,135 @@ func TestCrash(t *testing.T) {
 	}
 	t.Logf("%d kills (%d while opening the database, %d while catching up) in %v; %d emails accepted, %d of them again after a kill; %v",
 		rounds, opening, catchingUp, time.Since(start).Round(time.Millisecond), len(srv.Messages()), repeats, states)
+}
+
+// TestCrashBrokenTimer is the crash test with a timer that can't be applied: one
+// connection runs on a version whose definition can't be read. Every start of the killed
+// engine catches up past it (the child fails on any other error), its history and Check
+// name it, and the other connections of its batch move on.
+func TestCrashBrokenTimer(t *testing.T) {
+	if os.Getenv(crashDBEnv) != "" {
+		t.Skip("inside the engine process")
+	}
+	switch runtime.GOOS {
+	case "js", "wasip1", "ios", "android":
+		t.Skip("needs to start and kill processes")
+	}
+	rounds := 8
+	if testing.Short() {
+		rounds = 4
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 0))
+	path := filepath.Join(t.TempDir(), "pacer.db")
+	srv := mailtest.Start(t)
+	setupCrashOrg(t, path, srv.URL())
+	ctx := context.Background()
+
+	// Three leads wait in Nurture; one of them is moved onto a version that can't be read.
+	refs := []string{"lead/L-001", "lead/L-002", "lead/L-003"}
+	var broken store.ID
+	var others []store.ID
+	func() {
+		db, err := bolt.Open(path, bolt.Options{})
+		must(t, err)
+		defer db.Close()
+		e := engine.New(db, engine.FixedClock(monday))
+		_, err = e.Connect(ctx, "max", "Nurture", refs)
+		must(t, err)
+		must(t, db.Update(ctx, func(tx store.Tx) error {
+			s, err := tx.SequenceByName("Nurture")
+			if err != nil {
+				return err
+			}
+			for i, ref := range refs {
+				rec, err := tx.Record("lead", strings.TrimPrefix(ref, "lead/"))
+				if err != nil {
+					return err
+				}
+				cs, err := tx.ConnsByRecord(rec.Key)
+				if err != nil {
+					return err
+				}
+				if i > 0 {
+					others = append(others, cs[0].ID)
+					continue
+				}
+				broken = cs[0].ID
+				if err := tx.PutVersion(store.Version{Sequence: s.ID, N: 99, Definition: []byte("steps: [\n"), PublishedAt: monday}); err != nil {
+					return err
+				}
+				c := cs[0]
+				c.Version = 99
+				return tx.PutConn(c)
+			}
+			return nil
+		}))
+	}()
+
+	var prev ledger
+	now := monday.Add(2 * 24 * time.Hour) // the wait of all three is over
+	reported := 0
+	for round := range rounds {
+		run := runChild(t, path, now, seed+uint64(round), rng, crashBrokenEnv+"="+broken.String())
+		db, err := bolt.Open(path, bolt.Options{})
+		if err != nil {
+			t.Fatalf("round %d: the database does not open after the kill: %v", round, err)
+		}
+		e := engine.New(db, engine.FixedClock(now))
+		problems, err := e.Check(ctx, "ada")
+		if err != nil {
+			t.Fatalf("round %d: check: %v", round, err)
+		}
+		named := 0
+		problems = slices.DeleteFunc(problems, func(p string) bool {
+			if strings.Contains(p, broken.String()) {
+				named++
+				return true
+			}
+			return false
+		})
+		cur := snapshot(t, db, prev)
+		problems = append(problems, compare(prev, cur)...)
+		problems = append(problems, acknowledged(t, db, run)...)
+		var errs int
+		must(t, db.View(ctx, func(tx store.Tx) error {
+			h, err := tx.History(broken)
+			for _, ev := range h {
+				if ev.Type == store.EventError {
+					errs++
+				}
+			}
+			return err
+		}))
+		must(t, db.Close())
+		if len(problems) > 0 {
+			t.Fatalf("round %d (killed after %d ticks):\n  %s", round, run.ticks, strings.Join(problems, "\n  "))
+		}
+		if run.ticks > 0 && (errs == 0 || named == 0) {
+			t.Fatalf("round %d: %d ticks, yet the broken timer has %d error entries and Check names it %d times", round, run.ticks, errs, named)
+		}
+		if errs > 0 {
+			reported++
+		}
+		prev = cur
+		if cur.latest.After(now) {
+			now = cur.latest
+		}
+		now = now.Add(time.Duration(rng.IntN(12*60)) * time.Minute)
+	}
+	if reported == 0 {
+		t.Fatal("no run of the engine got to the broken timer")
+	}
+	for _, id := range others {
+		if c := prev.conns[id]; c.visit < 2 {
+			t.Errorf("connection %s is still at visit %d: the broken timer held it up", id, c.visit)
+		}
+	}
+	if c := prev.conns[broken]; c.state != store.ConnActive || c.visit != 1 {
+		t.Errorf("the broken connection is %s at visit %d, want active at its wait", c.state, c.visit)
+	}
 }
 
 // TestCheckFindsDamage breaks the runtime through the store port in ways a lost or half

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"regexp"
 	"sync"
+	"sync/atomic"
+	"time"
 
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -31,6 +34,16 @@ type Engine struct {
 	mu           sync.Mutex
 	tr           mail.Transport
 	trURL        string
+
+	// lease is how long dispatch holds the messages it claims (0: DefaultSendLease).
+	lease time.Duration
+	// node names this process among those sharing the database; leads says if it leads.
+	node  string
+	leads atomic.Bool
+
+	// held are the timers that could neither be applied nor put back, by connection.
+	heldMu sync.Mutex
+	held   map[store.ID]heldTimer
 
 	// scratch is the clock of a simulator; nil on a real database.
 	scratch *ManualClock
@@ -100,9 +113,22 @@ func (e *Engine) view(ctx context.Context, fn func(store.Tx) error) error {
 	return e.st.View(ctx, fn)
 }
 
-// update runs fn in a write transaction and, when it commits, tells subscribers that data
-// changed.
+// update runs fn in the write transaction of a façade method: what it stores of the org
+// (users, teams, records, templates, segments) is held to the limits (checkedTx). When it
+// commits, subscribers are told that data changed.
 func (e *Engine) update(ctx context.Context, fn func(store.Tx) error) error {
+	return e.write(ctx, func(tx store.Tx) error { return fn(checkedTx{tx}) })
+}
+
+// write runs fn in a write transaction as it is: the runtime's own transactions (timers,
+// sends), which store only what the engine made of values held to the limits when they were
+// given — and must not fail on a record stored before a limit was lowered. When it commits,
+// subscribers are told that data changed. Every write is refused while the clock is outside
+// the times pacer works with (limits.Time).
+func (e *Engine) write(ctx context.Context, fn func(store.Tx) error) error {
+	if err := limits.Time("the current time", e.clock.Now()); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	err := e.st.Update(ctx, fn)
 	if err == nil {
 		e.notify()

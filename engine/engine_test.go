@@ -4,27 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
-	"github.com/pacer-sales/pacer/store/bolt"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// newEngine opens an engine over a real bbolt file with a pinned clock.
+// newEngine opens an engine over a real store (testStore) with a pinned clock.
 func newEngine(t *testing.T) *engine.Engine {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "pacer.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return engine.New(db, engine.FixedClock(t0))
+	return engine.New(testStore(t, false), engine.FixedClock(t0))
 }
 
 // newOrg is an engine with an admin, a manager and two sellers, and one email template.
@@ -331,7 +325,7 @@ func TestSettings(t *testing.T) {
 	for k, v := range good {
 		must(t, e.SetSetting(ctx, "ada", k, v))
 	}
-	s, err := e.Settings(ctx, "sam")
+	s, err := e.Settings(ctx, "ada")
 	must(t, err)
 	if s.ActiveLimit != 300 || s.MaxWait != 45*24*time.Hour || len(s.Workdays) != 4 || s.WorkStart != 510 || s.WorkEnd != 960 || s.TimeZone != "Europe/Paris" || len(s.CallOutcomes) != 2 {
 		t.Fatalf("settings = %+v", s)
@@ -398,5 +392,59 @@ func TestDefaultActiveLimitIs250(t *testing.T) {
 	var pe *engine.ProblemsError
 	if !errors.As(err, &pe) || pe.Problems[0].Code != "active_limit" || pe.Problems[0].Message != "your organization can have up to 250 active sequences" {
 		t.Fatalf("251st activation: %v", err)
+	}
+}
+
+// Secrets never leave the engine in full: an admin sees the SMTP password masked (in the URL's
+// user information and in query parameters), everyone else no credentials at all.
+func TestSettingsSecrets(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	for _, c := range []struct{ url, admin, seller string }{
+		{"smtp://u:secret@127.0.0.1:2525", "smtp://u:****@127.0.0.1:2525", "smtp://127.0.0.1:2525"},
+		{"smtp://mail.example.com:587?username=u&password=secret&starttls=1", "smtp://mail.example.com:587?password=****&starttls=1&username=u", "smtp://mail.example.com:587"},
+	} {
+		must(t, e.SetSetting(ctx, "ada", "smtp_url", c.url))
+		for who, want := range map[string]string{"ada": c.admin, "max": c.seller, "sam": c.seller} {
+			s, err := e.Settings(ctx, who)
+			must(t, err)
+			if s.SMTPURL != want {
+				t.Errorf("%s sees smtp_url %q, want %q", who, s.SMTPURL, want)
+			}
+			for _, kv := range engine.SettingValues(s) {
+				if strings.Contains(kv[1], "secret") {
+					t.Errorf("%s: setting %s shown as %q", who, kv[0], kv[1])
+				}
+			}
+		}
+	}
+}
+
+// Days are matched whole (three letters or the full name, or a range), never by prefix, and a
+// non-ASCII value is refused with a message instead of a panic.
+func TestSettingsWorkdays(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	for v, want := range map[string]string{
+		"mon,tue,wed":         "mon,tue,wed",
+		"Monday, FRIDAY":      "mon,fri",
+		"mon-thu":             "mon,tue,wed,thu",
+		"fri-mon":             "sun,mon,fri,sat",
+		"sat,sat,sun":         "sun,sat",
+		"tue-tue,thu,mon-tue": "mon,tue,thu",
+	} {
+		must(t, e.SetSetting(ctx, "ada", "workdays", v))
+		s, err := e.Settings(ctx, "ada")
+		must(t, err)
+		if got := engine.FormatWeekdays(s.Workdays); got != want {
+			t.Errorf("workdays %q = %q, want %q", v, got, want)
+		}
+	}
+	for _, v := range []string{"mondo", "mo", "\u212a", "\u212aon", "mon,", "mon-", "frid"} {
+		err := e.SetSetting(ctx, "ada", "workdays", v)
+		wantErr(t, err, engine.ErrInvalid)
+		if !strings.Contains(err.Error(), "is not a day") {
+			t.Errorf("workdays %q: %v", v, err)
+		}
 	}
 }

@@ -4,18 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	netmail "net/mail"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/pacer-sales/pacer/engine/mail"
-	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
 
@@ -38,7 +34,10 @@ func (e *Engine) AddUser(ctx context.Context, by string, u store.User) error {
 			return err
 		}
 		if _, err := tx.User(u.Username); err == nil {
-			return invalid("user %q already exists", u.Username)
+			return invalid("user %q already exists; change it with pacer user set %s, give it a key with pacer user key add %s KEY", u.Username, u.Username, u.Username)
+		}
+		if err := checkKeysFree(tx, u); err != nil {
+			return err
 		}
 		return tx.PutUser(u)
 	})
@@ -199,160 +198,6 @@ func (e *Engine) Templates(ctx context.Context, by string) ([]store.Template, er
 		return err
 	})
 	return ts, err
-}
-
-// Settings returns the org settings. Any user may read them.
-func (e *Engine) Settings(ctx context.Context, by string) (store.Settings, error) {
-	var s store.Settings
-	err := e.view(ctx, func(tx store.Tx) (err error) {
-		if _, err = actor(tx, by); err != nil {
-			return err
-		}
-		s, err = tx.Settings()
-		return err
-	})
-	return s, err
-}
-
-// SettingKeys are the keys `pacer settings KEY VALUE` accepts, in display order.
-var SettingKeys = []string{"active_limit", "max_wait", "workdays", "workhours", "timezone", "call_outcomes", "smtp_url", "from", "tracking_url"}
-
-// SetSetting changes one org setting from its text form. Only admins may.
-func (e *Engine) SetSetting(ctx context.Context, by, key, value string) error {
-	return e.update(ctx, func(tx store.Tx) error {
-		if _, err := requireAdmin(tx, by, "change org settings"); err != nil {
-			return err
-		}
-		s, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		if err := applySetting(&s, key, value); err != nil {
-			return err
-		}
-		return tx.PutSettings(s)
-	})
-}
-
-var weekdays = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
-
-func applySetting(s *store.Settings, key, value string) error {
-	value = strings.TrimSpace(value)
-	switch key {
-	case "active_limit":
-		n, err := strconv.Atoi(value)
-		if err != nil || n < 1 {
-			return invalid("active_limit %q: want a whole number of at least 1", value)
-		}
-		s.ActiveLimit = n
-	case "max_wait":
-		d, err := sequence.ParseDuration(value)
-		if err != nil || d <= 0 {
-			return invalid("max_wait %q: want a duration like 30d or 2d12h", value)
-		}
-		s.MaxWait = d
-	case "workdays":
-		var days []time.Weekday
-		for _, part := range strings.Split(value, ",") {
-			i := slices.Index(weekdays, strings.ToLower(strings.TrimSpace(part))[:min(3, len(strings.TrimSpace(part)))])
-			if i < 0 {
-				return invalid("workdays: %q is not a day (want mon,tue,wed,thu,fri,sat,sun)", part)
-			}
-			if !slices.Contains(days, time.Weekday(i)) {
-				days = append(days, time.Weekday(i))
-			}
-		}
-		slices.Sort(days)
-		s.Workdays = days
-	case "workhours":
-		from, to, ok := strings.Cut(value, "-")
-		a, errA := clockMinutes(from)
-		b, errB := clockMinutes(to)
-		if !ok || errA != nil || errB != nil || a >= b {
-			return invalid("workhours %q: want HH:MM-HH:MM with the start before the end", value)
-		}
-		s.WorkStart, s.WorkEnd = a, b
-	case "timezone":
-		if _, err := time.LoadLocation(value); err != nil {
-			return invalid("timezone %q: unknown time zone", value)
-		}
-		s.TimeZone = value
-	case "call_outcomes":
-		var outs []string
-		for _, part := range strings.Split(value, ",") {
-			o := strings.TrimSpace(part)
-			if o == "" {
-				continue
-			}
-			if !usernameRE.MatchString(o) {
-				return invalid("call_outcomes: %q: use lowercase letters, digits, '.', '_' or '-'", o)
-			}
-			outs = append(outs, o)
-		}
-		if len(outs) == 0 {
-			return invalid("call_outcomes: give at least one outcome")
-		}
-		s.CallOutcomes = outs
-	case "smtp_url":
-		if value != "" && !strings.HasPrefix(value, "smtp://") && !strings.HasPrefix(value, "smtps://") {
-			return invalid("smtp_url %q: want smtp://user:pass@host:port or smtps://…", value)
-		}
-		s.SMTPURL = value
-	case "from":
-		if value != "" {
-			if _, err := netmail.ParseAddress(value); err != nil {
-				return invalid("from %q: not an email address", value)
-			}
-		}
-		s.FromAddress = value
-	case "tracking_url":
-		s.TrackingURL = value
-	default:
-		return invalid("unknown setting %q (known: %s)", key, strings.Join(SettingKeys, ", "))
-	}
-	return nil
-}
-
-func clockMinutes(s string) (int, error) {
-	t, err := time.Parse("15:04", strings.TrimSpace(s))
-	if err != nil {
-		return 0, err
-	}
-	return t.Hour()*60 + t.Minute(), nil
-}
-
-// SettingValues renders every setting in its text form, in SettingKeys order.
-func SettingValues(s store.Settings) [][2]string {
-	days := make([]string, len(s.Workdays))
-	for i, d := range s.Workdays {
-		days[i] = weekdays[d]
-	}
-	hm := func(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
-	return [][2]string{
-		{"active_limit", strconv.Itoa(s.ActiveLimit)},
-		{"max_wait", sequence.FormatDuration(s.MaxWait)},
-		{"workdays", strings.Join(days, ",")},
-		{"workhours", hm(s.WorkStart) + "-" + hm(s.WorkEnd)},
-		{"timezone", s.TimeZone},
-		{"call_outcomes", strings.Join(s.CallOutcomes, ",")},
-		{"smtp_url", redactURL(s.SMTPURL)},
-		{"from", s.FromAddress},
-		{"tracking_url", s.TrackingURL},
-	}
-}
-
-// redactURL hides the password of an SMTP URL.
-func redactURL(u string) string {
-	at := strings.LastIndex(u, "@")
-	scheme := strings.Index(u, "://")
-	if at < 0 || scheme < 0 {
-		return u
-	}
-	cred := u[scheme+3 : at]
-	if user, _, ok := strings.Cut(cred, ":"); ok {
-		return u[:scheme+3] + user + ":****" + u[at:]
-	}
-	return u
 }
 
 // Prefs returns the acting user's remembered settings for a screen (nil when none).

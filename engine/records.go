@@ -10,8 +10,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/store"
 )
 
@@ -63,11 +65,14 @@ func (e *Engine) ImportRecords(ctx context.Context, by, file string, r io.Reader
 	if !entityRE.MatchString(entity) {
 		return res, invalid("entity %q: use lowercase letters, digits and '_', starting with a letter", entity)
 	}
-	rows, bad := readCSV(file, r, entity)
+	rows, bad, err := readCSV(file, r, entity)
+	if err != nil {
+		return res, err
+	}
 	if len(bad) == 0 && len(rows) == 0 {
 		return res, invalid("%s: no records (the first line must be a header with an id column)", file)
 	}
-	err := e.update(ctx, func(tx store.Tx) error {
+	err = e.update(ctx, func(tx store.Tx) error {
 		if _, err := requireManager(tx, by, "import records"); err != nil {
 			return err
 		}
@@ -104,6 +109,11 @@ func (e *Engine) ImportRecords(ctx context.Context, by, file string, r io.Reader
 			if err != nil {
 				return err
 			}
+			if old.Name != "" && old.Name != saved.Name {
+				if err := renameTasks(tx, saved); err != nil {
+					return err
+				}
+			}
 			if err := e.applySegments(tx, o, segs, saved); err != nil {
 				return fmt.Errorf("%s:%d: %w", file, row.line, err)
 			}
@@ -116,18 +126,50 @@ func (e *Engine) ImportRecords(ctx context.Context, by, file string, r io.Reader
 	return res, nil
 }
 
+// errCSVTooLarge ends the reading of a CSV file over limits.CSVFile.
+var errCSVTooLarge = errors.New("csv too large")
+
+// limitedReader reads at most n bytes, then fails with errCSVTooLarge.
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errCSVTooLarge
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
 // readCSV parses the file into records, collecting every row problem it can see without the
-// store (shape, duplicates, email).
-func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError) {
-	cr := csv.NewReader(r)
+// store (shape, duplicates, email, sizes, encoding). It fails as a whole when the file is over
+// limits.CSVFile or can't be read.
+func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError, error) {
+	cr := csv.NewReader(&limitedReader{r, limits.CSVFile})
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
+	fatal := func(err error) error {
+		if errors.Is(err, errCSVTooLarge) {
+			return invalid("%s", limits.TooLarge(file, limits.CSVFile, "bytes"))
+		}
+		return fmt.Errorf("%s: %w", file, err)
+	}
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, []RowError{{file, 1, "header: " + csvReason(err)}}
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return nil, nil, fatal(err)
+		}
+		return nil, []RowError{{file, 1, "header: " + csvReason(err)}}, nil
 	}
 	cols := make([]string, len(header))
 	idCol := -1
@@ -136,6 +178,10 @@ func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError) {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		cols[i] = h
 		switch {
+		case !utf8.ValidString(h):
+			return nil, []RowError{{file, 1, "header: not valid UTF-8 text (save the file as UTF-8)"}}, nil
+		case len(cols) > limits.Fields+7:
+			return nil, []RowError{{file, 1, fmt.Sprintf("header: %d columns, the limit is %d", len(cols), limits.Fields+7)}}, nil
 		case h == "":
 			bad = append(bad, RowError{file, 1, fmt.Sprintf("header: column %d has no name", i+1)})
 		case slices.Contains(cols[:i], h):
@@ -148,7 +194,7 @@ func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError) {
 		bad = append(bad, RowError{file, 1, "header: there is no id column"})
 	}
 	if len(bad) > 0 {
-		return nil, bad
+		return nil, bad, nil
 	}
 	var rows []csvRow
 	seen := map[string]int{}
@@ -157,20 +203,24 @@ func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
+			if !errors.As(err, &pe) {
+				return nil, nil, fatal(err)
 			}
-			bad = append(bad, RowError{file, line, csvReason(err)})
-			if errors.As(err, &pe) && pe.Err != csv.ErrFieldCount {
-				continue
-			}
+			bad = append(bad, RowError{file, pe.StartLine, csvReason(err)})
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if len(fields) == 1 && strings.TrimSpace(fields[0]) == "" {
 			continue // blank line
+		}
+		if len(rows)+len(bad) >= limits.CSVRows {
+			return nil, nil, invalid("%s has more than %d rows, the limit of one import: split it", file, limits.CSVRows)
+		}
+		if col := invalidUTF8(fields); col >= 0 {
+			bad = append(bad, RowError{file, line, fmt.Sprintf("column %q is not valid UTF-8 text (save the file as UTF-8)", cols[min(col, len(cols)-1)])})
+			continue
 		}
 		if len(fields) != len(cols) {
 			bad = append(bad, RowError{file, line, fmt.Sprintf("has %d values, the header has %d columns", len(fields), len(cols))})
@@ -204,6 +254,9 @@ func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError) {
 		if rec.Name == "" {
 			reasons = append(reasons, "name is empty")
 		}
+		if err := recordProblem(rec); err != nil {
+			reasons = append(reasons, err.Error())
+		}
 		if prev, dup := seen[rec.ID]; dup && rec.ID != "" {
 			reasons = append(reasons, fmt.Sprintf("id %q already appears on line %d", rec.ID, prev))
 		} else if rec.ID != "" {
@@ -215,7 +268,17 @@ func readCSV(file string, r io.Reader, entity string) ([]csvRow, []RowError) {
 		}
 		rows = append(rows, csvRow{line, rec})
 	}
-	return rows, bad
+	return rows, bad, nil
+}
+
+// invalidUTF8 returns the index of the first field that is not valid UTF-8, or -1.
+func invalidUTF8(fields []string) int {
+	for i, f := range fields {
+		if !utf8.ValidString(f) {
+			return i
+		}
+	}
+	return -1
 }
 
 func csvReason(err error) string {
@@ -356,6 +419,7 @@ func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[strin
 		if err := notFound(err, "there is no record %s", ref); err != nil {
 			return err
 		}
+		oldName := rec.Name
 		if !isManager(u) && rec.Owner != u.Username {
 			return forbidden("%s can only change records they own; %s belongs to %s", u.Username, ref, rec.Owner)
 		}
@@ -396,6 +460,11 @@ func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[strin
 		if rec, err = tx.PutRecord(rec); err != nil {
 			return err
 		}
+		if rec.Name != oldName {
+			if err := renameTasks(tx, rec); err != nil {
+				return err
+			}
+		}
 		segs, o, err := e.activeSegments(tx, rec.Entity)
 		if err != nil {
 			return err
@@ -403,4 +472,58 @@ func (e *Engine) SetRecord(ctx context.Context, by, ref string, values map[strin
 		return e.applySegments(tx, o, segs, rec)
 	})
 	return rec, err
+}
+
+// renameSequenceTasks copies a sequence's new name into the open tasks of its connections.
+func renameSequenceTasks(tx store.Tx, seq store.Sequence) error {
+	var tasks []store.ID
+	err := tx.ConnsBySequence(seq.ID, func(c store.Connection) bool {
+		if c.State == store.ConnActive && !c.Task.IsZero() {
+			tasks = append(tasks, c.Task)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range tasks {
+		t, err := tx.Task(id)
+		if err != nil {
+			return fmt.Errorf("task of sequence %q: %w", seq.Name, err)
+		}
+		if t.State != store.TaskOpen || t.SeqName == seq.Name {
+			continue
+		}
+		t.SeqName = seq.Name
+		if err := tx.PutTask(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renameTasks copies a record's new name into the open tasks of its connections, so every
+// work list shows the record as it is called now.
+func renameTasks(tx store.Tx, rec store.Record) error {
+	conns, err := tx.ConnsByRecord(rec.Key)
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		if c.State != store.ConnActive || c.Task.IsZero() {
+			continue
+		}
+		t, err := tx.Task(c.Task)
+		if err != nil {
+			return fmt.Errorf("task of %s: %w", rec.Ref(), err)
+		}
+		if t.State != store.TaskOpen || t.RecordName == rec.Name {
+			continue
+		}
+		t.RecordName = rec.Name
+		if err := tx.PutTask(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/limits"
+	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
 
@@ -154,5 +156,156 @@ func TestFieldValue(t *testing.T) {
 		if got := engine.FieldValue(in); got != want {
 			t.Errorf("FieldValue(%q) = %#v, want %#v", in, got, want)
 		}
+	}
+}
+
+// A record renamed after its task was made shows its new name in every work list, whether it
+// was renamed by record set or by an import.
+func TestRenamedRecordRenamesItsTasks(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	_, err := e.ImportRecords(ctx, "max", "leads.csv", strings.NewReader("id,name,owner\nL-1,Ana Lima,sam\n"), "lead")
+	must(t, err)
+	def := &sequence.Sequence{Name: "Calls", Steps: []sequence.Step{{Type: sequence.Call}}}
+	_, err = e.ImportSequence(ctx, "max", def, engine.SaveOptions{Activate: true})
+	must(t, err)
+	_, err = e.Connect(ctx, "max", "Calls", []string{"lead/L-1"})
+	must(t, err)
+	names := func() string {
+		rows, err := e.Tasks(ctx, "sam", engine.TaskQuery{})
+		must(t, err)
+		if len(rows) != 1 {
+			t.Fatalf("tasks = %+v, want one", rows)
+		}
+		return rows[0].RecordName
+	}
+	if got := names(); got != "Ana Lima" {
+		t.Fatalf("record_name = %q", got)
+	}
+	_, err = e.SetRecord(ctx, "sam", "lead/L-1", map[string]string{"name": "Ana Lima-Souza"})
+	must(t, err)
+	if got := names(); got != "Ana Lima-Souza" {
+		t.Fatalf("after record set: record_name = %q", got)
+	}
+	_, err = e.ImportRecords(ctx, "max", "again.csv", strings.NewReader("id,name,owner\nL-1,Ana Souza,sam\n"), "lead")
+	must(t, err)
+	if got := names(); got != "Ana Souza" {
+		t.Fatalf("after import: record_name = %q", got)
+	}
+}
+
+// A CSV that is not UTF-8 (Latin-1 here) is refused naming the line and column, not imported
+// with U+FFFD in place of its letters.
+func TestImportRefusesInvalidUTF8(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	csv := "id,name,owner\nL-1,Ana,sam\nL-2,Jos\xe9 Ram\xedrez,sam\n"
+	_, err := e.ImportRecords(ctx, "max", "latin1.csv", strings.NewReader(csv), "lead")
+	wantErr(t, err, engine.ErrInvalid)
+	if !strings.Contains(err.Error(), `latin1.csv:3: column "name" is not valid UTF-8 text`) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := recordCount(t, e); n != 0 {
+		t.Fatalf("%d records imported, want none", n)
+	}
+}
+
+// An endless input is refused at the CSV limit instead of being read until memory runs out.
+func TestImportStopsAtTheSizeLimit(t *testing.T) {
+	e := newOrg(t)
+	_, err := e.ImportRecords(context.Background(), "max", "/dev/zero", endless{new(int), "x"}, "lead")
+	wantErr(t, err, engine.ErrInvalid)
+	if !strings.Contains(err.Error(), "/dev/zero is too large: the limit is 128 MiB") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = e.ImportRecords(context.Background(), "max", "rows.csv", endless{new(int), "a,b\n"}, "lead")
+	wantErr(t, err, engine.ErrInvalid)
+	if !strings.Contains(err.Error(), "rows.csv has more than 1000000 rows, the limit of one import") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// endless reads as "id,name\n" then row forever: a valid CSV that never ends.
+type endless struct {
+	n   *int
+	row string
+}
+
+func (r endless) Read(p []byte) (int, error) {
+	const head = "id,name\n"
+	for i := range p {
+		if *r.n < len(head) {
+			p[i] = head[*r.n]
+		} else {
+			p[i] = r.row[(*r.n-len(head))%len(r.row)]
+		}
+		*r.n++
+	}
+	return len(p), nil
+}
+
+// Record values are bounded and free of terminal control characters, on import and on set.
+func TestRecordValuesAreBounded(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	long := strings.Repeat("n", limits.Name+1)
+	csv := "id,name,owner,notes\nL-1," + long + ",sam,\nL-2,\"x\x1b]52;c;aGk=\a\",sam,\nL-3,Ok,sam,\"two\nlines\"\n"
+	_, err := e.ImportRecords(ctx, "max", "leads.csv", strings.NewReader(csv), "lead")
+	var ie *engine.ImportError
+	if !errors.As(err, &ie) || len(ie.Rows) != 2 {
+		t.Fatalf("err = %v, want two bad rows", err)
+	}
+	if ie.Rows[0].Line != 2 || !strings.Contains(ie.Rows[0].Reason, "name is too large: the limit is 200 bytes") {
+		t.Errorf("row 0 = %+v", ie.Rows[0])
+	}
+	if ie.Rows[1].Line != 3 || !strings.Contains(ie.Rows[1].Reason, "name contains the control character U+001B") {
+		t.Errorf("row 1 = %+v", ie.Rows[1])
+	}
+	_, err = e.ImportRecords(ctx, "max", "ok.csv", strings.NewReader("id,name,owner,notes\nL-3,Ok,sam,\"two\nlines\"\n"), "lead")
+	must(t, err)
+	_, err = e.SetRecord(ctx, "sam", "lead/L-3", map[string]string{"name": "x\x1b[2J"})
+	wantErr(t, err, engine.ErrInvalid)
+	_, err = e.SetRecord(ctx, "sam", "lead/L-3", map[string]string{"notes": strings.Repeat("v", limits.FieldValue+1)})
+	wantErr(t, err, engine.ErrInvalid)
+	if !strings.Contains(err.Error(), `the field "notes" is too large: the limit is 16 KiB`) {
+		t.Fatalf("err = %v", err)
+	}
+	r, err := e.Record(ctx, "sam", "lead/L-3")
+	must(t, err)
+	if r.Name != "Ok" || r.Fields["notes"] != "two\nlines" {
+		t.Fatalf("record changed by a refused set: %+v", r)
+	}
+}
+
+// A row with a quote that never ends is reported with its line, not a crash.
+func TestImportUnterminatedQuote(t *testing.T) {
+	e := newOrg(t)
+	_, err := e.ImportRecords(context.Background(), "max", "q.csv", strings.NewReader("id,name\n\"unterminated\n"), "lead")
+	var ie *engine.ImportError
+	if !errors.As(err, &ie) || len(ie.Rows) != 1 || ie.Rows[0].Line != 2 {
+		t.Fatalf("err = %v, want one bad row at line 2", err)
+	}
+}
+
+// A renamed sequence's open tasks carry its new name.
+func TestRenamedSequenceRenamesItsTasks(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	_, err := e.ImportRecords(ctx, "max", "leads.csv", strings.NewReader("id,name,owner\nL-1,Ana Lima,sam\n"), "lead")
+	must(t, err)
+	def := &sequence.Sequence{Name: "Calls", Steps: []sequence.Step{{Type: sequence.Call}}}
+	_, err = e.ImportSequence(ctx, "max", def, engine.SaveOptions{Activate: true})
+	must(t, err)
+	_, err = e.Connect(ctx, "max", "Calls", []string{"lead/L-1"})
+	must(t, err)
+	d, err := e.Sequence(ctx, "max", "Calls")
+	must(t, err)
+	renamed := &sequence.Sequence{Name: "Spring calls", Steps: []sequence.Step{{Type: sequence.Call}}}
+	_, err = e.SaveSequence(ctx, "max", d.ID, renamed, engine.SaveOptions{Note: "renamed"})
+	must(t, err)
+	rows, err := e.Tasks(ctx, "sam", engine.TaskQuery{})
+	must(t, err)
+	if len(rows) != 1 || rows[0].Sequence != "Spring calls" {
+		t.Fatalf("tasks = %+v, want one of Spring calls", rows)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pacer-sales/pacer/engine/flow"
 	"github.com/pacer-sales/pacer/engine/mail"
@@ -52,7 +54,7 @@ func (e *Engine) Tick(ctx context.Context) (TickReport, error) {
 func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 	now := e.clock.Now()
 	n := 0
-	err := e.update(ctx, func(tx store.Tx) error {
+	err := e.write(ctx, func(tx store.Tx) error {
 		n = 0
 		o, err := loadOrg(tx)
 		if err != nil {
@@ -83,13 +85,15 @@ func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 		return n, nil
 	}
 	// One bad transition must not hold up the others: apply them one by one, and put the
-	// failing ones back for a minute with the error in their history.
+	// failing ones back for a while with the error in their history. One that can't even be
+	// put back (the store refuses every write, its connection can't be read) is held in
+	// memory for that while instead, so the others still run.
 	n = 0
 	var last *store.Due
 	for n < batchSize {
 		var d store.Due
 		var found bool
-		err := e.update(ctx, func(tx store.Tx) error {
+		ferr := e.write(ctx, func(tx store.Tx) error {
 			o, err := loadOrg(tx)
 			if err != nil {
 				return err
@@ -98,31 +102,150 @@ func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 			return err
 		})
 		if !found {
-			return n, err
+			return n, ferr
 		}
 		n++
-		if err == nil {
+		if ferr == nil {
 			rep.Timers++
 			last = &d
 			continue
 		}
 		last = nil
-		rep.Errors = append(rep.Errors, fmt.Sprintf("connection %s: %v", d.Conn, err))
-		if perr := e.update(ctx, func(tx store.Tx) error {
-			c, err := tx.Conn(d.Conn)
-			if err != nil {
-				return err
-			}
-			c.WakeAt = now.Add(time.Minute)
-			if err := tx.PutConn(c); err != nil {
-				return err
-			}
-			return tx.AppendHistory(c.ID, store.Event{At: now, Type: "error", StepID: c.Step, Reason: err.Error()})
-		}); perr != nil {
-			return 0, errors.Join(err, perr)
+		what := fmt.Sprintf("connection %s: its timer at %s can't be applied: %v", d.Conn, d.At.UTC().Format(time.RFC3339), ferr)
+		if perr := e.putBack(ctx, d, now, ferr); perr != nil {
+			e.hold(d, now.Add(retryAfter), fmt.Sprintf("%v; putting it back: %v", ferr, perr))
+			what += fmt.Sprintf("; nor could it be put back (%v): held until %s", perr, now.Add(retryAfter).UTC().Format(time.RFC3339))
+		} else {
+			e.release(d)
 		}
+		rep.Errors = append(rep.Errors, what)
 	}
 	return n, nil
+}
+
+// retryAfter is how long a timer that could not be applied waits before it is tried again.
+const retryAfter = time.Minute
+
+// putBack moves the wake-up of a connection whose timer could not be applied a little later,
+// with the error in its history, so the timers after it run and it is tried again.
+func (e *Engine) putBack(ctx context.Context, d store.Due, now time.Time, cause error) error {
+	return e.write(ctx, func(tx store.Tx) error {
+		c, err := tx.Conn(d.Conn)
+		if err != nil {
+			return err
+		}
+		c.WakeAt = now.Add(retryAfter)
+		if err := tx.PutConn(c); err != nil {
+			return err
+		}
+		return tx.AppendHistory(c.ID, store.Event{At: now, Type: store.EventError, StepID: c.Step, Reason: clip(cause.Error(), maxErrorText)})
+	})
+}
+
+// maxErrorText bounds the error text a history entry keeps.
+const maxErrorText = 2000
+
+// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + " …"
+}
+
+// heldTimer is a due entry that could not be applied nor put back, skipped until a time.
+type heldTimer struct {
+	due   store.Due
+	until time.Time
+	err   string
+}
+
+// hold skips a due entry until a time (in this process).
+func (e *Engine) hold(d store.Due, until time.Time, why string) {
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	if e.held == nil {
+		e.held = map[store.ID]heldTimer{}
+	}
+	e.held[d.Conn] = heldTimer{due: d, until: until, err: why}
+}
+
+// release forgets the hold of a connection's timer.
+func (e *Engine) release(d store.Due) {
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	delete(e.held, d.Conn)
+}
+
+// holds returns the timers held at now, and the earliest time a hold ends.
+func (e *Engine) holds(now time.Time) (map[store.Due]bool, time.Time) {
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	var out map[store.Due]bool
+	var next time.Time
+	for _, h := range e.held {
+		if !now.Before(h.until) {
+			continue
+		}
+		if out == nil {
+			out = map[store.Due]bool{}
+		}
+		out[h.due] = true
+		if next.IsZero() || h.until.Before(next) {
+			next = h.until
+		}
+	}
+	return out, next
+}
+
+// heldReport lists the timers this engine could neither apply nor put back, with why; they are
+// tried again when their hold ends.
+func (e *Engine) heldReport() []string {
+	e.heldMu.Lock()
+	defer e.heldMu.Unlock()
+	var out []string
+	for _, h := range e.held {
+		out = append(out, fmt.Sprintf("connection %s: its timer at %s could not be applied nor put back (%s); tried again at %s",
+			h.due.Conn, h.due.At.UTC().Format(time.RFC3339), h.err, h.until.UTC().Format(time.RFC3339)))
+	}
+	return out
+}
+
+// nextDue returns the earliest due entry not held at now.
+func (e *Engine) nextDue(tx store.Tx, now time.Time) (store.Due, bool, error) {
+	held, _ := e.holds(now)
+	if len(held) == 0 {
+		return tx.NextDue()
+	}
+	ds, err := tx.DueBefore(farFuture, len(held)+1)
+	if err != nil {
+		return store.Due{}, false, err
+	}
+	for _, d := range ds {
+		if !held[d] {
+			return d, true, nil
+		}
+	}
+	return store.Due{}, false, nil
+}
+
+// claimDue claims the earliest timer due by now that this engine does not hold back; timers
+// another node is applying are skipped (store.RuntimeTx.ClaimDue).
+func (e *Engine) claimDue(tx store.Tx, now time.Time) (store.Due, bool, error) {
+	held, _ := e.holds(now)
+	ds, err := tx.ClaimDue(now, len(held)+1)
+	if err != nil {
+		return store.Due{}, false, err
+	}
+	for _, d := range ds {
+		if !held[d] {
+			return d, true, nil
+		}
+	}
+	return store.Due{}, false, nil
 }
 
 // errNothingDue rolls back the transaction of a batch that found no timer due.
@@ -132,14 +255,18 @@ var errNothingDue = errors.New("no timer is due")
 // one, and d is it (also when firing it failed). A timer that comes back unchanged right
 // after last fired it is an error, not a loop.
 func (e *Engine) fireNext(tx store.Tx, o *org, now time.Time, last *store.Due) (d store.Due, found bool, err error) {
-	d, ok, err := tx.NextDue()
-	if err != nil || !ok || d.At.After(now) {
+	d, ok, err := e.claimDue(tx, now)
+	if err != nil || !ok {
 		return d, false, err
 	}
 	if last != nil && last.Conn == d.Conn && last.Visit == d.Visit && last.At.Equal(d.At) {
 		return d, true, fmt.Errorf("its timer at %s did not move when it fired", d.At.Format(time.RFC3339))
 	}
-	return d, true, e.fire(tx, o, d)
+	if err := e.fire(tx, o, d); err != nil {
+		return d, true, err
+	}
+	e.release(d) // should its transaction fail after all, it is applied alone again
+	return d, true, nil
 }
 
 func (e *Engine) fire(tx store.Tx, o *org, d store.Due) error {
@@ -166,12 +293,18 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	var msgs []store.Message
 	var settings store.Settings
 	var dropped map[store.ID]string // messages not to send, with why
-	if err := e.view(ctx, func(tx store.Tx) (err error) {
+	// The messages are claimed with a lease, so no other node sends them meanwhile; the
+	// claim alone is no change to tell subscribers of.
+	err := e.st.Update(ctx, func(tx store.Tx) (err error) {
+		dropped = nil
 		if settings, err = tx.Settings(); err != nil {
 			return err
 		}
-		if msgs, err = tx.QueuedBefore(now, 100); err != nil {
+		if msgs, err = tx.ClaimQueued(now, sendBatch, e.sendLease()); err != nil {
 			return err
+		}
+		if len(msgs) == 0 {
+			return errNothingQueued // nothing to commit
 		}
 		for _, m := range msgs {
 			why, err := unwanted(tx, m)
@@ -186,14 +319,15 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 			}
 		}
 		return nil
-	}); err != nil || len(msgs) == 0 {
-		return 0, err
+	})
+	if errors.Is(err, errNothingQueued) || err != nil || len(msgs) == 0 {
+		return 0, ignore(err, errNothingQueued)
 	}
 	tr, trErr := e.transportFor(settings.SMTPURL)
 	for _, m := range msgs {
 		if why, ok := dropped[m.ID]; ok {
 			// Its connection has left the step: the email is no longer wanted.
-			if err := e.update(ctx, func(tx store.Tx) error {
+			if err := e.write(ctx, func(tx store.Tx) error {
 				cur, err := tx.Message(m.ID)
 				if err != nil || cur.State != store.MsgQueued {
 					return err
@@ -218,7 +352,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
-		err := e.update(ctx, func(tx store.Tx) error {
+		err := e.write(ctx, func(tx store.Tx) error {
 			cur, err := tx.Message(m.ID)
 			if err != nil || cur.State != store.MsgQueued {
 				return err
@@ -266,6 +400,40 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	return len(msgs), nil
 }
 
+// sendBatch is how many queued messages one dispatch claims.
+const sendBatch = 100
+
+// DefaultSendLease is how long a node holds the messages it claimed for sending: should it
+// die while sending, another node sends them (with the same Message-ID) once it ends.
+const DefaultSendLease = 5 * time.Minute
+
+func (e *Engine) sendLease() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.lease > 0 {
+		return e.lease
+	}
+	return DefaultSendLease
+}
+
+// SetSendLease changes how long this engine holds the messages it claims for sending.
+func (e *Engine) SetSendLease(d time.Duration) {
+	e.mu.Lock()
+	e.lease = d
+	e.mu.Unlock()
+}
+
+// errNothingQueued rolls back the claim of a dispatch that found nothing to send.
+var errNothingQueued = errors.New("nothing is queued")
+
+// ignore returns err unless it is target.
+func ignore(err, target error) error {
+	if errors.Is(err, target) {
+		return nil
+	}
+	return err
+}
+
 // unwanted says why a queued message must not be sent, or "" when it still should: its
 // connection ended (disconnected, a reply with exit_on_reply, the sequence deleted) or
 // otherwise left the step and visit that queued it.
@@ -306,10 +474,14 @@ func (e *Engine) transportFor(url string) (mail.Transport, error) {
 func (e *Engine) NextWake(ctx context.Context) (time.Time, bool, error) {
 	var at time.Time
 	var ok bool
+	now := e.clock.Now()
 	err := e.view(ctx, func(tx store.Tx) error {
-		d, dok, err := tx.NextDue()
+		d, dok, err := e.nextDue(tx, now)
 		if err != nil {
 			return err
+		}
+		if _, end := e.holds(now); !end.IsZero() && (!dok || end.Before(d.At)) {
+			d, dok = store.Due{At: end}, true
 		}
 		m, mok, err := tx.NextQueued()
 		if err != nil {
@@ -332,11 +504,31 @@ func (e *Engine) NextWake(ctx context.Context) (time.Time, bool, error) {
 }
 
 // Run is the engine in the foreground: it catches up everything due, then sleeps until the
-// next due item, waking early when a change schedules something sooner. It returns when ctx
-// ends. report, when set, gets every tick that did something.
+// next due item, waking early when a change schedules something sooner. On a store other
+// processes share (store.Watcher), their changes wake it too, and it takes its turn at
+// leading (Leads). It returns when ctx ends. report, when set, gets every tick that did
+// something.
 func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 	changes, cancel := e.Subscribe()
 	defer cancel()
+	var renew <-chan time.Time // the leader's term, on a shared store
+	if w, ok := e.st.(store.Watcher); ok {
+		wctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			for range w.Watch(wctx) {
+				e.notify()
+			}
+		}()
+		e.lead(ctx)
+		defer e.resign(context.WithoutCancel(ctx))
+		ticker := time.NewTicker(LeaderTTL / 3)
+		defer ticker.Stop()
+		renew = ticker.C
+	} else {
+		e.leads.Store(true) // the only process on its store
+		defer e.leads.Store(false)
+	}
 	for {
 		rep, err := e.Tick(ctx)
 		if err != nil {
@@ -345,7 +537,8 @@ func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 			}
 			return err
 		}
-		if report != nil && rep.Timers+rep.Sent+rep.Retried+rep.Failed+len(rep.Errors) > 0 {
+		did := rep.Timers+rep.Sent+rep.Retried+rep.Failed+len(rep.Errors) > 0
+		if report != nil && did {
 			report(rep)
 		}
 		next, ok, err := e.NextWake(ctx)
@@ -355,7 +548,13 @@ func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 		var wake <-chan time.Time
 		var timer *time.Timer
 		if ok {
-			timer = time.NewTimer(max(0, next.Sub(e.clock.Now())))
+			wait := max(0, next.Sub(e.clock.Now()))
+			if !did && wait == 0 {
+				// Due, yet nothing could be claimed: another node is applying it. Its
+				// commit wakes this one; the wait only bounds a missed notice.
+				wait = busyWait
+			}
+			timer = time.NewTimer(wait)
 			wake = timer.C
 		}
 		select {
@@ -363,11 +562,67 @@ func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 			return nil
 		case <-wake:
 		case <-changes:
+		case <-renew:
+			e.lead(ctx)
 		}
 		if timer != nil {
 			timer.Stop()
 		}
 	}
+}
+
+// busyWait is how long Run waits when something is due that other nodes hold.
+const busyWait = 100 * time.Millisecond
+
+// LeaderTTL is the term of a leader: a node that stops renewing it (every third of it)
+// leaves the lead to another after this long.
+const LeaderTTL = 15 * time.Second
+
+// leadership is the name of the engine's leader row.
+const leadership = "engine"
+
+// SetNode names this engine's process among the nodes sharing a database (for the leader
+// row and /healthz); by default it is HOST:PID.
+func (e *Engine) SetNode(name string) {
+	e.mu.Lock()
+	e.node = name
+	e.mu.Unlock()
+}
+
+// Node returns the name of this engine's process among the nodes sharing a database.
+func (e *Engine) Node() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.node == "" {
+		host, _ := os.Hostname()
+		e.node = fmt.Sprintf("%s:%d", host, os.Getpid())
+	}
+	return e.node
+}
+
+// Leads reports whether this engine's process leads the nodes sharing its database: work
+// that must run once runs on the leader. Only a running engine (Run) leads; on a store of
+// one process (bbolt) it always does then.
+func (e *Engine) Leads() bool { return e.leads.Load() }
+
+// lead takes or renews the lead; an error counts as not leading.
+func (e *Engine) lead(ctx context.Context) {
+	node := e.Node()
+	ok := false
+	err := e.st.Update(ctx, func(tx store.Tx) (err error) {
+		ok, err = tx.Lead(leadership, node, LeaderTTL)
+		return err
+	})
+	e.leads.Store(err == nil && ok)
+}
+
+// resign gives the lead up, so another node takes it at once.
+func (e *Engine) resign(ctx context.Context) {
+	if !e.leads.Swap(false) {
+		return
+	}
+	node := e.Node()
+	_ = e.st.Update(ctx, func(tx store.Tx) error { return tx.Resign(leadership, node) })
 }
 
 // hub fans change notifications out to subscribers (screens, the scheduler).

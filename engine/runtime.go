@@ -175,7 +175,25 @@ func (e *Engine) step(tx store.Tx, o *org, c store.Connection, in flow.Input, no
 
 // stepRecord is step for a caller that has just read the connection's record (nil: read
 // it). The History of the result is only good until the next step in the transaction.
+//
+// A connection whose timer is due by now takes that timer first, as of its due time, as a
+// tick would have: an input that comes after the end of a wait or of a condition's window,
+// before the engine ran, finds the connection where it would be had the engine run on time.
 func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *store.Record, in flow.Input, now time.Time) (flow.Result, error) {
+	if in.Kind != flow.Timer && in.Kind != flow.Connect && c.State == store.ConnActive && !c.WakeAt.IsZero() && !c.WakeAt.After(now) {
+		res, err := e.stepOne(tx, o, c, known, flow.Input{Kind: flow.Timer, Visit: c.Visit}, c.WakeAt)
+		if err != nil {
+			return res, err
+		}
+		if res.Ignored == "" {
+			c, known = res.Conn, nil // the timer's steps may have changed the record
+		}
+	}
+	return e.stepOne(tx, o, c, known, in, now)
+}
+
+// stepOne applies one input (and the inputs that follow from its effects at once).
+func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.Record, in flow.Input, now time.Time) (flow.Result, error) {
 	tx = o.reads(tx)
 	// The connection and its new history are written once, when the inputs that follow
 	// from one another are all applied: the last state is the one that counts.
@@ -224,6 +242,12 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 		}
 		fresh = false
 		plan, err := e.plans.get(tx, c.Sequence, c.Version)
+		var unreadable sequence.FileErrors
+		if err != nil && in.Kind == flow.Disconnect && errors.As(err, &unreadable) {
+			// Ending a connection needs nothing of its steps: one whose version can't be read
+			// can still be disconnected (or its sequence deleted).
+			plan, err = flow.NewPlan(&sequence.Sequence{}), nil
+		}
 		if err != nil {
 			return flow.Result{}, err
 		}
@@ -254,7 +278,7 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 				}
 				hist = append(hist, h...)
 			case flow.CloseTask:
-				id := store.DerivedID("task", conn.ID.String(), ef.StepID, strconv.FormatUint(uint64(ef.Visit), 10))
+				id := store.Visit{Conn: conn.ID, Step: ef.StepID, N: ef.Visit}.TaskID()
 				t, err := tx.Task(id)
 				if errors.Is(err, store.ErrNotFound) {
 					continue
@@ -306,7 +330,7 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 			if why != "" {
 				conn.Reason = store.ReasonAdvanceFailed
 				for i := range hist {
-					if hist[i].Type == "disconnected" {
+					if hist[i].Type == store.EventDisconnected {
 						hist[i].Reason, hist[i].Note = store.ReasonAdvanceFailed, why
 					}
 				}
@@ -359,7 +383,7 @@ func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *f
 	if err := tx.PutTask(t); err != nil {
 		return nil, err
 	}
-	hist := []store.Event{{At: now, Type: "task_created", StepID: ef.StepID, Task: t.ID.String(), Assignees: users}}
+	hist := []store.Event{{At: now, Type: store.EventTaskCreated, StepID: ef.StepID, Task: t.ID.String(), Assignees: users}}
 	if note != "" {
 		hist[0].Note = note
 	}
@@ -370,7 +394,7 @@ func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *f
 // no transport configured the message is kept in the local outbox and counts as sent: the
 // returned input applies that at once.
 func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *flow.Plan, rec store.Record, ef flow.Effect, now time.Time) (*flow.Input, []store.Event, error) {
-	key := conn.ID.String() + "/" + ef.StepID + "/" + strconv.FormatUint(uint64(ef.Visit), 10)
+	key := store.Visit{Conn: conn.ID, Step: ef.StepID, N: ef.Visit}.Key()
 	channel := "email"
 	to := rec.Email
 	if ef.Step.Type == sequence.AutoSMS {
@@ -445,6 +469,15 @@ func (e *Engine) advance(tx store.Tx, o *org, from store.Connection, rec store.R
 	} else if active != nil {
 		return fmt.Sprintf("%s is already in sequence %q", rec.Ref(), seq.Name), nil
 	}
+	// A target whose definition can't be read (damaged, or over the limits of this release)
+	// can't take the record; its owner is told, as for any other target that can't.
+	if _, err := e.plans.get(tx, seq.ID, seq.Version); err != nil {
+		var unreadable sequence.FileErrors
+		if !errors.As(err, &unreadable) && !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+		return fmt.Sprintf("sequence %q can't be read: %s", seq.Name, clip(err.Error(), 300)), nil
+	}
 	c := newConn(rec, seq, "advance:"+o.seqName(tx, from.Sequence), now)
 	_, err = e.step(tx, o, c, flow.Input{Kind: flow.Connect}, now)
 	return "", err
@@ -457,7 +490,7 @@ func (e *Engine) tellOwner(tx store.Tx, o *org, conn store.Connection, rec store
 		return err
 	}
 	t := store.Task{
-		ID:   store.DerivedID("notice", conn.ID.String(), stepID, strconv.FormatUint(uint64(conn.Visit), 10)),
+		ID:   store.Visit{Conn: conn.ID, Step: stepID, N: conn.Visit}.NoticeID(),
 		Conn: conn.ID, Record: rec.Key, Sequence: conn.Sequence, RecordRef: rec.Ref(), RecordName: rec.Name,
 		SeqName: o.seqName(tx, conn.Sequence), StepID: stepID, Visit: conn.Visit, Type: string(sequence.Task),
 		Name: name, DueAt: now, Assignees: users, State: store.TaskOpen, Error: why, CreatedAt: now,

@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,17 +11,16 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
-	"github.com/pacer-sales/pacer/store/bolt"
 )
 
-// world is an org on a real bbolt file with a manual clock: an admin, a manager, three
+// world is an org on a real store (testStore: bbolt, or PostgreSQL) with a manual clock: an admin, a manager, three
 // sellers, an owner team and an access team, two email templates and a few records.
 type world struct {
 	t     *testing.T
 	ctx   context.Context
 	e     *engine.Engine
 	clock *engine.ManualClock
-	db    *bolt.DB
+	db    store.Store
 }
 
 // monday is 2026-03-02 09:00 UTC, a Monday.
@@ -30,11 +28,7 @@ var monday = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "pacer.db"), bolt.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := testStore(t, true)
 	w := &world{t: t, ctx: context.Background(), clock: engine.NewManualClock(monday), db: db}
 	w.e = engine.New(db, w.clock)
 	e, ctx := w.e, w.ctx
@@ -55,7 +49,7 @@ func newWorld(t *testing.T) *world {
 		"L-1,Ana Lima,sam,new,,ana@example.com,+1 555 0101,tom,10\n" +
 		"L-2,Bo Chen,team:west,new,deal,bo@example.com,,sue@example.com,50\n" +
 		"L-3,Cy Diaz,sue,new,,cy@example.com,,ghost,90\n"
-	_, err = e.ImportRecords(ctx, "max", "leads.csv", strings.NewReader(csv), "lead")
+	_, err := e.ImportRecords(ctx, "max", "leads.csv", strings.NewReader(csv), "lead")
 	must(t, err)
 	_, err = e.ImportRecords(ctx, "max", "accounts.csv", strings.NewReader("id,name,owner,access_team,email\nA-1,Acme,sam,deal,buy@acme.example\n"), "account")
 	must(t, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -209,6 +210,15 @@ func (e *Engine) save(tx store.Tx, u store.User, cur store.Sequence, def *sequen
 		return cur, invalid("a sequence named %q already exists", other.Name)
 	}
 	def.AssignIDs()
+	// The limits hold for drafts too: what is stored must be readable and shown safely.
+	if probs := sequence.CheckSizes(def); len(probs) > 0 {
+		return cur, &ProblemsError{Sequence: clip(def.Name, limits.Name), Problems: probs}
+	}
+	data := sequence.Marshal(def)
+	if len(data) > limits.SequenceFile {
+		return cur, fmt.Errorf("%w: sequence %q: %w", ErrInvalid, def.Name,
+			limits.TooLarge(fmt.Sprintf("its file (%d bytes)", len(data)), limits.SequenceFile, "bytes"))
+	}
 	var latest *store.Version
 	if cur.Version > 0 {
 		v, err := tx.Version(cur.ID, cur.Version)
@@ -227,7 +237,7 @@ func (e *Engine) save(tx store.Tx, u store.User, cur store.Sequence, def *sequen
 		}
 	}
 	now := e.clock.Now()
-	data := sequence.Marshal(def)
+	renamed := cur.ID != (store.ID{}) && cur.Name != def.Name
 	cur.Name, cur.Description, cur.Entity = def.Name, def.Description, def.RecordType()
 	cur.Tags, cur.Steps, cur.Definition = def.Tags, def.CountSteps(), data
 	cur.ModifiedAt = now
@@ -247,6 +257,11 @@ func (e *Engine) save(tx store.Tx, u store.User, cur store.Sequence, def *sequen
 	saved, err := tx.PutSequence(cur)
 	if err != nil {
 		return cur, err
+	}
+	if renamed {
+		if err := renameSequenceTasks(tx, saved); err != nil {
+			return cur, err
+		}
 	}
 	if activate {
 		if latest == nil || !bytes.Equal(latest.Definition, data) {

@@ -274,7 +274,7 @@ func describe(h store.Event) string {
 	}
 	if h.Field != "" {
 		parts = append(parts, fmt.Sprintf("%s: %s → %s", h.Field, shownValue(h.Old), shownValue(h.New)))
-	} else if h.Type == "stage_set" {
+	} else if h.Type == store.EventStageSet {
 		parts = append(parts, fmt.Sprintf("%s → %s", shownValue(h.Old), shownValue(h.New)))
 	}
 	if h.Sequence != "" {

@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/store"
 )
 
@@ -202,6 +204,9 @@ func (e *Engine) ActOnTask(ctx context.Context, by, id string, a TaskAction) (Ta
 		now := e.clock.Now()
 		switch a.Kind {
 		case ActSnooze:
+			if err := limits.Time("snooze until", a.Until); err != nil {
+				return fmt.Errorf("%w: %w", ErrInvalid, err)
+			}
 			if !a.Until.After(now) {
 				return invalid("snooze until %s: pick a time after now (%s)", a.Until.Format(time.RFC3339), now.Format(time.RFC3339))
 			}
@@ -210,7 +215,7 @@ func (e *Engine) ActOnTask(ctx context.Context, by, id string, a TaskAction) (Ta
 				return err
 			}
 			row = taskRow(t)
-			return tx.AppendHistory(t.Conn, store.Event{At: now, Type: "task_snoozed", StepID: t.StepID, By: u.Username, Until: a.Until, Task: t.ID.String()})
+			return tx.AppendHistory(t.Conn, store.Event{At: now, Type: store.EventTaskSnoozed, StepID: t.StepID, By: u.Username, Until: a.Until, Task: t.ID.String()})
 		case ActAssign:
 			to, err := tx.User(a.To)
 			if err != nil {
@@ -221,7 +226,7 @@ func (e *Engine) ActOnTask(ctx context.Context, by, id string, a TaskAction) (Ta
 				return err
 			}
 			row = taskRow(t)
-			return tx.AppendHistory(t.Conn, store.Event{At: now, Type: "task_assigned", StepID: t.StepID, By: u.Username, Assignees: t.Assignees, Task: t.ID.String()})
+			return tx.AppendHistory(t.Conn, store.Event{At: now, Type: store.EventTaskAssigned, StepID: t.StepID, By: u.Username, Assignees: t.Assignees, Task: t.ID.String()})
 		case ActDone, ActSkip:
 		default:
 			return invalid("unknown task action %q", a.Kind)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -72,27 +73,38 @@ func (e *Engine) RecordMessageEvent(ctx context.Context, messageID string, kind 
 		if err != nil {
 			return notFound(err, "the connection of message %q is gone", messageID)
 		}
+		now := e.clock.Now()
 		if at.IsZero() {
-			at = e.clock.Now()
+			at = now
+		}
+		if err := limits.Time("the time of the event", at); err != nil {
+			return fmt.Errorf("%w: message %q: %w", ErrInvalid, messageID, err)
 		}
 		if c.State != store.ConnActive {
+			since := m.SentAt
+			if since.IsZero() {
+				since = m.CreatedAt
+			}
+			if why := flow.EventTimeProblem(at, since, now); why != "" {
+				return invalid("message %q: %s not recorded: %s", messageID, kind, why)
+			}
 			// The connection has ended; the event is still part of its history, once.
 			hist, err := tx.History(c.ID)
 			if err != nil {
 				return err
 			}
 			for _, ev := range hist {
-				if ev.Type == "event" && ev.StepID == m.StepID && ev.Event == string(kind) {
+				if ev.Type == store.EventEmail && ev.StepID == m.StepID && ev.Event == string(kind) {
 					return nil
 				}
 			}
-			return tx.AppendHistory(c.ID, store.Event{At: at, Type: "event", StepID: m.StepID, Event: string(kind)})
+			return tx.AppendHistory(c.ID, store.Event{At: at, Type: store.EventEmail, StepID: m.StepID, Event: string(kind)})
 		}
 		o, err := loadOrg(tx)
 		if err != nil {
 			return err
 		}
-		res, err := e.step(tx, o, c, flow.Input{Kind: flow.EmailEvent, StepID: m.StepID, Event: kind, At: at}, e.clock.Now())
+		res, err := e.step(tx, o, c, flow.Input{Kind: flow.EmailEvent, StepID: m.StepID, Event: kind, At: at}, now)
 		if err != nil {
 			return err
 		}

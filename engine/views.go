@@ -282,27 +282,27 @@ func countVisits(hist []store.Event, stat func(id string) *StepStat) {
 	}
 	for _, h := range hist {
 		switch h.Type {
-		case "step_entered":
+		case store.EventStepEntered:
 			leave()
 			cur = h.StepID
 			stat(h.StepID).Entered++
-		case "task_skipped", "wait_skipped":
+		case store.EventTaskSkipped, store.EventWaitSkipped:
 			if h.StepID == cur {
 				skipped = true
 			}
-		case "completed":
+		case store.EventCompleted:
 			leave()
-		case "disconnected":
+		case store.EventDisconnected:
 			cur, skipped = "", false
-		case "condition":
+		case store.EventCondition:
 			if h.Branch == "yes" {
 				stat(h.StepID).Yes++
 			} else {
 				stat(h.StepID).No++
 			}
-		case "email_sent":
+		case store.EventEmailSent:
 			stat(h.StepID).Sent++
-		case "event":
+		case store.EventEmail:
 			switch sequence.Kind(h.Event) {
 			case sequence.EmailOpened:
 				stat(h.StepID).Opened++

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -68,4 +69,29 @@ func DerivedID(parts ...string) ID {
 	var id ID
 	copy(id[:], h.Sum(nil))
 	return id
+}
+
+// Visit is one visit of a connection to a step (the connection's Visit counter when it
+// entered the step). What the runtime makes for a step visit — its task, the notice its
+// owner gets, its outbox message — is named from it, so making one twice makes it once.
+type Visit struct {
+	Conn ID
+	Step string
+	N    uint32
+}
+
+// Key is the visit's idempotency key, "CONN/STEP/N": an outbox message's Key, from which
+// its Message-ID derives.
+func (v Visit) Key() string {
+	return v.Conn.String() + "/" + v.Step + "/" + strconv.FormatUint(uint64(v.N), 10)
+}
+
+// TaskID is the id of the visit's task.
+func (v Visit) TaskID() ID { return v.derived("task") }
+
+// NoticeID is the id of the task that tells the record's owner about a problem of the visit.
+func (v Visit) NoticeID() ID { return v.derived("notice") }
+
+func (v Visit) derived(kind string) ID {
+	return DerivedID(kind, v.Conn.String(), v.Step, strconv.FormatUint(uint64(v.N), 10))
 }

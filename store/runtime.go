@@ -19,6 +19,7 @@ const (
 	ReasonAdvanced        = "advanced"
 	ReasonAdvanceFailed   = "advance_failed"
 	ReasonSequenceDeleted = "sequence_deleted"
+	ReasonRecordRemoved   = "record_removed"
 )
 
 // Connection is a record attached to one published version of a sequence, walking its
@@ -83,6 +84,39 @@ type Event struct {
 	Message   string    `json:"message_id,omitempty"`
 	Sequence  string    `json:"sequence,omitempty"`
 	Task      string    `json:"task,omitempty"`
+}
+
+// The types of history events (Event.Type), SPEC §4.11.
+const (
+	EventConnected     = "connected"
+	EventStepEntered   = "step_entered"
+	EventEmailSent     = "email_sent"
+	EventCondition     = "condition"
+	EventCompleted     = "completed"
+	EventDisconnected  = "disconnected"
+	EventTaskCreated   = "task_created"
+	EventTaskDone      = "task_done"
+	EventTaskSkipped   = "task_skipped"
+	EventTaskSnoozed   = "task_snoozed"
+	EventTaskAssigned  = "task_assigned"
+	EventStageSet      = "stage_set"
+	EventFieldUpdated  = "field_updated"
+	EventEmail         = "event" // an email event: opened, replied, … (in Event.Event)
+	EventMessageFailed = "message_failed"
+	EventWaitSkipped   = "wait_skipped"
+	EventAdvanced      = "advanced"
+	// EventError is a timer that could not be applied; Reason says why.
+	EventError = "error"
+)
+
+// EventTypes lists every history event type in the order they were introduced. A backend
+// may store a type as its position in this list (store/bolt does), so the list only grows
+// at its end.
+var EventTypes = [...]string{
+	EventConnected, EventStepEntered, EventEmailSent, EventCondition, EventCompleted, EventDisconnected,
+	EventTaskCreated, EventTaskDone, EventTaskSkipped, EventTaskSnoozed, EventTaskAssigned,
+	EventStageSet, EventFieldUpdated, EventEmail, EventMessageFailed, EventWaitSkipped, EventAdvanced,
+	EventError,
 }
 
 // TaskState is the state of a task.
@@ -230,11 +264,35 @@ type RuntimeTx interface {
 	PutMessage(Message) error
 	// QueuedBefore returns up to limit queued messages with NextTry <= until, earliest first.
 	QueuedBefore(until time.Time, limit int) ([]Message, error)
-	// NextQueued returns the earliest queued message's NextTry; ok is false when none.
+	// NextQueued returns when the earliest queued message can next be claimed: its
+	// NextTry, or the end of its lease (ClaimQueued) when that is later; ok is false when
+	// none is queued.
 	NextQueued() (at time.Time, ok bool, err error)
 	// Messages calls fn for every outbox message, oldest first, until fn returns false.
 	// In an Update, fn may write.
 	Messages(fn func(Message) bool) error
+
+	// Claims: what lets several processes share one database. A backend used by one
+	// process at a time (bbolt) implements them as DueBefore and QueuedBefore, and always
+	// leads.
+
+	// ClaimDue returns up to limit due-index entries with At <= until, earliest first,
+	// that no other transaction has claimed, and holds each entry's connection for this
+	// transaction until it ends: another process's ClaimDue skips them, and its reads of
+	// those connections in an Update wait. In a View it is DueBefore.
+	ClaimDue(until time.Time, limit int) ([]Due, error)
+	// ClaimQueued returns up to limit queued messages with NextTry <= until, earliest
+	// first, that no other process holds a lease on, and leases them to this one for lease
+	// (measured by the database's clock) once the transaction commits. Storing a message
+	// ends its lease. A process that dies while holding a lease leaves its messages to the
+	// others when the lease ends.
+	ClaimQueued(until time.Time, limit int, lease time.Duration) ([]Message, error)
+	// Lead makes node the holder of the leadership called name for ttl (by the database's
+	// clock) when no other node holds it or its term has ended, or extends node's own term;
+	// it reports whether node leads.
+	Lead(name, node string, ttl time.Duration) (bool, error)
+	// Resign ends node's term of the leadership called name, if node holds it.
+	Resign(name, node string) error
 
 	Segment(name string) (Segment, error)
 	// Segments returns every segment ordered by name.

@@ -21,6 +21,11 @@ var ErrNotFound = errors.New("not found")
 // second sequence with the same name ignoring case.
 var ErrConflict = errors.New("conflict")
 
+// ErrDamaged is returned (wrapped) when the database turns out to be damaged while in use: a
+// page that can't be read. The transaction is rolled back; the file should be restored from a
+// backup.
+var ErrDamaged = errors.New("the database file is damaged")
+
 // Store is an open pacer database.
 type Store interface {
 	// View runs fn in a read-only transaction.
@@ -32,6 +37,13 @@ type Store interface {
 	Backup(ctx context.Context, w io.Writer) (int64, error)
 	// Close releases the database.
 	Close() error
+}
+
+// Watcher is a Store that other processes may change at the same time (PostgreSQL shared
+// by several nodes). Watch returns a channel that receives a signal (coalesced) after
+// changes commit, whichever process made them, until ctx ends; it is closed then.
+type Watcher interface {
+	Watch(ctx context.Context) <-chan struct{}
 }
 
 // Tx is one transaction. Values returned by a Tx are copies the caller owns.
@@ -69,11 +81,19 @@ type Tx interface {
 	// Records calls fn for every record of entity (every entity when empty) in (entity, id)
 	// order until fn returns false. In an Update, fn may write records.
 	Records(entity string, fn func(Record) bool) error
+	// RemoveRecord takes a record out of use and returns it: Record and Records no longer
+	// find it, but RecordByKey does, so the connections, tasks and messages it had keep
+	// its name. A record put later with the same entity and id is a new record.
+	RemoveRecord(entity, id string) (Record, error)
+	// RemovedRecords calls fn for every removed record in key order until fn returns false.
+	RemovedRecords(fn func(Record) bool) error
 
 	Template(name string) (Template, error)
 	// Templates returns every template ordered by name.
 	Templates() ([]Template, error)
 	PutTemplate(Template) error
+	// DeleteTemplate removes a template and its body (ErrNotFound when there is none).
+	DeleteTemplate(name string) error
 
 	Sequence(id ID) (Sequence, error)
 	// SequenceByName finds a sequence by name, ignoring case.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -28,6 +29,9 @@ const (
 	MessageSent InputKind = "message_sent"
 	// MessageFailed: the current step's message failed for good; a manual task replaces it.
 	MessageFailed InputKind = "message_failed"
+	// ManualSent: a seller sent the email of the current step's task by hand (Message, At,
+	// By, Note); the task is done.
+	ManualSent InputKind = "manual_sent"
 	// EmailEvent: an email event (opened, replied, …) for a message of this connection.
 	EmailEvent InputKind = "email_event"
 	// Disconnect ends the connection (reason in Input.Reason, manual when empty).
@@ -49,7 +53,8 @@ type Input struct {
 	StepID string
 	Event  sequence.Kind
 	At     time.Time
-	// Message is the outbox message of MessageSent; Error the failure of MessageFailed.
+	// Message is the outbox message of MessageSent and ManualSent; Error the failure of
+	// MessageFailed.
 	Message store.ID
 	Error   string
 	Reason  string
@@ -206,7 +211,7 @@ func (d *decision) apply(in Input) {
 			return
 		}
 		c.State = store.ConnActive
-		d.history(store.Event{Type: "connected", By: in.By, Reason: c.Source})
+		d.history(store.Event{Type: store.EventConnected, By: in.By, Reason: c.Source})
 		d.enter(d.plan.First)
 		return
 	}
@@ -251,7 +256,7 @@ func (d *decision) apply(in Input) {
 			d.ignore("the current step is not a wait")
 			return
 		}
-		d.history(store.Event{Type: "wait_skipped", StepID: cur.ID, By: in.By})
+		d.history(store.Event{Type: store.EventWaitSkipped, StepID: cur.ID, By: in.By})
 		c.WakeAt = time.Time{}
 		d.leave(cur)
 	case MessageSent:
@@ -264,14 +269,28 @@ func (d *decision) apply(in Input) {
 			at = d.env.Now
 		}
 		d.sent(cur.ID, store.Sent{Message: in.Message, At: at})
-		d.history(store.Event{Type: "email_sent", StepID: cur.ID, Message: in.Message.String()})
+		d.history(store.Event{Type: store.EventEmailSent, StepID: cur.ID, Message: in.Message.String()})
 		d.leave(cur)
+	case ManualSent:
+		if c.Task.IsZero() || !sendsMessage(cur) {
+			d.ignore("the current step is not a message to send by hand")
+			return
+		}
+		at := in.At
+		if at.IsZero() {
+			at = d.env.Now
+		}
+		// Events already recorded for the step are kept; a following email condition's
+		// window starts now.
+		d.sent(cur.ID, store.Sent{Message: in.Message, At: at})
+		d.history(store.Event{Type: store.EventEmailSent, StepID: cur.ID, Message: in.Message.String(), By: in.By})
+		d.settleTask(cur, Input{Kind: TaskDone, Visit: in.Visit, Note: in.Note, By: in.By})
 	case MessageFailed:
 		if !isAutoMessage(cur) || !c.Task.IsZero() {
 			d.ignore("the current step is not sending a message")
 			return
 		}
-		d.history(store.Event{Type: "message_failed", StepID: cur.ID, Reason: in.Error})
+		d.history(store.Event{Type: store.EventMessageFailed, StepID: cur.ID, Reason: in.Error})
 		d.openTask(cur, in.Error)
 	default:
 		d.ignore("unknown input " + string(in.Kind))
@@ -280,6 +299,12 @@ func (d *decision) apply(in Input) {
 
 func isAutoMessage(st *sequence.Step) bool {
 	return st.Type == sequence.AutoEmail || st.Type == sequence.AutoSMS
+}
+
+// sendsMessage reports whether a step's task is a message (an email or SMS step, or an
+// automated one whose message failed into a manual task).
+func sendsMessage(st *sequence.Step) bool {
+	return st.Type == sequence.Email || st.Type == sequence.SMS || isAutoMessage(st)
 }
 
 func (d *decision) sent(step string, s store.Sent) {
@@ -309,11 +334,11 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 	}
 	d.effect(Effect{Kind: CloseTask, StepID: cur.ID, Visit: c.Visit, State: state})
 	if state == store.TaskDone {
-		d.history(store.Event{Type: "task_done", StepID: cur.ID, Outcome: in.Outcome, Note: in.Note, By: in.By, Task: c.Task.String()})
+		d.history(store.Event{Type: store.EventTaskDone, StepID: cur.ID, Outcome: in.Outcome, Note: in.Note, By: in.By, Task: c.Task.String()})
 		if in.Outcome != "" {
 			d.outcomes()[cur.ID] = in.Outcome
 		}
-		if cur.Type == sequence.Email || cur.Type == sequence.AutoEmail || cur.Type == sequence.SMS || cur.Type == sequence.AutoSMS {
+		if sendsMessage(cur) {
 			// A message the seller sent by hand starts the window of a following email
 			// condition now; events reported for the step still count.
 			if s, ok := c.Sent[cur.ID]; !ok || s.At.IsZero() {
@@ -321,7 +346,7 @@ func (d *decision) settleTask(cur *sequence.Step, in Input) {
 			}
 		}
 	} else {
-		d.history(store.Event{Type: "task_skipped", StepID: cur.ID, By: in.By, Task: c.Task.String()})
+		d.history(store.Event{Type: store.EventTaskSkipped, StepID: cur.ID, By: in.By, Task: c.Task.String()})
 		d.skip(cur.ID)
 	}
 	c.Task = store.ID{}
@@ -357,7 +382,7 @@ func (d *decision) enter(id string) {
 		}
 		c.Visit++
 		c.Step, c.EnteredAt, c.WakeAt = id, d.env.Now, time.Time{}
-		d.history(store.Event{Type: "step_entered", StepID: id})
+		d.history(store.Event{Type: store.EventStepEntered, StepID: id})
 		switch st.Type {
 		case sequence.Wait:
 			until := d.env.Now.Add(st.Duration)
@@ -384,17 +409,17 @@ func (d *decision) enter(id string) {
 			}
 			SetFieldOf(&d.rec, st.Field, st.Value)
 			d.effect(Effect{Kind: SetField, StepID: id, Field: st.Field, Old: old, New: st.Value})
-			d.history(store.Event{Type: "field_updated", StepID: id, Field: st.Field, Old: old, New: st.Value})
+			d.history(store.Event{Type: store.EventFieldUpdated, StepID: id, Field: st.Field, Old: old, New: st.Value})
 			id = d.plan.Next(id)
 		case sequence.SetStage:
 			old := d.rec.Stage
 			d.rec.Stage = st.Stage
 			d.effect(Effect{Kind: SetStage, StepID: id, Old: old, New: st.Stage})
-			d.history(store.Event{Type: "stage_set", StepID: id, Old: old, New: st.Stage})
+			d.history(store.Event{Type: store.EventStageSet, StepID: id, Old: old, New: st.Stage})
 			id = d.plan.Next(id)
 		case sequence.AdvanceTo:
 			d.effect(Effect{Kind: Advance, StepID: id, Sequence: st.Sequence})
-			d.history(store.Event{Type: "advanced", StepID: id, Sequence: st.Sequence})
+			d.history(store.Event{Type: store.EventAdvanced, StepID: id, Sequence: st.Sequence})
 			d.end(store.ConnDisconnected, store.ReasonAdvanced, "")
 			return
 		default: // activity steps
@@ -406,7 +431,7 @@ func (d *decision) enter(id string) {
 
 func (d *decision) openTask(st *sequence.Step, errText string) {
 	c := d.conn()
-	c.Task = store.DerivedID("task", c.ID.String(), st.ID, fmt.Sprint(c.Visit))
+	c.Task = store.Visit{Conn: c.ID, Step: st.ID, N: c.Visit}.TaskID()
 	d.effect(Effect{Kind: CreateTask, StepID: st.ID, Visit: c.Visit, Step: st, Error: errText})
 }
 
@@ -420,9 +445,9 @@ func (d *decision) end(state store.ConnState, reason, by string) {
 	last := c.Step
 	c.State, c.Reason, c.Step, c.WakeAt = state, reason, "", time.Time{}
 	if state == store.ConnCompleted {
-		d.history(store.Event{Type: "completed", StepID: last})
+		d.history(store.Event{Type: store.EventCompleted, StepID: last})
 	} else {
-		d.history(store.Event{Type: "disconnected", StepID: last, Reason: reason, By: by})
+		d.history(store.Event{Type: store.EventDisconnected, StepID: last, Reason: reason, By: by})
 	}
 }
 
@@ -471,6 +496,14 @@ func (d *decision) emailEvent(in Input) {
 	if at.IsZero() {
 		at = d.env.Now
 	}
+	since := s.At
+	if !ok {
+		since = c.EnteredAt // a manual message goes out after its step is entered
+	}
+	if why := EventTimeProblem(at, since, d.env.Now); why != "" {
+		d.ignore(why)
+		return
+	}
 	if _, seen := s.Events[string(in.Event)]; seen {
 		d.ignore("event already recorded")
 		return
@@ -478,7 +511,7 @@ func (d *decision) emailEvent(in Input) {
 	s.Events = cloneTimes(s.Events)
 	s.Events[string(in.Event)] = at
 	d.sentMap()[in.StepID] = s
-	d.history(store.Event{Type: "event", StepID: in.StepID, Event: string(in.Event), At: at})
+	d.history(store.Event{Type: store.EventEmail, StepID: in.StepID, Event: string(in.Event), At: at})
 	if in.Event == sequence.EmailReplied && d.plan.Def.Options.ExitOnReply {
 		d.end(store.ConnDisconnected, store.ReasonReplied, "")
 		return
@@ -496,6 +529,19 @@ func (d *decision) emailEvent(in Input) {
 	}
 }
 
+// EventTimeProblem says why an email event can't have happened at at, or "" when it can:
+// not before its message was sent (sent; zero when unknown), and not later than now by more
+// than the clock skew of limits.EventSkew.
+func EventTimeProblem(at, sent, now time.Time) string {
+	switch {
+	case !sent.IsZero() && at.Before(sent):
+		return fmt.Sprintf("the event at %s is before its message was sent (%s)", at.UTC().Format(time.RFC3339), sent.UTC().Format(time.RFC3339))
+	case at.After(now.Add(limits.EventSkew)):
+		return fmt.Sprintf("the event at %s is in the future: it is %s now, and an event may be at most %s ahead", at.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), limits.EventSkew)
+	}
+	return ""
+}
+
 // condition decides a condition step when it can; otherwise it schedules the wake-up that
 // will (the end of an email window) and returns decided = false.
 func (d *decision) condition(st *sequence.Step) (next string, decided bool) {
@@ -508,7 +554,7 @@ func (d *decision) condition(st *sequence.Step) (next string, decided bool) {
 	if yes {
 		branch = "yes"
 	}
-	d.history(store.Event{Type: "condition", StepID: st.ID, Branch: branch, Why: why})
+	d.history(store.Event{Type: store.EventCondition, StepID: st.ID, Branch: branch, Why: why})
 	d.conn().WakeAt = time.Time{}
 	return d.plan.branchStart(st, yes), true
 }

@@ -629,6 +629,27 @@ steps:
 			t.Fatalf("sent %+v", s)
 		}
 	})
+	t.Run("sent by hand", func(t *testing.T) {
+		// The seller sends the email from the console: Decide records the message, keeps
+		// the events already seen, and settles the task (issue 8: no change outside Decide).
+		r := newRun(t, plan)
+		r.connect()
+		r.at(time.Hour).event("mail", sequence.EmailReplied)
+		msg := store.DerivedID("message", "by hand")
+		r.ignored(Input{Kind: ManualSent, Visit: r.conn.Visit - 1, Message: msg}, "stale")
+		res := r.at(2 * time.Hour).do(Input{Kind: ManualSent, Visit: r.conn.Visit, Message: msg, Note: "sent", By: "sam"})
+		wantList(t, "history", hist(res), []string{"email_sent mail", "task_done mail", "step_entered cond", "condition cond yes", "step_entered yes-task"})
+		if e := entry(t, res, "email_sent"); e.Message != msg.String() || e.By != "sam" {
+			t.Fatalf("email_sent %+v", e)
+		}
+		if s := r.conn.Sent["mail"]; s.Message != msg || !s.At.Equal(t0.Add(2*time.Hour)) || !s.Events["email_replied"].Equal(t0.Add(time.Hour)) {
+			t.Fatalf("sent %+v", s)
+		}
+		if got := effs(res); len(got) == 0 || !strings.HasPrefix(got[0], "close_task") {
+			t.Fatalf("effects %v", got)
+		}
+		r.ignored(Input{Kind: ManualSent, Visit: r.conn.Visit, Message: msg}, "not a message to send by hand")
+	})
 	t.Run("skipped", func(t *testing.T) {
 		r := newRun(t, plan)
 		r.connect()

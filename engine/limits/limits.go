@@ -4,7 +4,11 @@
 // names the input and the limit. The README's "Limits" section lists the same numbers.
 package limits
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+	"unicode/utf8"
+)
 
 // Sizes of whole inputs, in bytes.
 const (
@@ -20,6 +24,9 @@ const (
 	// CommandInput is the largest standard input a command read over SSH or the local
 	// socket may send, other than the files above.
 	CommandInput = CSVFile
+	// SocketRequest is the largest request (command line, environment, directory) a second
+	// local process may send to the running pacer through its socket.
+	SocketRequest = 64 << 10
 )
 
 // Sizes of single values, in bytes.
@@ -35,6 +42,8 @@ const (
 	FieldValue = 16 << 10
 	// Fields bounds the number of free fields of one record.
 	Fields = 200
+	// CSVRows bounds the rows of one CSV import.
+	CSVRows = 1_000_000
 	// Tags bounds the number of tags of one sequence.
 	Tags = 50
 	// SSHKey bounds one public key line.
@@ -46,6 +55,28 @@ const (
 	// Steps bounds the steps of one sequence, counted over every branch.
 	Steps = 1000
 )
+
+// Times the engine works with: its clock and every time given to it (--now, PACER_NOW, the
+// time of an email event, a snooze) lie in [Earliest, Latest). The store keeps times as
+// nanoseconds since 1970, which run out in April 2262; Latest leaves room after it for the
+// longest wait.
+var (
+	Earliest = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	Latest   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// EventSkew is how far into the future (by the engine's clock) the time of a reported email
+// event may be: clocks of mail relays and trackers differ a little, not by more.
+const EventSkew = 5 * time.Minute
+
+// Time checks that t lies in [Earliest, Latest); the error names what and the range.
+func Time(what string, t time.Time) error {
+	if t.Before(Earliest) || !t.Before(Latest) {
+		return fmt.Errorf("%s %s is out of range: pacer works with times from %s until %s",
+			what, t.UTC().Format(time.RFC3339), Earliest.Format("2006-01-02"), Latest.Format("2006-01-02"))
+	}
+	return nil
+}
 
 // Terminal sizes a session may ask for (pty requests and resizes). Larger requests are
 // clamped to these.
@@ -72,4 +103,31 @@ func Format(n int, unit string) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// Text checks one value a user typed: valid UTF-8, at most max bytes, and free of terminal
+// control characters (C0, DEL and C1: ESC, BEL, CSI … could otherwise reach another user's
+// terminal). Newlines and tabs are allowed only when multiline is true. The error names what.
+func Text(what, s string, max int, multiline bool) error {
+	if len(s) > max {
+		return TooLarge(what, max, "bytes")
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s is not valid UTF-8 text", what)
+	}
+	for _, r := range s {
+		if (r == '\n' || r == '\t') && multiline {
+			continue
+		}
+		if IsControl(r) {
+			return fmt.Errorf("%s contains the control character %U, which pacer does not accept", what, r)
+		}
+	}
+	return nil
+}
+
+// IsControl reports whether r is a terminal control character: C0 (including newline and
+// tab), DEL or C1.
+func IsControl(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
 }

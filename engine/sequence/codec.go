@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/pacer-sales/pacer/engine/limits"
 )
 
 // FileError is one problem found while reading a sequence file, with its position.
@@ -50,8 +52,10 @@ func (es FileErrors) Error() string {
 const (
 	// codecMaxErrors caps the problems listed for one file.
 	codecMaxErrors = 100
-	// codecMaxVisits bounds the nodes read from one file, aliases expanded.
-	codecMaxVisits = 200_000
+	// codecAliasValues bounds the values aliases may add to a file: what a hundred values
+	// per step of the largest sequence (limits.Steps) needs. A file without aliases is
+	// bounded by its size (limits.SequenceFile) alone.
+	codecAliasValues = 100 * limits.Steps
 	// codecMaxDepth bounds how deeply conditions, and field-test groups, may nest.
 	codecMaxDepth = 100
 )
@@ -127,6 +131,9 @@ var fileSyntaxError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // YAML anchors and aliases are expanded. Parse never panics.
 func Parse(data []byte, file string) (seq *Sequence, err error) {
 	d := &fileDecoder{file: file}
+	if len(data) > limits.SequenceFile {
+		return nil, FileErrors{{File: file, Line: 1, Msg: limits.TooLarge("the sequence file", limits.SequenceFile, "bytes").Error()}}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			seq, err = nil, FileErrors{{File: file, Line: 1, Msg: fmt.Sprintf("%s: %v", codecInternalError, r)}}
@@ -151,8 +158,11 @@ type fileDecoder struct {
 	file      string
 	errs      FileErrors
 	truncated bool
-	visits    int
-	spent     bool
+	// visits counts the nodes read, aliases expanded, against maxVisits (see checkAliases).
+	visits, maxVisits int
+	spent             bool
+	// nsteps counts the steps read, against limits.Steps.
+	nsteps int
 }
 
 // fileEntry is one key and its value in a mapping.
@@ -278,10 +288,14 @@ func (d *fileDecoder) syntax(data []byte, err error) {
 }
 
 // checkAliases reports an alias used inside the value it names, and aliases that expand the
-// document beyond what Parse reads; it returns false after reporting either.
+// document beyond what Parse reads; it returns false after reporting either. The document
+// may hold as many values as its size allows; aliases may add codecAliasValues to them. It
+// sets the budget of values deref counts against.
 func (d *fileDecoder) checkAliases(root *yaml.Node) bool {
-	const limit = codecMaxVisits / 2
 	const active = -1
+	own := codecCountNodes(root)
+	limit := own + codecAliasValues
+	d.maxVisits = 2 * limit       // deref meets a node once as a key or value, once more as a step
 	sizes := map[*yaml.Node]int{} // expanded size of each node done; active while inside it
 	ok := true
 	var visit func(n *yaml.Node) int
@@ -315,10 +329,23 @@ func (d *fileDecoder) checkAliases(root *yaml.Node) bool {
 		return total
 	}
 	if visit(root) > limit && ok {
-		d.errorf(root, "the file is too large to read: its aliases expand to more than %d values", limit)
+		d.errorf(root, "the file is too large to read: its aliases expand to more than %d values", codecAliasValues)
 		ok = false
 	}
 	return ok
+}
+
+// codecCountNodes counts the nodes of a document as written, without expanding aliases.
+func codecCountNodes(root *yaml.Node) int {
+	n := 0
+	stack := []*yaml.Node{root}
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n++
+		stack = append(stack, x.Content...)
+	}
+	return n
 }
 
 // deref follows aliases and counts the node against the visit budget. It returns nil when the
@@ -331,10 +358,10 @@ func (d *fileDecoder) deref(n *yaml.Node) *yaml.Node {
 		return nil
 	}
 	d.visits++
-	if d.visits > codecMaxVisits {
+	if d.visits > d.maxVisits {
 		if !d.spent {
 			d.spent = true
-			d.errorf(n, "the file is too large to read: its aliases expand to more than %d values", codecMaxVisits)
+			d.errorf(n, "the file is too large to read: its aliases expand to more than %d values", codecAliasValues)
 		}
 		return nil
 	}
@@ -591,6 +618,12 @@ func (d *fileDecoder) steps(e fileEntry, ctx, path string, depth int, branch boo
 		out = []Step{}
 	}
 	for i, it := range d.list(e, ctx, "a list of steps") {
+		if d.nsteps++; d.nsteps > limits.Steps {
+			if d.nsteps == limits.Steps+1 {
+				d.errorf(it, "%v", limits.TooLarge(fmt.Sprintf("the sequence (more than %d steps)", limits.Steps), limits.Steps, "steps"))
+			}
+			return out
+		}
 		out = append(out, d.step(it, fmt.Sprintf("%s[%d]", path, i), depth))
 	}
 	return out

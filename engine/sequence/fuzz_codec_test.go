@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/pacer-sales/pacer/engine/limits"
 )
 
 // FuzzParse checks that Parse never fails badly and that what it accepts survives a round trip:
@@ -46,6 +48,10 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		if n := s.CountSteps(); n > limits.Steps {
+			t.Fatalf("Parse accepted %d steps, over the limit", n)
+		}
+		_ = CheckSizes(s) // never panics, whatever Parse accepted
 		out := Marshal(s)
 		s2, err := Parse(out, "marshaled.yaml")
 		if err != nil {

@@ -311,7 +311,8 @@ func (s *Sequence) Find(id string) (*Step, string) {
 }
 
 // AssignIDs gives every step without an id a new one, unique in the sequence and built from its
-// type ("call-1", "wait-2"). Existing ids are kept, so ids stay stable across saves.
+// type ("call-1", "wait-2"). Existing ids are kept, so ids stay stable across saves. It takes
+// time linear in the number of steps: each type's numbering goes on from where it stopped.
 func (s *Sequence) AssignIDs() {
 	used := map[string]bool{}
 	s.Walk(func(_ string, st *Step) bool {
@@ -320,17 +321,18 @@ func (s *Sequence) AssignIDs() {
 		}
 		return true
 	})
+	next := map[Type]int{} // the number the next id of a type tries first
 	s.Walk(func(_ string, st *Step) bool {
 		if st.ID != "" {
 			return true
 		}
-		base := strings.ReplaceAll(string(st.Type), "_", "-")
-		for n := 1; ; n++ {
-			id := base + "-" + strconv.Itoa(n)
-			if !used[id] {
-				st.ID, used[id] = id, true
-				return true
-			}
+		base := strings.ReplaceAll(string(st.Type), "_", "-") + "-"
+		n := max(next[st.Type], 1)
+		for used[base+strconv.Itoa(n)] {
+			n++
 		}
+		st.ID = base + strconv.Itoa(n)
+		used[st.ID], next[st.Type] = true, n+1
+		return true
 	})
 }

@@ -87,6 +87,10 @@ var DefaultCallOutcomes = []string{"connected", "left_voicemail", "no_answer", "
 //	                  or unknown events, or its match is not all/any
 //	command_invalid   update_field without a field, set_stage without a stage
 //	type_unknown      a step's type is missing or not a known type
+//	too_large         a name, id, description, tag or value is over its size limit (package
+//	                  limits); more steps or tags than allowed
+//	text_invalid      a name, id, description, tag or value is not UTF-8 or holds terminal
+//	                  control characters (newlines and tabs are allowed in descriptions and values)
 const (
 	CodeNameRequired     = "name_required"
 	CodeNameTaken        = "name_taken"
@@ -106,6 +110,8 @@ const (
 	CodeConditionInvalid = "condition_invalid"
 	CodeCommandInvalid   = "command_invalid"
 	CodeTypeUnknown      = "type_unknown"
+	CodeTooLarge         = "too_large"
+	CodeTextInvalid      = "text_invalid"
 )
 
 // Codes lists every validation code, the SPEC §3 table first, then the extra ones.
@@ -113,7 +119,7 @@ var Codes = []string{
 	CodeNameRequired, CodeNameTaken, CodeEntityInvalid, CodeNoSteps, CodeWaitLast, CodeWaitRange,
 	CodeConditionSource, CodeOutcomeUnknown, CodeAdvanceFirst, CodeAdvanceNotLast,
 	CodeAdvanceTarget, CodeTemplateMissing, CodeIDDuplicate, CodeAssignInvalid, CodeActiveLimit,
-	CodeConditionInvalid, CodeCommandInvalid, CodeTypeUnknown,
+	CodeConditionInvalid, CodeCommandInvalid, CodeTypeUnknown, CodeTooLarge, CodeTextInvalid,
 }
 
 // Validate checks a sequence against every rule of SPEC §3 and returns all problems, in
@@ -142,6 +148,10 @@ func Validate(s *Sequence, env Env) []Problem {
 		v.outcomes = DefaultCallOutcomes
 	}
 	v.sequenceLevel()
+	if probs := CheckSizes(s); len(probs) > 0 {
+		// Too many steps, or texts too large: the rules below would only repeat the cost.
+		return append(v.out, probs...)
+	}
 	v.list("steps", s.Steps, nil, "", false)
 	return v.out
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pacer-sales/pacer/engine/limits"
 )
 
 const day = 24 * time.Hour
@@ -429,6 +431,26 @@ func TestValidateCodes(t *testing.T) {
 			s:    seq(Step{Type: SetStage, ID: "g"}),
 			want: []Problem{prob("steps[0]", "g", CodeCommandInvalid,
 				"the stage change “Set stage” needs the stage to move the record to")},
+		},
+		{
+			name: "too_large step name",
+			s:    seq(Step{Type: Task, ID: "t", Name: strings.Repeat("n", limits.Name+1)}),
+			want: []Problem{prob("steps[0]", "t", CodeTooLarge, "the name is too large: the limit is 200 bytes")},
+		},
+		{
+			name: "too_large steps",
+			s:    seq(slices.Repeat([]Step{{Type: Task}}, limits.Steps+1)...),
+			want: []Problem{prob("", "", CodeTooLarge, "the sequence (1001 steps) is too large: the limit is 1000 steps")},
+		},
+		{
+			name: "text_invalid escape in a description and a test value",
+			s: &Sequence{Name: "S", Description: "x\x1b]52;c;aGk=\a", Steps: []Step{
+				{Type: Condition, ID: "c", If: FieldTest, Test: Test{Field: "tier", Op: OpIn, Value: []any{"a", "b\u009b2J"}}, Yes: []Step{}, No: []Step{taskStep("t")}},
+			}},
+			want: []Problem{
+				prob("", "", CodeTextInvalid, "the description contains the control character U+001B, which pacer does not accept"),
+				prob("steps[0]", "c", CodeTextInvalid, "the value of a test contains the control character U+009B, which pacer does not accept"),
+			},
 		},
 		{
 			name: "type_unknown",

@@ -303,7 +303,7 @@ func (d *decoder) finish(what string) error {
 		d.err = fmt.Errorf("%d bytes are left over", len(d.b))
 	}
 	if d.err != nil {
-		return fmt.Errorf("damaged %s value: %w", what, d.err)
+		return damaged("damaged %s value: %w", what, d.err)
 	}
 	return nil
 }

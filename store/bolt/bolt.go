@@ -18,6 +18,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -179,20 +180,54 @@ func inspect(path string, timeout time.Duration) error {
 		if checkedBefore(path, fi, btx) {
 			return nil // as a pacer process left it (verified.go)
 		}
-		return checkPages(btx)
+		return checkPages(path, btx)
 	})
 }
 
 // checkPages reads every page of the database in this goroutine, where a damaged page
-// panics into Open's recover and is reported. Opened for writing, bbolt rebuilds the
-// free-page list of a file that has none written (one made with NoFreelistSync) by the
-// same walk, where such a panic would crash the process instead.
-func checkPages(btx *bbolt.Tx) error {
+// panics (or faults) into Open's recover and is reported: every key and value of every
+// bucket, nested ones included, checking that each bucket's keys are in order. A file that
+// fails is refused, so nothing is ever written into it. (bbolt's own Tx.Check runs in a
+// goroutine of its own, where a fault on a damaged page would crash the process.) Opened
+// for writing, bbolt rebuilds the free-page list of a file that has none written (one made
+// with NoFreelistSync) by a walk too, where such a panic would crash the process instead.
+func checkPages(path string, btx *bbolt.Tx) error {
 	pageWalks.Add(1)
-	return btx.ForEach(func(_ []byte, b *bbolt.Bucket) error {
-		_ = b.Stats()
+	return btx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+		if err := walkBucket(b); err != nil {
+			return &NotPacerError{Path: path, Reason: fmt.Sprintf("the file is damaged: bucket %q: %v; restore it from a backup", name, err)}
+		}
 		return nil
 	})
+}
+
+// touched keeps the reads of walkBucket from being optimized away.
+var touched byte
+
+// walkBucket reads the first and last byte of every key and value of b and of the buckets
+// nested in it, and reports keys out of order.
+func walkBucket(b *bbolt.Bucket) error {
+	c := b.Cursor()
+	var prev []byte
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		touched ^= k[0] ^ k[len(k)-1]
+		if prev != nil && bytes.Compare(prev, k) >= 0 {
+			return fmt.Errorf("key %x follows key %x", k, prev)
+		}
+		prev = k
+		if v == nil {
+			if nb := b.Bucket(k); nb != nil {
+				if err := walkBucket(nb); err != nil {
+					return fmt.Errorf("in %q: %w", k, err)
+				}
+			}
+			continue
+		}
+		if len(v) > 0 {
+			touched ^= v[0] ^ v[len(v)-1]
+		}
+	}
+	return nil
 }
 
 func newerSchemaError(path string, version int) error {
@@ -252,19 +287,24 @@ func (db *DB) upgrade() error {
 func (db *DB) Path() string { return db.path }
 
 // View runs fn in a read-only transaction.
-func (db *DB) View(ctx context.Context, fn func(store.Tx) error) error {
+func (db *DB) View(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer db.recoverDamage(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	return db.bdb.View(func(btx *bbolt.Tx) error { return fn(&tx{btx: btx}) })
 }
 
 // Update runs fn in a read-write transaction that commits when fn returns nil and rolls
-// back every write of fn when it returns an error (or panics).
-func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+// back every write of fn when it returns an error (or panics). A panic raised inside bbolt
+// by a damaged page comes back as an error wrapping store.ErrDamaged.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer db.recoverDamage(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	return db.bdb.Update(func(btx *bbolt.Tx) error {
 		t := &tx{btx: btx}
 		if err := fn(t); err != nil {

@@ -37,7 +37,7 @@ func decodeJSON(b []byte, v any, what string) error {
 		return err
 	}
 	if err := json.Unmarshal(b[1:], v); err != nil {
-		return fmt.Errorf("damaged %s value: %w", what, err)
+		return damaged("damaged %s value: %w", what, err)
 	}
 	return nil
 }
@@ -68,7 +68,7 @@ func decodeID(b []byte, what string) (store.ID, error) {
 		return id, err
 	}
 	if len(b) != 1+len(id) {
-		return id, fmt.Errorf("damaged %s entry: %d bytes", what, len(b))
+		return id, damaged("damaged %s entry: %d bytes", what, len(b))
 	}
 	copy(id[:], b[1:])
 	return id, nil
@@ -77,7 +77,7 @@ func decodeID(b []byte, what string) (store.ID, error) {
 func checkFormat(b []byte, what string) error {
 	switch {
 	case len(b) == 0:
-		return fmt.Errorf("damaged %s value: empty", what)
+		return damaged("damaged %s value: empty", what)
 	case b[0] != format1:
 		return fmt.Errorf("%s value has format %d, which this version of pacer cannot read", what, b[0])
 	}

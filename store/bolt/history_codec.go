@@ -35,13 +35,9 @@ const (
 )
 
 // historyTypes are the event types format 3 writes as a code: the code of historyTypes[i]
-// is i+1. Released codes never change; new types are appended.
-var historyTypes = [...]string{
-	"connected", "step_entered", "email_sent", "condition", "completed", "disconnected",
-	"task_created", "task_done", "task_skipped", "task_snoozed", "task_assigned",
-	"stage_set", "field_updated", "event", "message_failed", "wait_skipped", "advanced",
-	"error",
-}
+// is i+1. They are store.EventTypes, which only grows at its end, so released codes never
+// change.
+var historyTypes = store.EventTypes
 
 // historyTypeCode returns the format-3 code of an event type, 0 when it has none.
 func historyTypeCode(typ string) uint64 {

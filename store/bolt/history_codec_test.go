@@ -168,3 +168,22 @@ func FuzzDecodeEvents(f *testing.F) {
 		}
 	})
 }
+
+// TestHistoryTypeCodes pins the codes that history values on disk carry: a type's code is
+// its place in store.EventTypes, so that list may only grow at its end.
+func TestHistoryTypeCodes(t *testing.T) {
+	released := []string{
+		"connected", "step_entered", "email_sent", "condition", "completed", "disconnected",
+		"task_created", "task_done", "task_skipped", "task_snoozed", "task_assigned",
+		"stage_set", "field_updated", "event", "message_failed", "wait_skipped", "advanced",
+		"error",
+	}
+	for i, typ := range released {
+		if got := historyTypeCode(typ); got != uint64(i+1) {
+			t.Errorf("code of %q = %d, want %d", typ, got, i+1)
+		}
+	}
+	if historyTypeCode("no_such_type") != 0 {
+		t.Error("an unknown type has a code")
+	}
+}

@@ -99,7 +99,7 @@ func recordCreated(v []byte) (time.Time, error) {
 	}
 	t := d.time()
 	if d.err != nil {
-		return time.Time{}, fmt.Errorf("damaged record value: %w", d.err)
+		return time.Time{}, damaged("damaged record value: %w", d.err)
 	}
 	return t, nil
 }
@@ -108,7 +108,7 @@ func recordCreated(v []byte) (time.Time, error) {
 func recordDecoder(v []byte) (*decoder, error) {
 	switch {
 	case len(v) == 0:
-		return nil, fmt.Errorf("damaged record value: empty")
+		return nil, damaged("damaged record value: empty")
 	case v[0] != recordFormat2:
 		return nil, fmt.Errorf("record value has format %d, which this version of pacer cannot read", v[0])
 	}

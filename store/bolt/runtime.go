@@ -46,7 +46,7 @@ func walkIDs(b *bbolt.Bucket, prefix []byte, what string, fn func(store.ID) (boo
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(ids) < walkChunk; k, _ = c.Next() {
 			if len(k) < len(prefix)+len(store.ID{}) {
-				return fmt.Errorf("damaged %s index: a key of %d bytes", what, len(k))
+				return damaged("damaged %s index: a key of %d bytes", what, len(k))
 			}
 			ids, last = append(ids, store.ID(k[len(k)-len(store.ID{}):])), k
 		}
@@ -91,7 +91,7 @@ func appendTimeID(k []byte, t time.Time, id store.ID) []byte {
 // splitTimeID reads a key made by timeID.
 func splitTimeID(k []byte, what string) (time.Time, store.ID, error) {
 	if len(k) != 24 {
-		return time.Time{}, store.ID{}, fmt.Errorf("damaged %s index: a key of %d bytes", what, len(k))
+		return time.Time{}, store.ID{}, damaged("damaged %s index: a key of %d bytes", what, len(k))
 	}
 	return fromTimeKey(binary.BigEndian.Uint64(k)), store.ID(k[8:]), nil
 }
@@ -278,7 +278,7 @@ func decodeCount(v []byte) (int64, error) {
 		return 0, err
 	}
 	if len(v) != 9 {
-		return 0, fmt.Errorf("damaged connection count: %d bytes", len(v))
+		return 0, damaged("damaged connection count: %d bytes", len(v))
 	}
 	return int64(binary.BigEndian.Uint64(v[1:])), nil
 }
@@ -311,7 +311,7 @@ func (t *tx) connsBy(def bucketDef, owner store.ID, fn func(store.Connection) bo
 	return walkIDs(idx, owner[:], def.name, func(id store.ID) (bool, error) {
 		c, err := t.conn(conns, id)
 		if err != nil {
-			return false, fmt.Errorf("damaged %s index: %w", def.name, err)
+			return false, damaged("damaged %s index: %w", def.name, err)
 		}
 		return fn(c), nil
 	})
@@ -384,7 +384,7 @@ func decodeDue(k, v []byte) (store.Due, error) {
 		return store.Due{}, err
 	}
 	if len(v) != 5 {
-		return store.Due{}, fmt.Errorf("damaged due entry: %d bytes", len(v))
+		return store.Due{}, damaged("damaged due entry: %d bytes", len(v))
 	}
 	return store.Due{At: at, Conn: conn, Visit: binary.BigEndian.Uint32(v[1:])}, nil
 }
@@ -467,7 +467,7 @@ func logSeqs(v []byte, fn func(uint64) error) error {
 	for p := v[1:]; len(p) > 0; {
 		d, n := binary.Uvarint(p)
 		if n <= 0 || d == 0 {
-			return errors.New("damaged history index value")
+			return damaged("damaged history index value")
 		}
 		seq += d
 		p = p[n:]
@@ -502,14 +502,14 @@ func (t *tx) History(conn store.ID) ([]store.Event, error) {
 		v := log.Get(k[:])
 		switch {
 		case v == nil:
-			return fmt.Errorf("damaged history index: history entry %d of connection %s is missing", seq, conn)
+			return damaged("damaged history index: history entry %d of connection %s is missing", seq, conn)
 		case len(v) < logHead || v[0] != format1:
 			if err := checkFormat(v, "history entry"); err != nil {
 				return err
 			}
-			return fmt.Errorf("damaged history entry: %d bytes", len(v))
+			return damaged("damaged history entry: %d bytes", len(v))
 		case store.ID(v[1:logHead]) != conn:
-			return fmt.Errorf("damaged history index: history entry %d belongs to connection %s, not %s", seq, store.ID(v[1:logHead]), conn)
+			return damaged("damaged history index: history entry %d belongs to connection %s, not %s", seq, store.ID(v[1:logHead]), conn)
 		}
 		var err error
 		if events, err = appendEvents(events, v[logHead:]); err != nil {
@@ -679,15 +679,15 @@ func (t *tx) tasksBy(def bucketDef, prefix []byte, fn func(store.Task) bool) err
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix) && len(chunk) < walkChunk; k, v = c.Next() {
 			if len(k) < len(prefix)+len(store.ID{}) {
-				return fmt.Errorf("damaged %s index: a key of %d bytes", def.name, len(k))
+				return damaged("damaged %s index: a key of %d bytes", def.name, len(k))
 			}
 			id := store.ID(k[len(k)-len(store.ID{}):])
 			if len(v) == 0 {
-				return fmt.Errorf("damaged %s index: the entry of task %s holds no task", def.name, id)
+				return damaged("damaged %s index: the entry of task %s holds no task", def.name, id)
 			}
 			tk, err := decodeTask(id, v)
 			if err != nil {
-				return fmt.Errorf("damaged %s index: task %s: %w", def.name, id, err)
+				return damaged("damaged %s index: task %s: %w", def.name, id, err)
 			}
 			chunk, last = append(chunk, tk), k
 		}
@@ -846,7 +846,7 @@ func (t *tx) QueuedBefore(until time.Time, limit int) ([]store.Message, error) {
 		}
 		m, err := t.message(outbox, id)
 		if err != nil {
-			return nil, fmt.Errorf("damaged outbox_due index: %w", err)
+			return nil, damaged("damaged outbox_due index: %w", err)
 		}
 		msgs = append(msgs, m)
 	}
@@ -881,7 +881,7 @@ func (t *tx) Messages(fn func(store.Message) bool) error {
 	return walkIDs(order, nil, bOutboxOrder.name, func(id store.ID) (bool, error) {
 		m, err := t.message(outbox, id)
 		if err != nil {
-			return false, fmt.Errorf("damaged outbox_order index: %w", err)
+			return false, damaged("damaged outbox_order index: %w", err)
 		}
 		return fn(m), nil
 	})
@@ -951,3 +951,21 @@ func (t *tx) DeleteSegment(name string) error {
 	}
 	return b.Delete([]byte(name))
 }
+
+// Claims: one process has the database, so claiming is finding.
+
+// ClaimDue is DueBefore: no other process can hold an entry.
+func (t *tx) ClaimDue(until time.Time, limit int) ([]store.Due, error) {
+	return t.DueBefore(until, limit)
+}
+
+// ClaimQueued is QueuedBefore: no other process can hold a lease.
+func (t *tx) ClaimQueued(until time.Time, limit int, _ time.Duration) ([]store.Message, error) {
+	return t.QueuedBefore(until, limit)
+}
+
+// Lead reports that node leads: it is the only process on the database.
+func (t *tx) Lead(string, string, time.Duration) (bool, error) { return true, nil }
+
+// Resign does nothing: leadership ends with the process.
+func (t *tx) Resign(string, string) error { return nil }

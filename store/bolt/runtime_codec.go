@@ -68,7 +68,7 @@ func decodeConnHead(v []byte) (connHead, error) {
 	}
 	h := d.connHead()
 	if d.err != nil {
-		return connHead{}, fmt.Errorf("damaged connection value: %w", d.err)
+		return connHead{}, damaged("damaged connection value: %w", d.err)
 	}
 	return h, nil
 }
@@ -380,7 +380,7 @@ func decodeTaskHead(v []byte) (taskHead, error) {
 	}
 	h := d.taskHead()
 	if d.err != nil {
-		return taskHead{}, fmt.Errorf("damaged task value: %w", d.err)
+		return taskHead{}, damaged("damaged task value: %w", d.err)
 	}
 	return h, nil
 }
@@ -499,7 +499,7 @@ func decodeMsgHead(v []byte) (msgHead, error) {
 	}
 	h := d.msgHead()
 	if d.err != nil {
-		return msgHead{}, fmt.Errorf("damaged message value: %w", d.err)
+		return msgHead{}, damaged("damaged message value: %w", d.err)
 	}
 	return h, nil
 }

@@ -95,7 +95,7 @@ func historyLog(btx *bbolt.Tx) error {
 	}
 	err = old.ForEach(func(k, v []byte) error {
 		if len(k) != 24 {
-			return fmt.Errorf("damaged history: a key of %d bytes", len(k))
+			return damaged("damaged history: a key of %d bytes", len(k))
 		}
 		return appendLog(log, idx, store.ID(k[:16]), v)
 	})
@@ -127,7 +127,7 @@ func taskCopies(btx *bbolt.Tx) error {
 	var open, byAssignee []entry
 	err = tasks.ForEach(func(k, v []byte) error {
 		if len(k) != len(store.ID{}) {
-			return fmt.Errorf("damaged tasks: a key of %d bytes", len(k))
+			return damaged("damaged tasks: a key of %d bytes", len(k))
 		}
 		h, err := decodeTaskHead(v)
 		if err != nil {
@@ -179,7 +179,7 @@ func readSchema(btx *bbolt.Tx) (version int, ok bool, err error) {
 		return 0, true, err
 	}
 	if len(v) != 5 {
-		return 0, true, fmt.Errorf("damaged schema version: %d bytes", len(v))
+		return 0, true, damaged("damaged schema version: %d bytes", len(v))
 	}
 	return int(binary.BigEndian.Uint32(v[1:])), true, nil
 }

@@ -330,7 +330,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		}
 		old := t.get(b, t.idKey(r.Key))
 		if old == nil {
-			return store.Record{}, fmt.Errorf("damaged records index: %s points to a missing record", r.Ref())
+			return store.Record{}, damaged("damaged records index: %s points to a missing record", r.Ref())
 		}
 		if r.CreatedAt, err = recordCreated(old); err != nil {
 			return store.Record{}, err
@@ -390,7 +390,7 @@ func (t *tx) Records(entity string, fn func(store.Record) bool) error {
 		for _, key := range keys {
 			r, err := t.RecordByKey(key)
 			if err != nil {
-				return fmt.Errorf("damaged records index: %w", err)
+				return damaged("damaged records index: %w", err)
 			}
 			if !fn(r) {
 				return nil
@@ -400,6 +400,59 @@ func (t *tx) Records(entity string, fn func(store.Record) bool) error {
 			return nil
 		}
 	}
+}
+
+// RemoveRecord drops the record's entry from records_by_ref; its value stays in records
+// under its key, so RecordByKey still finds it.
+func (t *tx) RemoveRecord(entity, id string) (store.Record, error) {
+	r, err := t.Record(entity, id)
+	if err != nil {
+		return store.Record{}, err
+	}
+	idx, err := t.bucket(bRecordsByRef)
+	if err != nil {
+		return store.Record{}, err
+	}
+	return r, idx.Delete(joinKey(entity, id))
+}
+
+// RemovedRecords walks the records bucket for records that records_by_ref no longer names
+// (or names with another key): the removed ones. It reads every record; only the doctor
+// needs it.
+func (t *tx) RemovedRecords(fn func(store.Record) bool) error {
+	b, err := t.bucket(bRecords)
+	if err != nil {
+		return err
+	}
+	idx, err := t.bucket(bRecordsByRef)
+	if err != nil {
+		return err
+	}
+	var removed []store.Record
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var key store.ID
+		if len(k) != len(key) {
+			return fmt.Errorf("damaged records bucket: a key of %d bytes", len(k))
+		}
+		copy(key[:], k)
+		r, err := decodeRecord(key, v)
+		if err != nil {
+			return err
+		}
+		if cur := idx.Get(joinKey(r.Entity, r.ID)); cur != nil {
+			if ck, err := decodeID(cur, "records_by_ref"); err == nil && ck == key {
+				continue
+			}
+		}
+		removed = append(removed, r)
+	}
+	for _, r := range removed {
+		if !fn(r) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // Templates
@@ -479,6 +532,26 @@ func (t *tx) PutTemplate(tp store.Template) error {
 	return b.Put([]byte(tp.Name), v)
 }
 
+// DeleteTemplate removes a template and its body.
+func (t *tx) DeleteTemplate(name string) error {
+	b, err := t.bucket(bTemplates)
+	if err != nil {
+		return err
+	}
+	old := b.Get([]byte(name))
+	if old == nil {
+		return notFound("template %q", name)
+	}
+	var tv templateV1
+	if err := decodeJSON(old, &tv, "template"); err != nil {
+		return err
+	}
+	if _, err := t.putBody(tv.Body, nil); err != nil {
+		return fmt.Errorf("template %q: %w", name, err)
+	}
+	return b.Delete([]byte(name))
+}
+
 // Bodies: large texts (template bodies, sequence definitions) live in the bodies bucket and
 // are referenced from their owner's value by the hex of their ID, "" when there is none.
 
@@ -489,7 +562,7 @@ func (t *tx) body(ref string) ([]byte, error) {
 	}
 	id, err := store.ParseID(ref)
 	if err != nil {
-		return nil, fmt.Errorf("damaged body reference: %w", err)
+		return nil, damaged("damaged body reference: %w", err)
 	}
 	b, err := t.bucket(bBodies)
 	if err != nil {
@@ -497,7 +570,7 @@ func (t *tx) body(ref string) ([]byte, error) {
 	}
 	v := b.Get(id[:])
 	if v == nil {
-		return nil, fmt.Errorf("damaged body reference: body %s is missing", ref)
+		return nil, damaged("damaged body reference: body %s is missing", ref)
 	}
 	return decodeRaw(v, "body")
 }
@@ -512,7 +585,7 @@ func (t *tx) putBody(ref string, p []byte) (string, error) {
 	var id store.ID
 	if ref != "" {
 		if id, err = store.ParseID(ref); err != nil {
-			return "", fmt.Errorf("damaged body reference: %w", err)
+			return "", damaged("damaged body reference: %w", err)
 		}
 	}
 	if len(p) == 0 {
@@ -587,7 +660,7 @@ func (t *tx) Sequences() ([]store.Sequence, error) {
 	seqs := []store.Sequence{}
 	err = b.ForEach(func(k, v []byte) error {
 		if len(k) != len(store.ID{}) {
-			return fmt.Errorf("damaged sequences key of %d bytes", len(k))
+			return damaged("damaged sequences key of %d bytes", len(k))
 		}
 		var sv sequenceV1
 		if err := decodeJSON(v, &sv, "sequence"); err != nil {
@@ -755,7 +828,7 @@ func (t *tx) Versions(seq store.ID) ([]store.Version, error) {
 	c := b.Cursor()
 	for k, v := c.Seek(seq[:]); k != nil && bytes.HasPrefix(k, seq[:]); k, v = c.Next() {
 		if len(k) != 20 {
-			return nil, fmt.Errorf("damaged versions key of %d bytes", len(k))
+			return nil, damaged("damaged versions key of %d bytes", len(k))
 		}
 		ver, err := decodeVersion(seq, int(binary.BigEndian.Uint32(k[16:])), v)
 		if err != nil {

@@ -234,6 +234,48 @@ func testRecords(t *testing.T, s store.Store) {
 	})
 }
 
+func testRecordsRemove(t *testing.T, s store.Store) {
+	kept := putRecord(t, s, store.Record{Entity: "lead", ID: "L-1", Name: "Kept"})
+	gone := putRecord(t, s, store.Record{Entity: "lead", ID: "L-2", Name: "Gone"})
+	var removed store.Record
+	update(t, s, func(tx store.Tx) (err error) {
+		removed, err = tx.RemoveRecord("lead", "L-2")
+		return err
+	})
+	wantEqual(t, "RemoveRecord result", removed, gone)
+	view(t, s, func(tx store.Tx) error {
+		_, err := tx.Record("lead", "L-2")
+		wantErr(t, "Record of a removed record", err, store.ErrNotFound)
+		byKey, err := tx.RecordByKey(gone.Key)
+		if err != nil {
+			t.Errorf("RecordByKey of a removed record: %v", err)
+		}
+		wantEqual(t, "RecordByKey of a removed record", byKey, gone)
+		var listed, dropped []string
+		if err := tx.Records("", func(r store.Record) bool { listed = append(listed, r.Ref()); return true }); err != nil {
+			t.Error(err)
+		}
+		if err := tx.RemovedRecords(func(r store.Record) bool { dropped = append(dropped, r.Ref()); return true }); err != nil {
+			t.Error(err)
+		}
+		wantOrder(t, "Records after RemoveRecord", listed, []string{kept.Ref()})
+		wantOrder(t, "RemovedRecords", dropped, []string{gone.Ref()})
+		_, err = tx.RemoveRecord("lead", "L-404")
+		wantErr(t, "RemoveRecord of a missing record", err, store.ErrNotFound)
+		return nil
+	})
+	// The same entity and id again is a new record; the removed one stays removed.
+	again := putRecord(t, s, store.Record{Entity: "lead", ID: "L-2", Name: "Back"})
+	if again.Key == gone.Key {
+		t.Error("a record put after its removal reuses the removed record's key")
+	}
+	var dropped []string
+	view(t, s, func(tx store.Tx) error {
+		return tx.RemovedRecords(func(r store.Record) bool { dropped = append(dropped, r.Name); return true })
+	})
+	wantOrder(t, "RemovedRecords after a new record of the same id", dropped, []string{"Gone"})
+}
+
 func testRecordsUpsert(t *testing.T, s store.Store) {
 	first := putRecord(t, s, sampleRecord())
 
@@ -388,6 +430,13 @@ func testTemplates(t *testing.T, s store.Store) {
 	}
 	err := s.View(t.Context(), func(tx store.Tx) error { _, err := tx.Template("missing"); return err })
 	wantErr(t, "Template of a missing template", err, store.ErrNotFound)
+
+	update(t, s, func(tx store.Tx) error { return tx.DeleteTemplate("followup") })
+	err = s.View(t.Context(), func(tx store.Tx) error { _, err := tx.Template("followup"); return err })
+	wantErr(t, "Template after DeleteTemplate", err, store.ErrNotFound)
+	wantOrder(t, "Templates after DeleteTemplate", names(get(t, s, store.Tx.Templates), func(tp store.Template) string { return tp.Name }), []string{"sms-hello", "undated", "welcome"})
+	err = s.Update(t.Context(), func(tx store.Tx) error { return tx.DeleteTemplate("followup") })
+	wantErr(t, "DeleteTemplate of a missing template", err, store.ErrNotFound)
 }
 
 func sampleSequence(name string, n int) store.Sequence {

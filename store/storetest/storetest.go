@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Teams", testTeams},
 		{"Records", testRecords},
 		{"RecordsUpsert", testRecordsUpsert},
+		{"RecordsRemove", testRecordsRemove},
 		{"RecordsOrder", testRecordsOrder},
 		{"RecordsWalkAndWrite", testRecordsWalkAndWrite},
 		{"RecordsInvalid", testRecordsInvalid},

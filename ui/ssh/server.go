@@ -1,5 +1,7 @@
-// Package ssh serves pacer's terminal screens over SSH, for a whole team from one process:
-// every session runs its own program as the pacer user whose public key it signed in with.
+// Package ssh serves pacer over SSH, for a whole team from one process: a session with a
+// terminal and no command runs its own program of the screens, and a session with a command
+// (ssh -p 2222 HOST seq list --json) runs pacer's command line (ui/cli), each as the pacer
+// user whose public key it signed in with, with the exit status of the command.
 //
 // Only public keys are accepted, and only keys that belong to a pacer user (the user's SSH
 // keys, as `pacer user add --key` stores them); the login name is ignored. The session
@@ -14,17 +16,21 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	charmssh "charm.land/ssh"
 	"charm.land/wish/v2"
 	"charm.land/wish/v2/bubbletea"
+	"github.com/spf13/cobra"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui"
+	"github.com/pacer-sales/pacer/ui/cli"
 )
 
 // ErrServerClosed is returned by Serve after Shutdown or Close.
@@ -45,7 +51,23 @@ type Options struct {
 	Log *slog.Logger
 	// IdleTimeout closes a connection after this long without traffic; zero never does.
 	IdleTimeout time.Duration
+	// MaxSessionTime closes a connection this long after it opened; zero never does.
+	MaxSessionTime time.Duration
+	// MaxUnauthenticated bounds the connections that have not yet signed in (opened a
+	// session); more are closed at once. Zero is DefaultMaxUnauthenticated.
+	MaxUnauthenticated int
+	// Backend gives the commands of SSH sessions their engine (the server's) and the
+	// scratch copies simulate needs. Nil: sessions with a command are refused.
+	Backend cli.Backend
+	// Commands are added to the command tree of every command session.
+	Commands []func(*cli.App) *cobra.Command
 }
+
+// DefaultMaxUnauthenticated is the default cap on connections that have not signed in.
+const DefaultMaxUnauthenticated = 64
+
+// handshakeTimeout bounds how long a connection may take to sign in.
+const handshakeTimeout = 20 * time.Second
 
 // Server is an SSH server of the terminal screens over one engine.
 type Server struct {
@@ -58,6 +80,9 @@ type Server struct {
 	// ctx ends when the server is closed: the programs of every session stop with it.
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	// unauth counts the connections that have not signed in yet.
+	unauth atomic.Int64
 
 	mu      sync.Mutex
 	closing bool
@@ -90,13 +115,18 @@ func New(eng *engine.Engine, opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.opts.MaxUnauthenticated <= 0 {
+		s.opts.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.srv, err = wish.NewServer(
 		func(srv *charmssh.Server) error {
 			srv.AddHostKey(signer)
 			srv.IdleTimeout = opts.IdleTimeout
-			srv.HandshakeTimeout = 30 * time.Second
+			srv.MaxTimeout = opts.MaxSessionTime
+			srv.HandshakeTimeout = handshakeTimeout
 			srv.Version = "pacer"
+			srv.ConnCallback = s.admit
 			return nil
 		},
 		// Public keys only: no password or keyboard-interactive handler is set.
@@ -106,6 +136,7 @@ func New(eng *engine.Engine, opts Options) (*Server, error) {
 		wish.WithMiddleware(
 			bubbletea.MiddlewareWithProgramHandler(s.program),
 			s.guard,
+			s.isolate,
 		),
 	)
 	if err != nil {
@@ -196,19 +227,12 @@ func (s *Server) userByKey(ctx context.Context, key gossh.PublicKey) (engine.Use
 	return s.eng.UserBySSHKey(ctx, key.Marshal())
 }
 
-// guard lets through only terminal sessions of a known user, builds the user's screens for
-// the program that follows, and closes them when the session ends.
+// guard finds the session's user by the key it signed in with, runs a session with a
+// command as that command, and lets through to the program only sessions with a terminal,
+// building the user's screens for it and closing them when the session ends.
 func (s *Server) guard(next charmssh.Handler) charmssh.Handler {
 	return func(sess charmssh.Session) {
-		pty, _, ok := sess.Pty()
-		if !ok {
-			wish.Fatalln(sess, "pacer: the screens need a terminal. Connect with `ssh -t` and no command, e.g. ssh -t -p 2222 HOST")
-			return
-		}
-		if raw := sess.RawCommand(); raw != "" {
-			wish.Fatalln(sess, fmt.Sprintf("pacer: over SSH pacer runs its screens only and takes no command (got %q); connect with no command", raw))
-			return
-		}
+		s.signedIn(sess)
 		// The user is the owner of the key this connection was authenticated with, read
 		// from the session, not anything the auth callback saw.
 		u, err := s.userByKey(sess.Context(), sess.PublicKey())
@@ -216,10 +240,22 @@ func (s *Server) guard(next charmssh.Handler) charmssh.Handler {
 			wish.Fatalln(sess, "pacer: "+err.Error())
 			return
 		}
+		pty, _, hasPty := sess.Pty()
+		if len(sess.Command()) > 0 {
+			s.command(sess, u, hasPty)
+			return
+		}
+		if !hasPty {
+			wish.Fatalln(sess, fmt.Sprintf("pacer: no command and no terminal. Run a command, e.g. %s seq list, or connect with a terminal for the screens: %s",
+				s.usage(sess), strings.Replace(s.usage(sess), "ssh ", "ssh -t ", 1)))
+			return
+		}
 		ctx, cancel := context.WithCancel(sess.Context())
 		defer cancel()
 		defer context.AfterFunc(s.ctx, cancel)()
 
+		sized := newSizedSession(sess, s.log)
+		pty, _, _ = sized.Pty()
 		opts := s.opts.UI
 		opts.Input, opts.Output = nil, nil
 		opts.Environ = append(sess.Environ(), "TERM="+pty.Term)
@@ -231,35 +267,68 @@ func (s *Server) guard(next charmssh.Handler) charmssh.Handler {
 		defer root.Close()
 
 		live := &session{user: u, root: root, ctx: ctx}
-		s.mu.Lock()
-		if s.closing {
-			s.mu.Unlock()
-			wish.Fatalln(sess, "pacer: the server is shutting down")
+		if !s.track(sized, live) {
+			wish.Fatalln(sess, stoppingNotice)
 			return
 		}
-		s.sessions[sess] = live
-		s.mu.Unlock()
 		start := time.Now()
 		remote := sess.RemoteAddr().String()
 		s.log.Info("ssh: session", "user", u.Username, "remote", remote, "term", pty.Term, "width", pty.Window.Width, "height", pty.Window.Height)
 		defer func() {
-			// The session's end is sent before the server, if it is closing, may close
-			// the connection for want of sessions.
-			_ = sess.Exit(0)
-			s.mu.Lock()
-			delete(s.sessions, sess)
-			if s.closing && len(s.sessions) == 0 && s.drained != nil {
-				select {
-				case <-s.drained:
-				default:
-					close(s.drained)
-				}
+			if s.isClosing() {
+				// The program has given the terminal back: say why the session ends.
+				_, _ = fmt.Fprint(sess, "\r\n"+stoppingNotice+"\r\n")
 			}
-			s.mu.Unlock()
+			s.untrack(sized, 0)
 			s.log.Info("ssh: session ended", "user", u.Username, "remote", remote, "after", time.Since(start).Round(time.Millisecond).String())
 		}()
-		next(sess)
+		next(sized)
 	}
+}
+
+// stoppingNotice tells a client that pacer serve is shutting down.
+const stoppingNotice = "pacer is stopping: the server was asked to shut down. Connect again once it is back."
+
+// track lists a session so Shutdown waits for it; false when the server is closing.
+func (s *Server) track(sess charmssh.Session, live *session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.sessions[sess] = live
+	return true
+}
+
+// untrack ends a session with its exit status: its end is sent before the server, if it is closing, may close
+// the connection for want of sessions.
+func (s *Server) untrack(sess charmssh.Session, code int) {
+	_ = sess.Exit(code)
+	s.mu.Lock()
+	delete(s.sessions, sess)
+	if s.closing && len(s.sessions) == 0 && s.drained != nil {
+		select {
+		case <-s.drained:
+		default:
+			close(s.drained)
+		}
+	}
+	s.mu.Unlock()
+}
+
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// usage is how this server is reached, as the client connected: "ssh -p PORT HOST".
+func (s *Server) usage(sess charmssh.Session) string {
+	host, port, err := net.SplitHostPort(sess.LocalAddr().String())
+	if err != nil {
+		return "ssh " + sess.LocalAddr().String()
+	}
+	return fmt.Sprintf("ssh -p %s %s", port, host)
 }
 
 // program makes the tea.Program of a session the guard let through: the user's screens on

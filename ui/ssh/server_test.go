@@ -52,6 +52,12 @@ type org struct {
 // connected to the outbound sequence), and serves the screens on 127.0.0.1.
 func newOrg(t testing.TB, sellers ...string) *org {
 	t.Helper()
+	return newOrgWith(t, nil, sellers...)
+}
+
+// newOrgWith is newOrg with the server's options adjusted by adjust (when not nil).
+func newOrgWith(t testing.TB, adjust func(*org, *pacerssh.Options), sellers ...string) *org {
+	t.Helper()
 	ctx := context.Background()
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "pacer.db"), bolt.Options{NoSync: true})
 	if err != nil {
@@ -86,7 +92,7 @@ func newOrg(t testing.TB, sellers ...string) *org {
 	if len(o.others) == 0 {
 		t.Fatal("the sample org has no tasks of its own sellers")
 	}
-	o.serve(t)
+	o.serve(t, adjust)
 	return o
 }
 
@@ -99,11 +105,15 @@ func must(t testing.TB, err error) {
 	}
 }
 
-func (o *org) serve(t testing.TB) {
+func (o *org) serve(t testing.TB, adjust func(*org, *pacerssh.Options)) {
 	t.Helper()
-	srv, err := pacerssh.New(o.eng, pacerssh.Options{
+	opts := pacerssh.Options{
 		UI: ui.Options{Screens: ui.Screens{Home: home.New, Sequence: designer.New, WorkList: console.New}},
-	})
+	}
+	if adjust != nil {
+		adjust(o, &opts)
+	}
+	srv, err := pacerssh.New(o.eng, opts)
 	must(t, err)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
@@ -234,6 +244,7 @@ func TestUserFromAuthenticatedKey(t *testing.T) {
 // A session without a terminal, or with a command, is told why and ends with status 1.
 func TestSessionNeedsTerminal(t *testing.T) {
 	o := newOrg(t, "tess")
+	_, port, _ := net.SplitHostPort(o.addr)
 	client, err := dial(o.addr, o.srv.HostKey(), o.sellers["tess"].key)
 	must(t, err)
 	defer client.Close()
@@ -242,8 +253,8 @@ func TestSessionNeedsTerminal(t *testing.T) {
 		pty       bool
 		want      string
 	}{
-		{"shell without a pty", "", false, "the screens need a terminal"},
-		{"command", "tasks --json", true, "takes no command"},
+		{"shell without a pty", "", false, "no command and no terminal. Run a command, e.g. ssh -p " + port + " 127.0.0.1 seq list, or connect with a terminal for the screens: ssh -t -p " + port + " 127.0.0.1"},
+		{"command to a server of the screens only", "tasks --json", true, "takes no command"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sess, err := client.NewSession()
@@ -313,6 +324,8 @@ func TestShutdownEndsSessions(t *testing.T) {
 	defer cancel()
 	must(t, o.srv.Shutdown(ctx))
 	for _, tm := range []*term{a, b} {
+		// Each client is told why its session ends.
+		tm.WaitFor(wait, "pacer is stopping: the server was asked to shut down")
 		if code := tm.Wait(wait); code != 0 {
 			t.Errorf("exit status %d", code)
 		}

@@ -1,8 +1,8 @@
-package main
+package cli
 
 import (
+	"bytes"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -10,13 +10,14 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/flow"
+	"github.com/pacer-sales/pacer/engine/limits"
 )
 
-func (a *app) recordCmd() *cobra.Command {
+func (a *App) recordCmd() *cobra.Command {
 	c := &cobra.Command{Use: "record", Short: "Leads, opportunities, accounts, contacts and custom records"}
 	var entity string
 	imp := a.jsonFlag(&cobra.Command{
-		Use:   "import FILE.csv --entity E",
+		Use:   "import FILE.csv|- --entity E",
 		Short: "Import records from CSV (upsert by id; all or nothing)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -24,12 +25,13 @@ func (a *app) recordCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := os.Open(args[0])
+			// The whole file is read first, within its limit, so the engine imports all
+			// of it or nothing even when a client goes away mid-way.
+			data, err := a.readInput("", args[0], limits.CSVFile)
 			if err != nil {
 				return err
 			}
-			defer f.Close()
-			res, err := eng.ImportRecords(cmd.Context(), as, args[0], f, entity)
+			res, err := eng.ImportRecords(cmd.Context(), as, args[0], bytes.NewReader(data), entity)
 			if err != nil {
 				return err
 			}
@@ -126,7 +128,7 @@ func (a *app) recordCmd() *cobra.Command {
 			return a.printRecord(v)
 		},
 	})
-	c.AddCommand(imp, list, show, set)
+	c.AddCommand(imp, list, show, set, a.recordRemoveCmd())
 	return c
 }
 
@@ -144,7 +146,7 @@ type recordJSON struct {
 	Connections []engine.ConnView `json:"connections"`
 }
 
-func (a *app) printRecord(v engine.RecordView) error {
+func (a *App) printRecord(v engine.RecordView) error {
 	r := v.Record
 	if a.asJSON {
 		fields := r.Fields

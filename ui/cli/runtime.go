@@ -1,23 +1,19 @@
-package main
+package cli
 
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"path/filepath"
+	"io"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
-	"github.com/pacer-sales/pacer/store/bolt"
 )
 
-func (a *app) connectCmd() *cobra.Command {
+func (a *App) connectCmd() *cobra.Command {
 	var where string
 	c := a.jsonFlag(&cobra.Command{
 		Use:   "connect SEQ E/ID... | --where FIELD=VALUE",
@@ -65,7 +61,7 @@ func (a *app) connectCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) disconnectCmd() *cobra.Command {
+func (a *App) disconnectCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "disconnect SEQ E/ID...",
 		Short: "Disconnect records from a sequence (reason manual; open tasks are cancelled)",
@@ -84,7 +80,7 @@ func (a *app) disconnectCmd() *cobra.Command {
 	}
 }
 
-func (a *app) tasksCmd() *cobra.Command {
+func (a *App) tasksCmd() *cobra.Command {
 	var q engine.TaskQuery
 	var due string
 	c := a.jsonFlag(&cobra.Command{
@@ -121,7 +117,7 @@ func (a *app) tasksCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) taskCmd() *cobra.Command {
+func (a *App) taskCmd() *cobra.Command {
 	c := &cobra.Command{Use: "task", Short: "Work a task: done, skip, snooze, assign (ID or its first 6+ characters)"}
 	act := func(use, short string, nargs int, build func(args []string) (engine.TaskAction, error)) *cobra.Command {
 		return &cobra.Command{
@@ -187,7 +183,7 @@ func describeAction(a engine.TaskAction, row engine.TaskRow) string {
 	return row.State
 }
 
-func (a *app) waitCmd() *cobra.Command {
+func (a *App) waitCmd() *cobra.Command {
 	c := &cobra.Command{Use: "wait", Short: "Waits"}
 	c.AddCommand(&cobra.Command{
 		Use:   "skip SEQ E/ID",
@@ -208,7 +204,7 @@ func (a *app) waitCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) eventCmd() *cobra.Command {
+func (a *App) eventCmd() *cobra.Command {
 	var step, at string
 	c := &cobra.Command{
 		Use:   "event E/ID TYPE",
@@ -237,7 +233,7 @@ func (a *app) eventCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) segmentCmd() *cobra.Command {
+func (a *App) segmentCmd() *cobra.Command {
 	c := &cobra.Command{Use: "segment", Short: "Segments: records matching a filter join a sequence automatically"}
 	var s engine.Segment
 	var where []string
@@ -328,17 +324,17 @@ func (a *app) segmentCmd() *cobra.Command {
 			},
 		}
 	}
-	c.AddCommand(add, list, toggle("activate", true), toggle("deactivate", false))
+	c.AddCommand(add, list, toggle("activate", true), toggle("deactivate", false), a.segmentRemoveCmd())
 	return c
 }
 
-func (a *app) tickCmd() *cobra.Command {
+func (a *App) tickCmd() *cobra.Command {
 	return a.jsonFlag(&cobra.Command{
 		Use:   "tick",
 		Short: "Run everything due up to now (timers, queued messages), print what was done, exit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, err := a.engine(cmd.Context())
+			eng, err := a.Engine(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -349,41 +345,21 @@ func (a *app) tickCmd() *cobra.Command {
 			if a.asJSON {
 				return a.printJSON(rep)
 			}
-			a.printTick(rep)
+			PrintTick(a.stdout, rep)
 			return nil
 		},
 	})
 }
 
-func (a *app) printTick(rep engine.TickReport) {
-	fmt.Fprintf(a.stdout, "%d timer(s) fired, %d message(s) sent, %d to retry, %d failed for good.\n", rep.Timers, rep.Sent, rep.Retried, rep.Failed)
+// PrintTick writes what one run of the engine did.
+func PrintTick(w io.Writer, rep engine.TickReport) {
+	fmt.Fprintf(w, "%d timer(s) fired, %d message(s) sent, %d to retry, %d failed for good.\n", rep.Timers, rep.Sent, rep.Retried, rep.Failed)
 	for _, e := range rep.Errors {
-		fmt.Fprintln(a.stdout, "  error:", e)
+		fmt.Fprintln(w, "  error:", e)
 	}
 }
 
-func (a *app) runCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "run",
-		Short: "Run the engine in the foreground until interrupted",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, err := a.engine(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			fmt.Fprintln(a.stdout, "pacer engine running; press Ctrl-C to stop.")
-			return eng.Run(ctx, func(rep engine.TickReport) {
-				fmt.Fprint(a.stdout, eng.Clock().Now().Format("15:04:05"), " ")
-				a.printTick(rep)
-			})
-		},
-	}
-}
-
-func (a *app) simulateCmd() *cobra.Command {
+func (a *App) simulateCmd() *cobra.Command {
 	var opt engine.SimOptions
 	var events, outcomes []string
 	c := a.jsonFlag(&cobra.Command{
@@ -446,36 +422,16 @@ func (a *app) simulateCmd() *cobra.Command {
 }
 
 // simulate runs the simulation on a throwaway copy of the database.
-func (a *app) simulate(ctx context.Context, eng *engine.Engine, as string, opt engine.SimOptions) ([]engine.SimLine, error) {
-	dir, err := os.MkdirTemp("", "pacer-simulate-")
+func (a *App) simulate(ctx context.Context, eng *engine.Engine, as string, opt engine.SimOptions) ([]engine.SimLine, error) {
+	sim, done, err := a.env.Backend.Scratch(ctx, eng.Clock().Now())
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "copy.db")
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	// The copy is read straight from the store: it never leaves this process, so it needs
-	// no admin rights the way `pacer backup` does.
-	_, err = a.db.Backup(ctx, f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	copyDB, err := bolt.Open(path, bolt.Options{NoSync: true})
-	if err != nil {
-		return nil, err
-	}
-	defer copyDB.Close()
-	sim := engine.NewSimulator(copyDB, engine.NewManualClock(eng.Clock().Now()))
+	defer done()
 	return sim.Simulate(ctx, as, opt)
 }
 
-func (a *app) outboxCmd() *cobra.Command {
+func (a *App) outboxCmd() *cobra.Command {
 	return a.jsonFlag(&cobra.Command{
 		Use:   "outbox",
 		Short: "Messages pacer queued, sent or kept (with no transport configured)",

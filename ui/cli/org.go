@@ -1,22 +1,25 @@
-package main
+package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/limits"
 )
 
-func (a *app) demoCmd() *cobra.Command {
+func (a *App) demoCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
 		Short: "Load the sample org into an empty database",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			eng, err := a.engine(cmd.Context())
+			eng, err := a.Engine(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -32,7 +35,7 @@ func (a *app) demoCmd() *cobra.Command {
 	}
 }
 
-func (a *app) userCmd() *cobra.Command {
+func (a *App) userCmd() *cobra.Command {
 	c := &cobra.Command{Use: "user", Short: "Users of the org"}
 	var u engine.User
 	var roles []string
@@ -83,17 +86,19 @@ func (a *app) userCmd() *cobra.Command {
 			}
 			if a.asJSON {
 				type row struct {
-					Username  string        `json:"username"`
-					Name      string        `json:"name"`
-					Email     string        `json:"email"`
-					Roles     []engine.Role `json:"roles"`
-					Title     string        `json:"title,omitempty"`
-					Territory string        `json:"territory,omitempty"`
-					TimeZone  string        `json:"timezone,omitempty"`
+					Username  string           `json:"username"`
+					Name      string           `json:"name"`
+					Email     string           `json:"email"`
+					Roles     []engine.Role    `json:"roles"`
+					Title     string           `json:"title,omitempty"`
+					Territory string           `json:"territory,omitempty"`
+					TimeZone  string           `json:"timezone,omitempty"`
+					From      string           `json:"from,omitempty"`
+					Keys      []engine.KeyInfo `json:"keys"`
 				}
 				out := make([]row, len(users))
 				for i, u := range users {
-					out[i] = row{u.Username, u.Name, u.Email, u.Roles, u.Title, u.Territory, u.TimeZone}
+					out[i] = row{u.Username, u.Name, u.Email, u.Roles, u.Title, u.Territory, u.TimeZone, u.From, engine.UserKeyInfos(u)}
 				}
 				return a.printJSON(out)
 			}
@@ -103,16 +108,16 @@ func (a *app) userCmd() *cobra.Command {
 				for j, r := range u.Roles {
 					roles[j] = string(r)
 				}
-				rows[i] = []string{u.Username, orDash(u.Name), orDash(u.Email), strings.Join(roles, ","), orDash(u.Title), orDash(u.Territory)}
+				rows[i] = []string{u.Username, orDash(u.Name), orDash(u.Email), strings.Join(roles, ","), orDash(u.Title), orDash(u.Territory), fmt.Sprint(len(u.SSHKeys))}
 			}
-			return a.table([]string{"USERNAME", "NAME", "EMAIL", "ROLES", "TITLE", "TERRITORY"}, rows)
+			return a.table([]string{"USERNAME", "NAME", "EMAIL", "ROLES", "TITLE", "TERRITORY", "KEYS"}, rows)
 		},
 	})
-	c.AddCommand(add, list)
+	c.AddCommand(add, list, a.userSetCmd(), a.userKeyCmd(), a.userRemoveCmd())
 	return c
 }
 
-func (a *app) teamCmd() *cobra.Command {
+func (a *App) teamCmd() *cobra.Command {
 	c := &cobra.Command{Use: "team", Short: "Owner and access teams"}
 	var typ string
 	var members []string
@@ -176,10 +181,11 @@ func (a *app) teamCmd() *cobra.Command {
 		},
 	})
 	c.AddCommand(add, list)
+	c.AddCommand(a.teamManageCmds()...)
 	return c
 }
 
-func (a *app) templateCmd() *cobra.Command {
+func (a *App) templateCmd() *cobra.Command {
 	c := &cobra.Command{Use: "template", Short: "Email and text-message templates"}
 	var t engine.Template
 	var bodyFile string
@@ -193,9 +199,9 @@ func (a *app) templateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			body, err := os.ReadFile(bodyFile)
+			body, err := a.readInput("--body-file ", bodyFile, limits.TemplateBody)
 			if err != nil {
-				return fmt.Errorf("--body-file: %w", err)
+				return err
 			}
 			t.Name, t.Body, t.Kind = args[0], string(body), engine.EmailTemplate
 			if sms {
@@ -236,10 +242,11 @@ func (a *app) templateCmd() *cobra.Command {
 		},
 	})
 	c.AddCommand(add, list)
+	c.AddCommand(a.templateManageCmds()...)
 	return c
 }
 
-func (a *app) settingsCmd() *cobra.Command {
+func (a *App) settingsCmd() *cobra.Command {
 	return a.jsonFlag(&cobra.Command{
 		Use:   "settings [KEY [VALUE]]",
 		Short: "Show or change org settings (" + strings.Join(engine.SettingKeys, ", ") + ")",
@@ -287,30 +294,30 @@ func (a *app) settingsCmd() *cobra.Command {
 	})
 }
 
-func (a *app) backupCmd() *cobra.Command {
+func (a *App) backupCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "backup FILE",
-		Short: "Write a consistent copy of the database while it stays in use",
-		Args:  cobra.ExactArgs(1),
+		Use:   "backup FILE|-",
+		Short: "Write a consistent copy of the database while it stays in use (- : to standard output)",
+		Long: `Write a consistent copy of the database while it stays in use (admins). The copy is
+written owner-only (mode 0600, whatever the umask): it holds every record and the org's
+secrets. FILE may not be the live database itself; - writes the copy to standard output,
+e.g. over SSH: ssh -p 2222 HOST backup - > org.db`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, as, err := a.session(cmd)
 			if err != nil {
 				return err
 			}
-			tmp := args[0] + ".partial"
-			f, err := os.Create(tmp)
+			if args[0] == "-" {
+				_, err := eng.Backup(cmd.Context(), as, a.raw)
+				return err
+			}
+			path, err := a.path("", args[0])
 			if err != nil {
 				return err
 			}
-			n, err := eng.Backup(cmd.Context(), as, f)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
+			n, err := a.backupTo(cmd.Context(), eng, as, path)
 			if err != nil {
-				os.Remove(tmp)
-				return err
-			}
-			if err := os.Rename(tmp, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "Wrote %s (%d bytes).\n", args[0], n)
@@ -319,7 +326,54 @@ func (a *app) backupCmd() *cobra.Command {
 	}
 }
 
-func (a *app) doctorCmd() *cobra.Command {
+// backupTo writes a copy of the database to path, owner-only, through a temporary file
+// renamed into place; it refuses the live database's own file.
+func (a *App) backupTo(ctx context.Context, eng *engine.Engine, as, path string) (int64, error) {
+	if live := a.env.Backend.Path(); live != "" {
+		if sameFile(live, path) {
+			return 0, fmt.Errorf("backup %s: that is the live database itself; write the copy to another file", path)
+		}
+	}
+	tmp := path + ".partial"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	// The mode is 0600 whatever the umask (and whatever an old .partial had).
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	n, err := eng.Backup(ctx, as, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return 0, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return 0, fmt.Errorf("backup: %w", err)
+	}
+	return n, nil
+}
+
+// sameFile reports whether two names are one file: the same name once cleaned and made
+// absolute, or the same file on disk (links included).
+func sameFile(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(sa, sb)
+}
+
+func (a *App) doctorCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Check the database for inconsistencies (admins); exit 1 when there are any",

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -12,10 +12,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
 )
 
-func (a *app) seqCmd() *cobra.Command {
+func (a *App) seqCmd() *cobra.Command {
 	c := &cobra.Command{Use: "seq", Short: "Design and manage sequences"}
 	c.AddCommand(a.seqImportCmd(), a.seqExportCmd(), a.seqValidateCmd(), a.seqListCmd(), a.seqShowCmd(),
 		a.seqLifecycleCmd("activate", "Validate and activate a sequence"),
@@ -26,21 +27,15 @@ func (a *app) seqCmd() *cobra.Command {
 }
 
 // readSequenceFile reads and parses a sequence file, "-" meaning standard input.
-func (a *app) readSequenceFile(path string) (*sequence.Sequence, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(a.stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+func (a *App) readSequenceFile(path string) (*sequence.Sequence, error) {
+	data, err := a.readInput("", path, limits.SequenceFile)
 	if err != nil {
 		return nil, err
 	}
 	return sequence.Parse(data, path)
 }
 
-func (a *app) seqImportCmd() *cobra.Command {
+func (a *App) seqImportCmd() *cobra.Command {
 	var opt engine.SaveOptions
 	c := &cobra.Command{
 		Use:   "import FILE.yaml",
@@ -68,7 +63,7 @@ func (a *app) seqImportCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) seqExportCmd() *cobra.Command {
+func (a *App) seqExportCmd() *cobra.Command {
 	var out string
 	c := &cobra.Command{
 		Use:   "export NAME",
@@ -84,27 +79,31 @@ func (a *app) seqExportCmd() *cobra.Command {
 				return err
 			}
 			if out == "" || out == "-" {
-				_, err = a.stdout.Write(data)
+				_, err = a.raw.Write(data)
 				return err
 			}
-			return os.WriteFile(out, data, 0o644)
+			p, err := a.path("--output ", out)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(p, data, 0o644)
 		},
 	}
 	c.Flags().StringVarP(&out, "output", "o", "", "file to write (default standard output)")
 	return c
 }
 
-func (a *app) seqValidateCmd() *cobra.Command {
+func (a *App) seqValidateCmd() *cobra.Command {
 	return a.jsonFlag(&cobra.Command{
 		Use:   "validate FILE.yaml",
 		Short: "Report every problem that would stop a sequence file from being activated",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			def, err := a.readSequenceFile(args[0])
+			eng, as, err := a.session(cmd)
 			if err != nil {
 				return err
 			}
-			eng, as, err := a.session(cmd)
+			def, err := a.readSequenceFile(args[0])
 			if err != nil {
 				return err
 			}
@@ -135,7 +134,7 @@ func (a *app) seqValidateCmd() *cobra.Command {
 	})
 }
 
-func (a *app) seqListCmd() *cobra.Command {
+func (a *App) seqListCmd() *cobra.Command {
 	var sortBy, search string
 	var filters []string
 	c := a.jsonFlag(&cobra.Command{
@@ -216,7 +215,7 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-func (a *app) seqShowCmd() *cobra.Command {
+func (a *App) seqShowCmd() *cobra.Command {
 	return a.jsonFlag(&cobra.Command{
 		Use:   "show NAME",
 		Short: "Details, versions and steps of a sequence",
@@ -355,7 +354,7 @@ func stepDetail(s *sequence.Step) string {
 	return ""
 }
 
-func (a *app) seqLifecycleCmd(verb, short string) *cobra.Command {
+func (a *App) seqLifecycleCmd(verb, short string) *cobra.Command {
 	return &cobra.Command{
 		Use:   verb + " NAME",
 		Short: short,
@@ -395,7 +394,7 @@ func (a *app) seqLifecycleCmd(verb, short string) *cobra.Command {
 	}
 }
 
-func (a *app) seqCloneCmd() *cobra.Command {
+func (a *App) seqCloneCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "clone NAME NEW",
 		Short: "Copy a sequence into a new draft",
@@ -415,7 +414,7 @@ func (a *app) seqCloneCmd() *cobra.Command {
 	}
 }
 
-func (a *app) seqNewCmd() *cobra.Command {
+func (a *App) seqNewCmd() *cobra.Command {
 	var tmpl, entity string
 	c := &cobra.Command{
 		Use:   "new NAME",
@@ -439,7 +438,7 @@ func (a *app) seqNewCmd() *cobra.Command {
 	return c
 }
 
-func (a *app) seqTemplatesCmd() *cobra.Command {
+func (a *App) seqTemplatesCmd() *cobra.Command {
 	return a.jsonFlag(&cobra.Command{
 		Use:   "templates",
 		Short: "List the built-in sequence templates",
@@ -472,7 +471,7 @@ func (a *app) seqTemplatesCmd() *cobra.Command {
 	})
 }
 
-func (a *app) seqTagsCmd() *cobra.Command {
+func (a *App) seqTagsCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "tags NAME [TAG...]",
 		Short: "Replace the tags of a sequence (none clears them)",
