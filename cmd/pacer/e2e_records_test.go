@@ -1,0 +1,60 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pacer-sales/pacer/internal/ptytest"
+)
+
+// TestE2ERecordsSkipWait: a seller of the sample org finds one of her records that sits in
+// a wait (it has no task, so the work list does not show it) in the Records tab, opens it
+// and skips the wait; `pacer record show` then shows the record at the next step.
+func TestE2ERecordsSkipWait(t *testing.T) {
+	bin := pacerBin(t)
+	db := demoDBFile(t, bin)
+	pacer := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"--db", db, "--now", e2eNow, "--as", "admin"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("pacer %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	seq := filepath.Join(t.TempDir(), "pause.yaml")
+	if err := os.WriteFile(seq, []byte("name: Pause first\nentity: lead\nsteps:\n  - type: wait\n    id: pause\n    duration: 3d\n  - type: task\n    id: follow\n    name: Follow up\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pacer("seq", "import", seq)
+	pacer("seq", "activate", "Pause first")
+	pacer("connect", "Pause first", "lead/L-1010") // Nora Kowalski, priya.raman's
+
+	term := ptytest.Start(t, bin, []string{"--db", db, "--now", e2eNow, "--as", "priya.raman"}, ptytest.Options{Width: 120, Height: 30})
+	term.WaitFor("[1 Sequences]", e2eWait)
+	term.Send("3")
+	term.WaitFor("Records · lead", e2eWait)
+	term.Send("/")
+	term.Send("Nora Kow")
+	term.WaitFor("Search: / Nora Kow", e2eWait)
+	term.Send(ptytest.Enter)
+	// The page of the whole search: Nora alone, in her wait.
+	term.WaitFor(`search "Nora Kow"`, e2eWait)
+	term.WaitFor("1 on this page", e2eWait)
+	term.WaitFor("Pause first: ◷ Wait · waiting until", e2eWait)
+	term.Send(ptytest.Enter)
+	term.WaitFor("(w skips it)", e2eWait)
+	term.Send("w")
+	term.WaitFor("Skipped the wait of lead/L-1010 in Pause first", e2eWait)
+	term.WaitFor("at ☐ Follow up", e2eWait)
+	term.Send("q")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
+	}
+	out := pacer("record", "show", "lead/L-1010")
+	if !strings.Contains(out, "wait skipped") && !strings.Contains(out, "wait_skipped") {
+		t.Fatalf("record show lacks the skipped wait:\n%s", out)
+	}
+}
