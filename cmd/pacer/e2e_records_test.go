@@ -58,3 +58,39 @@ func TestE2ERecordsSkipWait(t *testing.T) {
 		t.Fatalf("record show lacks the skipped wait:\n%s", out)
 	}
 }
+
+// TestE2ERecordsBulkConnect: an admin searches the leads, marks all that match (the 50
+// leads of the sample org), and connects them to a sequence after the preview; the records
+// already in it are left out and the rest connect at once.
+func TestE2ERecordsBulkConnect(t *testing.T) {
+	bin := pacerBin(t)
+	db := demoDBFile(t, bin)
+	term := ptytest.Start(t, bin, []string{"--db", db, "--now", e2eNow, "--as", "admin"}, ptytest.Options{Width: 120, Height: 30})
+	term.WaitFor("[1 Sequences]", e2eWait)
+	term.Send("3")
+	term.WaitFor("Records · lead", e2eWait)
+	term.Send("/", "@", ptytest.Enter)
+	term.WaitFor(`search "@"`, e2eWait)
+	term.Send("*")
+	term.WaitFor("50 marked", e2eWait)
+	term.Send("C")
+	term.WaitFor("Connect 50 marked record(s) to", e2eWait)
+	term.Send(ptytest.Enter)
+	scr := term.WaitFor("50 record(s) marked;", e2eWait)
+	if !strings.Contains(scr, "already connected will be left out") {
+		t.Fatalf("preview:\n%s", scr)
+	}
+	term.Send("y")
+	term.WaitFor("✓ Connected", e2eWait)
+	term.Send("q")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
+	}
+	out, err := exec.Command(bin, "--db", db, "--now", e2eNow, "--as", "admin", "seq", "show", "High-volume outbound prospecting").CombinedOutput()
+	if err != nil {
+		t.Fatalf("seq show: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), "lead/L-"); n < 50 {
+		t.Fatalf("%d leads in the sequence after the bulk connect:\n%s", n, out)
+	}
+}
