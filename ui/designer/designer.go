@@ -23,6 +23,7 @@ import (
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/form"
+	"github.com/pacer-sales/pacer/ui/components/recordpicker"
 )
 
 // pageTab is one of the page's tabs.
@@ -47,6 +48,7 @@ const (
 	modeForm          // a huh form is open
 	modePrompt        // a question waits for its answer
 	modeProblems      // the list of validation problems has the cursor
+	modeRecords       // the record picker of Connect is open
 )
 
 // formPurpose says what a submitted form does.
@@ -57,7 +59,6 @@ const (
 	formEdit
 	formProps
 	formNote
-	formConnect
 )
 
 // Messages of the page's commands.
@@ -144,7 +145,9 @@ type Model struct {
 
 	mode   mode
 	picker *dialog.Picker
-	prompt *prompt
+	// records is the record picker of Connect.
+	records *recordpicker.Model
+	prompt  *prompt
 
 	form     *huh.Form
 	formID   int
@@ -157,7 +160,6 @@ type Model struct {
 	target row
 	editID string
 	note   string
-	refs   string
 
 	problems      []sequence.Problem
 	probCursor    int
@@ -271,11 +273,27 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return m, m.formDone(msg.ok)
 	case connectedMsg:
 		if msg.err != nil {
+			if m.records != nil {
+				// The picker stays open with what was chosen and typed, and says why.
+				m.records.Err = "nothing connected: " + errText(msg.err)
+				m.mode = modeRecords
+				return m, nil
+			}
 			m.fail(msg.err)
 			return m, nil
 		}
+		m.records = nil
+		if m.mode == modeRecords {
+			m.mode = modeNormal
+		}
 		m.setStatus(fmt.Sprintf("Connected %d record(s) to %s", msg.n, m.seq.Name))
 		return m, m.activityCmd()
+	case recordpicker.LoadedMsg:
+		if m.records != nil {
+			_, cmd := m.records.Update(msg)
+			return m, cmd
+		}
+		return m, nil
 	case disconnectedMsg:
 		if msg.err != nil {
 			m.fail(msg.err)
@@ -391,6 +409,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.pickerKey(msg)
 	case modePrompt:
 		return m.promptKey(msg)
+	case modeRecords:
+		return m.recordsKey(msg)
 	case modeProblems:
 		return m.problemsKey(msg)
 	}
@@ -733,8 +753,6 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 		m.setStatus("Properties changed; ctrl+s saves")
 	case formNote:
 		return m.saveCmd(strings.TrimSpace(m.note), false)
-	case formConnect:
-		return m.connectCmd(strings.Fields(m.refs))
 	}
 	return nil
 }

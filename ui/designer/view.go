@@ -29,6 +29,8 @@ func (m *Model) View() string {
 		content = m.form.View()
 	case m.mode == modePicker:
 		content = m.picker.View(st, min(w, 100), body)
+	case m.mode == modeRecords && m.records != nil:
+		content = m.records.View(st, min(w, 100), body)
 	case m.tab == tabConnected:
 		content = m.connectedView(st, w, body)
 	case m.tab == tabStats:
@@ -273,6 +275,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		return append(m.form.KeyBinds(), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")))
 	case modePicker:
 		return m.picker.Help()
+	case modeRecords:
+		return m.records.Help()
 	case modePrompt:
 		return m.prompt.d.Help()
 	}
