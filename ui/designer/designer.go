@@ -161,6 +161,9 @@ type Model struct {
 	editID string
 	note   string
 
+	// hist is the undo history of the edits since the last save.
+	hist undoLog
+
 	problems      []sequence.Problem
 	probCursor    int
 	problemsTitle string
@@ -349,6 +352,7 @@ func (m *Model) onLoaded(msg loadedMsg) {
 		m.def = msg.detail.Def
 		m.def.AssignIDs()
 		m.rebuild()
+		m.resetHistory()
 	}
 }
 
@@ -381,7 +385,7 @@ func (m *Model) moveTo(k string) bool {
 
 // edited records one change of the definition.
 func (m *Model) edited() {
-	m.edits++
+	m.commit()
 	m.rebuild()
 }
 
@@ -513,6 +517,18 @@ func (m *Model) designerKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.deleteSelected()
 	case key.Matches(msg, k.Props):
 		return m.startProps()
+	case key.Matches(msg, k.MoveUp):
+		m.move(-1)
+	case key.Matches(msg, k.MoveDown):
+		m.move(1)
+	case key.Matches(msg, k.Undo):
+		if !m.refuseReadOnly() {
+			m.undo()
+		}
+	case key.Matches(msg, k.Redo):
+		if !m.refuseReadOnly() {
+			m.redo()
+		}
 	case key.Matches(msg, k.Check):
 		return m.check()
 	default:
@@ -729,7 +745,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 		s.insert(st)
 		m.def.AssignIDs()
 		added := (*s.list)[s.index]
-		m.edits++
+		m.commit()
 		m.rows = buildRows(m.def)
 		m.moveTo(stepKey(added.ID))
 		m.setStatus("Added " + added.DisplayName())
@@ -743,7 +759,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 			m.fail(err)
 			return nil
 		}
-		m.edits++
+		m.commit()
 		m.rows = buildRows(m.def)
 		m.moveTo(stepKey(st.ID))
 		m.setStatus("Changed " + st.DisplayName())
@@ -823,6 +839,9 @@ func (m *Model) savedDone(msg savedMsg) tea.Cmd {
 		m.saved = msg.edits
 		m.seq = msg.seq
 		m.name = msg.seq.Name
+		if m.edits == m.saved {
+			m.hist.undo, m.hist.redo = nil, nil // undo and redo last until saved
+		}
 	}
 	if msg.err != nil {
 		var pe *engine.ProblemsError

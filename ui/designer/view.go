@@ -306,6 +306,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		nav,
 		{k.Add, k.Edit, k.Delete, k.Props, k.Check},
+		{k.MoveUp, k.MoveDown, k.Undo, k.Redo},
 		{k.Save, k.Activate, k.NextTab, k.PrevTab, k.Back},
 		{k.Connect, k.Disconnect, k.Reload},
 	}
