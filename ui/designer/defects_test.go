@@ -232,3 +232,41 @@ func TestMoveUndoRedo(t *testing.T) {
 		h.wantStatus("Nothing to redo")
 	})
 }
+
+// Every edit is kept as the user's draft: a page opened again after one closed without
+// saving (a killed terminal) offers to restore it; saving clears it.
+func TestDraftRestoredAfterAKill(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, movable, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Movable", 100, 30)
+		h.cursorTo("step:y2")
+		h.press("K")
+		// The page is dropped without saving; a new one opens.
+		h2 := open(t, e, "ada", "Movable", 100, 30)
+		h2.wantView("Restore the unsaved changes to Movable", "[r] restore them", "[d] discard them")
+		h2.press("r")
+		m := h2.model()
+		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || !m.Dirty() {
+			t.Fatalf("restored yes %q dirty %v", got, m.Dirty())
+		}
+		h2.press("ctrl+s")
+		h2.wantStatus("Saved Movable")
+		if got := ids(h2.stored("Movable").Def.Steps[2].Yes); got != "y2 y1" {
+			t.Fatalf("stored yes %q", got)
+		}
+		h3 := open(t, e, "ada", "Movable", 100, 30)
+		if strings.Contains(h3.view(), "Restore the unsaved") {
+			t.Fatalf("a saved draft is offered again:\n%s", h3.view())
+		}
+		// Discarding clears it too.
+		h3.cursorTo("step:y2")
+		h3.press("J")
+		h4 := open(t, e, "ada", "Movable", 100, 30)
+		h4.press("d")
+		h4.wantStatus("Unsaved changes discarded")
+		if strings.Contains(open(t, e, "ada", "Movable", 100, 30).view(), "Restore the unsaved") {
+			t.Fatal("a discarded draft is offered again")
+		}
+	})
+}

@@ -66,6 +66,7 @@ type (
 	loadedMsg struct {
 		name      string
 		detail    engine.SequenceDetail
+		draft     []byte
 		templates []engine.Template
 		settings  engine.Settings
 		peers     []engine.SeqRow
@@ -234,6 +235,9 @@ func (m *Model) loadCmd() tea.Cmd {
 			return msg
 		}
 		msg.peers, msg.err = eng.SequenceRows(ctx, by)
+		if msg.err == nil {
+			msg.draft, msg.err = eng.Prefs(ctx, by, draftKey(msg.detail.ID.String()))
+		}
 		return msg
 	})
 }
@@ -262,18 +266,29 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case loadedMsg:
 		m.onLoaded(msg)
 		return m, nil
+	case draftSavedMsg:
+		if msg.err != nil {
+			m.fail(msg.err)
+		}
+		return m, nil
 	case activityMsg:
 		m.conn.loaded(msg)
 		return m, nil
 	case savedMsg:
-		return m, m.savedDone(msg)
+		cmd := m.savedDone(msg)
+		if !m.Dirty() {
+			cmd = tea.Batch(cmd, m.keepDraft()) // saved: the draft is cleared
+		}
+		return m, cmd
 	case validatedMsg:
 		return m, m.validated(msg)
 	case formDoneMsg:
 		if msg.id != m.formID || m.form == nil {
 			return m, nil
 		}
-		return m, m.formDone(msg.ok)
+		before := m.edits
+		cmd := m.formDone(msg.ok)
+		return m, m.afterEdits(before, cmd)
 	case connectedMsg:
 		if msg.err != nil {
 			if m.records != nil {
@@ -311,7 +326,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		before := m.edits
+		cmd := m.key(msg)
+		return m, m.afterEdits(before, cmd)
 	case tea.MouseClickMsg:
 		m.click(tea.Mouse(msg))
 		return m, nil
@@ -349,10 +366,14 @@ func (m *Model) onLoaded(msg loadedMsg) {
 	}
 	m.env.maxWait = msg.settings.MaxWait
 	if m.def == nil || !m.Dirty() {
+		first := m.def == nil
 		m.def = msg.detail.Def
 		m.def.AssignIDs()
 		m.rebuild()
 		m.resetHistory()
+		if first {
+			m.offerDraft(msg.draft)
+		}
 	}
 }
 
@@ -443,9 +464,26 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return m.designerKey(msg)
 }
 
+// afterEdits keeps the draft when cmd's key or form changed the definition (the edit
+// count moved from before).
+func (m *Model) afterEdits(before int, cmd tea.Cmd) tea.Cmd {
+	if m.edits == before {
+		return cmd
+	}
+	return tea.Batch(cmd, m.keepDraft())
+}
+
 // back leaves the page, asking first when there are unsaved edits.
 func (m *Model) back() tea.Cmd {
-	leave := func(*Model) tea.Cmd { return func() tea.Msg { return common.BackMsg{} } }
+	leave := func(m *Model) tea.Cmd {
+		back := func() tea.Msg { return common.BackMsg{} }
+		if !m.Dirty() {
+			return back
+		}
+		// Leaving without saving, asked and answered: the draft goes too.
+		m.edits = m.saved
+		return tea.Sequence(m.keepDraft(), back)
+	}
 	if !m.Dirty() {
 		return leave(m)
 	}
