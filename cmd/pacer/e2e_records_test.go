@@ -94,3 +94,42 @@ func TestE2ERecordsBulkConnect(t *testing.T) {
 		t.Fatalf("%d leads in the sequence after the bulk connect:\n%s", n, out)
 	}
 }
+
+// TestE2EDesignerMoveUndoKillRestore: in the designer a step moves up, the move is undone,
+// it is moved again and the program is killed with SIGKILL mid-edit; opening the sequence
+// again offers the unsaved change, which comes back.
+func TestE2EDesignerMoveUndoKillRestore(t *testing.T) {
+	bin := pacerBin(t)
+	db := demoDBFile(t, bin)
+	args := []string{"--db", db, "--now", e2eNow, "--as", "admin"}
+	openDemo := func() *ptytest.Term {
+		term := ptytest.Start(t, bin, args, ptytest.Options{Width: 100, Height: 30})
+		term.WaitFor("Product demo request", e2eWait)
+		term.Send("j", "j", ptytest.Enter)
+		term.WaitFor("Product demo request  Active v1", e2eWait)
+		return term
+	}
+	term := openDemo()
+	term.Send("j", "j", "K")
+	term.WaitFor("Moved Propose demo times up", e2eWait)
+	term.Send("u")
+	term.WaitFor("Undone", e2eWait)
+	term.Send("K")
+	term.WaitFor("Moved Propose demo times up", e2eWait)
+	term.WaitFor("unsaved changes (kept as a draft)", e2eWait)
+	term.Kill()
+
+	term = openDemo()
+	term.WaitFor("Restore the unsaved changes to Product demo request", e2eWait)
+	term.Send("r")
+	scr := term.WaitFor("Unsaved changes restored", e2eWait)
+	if p, s := strings.Index(scr, "Propose demo times"), strings.Index(scr, "⚑ Set stage"); p < 0 || s < 0 || p > s {
+		t.Fatalf("the restored tree does not have the move:\n%s", scr)
+	}
+	term.Send("q")
+	term.WaitFor("Discard unsaved changes and quit?", e2eWait)
+	term.Send("y")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
+	}
+}

@@ -242,6 +242,7 @@ func TestDraftRestoredAfterAKill(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		h.cursorTo("step:y2")
 		h.press("K")
+		h.wantView("● unsaved changes (kept as a draft)")
 		// The page is dropped without saving; a new one opens.
 		h2 := open(t, e, "ada", "Movable", 100, 30)
 		h2.wantView("Restore the unsaved changes to Movable", "[r] restore them", "[d] discard them")

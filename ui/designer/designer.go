@@ -162,8 +162,10 @@ type Model struct {
 	editID string
 	note   string
 
-	// hist is the undo history of the edits since the last save.
-	hist undoLog
+	// hist is the undo history of the edits since the last save; draftAt is the edit
+	// number whose draft was last written (-1: none).
+	hist    undoLog
+	draftAt int
 
 	problems      []sequence.Problem
 	probCursor    int
@@ -196,7 +198,7 @@ func (m *Model) own(f func() tea.Msg) tea.Cmd {
 
 // New returns the sequence page of the sequence called name.
 func New(c *common.Common, name string) common.Screen {
-	return &Model{c: c, name: name, page: pages.Add(1), keys: newKeyMap(), rows: []row{{kind: rowStart}}}
+	return &Model{c: c, name: name, page: pages.Add(1), keys: newKeyMap(), rows: []row{{kind: rowStart}}, draftAt: -1}
 }
 
 // Init loads the sequence and its activity.
@@ -269,6 +271,8 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case draftSavedMsg:
 		if msg.err != nil {
 			m.fail(msg.err)
+		} else {
+			m.draftAt = msg.edit
 		}
 		return m, nil
 	case activityMsg:

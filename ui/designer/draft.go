@@ -16,8 +16,11 @@ import (
 // draftKey is the preferences key of the draft of a sequence.
 func draftKey(seqID string) string { return "designer-draft:" + seqID }
 
-// draftSavedMsg reports a draft written (err when it could not be).
-type draftSavedMsg struct{ err error }
+// draftSavedMsg reports the draft of edit number edit written (err when it could not be).
+type draftSavedMsg struct {
+	edit int
+	err  error
+}
 
 // keepDraft writes the definition being edited as the user's draft (nothing when it is the
 // stored one, which clears the draft).
@@ -32,8 +35,8 @@ func (m *Model) keepDraft() tea.Cmd {
 			return nil // the save will refuse it too; keep nothing rather than a cut draft
 		}
 	}
-	eng, ctx, by, key := m.c.Engine, m.c.Ctx, m.c.User.Username, draftKey(m.seq.ID.String())
-	return m.own(func() tea.Msg { return draftSavedMsg{err: eng.SetPrefs(ctx, by, key, data)} })
+	eng, ctx, by, key, edit := m.c.Engine, m.c.Ctx, m.c.User.Username, draftKey(m.seq.ID.String()), m.edits
+	return m.own(func() tea.Msg { return draftSavedMsg{edit: edit, err: eng.SetPrefs(ctx, by, key, data)} })
 }
 
 // offerDraft asks, on opening, whether to restore a draft left unsaved.

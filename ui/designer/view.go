@@ -74,7 +74,11 @@ func (m *Model) titleLine(st *common.Styles) string {
 		s += "  " + st.Warning.Render("[read only]")
 	}
 	if m.Dirty() {
-		s += "  " + st.Warning.Render("● unsaved changes")
+		mark := "● unsaved changes"
+		if m.draftAt == m.edits {
+			mark += " (kept as a draft)" // a killed terminal loses nothing
+		}
+		s += "  " + st.Warning.Render(mark)
 	}
 	return ansi.Truncate(s, max(1, m.width), "…")
 }
