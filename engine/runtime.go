@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -380,12 +381,21 @@ func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *f
 		StepID: ef.StepID, Visit: ef.Visit, Type: typ, Name: ef.Step.DisplayName(), Template: ef.Step.Template,
 		DueAt: now, Assignees: users, State: store.TaskOpen, Error: ef.Error, CreatedAt: now,
 	}
+	var moved string
+	if name, off := o.calendar.Holiday(now); off {
+		// A task that would come due on a day off is due at the next working hour.
+		t.DueAt = o.calendar.NextWorking(now)
+		moved = fmt.Sprintf("due moved from the holiday %s to the next working hour", name)
+	}
 	if err := tx.PutTask(t); err != nil {
 		return nil, err
 	}
 	hist := []store.Event{{At: now, Type: store.EventTaskCreated, StepID: ef.StepID, Task: t.ID.String(), Assignees: users}}
 	if note != "" {
 		hist[0].Note = note
+	}
+	if moved != "" {
+		hist[0].Until, hist[0].Why = t.DueAt, moved
 	}
 	return hist, nil
 }
@@ -436,9 +446,16 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 	if err != nil {
 		return fail(err.Error())
 	}
-	m.Subject, m.Body = compiled.Render(rec, owner)
+	r := compiled.Fill(rec, owner)
+	m.Subject, m.Body = r.Subject, r.Body
 	if to == "" {
 		return fail(fmt.Sprintf("%s has no %s", rec.Ref(), map[string]string{"email": "email address", "sms": "phone number"}[channel]))
+	}
+	if len(r.Missing) > 0 {
+		// Never send a broken merge: the seller writes this one, told what is missing.
+		why := fmt.Sprintf("not sent: %s has no value for %s and the template %q gives no fallback",
+			rec.Ref(), strings.Join(r.Missing, ", "), tmpl.Name)
+		return &flow.Input{Kind: flow.MessageHeld, Visit: ef.Visit, Error: why}, nil, nil
 	}
 	if o.settings.SMTPURL == "" || channel == "sms" {
 		m.State, m.SentAt = store.MsgKept, now

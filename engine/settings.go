@@ -5,11 +5,13 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pacer-sales/pacer/engine/holidays"
 	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
@@ -35,6 +37,12 @@ var settings = []setting{
 	{key: "smtp_url", parse: parseSMTPURL, format: func(s store.Settings) string { return MaskURL(s.SMTPURL) }, secret: true},
 	{key: "from", parse: parseFrom, format: func(s store.Settings) string { return s.FromAddress }},
 	{key: "tracking_url", parse: parseTrackingURL, format: func(s store.Settings) string { return s.TrackingURL }},
+	{key: "imap_url", parse: parseIMAPURL, format: func(s store.Settings) string { return MaskURL(s.IMAPURL) }, secret: true},
+	{key: "bounce_domain", parse: parseBounceDomain, format: func(s store.Settings) string { return s.BounceDomain }},
+	{key: "holidays", parse: parseHolidays, format: func(s store.Settings) string { return s.Holidays }},
+	{key: "max_per_hour", parse: parseMaxPerHour, format: func(s store.Settings) string { return strconv.Itoa(s.MaxPerHour) }},
+	{key: "max_per_day", parse: parseMaxPerDay, format: func(s store.Settings) string { return strconv.Itoa(s.MaxPerDay) }},
+	{key: "min_spacing", parse: parseMinSpacing, format: func(s store.Settings) string { return formatSpacing(s.MinSpacing) }},
 }
 
 // SettingKeys are the keys `pacer settings KEY VALUE` accepts, in display order.
@@ -60,9 +68,9 @@ func (e *Engine) Settings(ctx context.Context, by string) (store.Settings, error
 			return err
 		}
 		if u.Has(store.RoleAdmin) {
-			s.SMTPURL = MaskURL(s.SMTPURL)
+			s.SMTPURL, s.IMAPURL = MaskURL(s.SMTPURL), MaskURL(s.IMAPURL)
 		} else {
-			s.SMTPURL = stripCredentials(s.SMTPURL)
+			s.SMTPURL, s.IMAPURL = stripCredentials(s.SMTPURL), stripCredentials(s.IMAPURL)
 		}
 		return nil
 	})
@@ -189,6 +197,29 @@ func parseSMTPURL(s *store.Settings, v string) error {
 	return nil
 }
 
+func parseIMAPURL(s *store.Settings, v string) error {
+	if v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "imap" && u.Scheme != "imaps") || u.Host == "" {
+			return invalid("imap_url %q: want imap://user:pass@host:port/MAILBOX or imaps://…", MaskURL(v))
+		}
+	}
+	s.IMAPURL = v
+	return nil
+}
+
+// domainRE is a DNS name of letters, digits and hyphens in dot-separated labels.
+var domainRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$`)
+
+func parseBounceDomain(s *store.Settings, v string) error {
+	v = strings.ToLower(v)
+	if v != "" && (len(v) > 253 || !domainRE.MatchString(v)) {
+		return invalid("bounce_domain %q: want a domain name such as bounces.example.com", v)
+	}
+	s.BounceDomain = v
+	return nil
+}
+
 func parseFrom(s *store.Settings, v string) error {
 	if v != "" {
 		if _, err := netmail.ParseAddress(v); err != nil {
@@ -208,6 +239,62 @@ func parseTrackingURL(s *store.Settings, v string) error {
 	}
 	s.TrackingURL = v
 	return nil
+}
+
+func parseHolidays(s *store.Settings, v string) error {
+	v = strings.ToLower(v)
+	if v == "none" {
+		v = ""
+	}
+	if v != "" && !holidays.Known(v) {
+		return invalid("holidays %q: unknown country or region (want a code such as us, gb, de or de-by, or none; known: %s)", clip(v, 40), strings.Join(holidays.Codes(), ", "))
+	}
+	s.Holidays = v
+	return nil
+}
+
+// maxSendLimit bounds max_per_hour and max_per_day.
+const maxSendLimit = 1_000_000
+
+func parseSendLimit(key, v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > maxSendLimit {
+		return 0, invalid("%s %q: want a whole number from 0 (no limit) to %d", key, v, maxSendLimit)
+	}
+	return n, nil
+}
+
+func parseMaxPerHour(s *store.Settings, v string) (err error) {
+	s.MaxPerHour, err = parseSendLimit("max_per_hour", v)
+	return err
+}
+
+func parseMaxPerDay(s *store.Settings, v string) (err error) {
+	s.MaxPerDay, err = parseSendLimit("max_per_day", v)
+	return err
+}
+
+// maxSpacing bounds min_spacing.
+const maxSpacing = 24 * time.Hour
+
+func parseMinSpacing(s *store.Settings, v string) error {
+	if v == "0" {
+		s.MinSpacing = 0
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > maxSpacing {
+		return invalid("min_spacing %q: want a duration such as 30s, 2m or 1h30m, from 0 to 24h", v)
+	}
+	s.MinSpacing = d
+	return nil
+}
+
+func formatSpacing(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	return d.String()
 }
 
 // weekdayNames are the three-letter day names, Sunday first (time.Weekday order).

@@ -19,7 +19,12 @@ const (
 	ReasonAdvanced        = "advanced"
 	ReasonAdvanceFailed   = "advance_failed"
 	ReasonSequenceDeleted = "sequence_deleted"
-	ReasonRecordRemoved   = "record_removed"
+	// ReasonRecordRemoved: the record was removed (record remove).
+	ReasonRecordRemoved = "record_removed"
+	// ReasonUnsubscribed: the recipient unsubscribed from pacer's automated emails.
+	ReasonUnsubscribed = "unsubscribed"
+	// ReasonBounced: an email to the record's address bounced for good.
+	ReasonBounced = "bounced"
 )
 
 // Connection is a record attached to one published version of a sequence, walking its
@@ -51,9 +56,25 @@ type Connection struct {
 	// Sent holds the message each email/SMS step sent, by step id, with the events seen.
 	Sent map[string]Sent `json:"sent,omitempty"`
 	// Skipped lists step ids the seller skipped (a skipped step's condition takes No).
-	Skipped   []string  `json:"skipped,omitempty"`
+	Skipped []string `json:"skipped,omitempty"`
+	// Pause is set while the connection is paused: nothing of it runs until it is resumed.
+	Pause     Pause     `json:"pause,omitzero"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Paused reports whether the connection is paused.
+func (c Connection) Paused() bool { return !c.Pause.At.IsZero() }
+
+// Pause is why and since when a connection is paused.
+type Pause struct {
+	At time.Time `json:"at"`
+	// Until is when it resumes by itself; zero: only when someone resumes it.
+	Until  time.Time `json:"until,omitzero"`
+	Reason string    `json:"reason,omitempty"`
+	By     string    `json:"by,omitempty"`
+	// Left is the time its wait or condition window had left when it was paused (0: none).
+	Left time.Duration `json:"left,omitempty"`
 }
 
 // Sent is a message a step sent and the email events recorded against it.
@@ -107,6 +128,15 @@ const (
 	EventAdvanced      = "advanced"
 	// EventError is a timer that could not be applied; Reason says why.
 	EventError = "error"
+	// EventEmailHeld is an automated email not sent because placeholders had no value and
+	// no fallback; Reason names them. A manual email task replaces it.
+	EventEmailHeld = "email_held"
+	// EventPaused and EventResumed: the connection was paused (Reason, By, Until) and resumed.
+	EventPaused  = "paused"
+	EventResumed = "resumed"
+	// EventMessageHeld: an automated message waits (Until) for its send window or its
+	// mailbox's sending limits (Why).
+	EventMessageHeld = "message_held"
 )
 
 // EventTypes lists every history event type in the order they were introduced. A backend
@@ -116,7 +146,7 @@ var EventTypes = [...]string{
 	EventConnected, EventStepEntered, EventEmailSent, EventCondition, EventCompleted, EventDisconnected,
 	EventTaskCreated, EventTaskDone, EventTaskSkipped, EventTaskSnoozed, EventTaskAssigned,
 	EventStageSet, EventFieldUpdated, EventEmail, EventMessageFailed, EventWaitSkipped, EventAdvanced,
-	EventError,
+	EventError, EventEmailHeld, EventPaused, EventResumed, EventMessageHeld,
 }
 
 // TaskState is the state of a task.
@@ -128,6 +158,8 @@ const (
 	TaskDone     TaskState = "done"
 	TaskSkipped  TaskState = "skipped"
 	TaskCanceled TaskState = "canceled"
+	// TaskPaused is the task of a paused connection: in no work list until it is resumed.
+	TaskPaused TaskState = "paused"
 )
 
 // Task is a manual step waiting for a seller. Its ID is derived from (connection, step,

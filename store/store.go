@@ -52,6 +52,7 @@ type Watcher interface {
 // current time. A Tx is valid only inside the function it was passed to.
 type Tx interface {
 	RuntimeTx
+	MailTx
 
 	Settings() (Settings, error)
 	PutSettings(Settings) error
@@ -139,6 +140,29 @@ type Settings struct {
 	SMTPURL      string   `json:"smtp_url,omitempty"`
 	FromAddress  string   `json:"from_address,omitempty"`
 	TrackingURL  string   `json:"tracking_url,omitempty"`
+	// IMAPURL is the org mailbox pacer watches for replies and bounces.
+	IMAPURL string `json:"imap_url,omitempty"`
+	// BounceDomain, when set, makes each automated email's envelope sender
+	// bounce+ID@BounceDomain (VERP), so a bounce names its message.
+	BounceDomain string `json:"bounce_domain,omitempty"`
+	// Holidays is the public holiday list the calendar skips: a lowercase country code, or
+	// country-region ("de-by"); empty for none.
+	Holidays string `json:"holidays,omitempty"`
+	// OrgHolidays are the org's own days off, ordered by date.
+	OrgHolidays []Holiday `json:"org_holidays,omitempty"`
+	// MaxPerHour and MaxPerDay limit the automated emails one sender mailbox sends in a
+	// clock hour and a day of the org's calendar (0: no limit); MinSpacing is the least time
+	// between two of them.
+	MaxPerHour int           `json:"max_per_hour,omitempty"`
+	MaxPerDay  int           `json:"max_per_day,omitempty"`
+	MinSpacing time.Duration `json:"min_spacing,omitempty"`
+}
+
+// Holiday is one of the org's own days off.
+type Holiday struct {
+	// Date is the day, YYYY-MM-DD, in the org's time zone.
+	Date string `json:"date"`
+	Name string `json:"name"`
 }
 
 // DefaultSettings are the settings of a new org.

@@ -85,6 +85,9 @@ func (b *backend) Open(ctx context.Context, g cli.Globals) (*engine.Engine, erro
 		if err := b.forward(ctx, path); !errors.Is(err, cli.ErrNoHolder) {
 			return nil, err
 		}
+	} else if info, err := cli.AskHolder(cli.SocketPath(path)); err == nil {
+		// A front end of its own can't run beside the holder: say so at once.
+		return nil, cli.Exit(cli.ExitNoDB, heldBy(info, fmt.Errorf("pacer is already running: pid %d, started %s (database %s)", info.PID, info.Started.Format(time.RFC3339), path)))
 	}
 	db, err := bolt.Open(path, bolt.Options{})
 	var locked *bolt.LockedError

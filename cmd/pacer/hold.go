@@ -20,17 +20,28 @@ type heldBackend struct {
 	info cli.HolderInfo
 }
 
+// Open returns the engine this process holds. --now (or $PACER_NOW) is refused unless it
+// is the time this process's clock is pinned to: its clock rules its commands.
 func (h heldBackend) Open(_ context.Context, g cli.Globals) (*engine.Engine, error) {
 	if g.Now != "" {
+		want, err := clock(g.Now)
+		if err != nil {
+			return nil, err
+		}
+		if fixed, ok := h.b.eng.Clock().(engine.FixedClock); ok && want.Now().Equal(fixed.Now()) {
+			return h.b.eng, nil
+		}
 		return nil, fmt.Errorf("--now/PACER_NOW %s: the database is held by %s (pid %d), whose clock its commands run by; stop it to pin the clock", g.Now, h.info.What, h.info.PID)
 	}
 	return h.b.eng, nil
 }
 
+// Scratch copies the held database for simulate.
 func (h heldBackend) Scratch(ctx context.Context, now time.Time) (*engine.Engine, func(), error) {
 	return h.b.Scratch(ctx, now)
 }
 
+// Path is the held database file.
 func (h heldBackend) Path() string { return h.b.path }
 
 // serveSocket answers on the socket beside the open database: the commands of second

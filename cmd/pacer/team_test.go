@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -251,7 +252,7 @@ func TestScreensOnHeldDatabase(t *testing.T) {
 	_, port, _ := strings.Cut(srv.sshAddr, ":")
 	term := ptytest.Start(t, bin, []string{"--db", db}, ptytest.Options{Width: 120, Height: 30})
 	scr := term.WaitFor("reach its screens with ssh -p "+port+" localhost", e2eWait)
-	if !strings.Contains(scr, "pacer serve runs on it") {
+	if !strings.Contains(scr, "pacer serve runs on it") || !strings.Contains(scr, fmt.Sprintf("pid %d", srv.cmd.Process.Pid)) {
 		t.Errorf("screen:\n%s", scr)
 	}
 	if code := term.Wait(e2eWait); code != 2 {
@@ -566,4 +567,20 @@ func TestTickErrorsLogged(t *testing.T) {
 			t.Errorf("log lacks %s:\n%s", want, buf.String())
 		}
 	}
+}
+
+// Through the socket --now is taken when it is the time the holder's clock is pinned to,
+// and refused otherwise.
+func TestSocketNowMatchesHolder(t *testing.T) {
+	db := demoDB(t)
+	const now = "2026-03-02T09:00:00Z"
+	srv := startServer(t, db, "--now", now)
+	dir := t.TempDir()
+	if r := proc(t, dir, "", "--db", db, "--now", now, "tick"); r.code != 0 {
+		t.Errorf("--now as the holder's: exit %d %q", r.code, r.stderr)
+	}
+	if r := proc(t, dir, "", "--db", db, "--now", "2026-03-09T09:00:00Z", "tick"); r.code != 1 || !strings.Contains(r.stderr, "stop it to pin the clock") {
+		t.Errorf("another --now: exit %d %q", r.code, r.stderr)
+	}
+	srv.stop(t, syscall.SIGTERM)
 }

@@ -3,6 +3,7 @@ package flow
 import (
 	"time"
 
+	"github.com/pacer-sales/pacer/engine/holidays"
 	"github.com/pacer-sales/pacer/store"
 )
 
@@ -14,6 +15,8 @@ type Calendar struct {
 	// Start and End are minutes after midnight; End <= Start (or a range outside the day)
 	// means the whole day.
 	Start, End int
+	// Off holds the days off (public holidays and the org's own); nil for none.
+	Off *holidays.Set
 }
 
 // NewCalendar builds the calendar of the org settings; an unknown time zone means UTC.
@@ -22,7 +25,7 @@ func NewCalendar(s store.Settings) Calendar {
 	if err != nil || s.TimeZone == "" {
 		loc = time.UTC
 	}
-	c := Calendar{Loc: loc, Start: s.WorkStart, End: s.WorkEnd}
+	c := Calendar{Loc: loc, Start: s.WorkStart, End: s.WorkEnd, Off: holidays.New(s.Holidays, s.OrgHolidays)}
 	for _, d := range s.Workdays {
 		if d >= time.Sunday && d <= time.Saturday {
 			c.Days[d] = true
@@ -77,7 +80,7 @@ func (c Calendar) AddWorking(t time.Time, d time.Duration) time.Time {
 	for {
 		y, m, dd := cur.Date()
 		next := startOfDay(y, m, dd+1, loc)
-		if !c.Days[cur.Weekday()] {
+		if !c.Days[cur.Weekday()] || c.holiday(y, m, dd) {
 			cur = next
 			continue
 		}
@@ -102,6 +105,56 @@ func (c Calendar) AddWorking(t time.Time, d time.Duration) time.Time {
 		left -= avail
 		cur = next
 	}
+}
+
+func (c Calendar) holiday(y int, m time.Month, d int) bool {
+	_, off := c.Off.Off(y, m, d)
+	return off
+}
+
+// Holiday returns the name of the day off that t falls on in the calendar's zone, if any.
+func (c Calendar) Holiday(t time.Time) (string, bool) {
+	y, m, d := t.In(c.loc()).Date()
+	return c.Off.Off(y, m, d)
+}
+
+// maxSearchDays bounds how far NextWorking looks for a working day (a calendar whose every
+// day is off).
+const maxSearchDays = 3 * 366
+
+// NextWorking returns t when it is working time, else the start of the next working time:
+// the next opening of a working day that is not a day off. A calendar without working days
+// (or without one in three years) returns t.
+func (c Calendar) NextWorking(t time.Time) time.Time {
+	if !c.working() {
+		return t
+	}
+	start, end := c.hours()
+	loc := c.loc()
+	cur := t.In(loc)
+	for i := 0; i < maxSearchDays; i++ {
+		y, m, dd := cur.Date()
+		next := startOfDay(y, m, dd+1, loc)
+		if !c.Days[cur.Weekday()] || c.holiday(y, m, dd) {
+			cur = next
+			continue
+		}
+		open, closeAt := startOfDay(y, m, dd, loc), next
+		if o := time.Date(y, m, dd, start/60, start%60, 0, 0, loc); o.After(open) {
+			open = o
+		}
+		if e := time.Date(y, m, dd, end/60, end%60, 0, 0, loc); end < 24*60 && e.Before(closeAt) {
+			closeAt = e
+		}
+		if cur.Before(open) {
+			return open.In(t.Location())
+		}
+		if cur.Before(closeAt) {
+			return cur.In(t.Location())
+		}
+		cur = next
+	}
+	return t
 }
 
 // startOfDay returns the first instant of a day in loc (the day is normalized, so d may

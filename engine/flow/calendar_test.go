@@ -161,3 +161,24 @@ func TestAddWorkingProperties(t *testing.T) {
 		}
 	}
 }
+
+func TestNextWorkingSkipsHoursWeekendsAndHolidays(t *testing.T) {
+	s := store.DefaultSettings()
+	s.Holidays = "us"
+	s.OrgHolidays = []store.Holiday{{Date: "2026-11-27", Name: "Bridge day"}}
+	c := NewCalendar(s)
+	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, time.UTC) }
+	for _, tc := range []struct{ in, want time.Time }{
+		{at(25, 10, 0), at(25, 10, 0)}, // working time already
+		{at(25, 17, 0), at(30, 9, 0)},  // closing Wednesday: Thanksgiving, the bridge day, the weekend
+		{at(26, 8, 0), at(30, 9, 0)},
+		{at(24, 7, 30), at(24, 9, 0)},
+	} {
+		if got := c.NextWorking(tc.in); !got.Equal(tc.want) {
+			t.Errorf("NextWorking(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+	if name, off := c.Holiday(at(26, 23, 0)); !off || name != "Thanksgiving Day" {
+		t.Errorf("Holiday(Thanksgiving) = %q, %v", name, off)
+	}
+}

@@ -29,6 +29,9 @@ const (
 	MessageSent InputKind = "message_sent"
 	// MessageFailed: the current step's message failed for good; a manual task replaces it.
 	MessageFailed InputKind = "message_failed"
+	// MessageHeld: the current step's automated email was not queued because placeholders
+	// had no value and no fallback (Error names them); a manual task replaces it.
+	MessageHeld InputKind = "message_held"
 	// ManualSent: a seller sent the email of the current step's task by hand (Message, At,
 	// By, Note); the task is done.
 	ManualSent InputKind = "manual_sent"
@@ -285,12 +288,16 @@ func (d *decision) apply(in Input) {
 		d.sent(cur.ID, store.Sent{Message: in.Message, At: at})
 		d.history(store.Event{Type: store.EventEmailSent, StepID: cur.ID, Message: in.Message.String(), By: in.By})
 		d.settleTask(cur, Input{Kind: TaskDone, Visit: in.Visit, Note: in.Note, By: in.By})
-	case MessageFailed:
+	case MessageFailed, MessageHeld:
 		if !isAutoMessage(cur) || !c.Task.IsZero() {
 			d.ignore("the current step is not sending a message")
 			return
 		}
-		d.history(store.Event{Type: store.EventMessageFailed, StepID: cur.ID, Reason: in.Error})
+		typ := store.EventMessageFailed
+		if in.Kind == MessageHeld {
+			typ = store.EventEmailHeld
+		}
+		d.history(store.Event{Type: typ, StepID: cur.ID, Reason: in.Error})
 		d.openTask(cur, in.Error)
 	default:
 		d.ignore("unknown input " + string(in.Kind))

@@ -64,7 +64,7 @@ func (p *Plan) Successors(id string) []string {
 var aboutStep = map[string]bool{
 	store.EventTaskCreated: true, store.EventTaskDone: true, store.EventTaskSkipped: true,
 	store.EventTaskSnoozed: true, store.EventTaskAssigned: true, store.EventEmailSent: true,
-	store.EventMessageFailed: true, store.EventCondition: true, store.EventFieldUpdated: true,
+	store.EventMessageFailed: true, store.EventEmailHeld: true, store.EventCondition: true, store.EventFieldUpdated: true,
 	store.EventStageSet: true, store.EventAdvanced: true, store.EventWaitSkipped: true,
 	store.EventCompleted: true, store.EventDisconnected: true,
 }

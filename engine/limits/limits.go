@@ -48,6 +48,9 @@ const (
 	Tags = 50
 	// SSHKey bounds one public key line.
 	SSHKey = 16 << 10
+	// OrgHolidays bounds the org's own days off, and TimeOff one user's periods of time off.
+	OrgHolidays = 1000
+	TimeOff     = 200
 )
 
 // Sequence shape.

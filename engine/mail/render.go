@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,10 @@ type segment struct {
 	text  string // literal text, or the placeholder as written
 	kind  phKind
 	field string // for phField
+	// fallback is what a placeholder without a value renders as, when hasFallback
+	// ("{{first_name|there}}").
+	fallback    string
+	hasFallback bool
 }
 
 // canonical is the placeholder in its normal spelling.
@@ -131,6 +136,13 @@ func parse(text, part string) ([]segment, PlaceholderErrors) {
 func placeholder(raw string) (segment, string) {
 	inner := strings.TrimSpace(raw[2 : len(raw)-2])
 	seg := segment{text: raw}
+	if name, fb, ok := strings.Cut(inner, "|"); ok {
+		inner = strings.TrimSpace(name)
+		seg.fallback, seg.hasFallback = strings.TrimSpace(fb), true
+		if strings.Contains(seg.fallback, "{") {
+			return seg, fmt.Sprintf("placeholder %s: a fallback cannot contain braces", raw)
+		}
+	}
 	switch strings.ToLower(inner) {
 	case "name":
 		seg.kind = phName
@@ -230,33 +242,80 @@ func Compile(t store.Template) (*Compiled, error) {
 
 // Render fills in the placeholders of the template for rec, as the function Render does.
 func (c *Compiled) Render(rec store.Record, owner store.User) (subject, body string) {
-	subject = lineBreaks.Replace(fill(c.subject, rec, owner))
-	return subject, fill(c.body, rec, owner)
+	r := c.Fill(rec, owner)
+	return r.Subject, r.Body
 }
 
-func fill(segs []segment, rec store.Record, owner store.User) string {
+// Rendered is a template filled in for one record.
+type Rendered struct {
+	Subject, Body string
+	// Missing lists the placeholders (normal spelling, each once, in order) that had no
+	// value and no fallback: they rendered as nothing. An automated email with missing
+	// placeholders is held, not sent.
+	Missing []string
+}
+
+// Fill fills in the placeholders for rec: a placeholder without a value renders its
+// fallback when it has one, else nothing, and is then listed in Missing.
+func (c *Compiled) Fill(rec store.Record, owner store.User) Rendered {
+	var r Rendered
+	r.Subject = lineBreaks.Replace(fill(c.subject, rec, owner, &r.Missing))
+	r.Body = fill(c.body, rec, owner, &r.Missing)
+	return r
+}
+
+// value is what placeholder s renders for rec, before any fallback.
+func value(s segment, rec store.Record, owner store.User) string {
+	switch s.kind {
+	case phName:
+		return rec.Name
+	case phFirstName:
+		if w := strings.Fields(rec.Name); len(w) > 0 {
+			return w[0]
+		}
+	case phOwnerName:
+		if n := strings.TrimSpace(owner.Name); n != "" {
+			return n
+		}
+		return owner.Username
+	case phField:
+		return FieldText(rec, s.field)
+	}
+	return ""
+}
+
+func fill(segs []segment, rec store.Record, owner store.User, missing *[]string) string {
 	var b strings.Builder
 	for _, s := range segs {
-		switch s.kind {
-		case 0:
+		if s.kind == 0 {
 			b.WriteString(s.text)
-		case phName:
-			b.WriteString(rec.Name)
-		case phFirstName:
-			if w := strings.Fields(rec.Name); len(w) > 0 {
-				b.WriteString(w[0])
-			}
-		case phOwnerName:
-			if n := strings.TrimSpace(owner.Name); n != "" {
-				b.WriteString(n)
-			} else {
-				b.WriteString(owner.Username)
-			}
-		case phField:
-			b.WriteString(FieldText(rec, s.field))
+			continue
 		}
+		v := value(s, rec, owner)
+		if strings.TrimSpace(v) == "" {
+			if s.hasFallback {
+				v = s.fallback
+			} else if c := s.canonical(); !slices.Contains(*missing, c) {
+				*missing = append(*missing, c)
+			}
+		}
+		b.WriteString(v)
 	}
 	return b.String()
+}
+
+// Unfallbacked lists the placeholders of t (normal spelling, each once) that have no
+// fallback, for a check that warns about fields a record may lack.
+func Unfallbacked(t store.Template) []string {
+	subj, _ := parse(t.Subject, "")
+	body, _ := parse(t.Body, "")
+	var out []string
+	for _, s := range append(subj, body...) {
+		if s.kind != 0 && !s.hasFallback && !slices.Contains(out, s.canonical()) {
+			out = append(out, s.canonical())
+		}
+	}
+	return out
 }
 
 // ownField returns one of the record's own columns by its lowercase name.

@@ -15,7 +15,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
-// Email is one plain-text email ready to send.
+// Email is one email ready to send: plain text, or multipart/alternative when HTML is set.
 type Email struct {
 	// MessageID is the Message-ID header, angle brackets included (see MessageID).
 	MessageID string
@@ -24,6 +24,15 @@ type Email struct {
 	To      string
 	Subject string
 	Body    string
+	// HTML is the HTML part; the email is text only when empty.
+	HTML string
+	// Unsubscribe is the URL of the List-Unsubscribe header (none when empty); OneClick adds
+	// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058), for an https URL.
+	Unsubscribe string
+	OneClick    bool
+	// EnvelopeFrom is the envelope sender (MAIL FROM) when it differs from From: the
+	// address bounces come back to (VERP, "bounce+ID@domain").
+	EnvelopeFrom string
 	// Date is the Date header; the time of sending when zero.
 	Date time.Time
 }
@@ -314,6 +323,23 @@ func (t *smtpTransport) message(m Email) (*gomail.Msg, error) {
 	msg.SetDateWithValue(date)
 	msg.Subject(m.Subject)
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	if m.Unsubscribe != "" {
+		if strings.ContainsAny(m.Unsubscribe, "<>\r\n \t") {
+			return nil, fmt.Errorf("unsubscribe URL %q has spaces, line breaks or angle brackets", m.Unsubscribe)
+		}
+		msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe, "<"+m.Unsubscribe+">")
+		if m.OneClick {
+			msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+		}
+	}
+	if m.EnvelopeFrom != "" {
+		if err := msg.EnvelopeFrom(m.EnvelopeFrom); err != nil {
+			return nil, fmt.Errorf("envelope sender %q: %w", m.EnvelopeFrom, err)
+		}
+	}
 	return msg, nil
 }
 

@@ -132,6 +132,18 @@ type settingsV1 struct {
 	SMTPURL      string         `json:"smtp_url,omitempty"`
 	FromAddress  string         `json:"from_address,omitempty"`
 	TrackingURL  string         `json:"tracking_url,omitempty"`
+	IMAPURL      string         `json:"imap_url,omitempty"`
+	BounceDomain string         `json:"bounce_domain,omitempty"`
+	Holidays     string         `json:"holidays,omitempty"`
+	OrgHolidays  []holidayDoc   `json:"org_holidays,omitempty"`
+	MaxPerHour   int            `json:"max_per_hour,omitempty"`
+	MaxPerDay    int            `json:"max_per_day,omitempty"`
+	MinSpacing   int64          `json:"min_spacing_ns,omitempty"`
+}
+
+type holidayDoc struct {
+	Date string `json:"date"`
+	Name string `json:"name"`
 }
 
 func toSettingsV1(s store.Settings) settingsV1 {
@@ -139,8 +151,32 @@ func toSettingsV1(s store.Settings) settingsV1 {
 		ActiveLimit: s.ActiveLimit, MaxWait: int64(s.MaxWait), Workdays: s.Workdays,
 		WorkStart: s.WorkStart, WorkEnd: s.WorkEnd, TimeZone: s.TimeZone,
 		CallOutcomes: s.CallOutcomes, SMTPURL: s.SMTPURL, FromAddress: s.FromAddress,
-		TrackingURL: s.TrackingURL,
+		TrackingURL: s.TrackingURL, IMAPURL: s.IMAPURL, BounceDomain: s.BounceDomain,
+		Holidays: s.Holidays, OrgHolidays: toHolidayDocs(s.OrgHolidays),
+		MaxPerHour: s.MaxPerHour, MaxPerDay: s.MaxPerDay, MinSpacing: int64(s.MinSpacing),
 	}
+}
+
+func toHolidayDocs(hs []store.Holiday) []holidayDoc {
+	if hs == nil {
+		return nil
+	}
+	out := make([]holidayDoc, len(hs))
+	for i, h := range hs {
+		out[i] = holidayDoc{Date: h.Date, Name: h.Name}
+	}
+	return out
+}
+
+func holidaysOf(ds []holidayDoc) []store.Holiday {
+	if ds == nil {
+		return nil
+	}
+	out := make([]store.Holiday, len(ds))
+	for i, d := range ds {
+		out[i] = store.Holiday{Date: d.Date, Name: d.Name}
+	}
+	return out
 }
 
 func (v settingsV1) settings() store.Settings {
@@ -148,7 +184,9 @@ func (v settingsV1) settings() store.Settings {
 		ActiveLimit: v.ActiveLimit, MaxWait: time.Duration(v.MaxWait), Workdays: v.Workdays,
 		WorkStart: v.WorkStart, WorkEnd: v.WorkEnd, TimeZone: v.TimeZone,
 		CallOutcomes: v.CallOutcomes, SMTPURL: v.SMTPURL, FromAddress: v.FromAddress,
-		TrackingURL: v.TrackingURL,
+		TrackingURL: v.TrackingURL, IMAPURL: v.IMAPURL, BounceDomain: v.BounceDomain,
+		Holidays: v.Holidays, OrgHolidays: holidaysOf(v.OrgHolidays),
+		MaxPerHour: v.MaxPerHour, MaxPerDay: v.MaxPerDay, MinSpacing: time.Duration(v.MinSpacing),
 	}
 }
 

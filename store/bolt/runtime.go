@@ -743,12 +743,19 @@ func (t *tx) PutMessage(m store.Message) error {
 		return err
 	}
 	var old msgHead
+	var oldMsg store.Message
 	exists := false
 	if v := t.get(outbox, t.idKey(m.ID)); v != nil {
 		if old, err = decodeMsgHead(v); err != nil {
 			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
+		if oldMsg, _, err = decodeMessage(m.ID, v); err != nil {
+			return fmt.Errorf("message %s: %w", m.ID, err)
+		}
 		exists = true
+	}
+	if err := t.reindexMessage(oldMsg, exists, m); err != nil {
+		return fmt.Errorf("message %s: %w", m.ID, err)
 	}
 	switch {
 	case exists:

@@ -33,7 +33,8 @@ func inKeyOrder[V any](m map[string]V, fn func(k string, v V)) {
 //	rest: version | reason | source | step | entered | task (optional id) |
 //	      outcomes (n, (step, outcome)*) |
 //	      sent (n, (step, message id, at, events (n, (kind, at)*))*) |
-//	      skipped (n, step*) | updated
+//	      skipped (n, step*) | updated |
+//	      optional pause tail: 1 | at | until | reason | by | left
 
 // connHead is the head of a stored connection.
 type connHead struct {
@@ -125,8 +126,20 @@ func appendConn(b []byte, c store.Connection) []byte {
 	})
 	e.strs(c.Skipped)
 	e.time(c.UpdatedAt)
+	if c.Paused() {
+		// An optional tail: connections that were never paused have none.
+		e.byte(connPaused)
+		e.time(c.Pause.At)
+		e.time(c.Pause.Until)
+		e.str(c.Pause.Reason)
+		e.str(c.Pause.By)
+		e.varint(int64(c.Pause.Left))
+	}
 	return e.b
 }
+
+// connPaused marks the tail of a paused connection.
+const connPaused byte = 1
 
 func decodeConn(id store.ID, v []byte) (store.Connection, error) {
 	d := decoder{b: v}
@@ -166,6 +179,14 @@ func decodeConn(id store.ID, v []byte) (store.Connection, error) {
 	}
 	c.Skipped = d.strs()
 	c.UpdatedAt = d.time()
+	if d.err == nil && len(d.b) > 0 {
+		if mark := d.byte(); mark != connPaused {
+			d.fail(fmt.Errorf("unknown connection tail %d", mark))
+		}
+		c.Pause.At, c.Pause.Until = d.time(), d.time()
+		c.Pause.Reason, c.Pause.By = d.str(), d.str()
+		c.Pause.Left = time.Duration(d.varint())
+	}
 	if err := d.finish("connection"); err != nil {
 		return store.Connection{}, err
 	}

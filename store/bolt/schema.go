@@ -24,6 +24,7 @@ var migrations = []migration{
 	keepFreelist,  // 2 → 3: the free-page list kept in the file; records and history in format 2
 	historyLog,    // 3 → 4: history moved to an append-only log with an index by connection
 	taskCopies,    // 4 → 5: task_open and task_by_assignee entries hold their tasks
+	mailIndexes,   // 5 → 6: messages by tracking id and recipient, suppressions, mailbox positions
 }
 
 // currentSchema is the schema this version of pacer writes.

@@ -17,7 +17,30 @@ var _ store.RuntimeTx = (*tx)(nil)
 
 // Connections
 
-const connCols = "id, record, seq, version, state, reason, source, step, visit, entered_at, wake_at, task, outcomes, sent, skipped, created_at, updated_at"
+const connCols = "id, record, seq, version, state, reason, source, step, visit, entered_at, wake_at, task, outcomes, sent, skipped, created_at, updated_at, pause"
+
+// pauseDoc is the stored form of a paused connection's pause (NULL when not paused).
+type pauseDoc struct {
+	At     int64  `json:"at"`
+	Until  int64  `json:"until,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	By     string `json:"by,omitempty"`
+	Left   int64  `json:"left_ns,omitempty"`
+}
+
+func unixNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
 
 // sentDoc is the stored form of a step's sent message.
 type sentDoc struct {
@@ -28,11 +51,18 @@ type sentDoc struct {
 
 func scanConn(r pgx.Rows) (store.Connection, error) {
 	var c store.Connection
-	var outcomes, sent []byte
+	var outcomes, sent, pause []byte
 	err := r.Scan(idp(&c.ID), idp(&c.Record), idp(&c.Sequence), &c.Version, &c.State, &c.Reason, &c.Source, &c.Step,
-		&c.Visit, tm(&c.EnteredAt), tm(&c.WakeAt), idp(&c.Task), &outcomes, &sent, &c.Skipped, tm(&c.CreatedAt), tm(&c.UpdatedAt))
+		&c.Visit, tm(&c.EnteredAt), tm(&c.WakeAt), idp(&c.Task), &outcomes, &sent, &c.Skipped, tm(&c.CreatedAt), tm(&c.UpdatedAt), &pause)
 	if err != nil {
 		return c, err
+	}
+	if len(pause) > 0 {
+		var d pauseDoc
+		if err := json.Unmarshal(pause, &d); err != nil {
+			return c, fmt.Errorf("damaged pause of connection %s: %w", c.ID, err)
+		}
+		c.Pause = store.Pause{At: fromNanos(d.At), Until: fromNanos(d.Until), Reason: d.Reason, By: d.By, Left: time.Duration(d.Left)}
 	}
 	c.Skipped = nilIfEmpty(c.Skipped)
 	if len(outcomes) > 0 {
@@ -115,15 +145,23 @@ func (t *tx) PutConn(c store.Connection) error {
 	if len(c.Skipped) > 0 {
 		skipped = slices.Clone(c.Skipped)
 	}
+	var pause any
+	if c.Paused() {
+		b, err := json.Marshal(pauseDoc{At: unixNanos(c.Pause.At), Until: unixNanos(c.Pause.Until), Reason: c.Pause.Reason, By: c.Pause.By, Left: int64(c.Pause.Left)})
+		if err != nil {
+			return fmt.Errorf("connection %s: %w", c.ID, err)
+		}
+		pause = string(b)
+	}
 	return t.write("store connection "+c.ID.String(), `INSERT INTO conns (`+connCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (id) DO UPDATE SET record = excluded.record, seq = excluded.seq, version = excluded.version,
 			state = excluded.state, reason = excluded.reason, source = excluded.source, step = excluded.step,
 			visit = excluded.visit, entered_at = excluded.entered_at, wake_at = excluded.wake_at,
 			task = excluded.task, outcomes = excluded.outcomes, sent = excluded.sent, skipped = excluded.skipped,
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at, pause = excluded.pause`,
 		c.ID[:], c.Record[:], c.Sequence[:], c.Version, string(c.State), c.Reason, c.Source, c.Step, int64(c.Visit),
-		nanos(c.EnteredAt), nanos(c.WakeAt), c.Task[:], outcomes, sent, skipped, nanos(c.CreatedAt), nanos(c.UpdatedAt))
+		nanos(c.EnteredAt), nanos(c.WakeAt), c.Task[:], outcomes, sent, skipped, nanos(c.CreatedAt), nanos(c.UpdatedAt), pause)
 }
 
 // ConnsByRecord returns every connection of a record, oldest first.

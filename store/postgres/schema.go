@@ -18,6 +18,8 @@ var ErrNewerSchema = errors.New("database written by a newer version of pacer")
 var migrations = []string{
 	schema1, // 0 → 1: every table and index
 	schema2, // 1 → 2: removed records
+	schema3, // 2 → 3: messages by tracking id and recipient, suppressions, mailbox positions
+	schema4, // 3 → 4: paused connections, users' working time
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -27,6 +29,7 @@ func currentSchema() int { return len(migrations) }
 var tables = []string{
 	"meta", "settings", "users", "teams", "records", "templates", "sequences", "versions",
 	"prefs", "conns", "history", "tasks", "task_assignees", "messages", "segments", "leaders",
+	"suppressions", "mailboxes",
 }
 
 // schema2 lets records be removed (store.Tx.RemoveRecord): a removed record keeps its row,
@@ -37,6 +40,13 @@ ALTER TABLE records ADD COLUMN removed boolean NOT NULL DEFAULT false;
 ALTER TABLE records DROP CONSTRAINT records_entity_id_key;
 CREATE UNIQUE INDEX records_ref ON records (entity, id) WHERE NOT removed;
 CREATE INDEX records_removed ON records (key) WHERE removed;
+`
+
+// schema4 adds the pause of a connection (json, NULL when not paused) and a user's own
+// working time and time off (json, NULL when the org's calendar applies).
+const schema4 = `
+ALTER TABLE conns ADD COLUMN pause json;
+ALTER TABLE users ADD COLUMN timing json;
 `
 
 // schema1 is the first schema. Times are int8 Unix nanoseconds, NULL for the zero time;

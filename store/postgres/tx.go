@@ -180,6 +180,18 @@ type settingsDoc struct {
 	SMTPURL      string         `json:"smtp_url,omitempty"`
 	FromAddress  string         `json:"from_address,omitempty"`
 	TrackingURL  string         `json:"tracking_url,omitempty"`
+	IMAPURL      string         `json:"imap_url,omitempty"`
+	BounceDomain string         `json:"bounce_domain,omitempty"`
+	Holidays     string         `json:"holidays,omitempty"`
+	OrgHolidays  []holidayDoc   `json:"org_holidays,omitempty"`
+	MaxPerHour   int            `json:"max_per_hour,omitempty"`
+	MaxPerDay    int            `json:"max_per_day,omitempty"`
+	MinSpacing   int64          `json:"min_spacing_ns,omitempty"`
+}
+
+type holidayDoc struct {
+	Date string `json:"date"`
+	Name string `json:"name"`
 }
 
 func toSettingsDoc(s store.Settings) settingsDoc {
@@ -187,8 +199,32 @@ func toSettingsDoc(s store.Settings) settingsDoc {
 		ActiveLimit: s.ActiveLimit, MaxWait: int64(s.MaxWait), Workdays: s.Workdays,
 		WorkStart: s.WorkStart, WorkEnd: s.WorkEnd, TimeZone: s.TimeZone,
 		CallOutcomes: s.CallOutcomes, SMTPURL: s.SMTPURL, FromAddress: s.FromAddress,
-		TrackingURL: s.TrackingURL,
+		TrackingURL: s.TrackingURL, IMAPURL: s.IMAPURL, BounceDomain: s.BounceDomain,
+		Holidays: s.Holidays, OrgHolidays: toHolidayDocs(s.OrgHolidays),
+		MaxPerHour: s.MaxPerHour, MaxPerDay: s.MaxPerDay, MinSpacing: int64(s.MinSpacing),
 	}
+}
+
+func toHolidayDocs(hs []store.Holiday) []holidayDoc {
+	if hs == nil {
+		return nil
+	}
+	out := make([]holidayDoc, len(hs))
+	for i, h := range hs {
+		out[i] = holidayDoc{Date: h.Date, Name: h.Name}
+	}
+	return out
+}
+
+func holidaysOf(ds []holidayDoc) []store.Holiday {
+	if ds == nil {
+		return nil
+	}
+	out := make([]store.Holiday, len(ds))
+	for i, d := range ds {
+		out[i] = store.Holiday{Date: d.Date, Name: d.Name}
+	}
+	return out
 }
 
 func (d settingsDoc) settings() store.Settings {
@@ -196,7 +232,9 @@ func (d settingsDoc) settings() store.Settings {
 		ActiveLimit: d.ActiveLimit, MaxWait: time.Duration(d.MaxWait), Workdays: d.Workdays,
 		WorkStart: d.WorkStart, WorkEnd: d.WorkEnd, TimeZone: d.TimeZone,
 		CallOutcomes: d.CallOutcomes, SMTPURL: d.SMTPURL, FromAddress: d.FromAddress,
-		TrackingURL: d.TrackingURL,
+		TrackingURL: d.TrackingURL, IMAPURL: d.IMAPURL, BounceDomain: d.BounceDomain,
+		Holidays: d.Holidays, OrgHolidays: holidaysOf(d.OrgHolidays),
+		MaxPerHour: d.MaxPerHour, MaxPerDay: d.MaxPerDay, MinSpacing: time.Duration(d.MinSpacing),
 	}
 }
 

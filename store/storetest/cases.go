@@ -28,9 +28,15 @@ func testSettings(t *testing.T, s store.Store) {
 		SMTPURL:      "smtp://mail.example.com:587",
 		FromAddress:  "sales@example.com",
 		TrackingURL:  "https://t.example.com",
+		Holidays:     "de-by",
+		OrgHolidays:  []store.Holiday{{Date: "2026-12-24", Name: "Christmas Eve"}, {Date: "2026-12-31", Name: "Year end"}},
+		MaxPerHour:   40,
+		MaxPerDay:    300,
+		MinSpacing:   90 * time.Second,
 	}
 	in := custom
 	in.Workdays, in.CallOutcomes = slices.Clone(custom.Workdays), slices.Clone(custom.CallOutcomes)
+	in.OrgHolidays = slices.Clone(custom.OrgHolidays)
 	update(t, s, func(tx store.Tx) error {
 		if err := tx.PutSettings(in); err != nil {
 			return err
@@ -42,6 +48,7 @@ func testSettings(t *testing.T, s store.Store) {
 	wantEqual(t, "settings after put", got, custom)
 
 	got.Workdays[0], got.CallOutcomes[0] = time.Saturday, "mutated"
+	got.OrgHolidays[0].Name = "mutated"
 	wantEqual(t, "settings after mutating a returned copy", get(t, s, store.Tx.Settings), custom)
 }
 

@@ -57,6 +57,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Segments", testSegments},
 		{"RuntimeRollback", testRuntimeRollback},
 		{"ConnsOutliveSequence", testConnsOutliveSequence},
+
+		{"MessageIndexes", testMessageIndexes},
+		{"Suppressions", testSuppressions},
+		{"MailboxPos", testMailboxPos},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })

@@ -84,6 +84,7 @@ type ExitError struct {
 	Err  error
 }
 
+// Error is the message of the failure.
 func (e *ExitError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit %d", e.Code)
@@ -91,6 +92,7 @@ func (e *ExitError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the failure.
 func (e *ExitError) Unwrap() error { return e.Err }
 
 // Exit wraps err with an exit code.
@@ -189,6 +191,7 @@ func (a *App) Root() *cobra.Command {
 		a.waitCmd(), a.eventCmd(), a.segmentCmd(), a.tickCmd(), a.simulateCmd(), a.outboxCmd(),
 		a.doctorCmd(),
 	)
+	root.AddCommand(a.timingCmds()...)
 	for _, c := range a.env.Commands {
 		root.AddCommand(c(a))
 	}

@@ -75,14 +75,14 @@ type HolderInfo struct {
 	SSH string `json:"ssh,omitempty"`
 }
 
+// writeFrame writes one frame in a single write: a peer that answers and closes as soon as
+// it has read a frame never sees half of one (nor makes its writer fail on an empty rest).
 func writeFrame(w io.Writer, typ byte, p []byte) error {
-	var head [5]byte
-	head[0] = typ
-	binary.BigEndian.PutUint32(head[1:], uint32(len(p)))
-	if _, err := w.Write(head[:]); err != nil {
-		return err
-	}
-	_, err := w.Write(p)
+	buf := make([]byte, 5+len(p))
+	buf[0] = typ
+	binary.BigEndian.PutUint32(buf[1:5], uint32(len(p)))
+	copy(buf[5:], p)
+	_, err := w.Write(buf)
 	return err
 }
 
@@ -215,13 +215,13 @@ func (s *SocketServer) handle(ctx context.Context, c net.Conn) {
 		Dir:      req.Dir,
 		Commands: s.Commands,
 	}, req.Args)
-	s.log().Info("socket: command", "args", commandName(req.Args), "os_user", req.OSUser, "exit", code, "took", time.Since(start).Round(time.Millisecond).String())
+	s.log().Info("socket: command", "args", CommandName(req.Args), "os_user", req.OSUser, "exit", code, "took", time.Since(start).Round(time.Millisecond).String())
 	_ = out.exit(code)
 }
 
-// commandName is the first two command words of args for the log, without the global
+// CommandName is the first two command words of args for the log, without the global
 // flags, their values, or arguments that could hold data.
-func commandName(args []string) string {
+func CommandName(args []string) string {
 	var words []string
 	for i := 0; i < len(args) && len(words) < 2; i++ {
 		a := args[i]

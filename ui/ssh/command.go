@@ -40,7 +40,7 @@ func (s *Server) command(sess charmssh.Session, u engine.User, pty bool) {
 	code := 1
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("ssh: session panicked", "user", u.Username, "remote", sess.RemoteAddr().String(), "command", commandWords(args), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			s.log.Error("ssh: session panicked", "user", u.Username, "remote", sess.RemoteAddr().String(), "command", cli.CommandName(args), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			_, _ = fmt.Fprintln(sess.Stderr(), "pacer: internal error; this command ended (the server logged it)")
 			code = 1
 		}
@@ -56,23 +56,7 @@ func (s *Server) command(sess charmssh.Session, u engine.User, pty bool) {
 		Usage:    s.usage(sess),
 		Commands: s.opts.Commands,
 	}, args)
-	s.log.Info("ssh: command", "user", u.Username, "remote", sess.RemoteAddr().String(), "command", commandWords(args), "exit", code, "took", time.Since(start).Round(time.Millisecond).String())
-}
-
-// commandWords names the command of args for the log: its words up to the first flag,
-// not the values that could hold data.
-func commandWords(args []string) string {
-	var b bytes.Buffer
-	for _, a := range args {
-		if a == "" || a[0] == '-' || b.Len() > 40 {
-			break
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(a)
-	}
-	return b.String()
+	s.log.Info("ssh: command", "user", u.Username, "remote", sess.RemoteAddr().String(), "command", cli.CommandName(args), "exit", code, "took", time.Since(start).Round(time.Millisecond).String())
 }
 
 // errClientGone is the standard input of a client that went away before sending all of it.

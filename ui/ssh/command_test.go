@@ -155,11 +155,11 @@ func TestCommandOverSSH(t *testing.T) {
 		t.Errorf("tess's tasks over SSH: %+v", tasks)
 	}
 
-	// A seller may not activate the org's sequences: refused with the local message.
-	r = runCmd(t, client, "seq deactivate '"+outbound+"'", "", false)
-	want = local(o, "tess", "seq", "deactivate", outbound)
+	// A seller may not activate the org's sequences: refused with the local message and exit 1.
+	r = runCmd(t, client, "seq activate '"+outbound+"'", "", false)
+	want = local(o, "tess", "seq", "activate", outbound)
 	if r.code != 1 || want.code != 1 || r.stderr != want.stderr || !strings.Contains(r.stderr, "tess can only change their own sequences") {
-		t.Errorf("a seller's deactivate: exit %d %q, local exit %d %q", r.code, r.stderr, want.code, want.stderr)
+		t.Errorf("a seller's activate: exit %d %q, local exit %d %q", r.code, r.stderr, want.code, want.stderr)
 	}
 	// --as and --db are not accepted over SSH; --help works.
 	for _, flag := range []string{"--as admin", "--db /tmp/x.db"} {
@@ -441,4 +441,32 @@ func TestPanicEndsOneSession(t *testing.T) {
 	}
 	tm.Send("2")
 	tm.WaitFor(wait, "[2 Work list]", o.sellers["tess"].lead)
+}
+
+// A connection is closed at the maximum session time even while it is busy.
+func TestMaxSessionTime(t *testing.T) {
+	const most = 400 * time.Millisecond
+	o, _ := commandOrg(t, func(opts *pacerssh.Options) { opts.MaxSessionTime = most }, "tess")
+	start := time.Now() // before the server accepts: its clock starts later
+	client, err := dial(o.addr, o.srv.HostKey(), o.sellers["tess"].key)
+	must(t, err)
+	defer client.Close()
+	done := make(chan error, 1)
+	go func() { done <- client.Wait() }()
+	tick := time.NewTicker(most / 8)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			if took := time.Since(start); took < most {
+				t.Errorf("closed after %v, before the maximum session time of %v", took, most)
+			}
+			return
+		case <-tick.C:
+			// Traffic keeps the connection from being idle.
+			_, _, _ = client.SendRequest("keepalive@openssh.com", true, nil)
+		case <-time.After(wait):
+			t.Fatalf("a busy connection is still open after %v (maximum session time %v)", wait, most)
+		}
+	}
 }

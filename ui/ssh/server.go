@@ -199,7 +199,7 @@ func (s *Server) Close() error {
 	return s.srv.Close()
 }
 
-// Sessions is the number of sessions running the screens now.
+// Sessions is the number of sessions running now: screens or a command.
 func (s *Server) Sessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -217,7 +217,7 @@ func (s *Server) authorize(ctx charmssh.Context, key charmssh.PublicKey) bool {
 }
 
 // errUnknownKey refuses a session that offered no key.
-var errUnknownKey = errors.New("this SSH key belongs to no pacer user; an admin adds it with `pacer user add NAME --role seller --key \"$(cat KEY.pub)\"`")
+var errUnknownKey = errors.New("this SSH key belongs to no pacer user; an admin gives it to one with `pacer user key add NAME \"$(cat KEY.pub)\"`")
 
 // userByKey finds the one pacer user with the public key.
 func (s *Server) userByKey(ctx context.Context, key gossh.PublicKey) (engine.User, error) {
