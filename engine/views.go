@@ -18,6 +18,7 @@ type ConnView struct {
 	Reason      string     `json:"reason"`
 	CurrentStep string     `json:"current_step"`
 	StepName    string     `json:"step_name,omitempty"`
+	StepType    string     `json:"step_type,omitempty"`
 	Source      string     `json:"source,omitempty"`
 	EnteredAt   time.Time  `json:"entered_at"`
 	WakeAt      *time.Time `json:"wake_at,omitempty"`
@@ -95,7 +96,7 @@ func (e *Engine) connView(tx store.Tx, o *org, c store.Connection) (ConnView, er
 	if c.Step != "" {
 		if pl, err := e.plans.get(tx, c.Sequence, c.Version); err == nil {
 			if st := pl.Step(c.Step); st != nil {
-				cv.StepName = st.DisplayName()
+				cv.StepName, cv.StepType = st.DisplayName(), string(st.Type)
 			}
 		}
 	}

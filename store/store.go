@@ -82,6 +82,10 @@ type Tx interface {
 	// Records calls fn for every record of entity (every entity when empty) in (entity, id)
 	// order until fn returns false. In an Update, fn may write records.
 	Records(entity string, fn func(Record) bool) error
+	// RecordsAfter calls fn for the records of entity (required) whose id sorts after
+	// after ("" for the first), in id order, until fn returns false: a page of records
+	// starts where the last one ended, whatever the number of records.
+	RecordsAfter(entity, after string, fn func(Record) bool) error
 	// RemoveRecord takes a record out of use and returns it: Record and Records no longer
 	// find it, but RecordByKey does, so the connections, tasks and messages it had keep
 	// its name. A record put later with the same entity and id is a new record.

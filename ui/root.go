@@ -30,6 +30,8 @@ type Screens struct {
 	Sequence func(c *common.Common, name string) common.Screen
 	// WorkList is the seller's work list (tab 2).
 	WorkList func(*common.Common) common.Screen
+	// Records is the records screen (tab 3).
+	Records func(*common.Common) common.Screen
 }
 
 // Options tune one session of the program.
@@ -64,6 +66,7 @@ const clockEvery = 30 * time.Second
 const (
 	tabSequences = iota
 	tabWorkList
+	tabRecords
 	tabCount
 )
 
@@ -297,6 +300,8 @@ func (m *Root) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.switchTab(tabSequences)
 		case key.Matches(msg, m.keys.WorkList) && m.first == nil:
 			return m.switchTab(tabWorkList)
+		case key.Matches(msg, m.keys.Records) && m.first == nil:
+			return m.switchTab(tabRecords)
 		}
 	}
 	return m.forward(msg)
@@ -368,6 +373,14 @@ func (m *Root) back(from *slot) tea.Cmd {
 
 // build makes the first screen of tab t.
 func (m *Root) build(t int) *slot {
+	if t == tabRecords {
+		return m.newScreen(func(c *common.Common) common.Screen {
+			if m.opts.Screens.Records == nil {
+				return newPlaceholder(c, "The records")
+			}
+			return m.opts.Screens.Records(c)
+		})
+	}
 	if t == tabWorkList {
 		return m.newScreen(func(c *common.Common) common.Screen {
 			if m.opts.Screens.WorkList == nil {

@@ -20,8 +20,8 @@ const headerLines = 2
 // clockLayout is how the header shows the time.
 const clockLayout = "Mon 2 Jan 15:04"
 
-// tabNames are the header's tabs, keyed by the global keys 1 and 2.
-var tabNames = [tabCount]string{"1 Sequences", "2 Work list"}
+// tabNames are the header's tabs, keyed by the global keys 1, 2 and 3.
+var tabNames = [tabCount]string{"1 Sequences", "2 Work list", "3 Records"}
 
 // brand starts the header.
 const brand = " pacer "
@@ -226,7 +226,7 @@ func (m *Root) helpKeys() (help.KeyMap, []key.Binding) {
 		// The tabs and their keys are in the header; the short line keeps to ? and q.
 		return act, []key.Binding{m.keys.Help, m.keys.Quit}
 	}
-	return act, []key.Binding{m.keys.Sequences, m.keys.WorkList, m.keys.Help, m.keys.Quit}
+	return act, []key.Binding{m.keys.Sequences, m.keys.WorkList, m.keys.Records, m.keys.Help, m.keys.Quit}
 }
 
 // noKeys is an empty key map.

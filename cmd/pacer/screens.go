@@ -18,11 +18,12 @@ import (
 	"github.com/pacer-sales/pacer/ui/console"
 	"github.com/pacer-sales/pacer/ui/designer"
 	"github.com/pacer-sales/pacer/ui/home"
+	"github.com/pacer-sales/pacer/ui/records"
 )
 
 // screenConstructors are the constructors of the terminal screens.
 func screenConstructors() ui.Screens {
-	return ui.Screens{Home: home.New, Sequence: designer.New, WorkList: console.New}
+	return ui.Screens{Home: home.New, Sequence: designer.New, WorkList: console.New, Records: records.New}
 }
 
 // noMouse reports --no-mouse or $PACER_NO_MOUSE.

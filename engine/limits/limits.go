@@ -138,3 +138,9 @@ func Text(what, s string, max int, multiline bool) error {
 func IsControl(r rune) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
 }
+
+// Screen pages.
+const (
+	// Page bounds the rows one page of a listing (the Records screen) reads at a time.
+	Page = 500
+)

@@ -188,6 +188,13 @@ func (tm *Term) close() {
 	}
 }
 
+// Kill ends the program with SIGKILL, as a killed terminal would, and waits until it has
+// exited.
+func (tm *Term) Kill() {
+	_ = tm.cmd.Process.Kill()
+	<-tm.exited
+}
+
 // Send types keys: plain text or the constants of this package.
 func (tm *Term) Send(keys ...string) {
 	tm.t.Helper()

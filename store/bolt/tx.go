@@ -361,6 +361,20 @@ const recordsChunk = 256
 // Records walks the records index a chunk at a time and calls fn between chunks' reads, so
 // fn may write records (in an Update) without disturbing the walk.
 func (t *tx) Records(entity string, fn func(store.Record) bool) error {
+	return t.records(entity, "", fn)
+}
+
+// RecordsAfter implements store.Tx: a seek to (entity, after), then the walk of Records.
+func (t *tx) RecordsAfter(entity, after string, fn func(store.Record) bool) error {
+	if entity == "" {
+		return fmt.Errorf("records after %q: no entity", after)
+	}
+	return t.records(entity, after, fn)
+}
+
+// records walks the records of entity (every entity when empty) in (entity, id) order,
+// starting after the id afterID when it is set.
+func (t *tx) records(entity, afterID string, fn func(store.Record) bool) error {
 	idx, err := t.bucket(bRecordsByRef)
 	if err != nil {
 		return err
@@ -370,6 +384,9 @@ func (t *tx) Records(entity string, fn func(store.Record) bool) error {
 		prefix = joinKey(entity, "")
 	}
 	from, after := prefix, false
+	if afterID != "" {
+		from, after = joinKey(entity, afterID), true
+	}
 	keys := make([]store.ID, 0, recordsChunk)
 	for {
 		keys = keys[:0]

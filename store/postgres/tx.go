@@ -568,7 +568,21 @@ const chunk = 500
 
 // Records walks the records a chunk at a time, in (entity, id) order.
 func (t *tx) Records(entity string, fn func(store.Record) bool) error {
-	lastEntity, lastID := entity, ""
+	return t.records(entity, "", fn)
+}
+
+// RecordsAfter implements store.Tx: the walk of Records from the id after.
+func (t *tx) RecordsAfter(entity, after string, fn func(store.Record) bool) error {
+	if entity == "" {
+		return fmt.Errorf("records after %q: no entity", after)
+	}
+	return t.records(entity, after, fn)
+}
+
+// records walks the records of entity (every entity when empty) in (entity, id) order,
+// after the id after.
+func (t *tx) records(entity, after string, fn func(store.Record) bool) error {
+	lastEntity, lastID := entity, after
 	for {
 		var recs []store.Record
 		var err error

@@ -340,6 +340,29 @@ func testRecordsOrder(t *testing.T, s store.Store) {
 	wantOrder(t, `Records("lead") stopping after 2`, walk("lead", 2), []string{"lead/L-1", "lead/L-10"})
 	wantOrder(t, `Records("") stopping after 1`, walk("", 1), []string{"account/A-1"})
 	wantOrder(t, `Records("contact")`, walk("contact", 0), nil)
+
+	after := func(entity, from string, limit int) []string {
+		var got []string
+		view(t, s, func(tx store.Tx) error {
+			return tx.RecordsAfter(entity, from, func(r store.Record) bool {
+				got = append(got, r.Ref())
+				return limit == 0 || len(got) < limit
+			})
+		})
+		return got
+	}
+	wantOrder(t, `RecordsAfter("lead", "")`, after("lead", "", 0), []string{"lead/L-1", "lead/L-10", "lead/L-2"})
+	wantOrder(t, `RecordsAfter("lead", "L-1")`, after("lead", "L-1", 0), []string{"lead/L-10", "lead/L-2"})
+	wantOrder(t, `RecordsAfter("lead", "L-10") stopping after 1`, after("lead", "L-10", 1), []string{"lead/L-2"})
+	wantOrder(t, `RecordsAfter("lead", "L-15")`, after("lead", "L-15", 0), []string{"lead/L-2"})
+	wantOrder(t, `RecordsAfter("lead", "L-2")`, after("lead", "L-2", 0), nil)
+	wantOrder(t, `RecordsAfter("account", "")`, after("account", "", 0), []string{"account/A-1"})
+	view(t, s, func(tx store.Tx) error {
+		if err := tx.RecordsAfter("", "L-1", func(store.Record) bool { return true }); err == nil {
+			t.Error("RecordsAfter without an entity: no error")
+		}
+		return nil
+	})
 }
 
 // testRecordsWalkAndWrite walks more records than a backend is likely to read at once while

@@ -8,14 +8,16 @@ import (
 // GlobalKeys are the keys the root handles on every screen (unless the screen captures
 // input).
 type GlobalKeys struct {
-	Sequences, WorkList, Help, Quit key.Binding
+	Sequences, WorkList, Records, Help, Quit key.Binding
 }
 
-// DefaultGlobalKeys are the keys of SPEC §8: 1 sequences, 2 work list, ? help, q quit.
+// DefaultGlobalKeys are the keys of SPEC §8: 1 sequences, 2 work list, 3 records, ? help,
+// q quit.
 func DefaultGlobalKeys() GlobalKeys {
 	return GlobalKeys{
 		Sequences: key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "sequences")),
 		WorkList:  key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "work list")),
+		Records:   key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "records")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}

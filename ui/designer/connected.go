@@ -15,7 +15,9 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/grid"
+	"github.com/pacer-sales/pacer/ui/components/recordpicker"
 )
 
 // connTab holds the Connected records and Stats tabs: the sequence's connections and the
@@ -59,8 +61,9 @@ func (m *Model) connectedKey(msg tea.KeyPressMsg) tea.Cmd {
 		if !m.isLoaded() {
 			return nil
 		}
-		m.refs = ""
-		return m.openForm(connectForm(&m.refs, m.seq.Entity), formConnect)
+		m.records = recordpicker.New(m.c, m.seq.Entity, "Connect records to "+m.seq.Name)
+		m.mode = modeRecords
+		return m.records.Init()
 	case key.Matches(msg, k.Disconnect):
 		if len(t.rows) == 0 {
 			m.setStatus("No record is connected")
@@ -84,6 +87,20 @@ func (m *Model) connectedKey(msg tea.KeyPressMsg) tea.Cmd {
 		t.offset = t.cursor - h + 1
 	}
 	return nil
+}
+
+// recordsKey gives a key to the record picker; its choice is connected (a refusal keeps
+// the picker open, see connectedMsg).
+func (m *Model) recordsKey(msg tea.KeyPressMsg) tea.Cmd {
+	r, cmd := m.records.Update(msg)
+	switch r {
+	case dialog.Cancelled:
+		m.records, m.mode = nil, modeNormal
+		return nil
+	case dialog.Accepted:
+		return m.connectCmd(m.records.Chosen())
+	}
+	return cmd
 }
 
 func (m *Model) connectCmd(refs []string) tea.Cmd {

@@ -3,6 +3,8 @@ package designer
 import (
 	"strings"
 	"testing"
+
+	"github.com/pacer-sales/pacer/engine/sequence"
 )
 
 // The defects found when the designer was tried as a new user would (issue 10, part 5).
@@ -118,6 +120,154 @@ func TestPlaceholdersAreExamples(t *testing.T) {
 		h.wantView("The stage is required: type one, e.g. develop")
 		if m := h.model(); m.mode != modeForm {
 			t.Fatalf("a blank stage closed the form")
+		}
+	})
+}
+
+// The selected activation problem is shown in full at 80 columns, wrapped (it was cut).
+func TestLongProblemWraps(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, `name: Ends waiting
+steps:
+  - type: call
+    id: ring
+  - type: wait
+    id: pause
+    duration: 1d
+`, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Ends waiting", 80, 24)
+		h.press("A")
+		flat := strings.Join(strings.Fields(h.view()), " ")
+		want := "a sequence can't end with a wait step; remove it or add a step after it"
+		if !strings.Contains(flat, want) {
+			t.Fatalf("problem not shown in full:\n%s", h.view())
+		}
+	})
+}
+
+const movable = `name: Movable
+steps:
+  - type: task
+    id: first
+    name: First
+  - type: email
+    id: hello
+    template: intro
+  - type: condition
+    id: opened
+    if: email_opened
+    within: 2d
+    yes:
+      - type: task
+        id: y1
+        name: Y one
+      - type: task
+        id: y2
+        name: Y two
+    no: []
+  - type: task
+    id: last
+    name: Last
+`
+
+// ids lists the step ids of a list, in order.
+func ids(steps []sequence.Step) string {
+	var out []string
+	for _, s := range steps {
+		out = append(out, s.ID)
+	}
+	return strings.Join(out, " ")
+}
+
+// Steps move up and down within their branch; a condition keeps the step it reads; undo
+// and redo walk the edits, and undoing them all is not an unsaved change.
+func TestMoveUndoRedo(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, movable, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Movable", 100, 30)
+		m := h.model()
+		h.cursorTo("step:y2")
+		h.press("K")
+		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || !m.Dirty() {
+			t.Fatalf("after K: yes = %q, dirty %v", got, m.Dirty())
+		}
+		if h.selectedKey() != "step:y2" {
+			t.Fatalf("cursor on %s", h.selectedKey())
+		}
+		h.press("K")
+		h.wantStatus("already the first of its branch")
+		// The email can't leave the condition that reads it, nor the condition its email.
+		h.cursorTo("step:hello")
+		h.press("J")
+		h.wantStatus(`Can't move`)
+		h.cursorTo("step:opened")
+		h.press("K")
+		h.wantStatus(`reads the step before it`)
+		h.cursorTo("step:first")
+		h.press("J")
+		h.wantStatus(`Can't move`)
+		h.cursorTo("step:last")
+		h.press("K") // it would come between the email and the condition that reads it
+		h.wantStatus(`Can't move`)
+		if got := ids(m.def.Steps); got != "first hello opened last" {
+			t.Fatalf("a refused move changed the steps: %q", got)
+		}
+		// Undo: back to the loaded definition, not dirty; redo.
+		h.press("ctrl+z")
+		if got := ids(m.def.Steps[2].Yes); got != "y1 y2" || m.Dirty() {
+			t.Fatalf("after undo: yes %q dirty %v", got, m.Dirty())
+		}
+		h.press("u")
+		h.wantStatus("Nothing to undo")
+		h.press("ctrl+y")
+		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || !m.Dirty() {
+			t.Fatalf("after redo: yes %q dirty %v", got, m.Dirty())
+		}
+		// A new edit drops what was left to redo.
+		h.cursorTo("step:y1")
+		h.press("K")
+		h.press("U")
+		h.wantStatus("Nothing to redo")
+	})
+}
+
+// Every edit is kept as the user's draft: a page opened again after one closed without
+// saving (a killed terminal) offers to restore it; saving clears it.
+func TestDraftRestoredAfterAKill(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, movable, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Movable", 100, 30)
+		h.cursorTo("step:y2")
+		h.press("K")
+		h.wantView("● unsaved changes (kept as a draft)")
+		// The page is dropped without saving; a new one opens.
+		h2 := open(t, e, "ada", "Movable", 100, 30)
+		h2.wantView("Restore the unsaved changes to Movable", "[r] restore them", "[d] discard them")
+		h2.press("r")
+		m := h2.model()
+		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || !m.Dirty() {
+			t.Fatalf("restored yes %q dirty %v", got, m.Dirty())
+		}
+		h2.press("ctrl+s")
+		h2.wantStatus("Saved Movable")
+		if got := ids(h2.stored("Movable").Def.Steps[2].Yes); got != "y2 y1" {
+			t.Fatalf("stored yes %q", got)
+		}
+		h3 := open(t, e, "ada", "Movable", 100, 30)
+		if strings.Contains(h3.view(), "Restore the unsaved") {
+			t.Fatalf("a saved draft is offered again:\n%s", h3.view())
+		}
+		// Discarding clears it too.
+		h3.cursorTo("step:y2")
+		h3.press("J")
+		h4 := open(t, e, "ada", "Movable", 100, 30)
+		h4.press("d")
+		h4.wantStatus("Unsaved changes discarded")
+		if strings.Contains(open(t, e, "ada", "Movable", 100, 30).view(), "Restore the unsaved") {
+			t.Fatal("a discarded draft is offered again")
 		}
 	})
 }

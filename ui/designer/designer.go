@@ -23,6 +23,7 @@ import (
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/form"
+	"github.com/pacer-sales/pacer/ui/components/recordpicker"
 )
 
 // pageTab is one of the page's tabs.
@@ -47,6 +48,7 @@ const (
 	modeForm          // a huh form is open
 	modePrompt        // a question waits for its answer
 	modeProblems      // the list of validation problems has the cursor
+	modeRecords       // the record picker of Connect is open
 )
 
 // formPurpose says what a submitted form does.
@@ -57,7 +59,6 @@ const (
 	formEdit
 	formProps
 	formNote
-	formConnect
 )
 
 // Messages of the page's commands.
@@ -65,6 +66,7 @@ type (
 	loadedMsg struct {
 		name      string
 		detail    engine.SequenceDetail
+		draft     []byte
 		templates []engine.Template
 		settings  engine.Settings
 		peers     []engine.SeqRow
@@ -144,7 +146,9 @@ type Model struct {
 
 	mode   mode
 	picker *dialog.Picker
-	prompt *prompt
+	// records is the record picker of Connect.
+	records *recordpicker.Model
+	prompt  *prompt
 
 	form     *huh.Form
 	formID   int
@@ -157,7 +161,11 @@ type Model struct {
 	target row
 	editID string
 	note   string
-	refs   string
+
+	// hist is the undo history of the edits since the last save; draftAt is the edit
+	// number whose draft was last written (-1: none).
+	hist    undoLog
+	draftAt int
 
 	problems      []sequence.Problem
 	probCursor    int
@@ -190,7 +198,7 @@ func (m *Model) own(f func() tea.Msg) tea.Cmd {
 
 // New returns the sequence page of the sequence called name.
 func New(c *common.Common, name string) common.Screen {
-	return &Model{c: c, name: name, page: pages.Add(1), keys: newKeyMap(), rows: []row{{kind: rowStart}}}
+	return &Model{c: c, name: name, page: pages.Add(1), keys: newKeyMap(), rows: []row{{kind: rowStart}}, draftAt: -1}
 }
 
 // Init loads the sequence and its activity.
@@ -229,6 +237,9 @@ func (m *Model) loadCmd() tea.Cmd {
 			return msg
 		}
 		msg.peers, msg.err = eng.SequenceRows(ctx, by)
+		if msg.err == nil {
+			msg.draft, msg.err = eng.Prefs(ctx, by, draftKey(msg.detail.ID.String()))
+		}
 		return msg
 	})
 }
@@ -257,25 +268,54 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case loadedMsg:
 		m.onLoaded(msg)
 		return m, nil
+	case draftSavedMsg:
+		if msg.err != nil {
+			m.fail(msg.err)
+		} else {
+			m.draftAt = msg.edit
+		}
+		return m, nil
 	case activityMsg:
 		m.conn.loaded(msg)
 		return m, nil
 	case savedMsg:
-		return m, m.savedDone(msg)
+		cmd := m.savedDone(msg)
+		if !m.Dirty() {
+			cmd = tea.Batch(cmd, m.keepDraft()) // saved: the draft is cleared
+		}
+		return m, cmd
 	case validatedMsg:
 		return m, m.validated(msg)
 	case formDoneMsg:
 		if msg.id != m.formID || m.form == nil {
 			return m, nil
 		}
-		return m, m.formDone(msg.ok)
+		before := m.edits
+		cmd := m.formDone(msg.ok)
+		return m, m.afterEdits(before, cmd)
 	case connectedMsg:
 		if msg.err != nil {
+			if m.records != nil {
+				// The picker stays open with what was chosen and typed, and says why.
+				m.records.Err = "nothing connected: " + errText(msg.err)
+				m.mode = modeRecords
+				return m, nil
+			}
 			m.fail(msg.err)
 			return m, nil
 		}
+		m.records = nil
+		if m.mode == modeRecords {
+			m.mode = modeNormal
+		}
 		m.setStatus(fmt.Sprintf("Connected %d record(s) to %s", msg.n, m.seq.Name))
 		return m, m.activityCmd()
+	case recordpicker.LoadedMsg:
+		if m.records != nil {
+			_, cmd := m.records.Update(msg)
+			return m, cmd
+		}
+		return m, nil
 	case disconnectedMsg:
 		if msg.err != nil {
 			m.fail(msg.err)
@@ -290,7 +330,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case tea.KeyPressMsg:
-		return m, m.key(msg)
+		before := m.edits
+		cmd := m.key(msg)
+		return m, m.afterEdits(before, cmd)
 	case tea.MouseClickMsg:
 		m.click(tea.Mouse(msg))
 		return m, nil
@@ -328,9 +370,14 @@ func (m *Model) onLoaded(msg loadedMsg) {
 	}
 	m.env.maxWait = msg.settings.MaxWait
 	if m.def == nil || !m.Dirty() {
+		first := m.def == nil
 		m.def = msg.detail.Def
 		m.def.AssignIDs()
 		m.rebuild()
+		m.resetHistory()
+		if first {
+			m.offerDraft(msg.draft)
+		}
 	}
 }
 
@@ -363,7 +410,7 @@ func (m *Model) moveTo(k string) bool {
 
 // edited records one change of the definition.
 func (m *Model) edited() {
-	m.edits++
+	m.commit()
 	m.rebuild()
 }
 
@@ -391,6 +438,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.pickerKey(msg)
 	case modePrompt:
 		return m.promptKey(msg)
+	case modeRecords:
+		return m.recordsKey(msg)
 	case modeProblems:
 		return m.problemsKey(msg)
 	}
@@ -419,9 +468,26 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	return m.designerKey(msg)
 }
 
+// afterEdits keeps the draft when cmd's key or form changed the definition (the edit
+// count moved from before).
+func (m *Model) afterEdits(before int, cmd tea.Cmd) tea.Cmd {
+	if m.edits == before {
+		return cmd
+	}
+	return tea.Batch(cmd, m.keepDraft())
+}
+
 // back leaves the page, asking first when there are unsaved edits.
 func (m *Model) back() tea.Cmd {
-	leave := func(*Model) tea.Cmd { return func() tea.Msg { return common.BackMsg{} } }
+	leave := func(m *Model) tea.Cmd {
+		back := func() tea.Msg { return common.BackMsg{} }
+		if !m.Dirty() {
+			return back
+		}
+		// Leaving without saving, asked and answered: the draft goes too.
+		m.edits = m.saved
+		return tea.Sequence(m.keepDraft(), back)
+	}
 	if !m.Dirty() {
 		return leave(m)
 	}
@@ -493,6 +559,18 @@ func (m *Model) designerKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.deleteSelected()
 	case key.Matches(msg, k.Props):
 		return m.startProps()
+	case key.Matches(msg, k.MoveUp):
+		m.move(-1)
+	case key.Matches(msg, k.MoveDown):
+		m.move(1)
+	case key.Matches(msg, k.Undo):
+		if !m.refuseReadOnly() {
+			m.undo()
+		}
+	case key.Matches(msg, k.Redo):
+		if !m.refuseReadOnly() {
+			m.redo()
+		}
 	case key.Matches(msg, k.Check):
 		return m.check()
 	default:
@@ -709,7 +787,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 		s.insert(st)
 		m.def.AssignIDs()
 		added := (*s.list)[s.index]
-		m.edits++
+		m.commit()
 		m.rows = buildRows(m.def)
 		m.moveTo(stepKey(added.ID))
 		m.setStatus("Added " + added.DisplayName())
@@ -723,7 +801,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 			m.fail(err)
 			return nil
 		}
-		m.edits++
+		m.commit()
 		m.rows = buildRows(m.def)
 		m.moveTo(stepKey(st.ID))
 		m.setStatus("Changed " + st.DisplayName())
@@ -733,8 +811,6 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 		m.setStatus("Properties changed; ctrl+s saves")
 	case formNote:
 		return m.saveCmd(strings.TrimSpace(m.note), false)
-	case formConnect:
-		return m.connectCmd(strings.Fields(m.refs))
 	}
 	return nil
 }
@@ -805,6 +881,9 @@ func (m *Model) savedDone(msg savedMsg) tea.Cmd {
 		m.saved = msg.edits
 		m.seq = msg.seq
 		m.name = msg.seq.Name
+		if m.edits == m.saved {
+			m.hist.undo, m.hist.redo = nil, nil // undo and redo last until saved
+		}
 	}
 	if msg.err != nil {
 		var pe *engine.ProblemsError

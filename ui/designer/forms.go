@@ -645,12 +645,3 @@ func noteForm(note *string, version int) *huh.Form {
 			Value(note),
 	).Title("Save a new version"))
 }
-
-// connectForm asks for the records to connect.
-func connectForm(refs *string, entity string) *huh.Form {
-	return huh.NewForm(huh.NewGroup(
-		huh.NewInput().Title("Records to connect").
-			Description("entity/id, separated by spaces, e.g. " + entity + "/L-1 " + entity + "/L-2").
-			Value(refs).Validate(form.Required("The records", entity+"/L-1")),
-	).Title("Connect records"))
-}

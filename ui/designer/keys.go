@@ -14,6 +14,7 @@ type keyMap struct {
 
 	// Designer
 	Add, Edit, Delete, Props, Save, Activate, Check key.Binding
+	MoveUp, MoveDown, Undo, Redo                    key.Binding
 
 	// Connected records
 	Connect, Disconnect, Reload key.Binding
@@ -36,6 +37,10 @@ func newKeyMap() keyMap {
 		Save:     key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
 		Activate: key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "activate")),
 		Check:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "check problems")),
+		MoveUp:   key.NewBinding(key.WithKeys("K", "alt+up"), key.WithHelp("K", "move up")),
+		MoveDown: key.NewBinding(key.WithKeys("J", "alt+down"), key.WithHelp("J", "move down")),
+		Undo:     key.NewBinding(key.WithKeys("ctrl+z", "u"), key.WithHelp("ctrl+z/u", "undo")),
+		Redo:     key.NewBinding(key.WithKeys("ctrl+y", "U"), key.WithHelp("ctrl+y/U", "redo")),
 
 		Connect:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "connect")),
 		Disconnect: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "disconnect")),

@@ -368,9 +368,17 @@ func TestConnectedRecordsConnectAndDisconnect(t *testing.T) {
 		m := h.model()
 		h.press("tab")
 		h.wantView("[Connected records (0)]", "No record is connected to this sequence yet. c connects records.")
+		// c opens the record picker: search as you type, tab marks, enter connects.
 		h.press("c")
-		h.wantView("Connect records", "entity/id, separated by spaces")
-		h.typeText("lead/L-1 lead/L-2")
+		h.wantView("Connect records to Live", "search:", "lead/L-1  Ann Lee", "lead/L-3  Cy Dee")
+		h.press("tab") // Ann
+		h.typeText("bob")
+		h.wantView("lead/L-2  Bob Ray")
+		if strings.Contains(h.view(), "Cy Dee") {
+			t.Fatalf("the search kept others:\n%s", h.view())
+		}
+		h.press("tab")
+		h.wantView("2 marked: lead/L-1 lead/L-2")
 		h.press("enter")
 		h.wantStatus("Connected 2 record(s) to Live")
 		if len(m.conn.rows) != 2 {
@@ -403,13 +411,16 @@ func TestConnectedRecordsConnectAndDisconnect(t *testing.T) {
 		h.press("x")
 		h.wantStatus("lead/L-2 is disconnected; only active connections can be disconnected")
 
-		// A refused connection says why.
+		// A refused connection says why and keeps the picker with what was chosen and
+		// typed (Ann is active already).
 		h.press("c")
-		h.typeText("lead/NOPE")
-		h.press("enter")
-		if !m.statusErr || !strings.Contains(m.status, "there is no record lead/NOPE") {
-			t.Fatalf("status %q", m.status)
+		h.typeText("ann")
+		h.press("tab", "enter")
+		h.wantView("✗ nothing connected", "1 marked: lead/L-1", "search: ann")
+		if m.mode != modeRecords {
+			t.Fatalf("the refused choice closed the picker (mode %v)", m.mode)
 		}
+		h.press("esc")
 
 		// Changes made elsewhere show on ChangedMsg.
 		if _, err := e.Connect(context.Background(), "ada", "Live", []string{"lead/L-3"}); err != nil {

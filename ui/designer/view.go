@@ -29,6 +29,8 @@ func (m *Model) View() string {
 		content = m.form.View()
 	case m.mode == modePicker:
 		content = m.picker.View(st, min(w, 100), body)
+	case m.mode == modeRecords && m.records != nil:
+		content = m.records.View(st, min(w, 100), body)
 	case m.tab == tabConnected:
 		content = m.connectedView(st, w, body)
 	case m.tab == tabStats:
@@ -72,7 +74,11 @@ func (m *Model) titleLine(st *common.Styles) string {
 		s += "  " + st.Warning.Render("[read only]")
 	}
 	if m.Dirty() {
-		s += "  " + st.Warning.Render("● unsaved changes")
+		mark := "● unsaved changes"
+		if m.draftAt == m.edits {
+			mark += " (kept as a draft)" // a killed terminal loses nothing
+		}
+		s += "  " + st.Warning.Render(mark)
 	}
 	return ansi.Truncate(s, max(1, m.width), "…")
 }
@@ -173,16 +179,26 @@ func (m *Model) problemsView(st *common.Styles, width int) []string {
 	if m.probCursor >= n {
 		start = m.probCursor - n + 1
 	}
-	for i := start; i < len(m.problems) && i < start+n; i++ {
+	for i := start; i < len(m.problems) && len(lines) < h; i++ {
 		line := problemLine(m.problems[i])
 		if i == m.probCursor {
-			lines = append(lines, "› "+st.Selected.Render(line))
+			// The selected problem is read in full: wrapped, not cut at the edge.
+			for j, l := range dialog.Wrap(line, max(width-2, 1)) {
+				mark := "› "
+				if j > 0 {
+					mark = "  "
+				}
+				lines = append(lines, mark+st.Selected.Render(l))
+			}
 		} else {
 			lines = append(lines, "  "+st.Text.Render(line))
 		}
 	}
 	for i := range lines {
 		lines[i] = ansi.Truncate(lines[i], width, "…")
+	}
+	if len(lines) > h {
+		lines = lines[:h]
 	}
 	return lines
 }
@@ -263,6 +279,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		return append(m.form.KeyBinds(), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")))
 	case modePicker:
 		return m.picker.Help()
+	case modeRecords:
+		return m.records.Help()
 	case modePrompt:
 		return m.prompt.d.Help()
 	}
@@ -292,6 +310,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		nav,
 		{k.Add, k.Edit, k.Delete, k.Props, k.Check},
+		{k.MoveUp, k.MoveDown, k.Undo, k.Redo},
 		{k.Save, k.Activate, k.NextTab, k.PrevTab, k.Back},
 		{k.Connect, k.Disconnect, k.Reload},
 	}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pacer-sales/pacer/internal/ptytest"
+)
+
+// TestE2ERecordsSkipWait: a seller of the sample org finds one of her records that sits in
+// a wait (it has no task, so the work list does not show it) in the Records tab, opens it
+// and skips the wait; `pacer record show` then shows the record at the next step.
+func TestE2ERecordsSkipWait(t *testing.T) {
+	bin := pacerBin(t)
+	db := demoDBFile(t, bin)
+	pacer := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"--db", db, "--now", e2eNow, "--as", "admin"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("pacer %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	seq := filepath.Join(t.TempDir(), "pause.yaml")
+	if err := os.WriteFile(seq, []byte("name: Pause first\nentity: lead\nsteps:\n  - type: wait\n    id: pause\n    duration: 3d\n  - type: task\n    id: follow\n    name: Follow up\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pacer("seq", "import", seq)
+	pacer("seq", "activate", "Pause first")
+	pacer("connect", "Pause first", "lead/L-1010") // Nora Kowalski, priya.raman's
+
+	term := ptytest.Start(t, bin, []string{"--db", db, "--now", e2eNow, "--as", "priya.raman"}, ptytest.Options{Width: 120, Height: 30})
+	term.WaitFor("[1 Sequences]", e2eWait)
+	term.Send("3")
+	term.WaitFor("Records · lead", e2eWait)
+	term.Send("/")
+	term.Send("Nora Kow")
+	term.WaitFor("Search: / Nora Kow", e2eWait)
+	term.Send(ptytest.Enter)
+	// The page of the whole search: Nora alone, in her wait.
+	term.WaitFor(`search "Nora Kow"`, e2eWait)
+	term.WaitFor("1 on this page", e2eWait)
+	term.WaitFor("Pause first: ◷ Wait · waiting until", e2eWait)
+	term.Send(ptytest.Enter)
+	term.WaitFor("(w skips it)", e2eWait)
+	term.Send("w")
+	term.WaitFor("Skipped the wait of lead/L-1010 in Pause first", e2eWait)
+	term.WaitFor("at ☐ Follow up", e2eWait)
+	term.Send("q")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
+	}
+	out := pacer("record", "show", "lead/L-1010")
+	if !strings.Contains(out, "wait skipped") && !strings.Contains(out, "wait_skipped") {
+		t.Fatalf("record show lacks the skipped wait:\n%s", out)
+	}
+}
+
+// TestE2ERecordsBulkConnect: an admin searches the leads, marks all that match (the 50
+// leads of the sample org), and connects them to a sequence after the preview; the records
+// already in it are left out and the rest connect at once.
+func TestE2ERecordsBulkConnect(t *testing.T) {
+	bin := pacerBin(t)
+	db := demoDBFile(t, bin)
+	term := ptytest.Start(t, bin, []string{"--db", db, "--now", e2eNow, "--as", "admin"}, ptytest.Options{Width: 120, Height: 30})
+	term.WaitFor("[1 Sequences]", e2eWait)
+	term.Send("3")
+	term.WaitFor("Records · lead", e2eWait)
+	term.Send("/", "@", ptytest.Enter)
+	term.WaitFor(`search "@"`, e2eWait)
+	term.Send("*")
+	term.WaitFor("50 marked", e2eWait)
+	term.Send("C")
+	term.WaitFor("Connect 50 marked record(s) to", e2eWait)
+	term.Send(ptytest.Enter)
+	scr := term.WaitFor("50 record(s) marked;", e2eWait)
+	if !strings.Contains(scr, "already connected will be left out") {
+		t.Fatalf("preview:\n%s", scr)
+	}
+	term.Send("y")
+	term.WaitFor("✓ Connected", e2eWait)
+	term.Send("q")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
+	}
+	out, err := exec.Command(bin, "--db", db, "--now", e2eNow, "--as", "admin", "seq", "show", "High-volume outbound prospecting").CombinedOutput()
+	if err != nil {
+		t.Fatalf("seq show: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), "lead/L-"); n < 50 {
+		t.Fatalf("%d leads in the sequence after the bulk connect:\n%s", n, out)
+	}
+}
+
+// TestE2EDesignerMoveUndoKillRestore: in the designer a step moves up, the move is undone,
+// it is moved again and the program is killed with SIGKILL mid-edit; opening the sequence
+// again offers the unsaved change, which comes back.
+func TestE2EDesignerMoveUndoKillRestore(t *testing.T) {
+	bin := pacerBin(t)
+	db := demoDBFile(t, bin)
+	args := []string{"--db", db, "--now", e2eNow, "--as", "admin"}
+	openDemo := func() *ptytest.Term {
+		term := ptytest.Start(t, bin, args, ptytest.Options{Width: 100, Height: 30})
+		term.WaitFor("Product demo request", e2eWait)
+		term.Send("j", "j", ptytest.Enter)
+		term.WaitFor("Product demo request  Active v1", e2eWait)
+		return term
+	}
+	term := openDemo()
+	term.Send("j", "j", "K")
+	term.WaitFor("Moved Propose demo times up", e2eWait)
+	term.Send("u")
+	term.WaitFor("Undone", e2eWait)
+	term.Send("K")
+	term.WaitFor("Moved Propose demo times up", e2eWait)
+	term.WaitFor("unsaved changes (kept as a draft)", e2eWait)
+	term.Kill()
+
+	term = openDemo()
+	term.WaitFor("Restore the unsaved changes to Product demo request", e2eWait)
+	term.Send("r")
+	scr := term.WaitFor("Unsaved changes restored", e2eWait)
+	if p, s := strings.Index(scr, "Propose demo times"), strings.Index(scr, "⚑ Set stage"); p < 0 || s < 0 || p > s {
+		t.Fatalf("the restored tree does not have the move:\n%s", scr)
+	}
+	term.Send("q")
+	term.WaitFor("Discard unsaved changes and quit?", e2eWait)
+	term.Send("y")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
+	}
+}
