@@ -30,6 +30,8 @@ type Screens struct {
 	Sequence func(c *common.Common, name string) common.Screen
 	// WorkList is the seller's work list (tab 2).
 	WorkList func(*common.Common) common.Screen
+	// Admin is the users, teams, templates and settings tab (4), for admins and managers.
+	Admin func(*common.Common) common.Screen
 }
 
 // Options tune one session of the program.
@@ -64,6 +66,7 @@ const clockEvery = 30 * time.Second
 const (
 	tabSequences = iota
 	tabWorkList
+	tabAdmin
 	tabCount
 )
 
@@ -297,6 +300,8 @@ func (m *Root) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.switchTab(tabSequences)
 		case key.Matches(msg, m.keys.WorkList) && m.first == nil:
 			return m.switchTab(tabWorkList)
+		case key.Matches(msg, m.keys.Admin) && m.first == nil && adminTab(m.c.User):
+			return m.switchTab(tabAdmin)
 		}
 	}
 	return m.forward(msg)
@@ -366,8 +371,20 @@ func (m *Root) back(from *slot) tea.Cmd {
 	return nil
 }
 
+// adminTab reports whether u sees the Admin tab: admins change things there, managers
+// read; sellers don't get it.
+func adminTab(u engine.User) bool { return u.Has(engine.RoleAdmin) || u.Has(engine.RoleManager) }
+
 // build makes the first screen of tab t.
 func (m *Root) build(t int) *slot {
+	if t == tabAdmin {
+		return m.newScreen(func(c *common.Common) common.Screen {
+			if m.opts.Screens.Admin == nil {
+				return newPlaceholder(c, "The admin tab")
+			}
+			return m.opts.Screens.Admin(c)
+		})
+	}
 	if t == tabWorkList {
 		return m.newScreen(func(c *common.Common) common.Screen {
 			if m.opts.Screens.WorkList == nil {
