@@ -228,12 +228,12 @@ func (m *Model) addUser() tea.Cmd {
 		}
 		return m.pick(rolePicker("Roles of "+name+" (space checks, enter adds)", []engine.Role{store.RoleSeller}), func(items []dialog.Item) tea.Cmd {
 			rs := roles(items)
-			return call(func() (string, error) {
+			return func() tea.Msg {
 				if err := eng.AddUser(ctx, by, store.User{Username: name, Roles: rs}); err != nil {
-					return "", err
+					return doneMsg{err: err}
 				}
-				return "added user " + name + "; p pastes their SSH key, e edits name and email", nil
-			})
+				return doneMsg{note: "added user " + name + "; p pastes their SSH key, e edits name and email", sel: name}
+			}
 		})
 	})
 }
@@ -395,9 +395,12 @@ func (m *Model) addTeam() tea.Cmd {
 				return nil
 			}
 			t := engine.Team{Name: name, Type: engine.TeamType(chosen[0].Value)}
-			return call(func() (string, error) {
-				return "added team " + name + "; m adds members", eng.AddTeam(ctx, by, t)
-			})
+			return func() tea.Msg {
+				if err := eng.AddTeam(ctx, by, t); err != nil {
+					return doneMsg{err: err}
+				}
+				return doneMsg{note: "added team " + name + "; m adds members", sel: name}
+			}
 		})
 	})
 }

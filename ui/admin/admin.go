@@ -52,6 +52,9 @@ type (
 	doneMsg struct {
 		note string
 		err  error
+		// sel is the row of the current section to put the cursor on after the reload
+		// (a user or team just added).
+		sel string
 	}
 	// previewMsg carries a template preview.
 	previewMsg struct {
@@ -79,6 +82,8 @@ type Model struct {
 	gen     int
 	loaded  bool
 	loadErr error
+	// pendingSel is the row to select when the next load arrives.
+	pendingSel string
 
 	// dlg is the open dialog, nil when the grid has the keys.
 	dlg *dlg
@@ -163,6 +168,10 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			if msg.err == nil {
 				m.data = msg.data
 				m.fill()
+				if m.pendingSel != "" {
+					m.grids[m.sec].Select(m.pendingSel)
+					m.pendingSel = ""
+				}
 			}
 		}
 		return m, nil
@@ -226,6 +235,7 @@ func (m *Model) done(msg doneMsg) tea.Cmd {
 		return common.Fail(msg.err)
 	}
 	m.dlg = nil
+	m.pendingSel = msg.sel
 	if m.edit != nil && m.edit.saving {
 		m.edit = nil
 	}

@@ -53,6 +53,9 @@ func TestUsersAddKeyEditRemove(t *testing.T) {
 		p.Update(tea.KeyPressMsg{Code: tea.KeyDown})
 		h.press("space", "enter")
 		h.wantStatus("added user jane.doe")
+		if id, _ := h.m().grids[secUsers].SelectedID(); id != "jane.doe" {
+			t.Fatalf("cursor on %q after adding jane.doe", id)
+		}
 		u, err := e.Whoami(ctx, "jane.doe")
 		if err != nil || !u.Has(engine.RoleManager) || !u.Has(engine.RoleSeller) || u.Has(engine.RoleAdmin) {
 			t.Fatalf("jane.doe = %+v, %v", u, err)
@@ -157,6 +160,9 @@ func TestTeamsAndMembers(t *testing.T) {
 		h.press("enter")
 		h.choose("owner")
 		h.wantStatus("added team north")
+		if id, _ := h.m().grids[secTeams].SelectedID(); id != "north" {
+			t.Fatalf("cursor on %q after adding north", id)
+		}
 
 		h.selectRow("north")
 		h.press("m")
