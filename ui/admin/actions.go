@@ -12,6 +12,7 @@ import (
 	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
+	"github.com/pacer-sales/pacer/ui/components/grid"
 )
 
 // dlg is the open dialog of an action: one of a picker, a prompt or a confirm, and what to
@@ -58,7 +59,7 @@ func (m *Model) pick(p *dialog.Picker, on func([]dialog.Item) tea.Cmd) tea.Cmd {
 
 // ask opens a prompt holding value, taking at most limit characters.
 func (m *Model) ask(title, hint, value string, limit int, on func(string) tea.Cmd) tea.Cmd {
-	p := dialog.NewPrompt(m.c.Styles, title, value)
+	p := dialog.NewPrompt(m.c.Styles, grid.Clean(title), value)
 	p.Hint = hint
 	p.Input.CharLimit = limit
 	m.dlg = &dlg{prompt: p, onText: on}

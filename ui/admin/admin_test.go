@@ -428,3 +428,4 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
