@@ -428,4 +428,3 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
