@@ -140,6 +140,9 @@ func (m *Model) action(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	if !m.admin {
+		if id, ok := m.grids[m.sec].SelectedID(); ok && m.sec == secTemplates && key.Matches(msg, m.keys.ReadTemplate) {
+			return m.openEditor(id), true
+		}
 		return m.readOnly(), true
 	}
 	k := m.keys

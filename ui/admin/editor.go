@@ -35,7 +35,9 @@ type editor struct {
 	err                 string
 	// saving is set while a save runs; closing while the picker asks about unsaved changes.
 	saving, closing bool
-	width, height   int
+	// readOnly marks a manager's editor: it shows and previews, never saves.
+	readOnly      bool
+	width, height int
 }
 
 // openEditor opens the template editor on a loaded template.
@@ -51,7 +53,7 @@ func (m *Model) openEditor(name string) tea.Cmd {
 		return nil
 	}
 	st := m.c.Styles
-	e := &editor{orig: t}
+	e := &editor{orig: t, readOnly: !m.admin}
 	e.subject = input.New(st)
 	e.subject.Prompt = "Subject: "
 	e.subject.CharLimit = limits.Name
@@ -141,7 +143,7 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.edit = nil
 		return nil
 	case key.Matches(msg, k.Save):
-		if !m.admin {
+		if e.readOnly {
 			return m.readOnly()
 		}
 		e.err, e.saving = "", true
@@ -163,6 +165,12 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 		return e.subject.Focus()
 	}
 	e.err = ""
+	if e.readOnly {
+		// A manager reads: the fields scroll and move their cursor but take no text.
+		if msg.Text != "" || msg.Code == tea.KeyBackspace || msg.Code == tea.KeyDelete || msg.Code == tea.KeyEnter {
+			return m.readOnly()
+		}
+	}
 	return e.update(msg)
 }
 
@@ -236,6 +244,9 @@ func (e *editor) view(st *common.Styles) string {
 	title := "Template " + e.orig.Name + " (" + string(e.orig.Kind) + ")"
 	if e.dirty() {
 		title += " — unsaved"
+	}
+	if e.readOnly {
+		title += " — read-only"
 	}
 	b.WriteString(st.Title.Render(grid.Clean(title)) + "\n")
 	b.WriteString(e.subject.View() + "\n")

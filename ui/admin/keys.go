@@ -14,6 +14,8 @@ type keyMap struct {
 	AddTeam, SetMember, RemoveMember, RemoveTeam key.Binding
 	// Templates.
 	EditTemplate key.Binding
+	// ReadTemplate is EditTemplate for a manager: the editor opens read-only.
+	ReadTemplate key.Binding
 	// Settings.
 	EditSetting, TestEmail key.Binding
 	// The template editor.
@@ -41,6 +43,7 @@ func defaultKeys() keyMap {
 		RemoveTeam:   b("x", "remove team", "x"),
 
 		EditTemplate: b("e/enter", "edit template", "e", "enter"),
+		ReadTemplate: b("e/enter", "read template, preview", "e", "enter"),
 
 		EditSetting: b("e/enter", "edit setting", "e", "enter"),
 		TestEmail:   b("t", "send a test email", "t"),
@@ -71,14 +74,19 @@ func (m *Model) actionKeys() []key.Binding {
 // ShortHelp lists the keys of what is shown.
 func (m *Model) ShortHelp() []key.Binding {
 	switch {
+	case m.edit != nil && !m.admin:
+		return []key.Binding{m.keys.Preview, m.keys.SwitchField, m.keys.Close}
 	case m.edit != nil:
 		return []key.Binding{m.keys.Save, m.keys.Preview, m.keys.SwitchField, m.keys.Close}
 	case m.dlg != nil:
 		return m.dlg.help()
 	}
 	out := []key.Binding{m.keys.NextSection}
-	if m.admin {
+	switch {
+	case m.admin:
 		out = append(out, m.actionKeys()...)
+	case m.sec == secTemplates:
+		out = append(out, m.keys.ReadTemplate)
 	}
 	return out
 }
@@ -92,7 +100,5 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.admin {
 		out = append(out, m.actionKeys())
 	}
-	g := m.grids[m.sec]
-	_ = g
 	return out
 }
