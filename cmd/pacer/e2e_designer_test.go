@@ -98,7 +98,7 @@ func TestE2EDesignBranchingSequence(t *testing.T) {
 	typeField("Description", "")
 	term.WaitFor("┃ Template", e2eWait)
 	term.Send(ptytest.Down)
-	term.WaitFor("> demo-recap", e2eWait)
+	term.WaitFor("▸ demo-recap", e2eWait)
 	term.Send(ptytest.Enter)
 	scr = term.WaitFor("Added Follow-up email", e2eWait)
 	t.Logf("the designed sequence:\n%s", scr)
