@@ -102,6 +102,13 @@ func (e *Engine) SetSetting(ctx context.Context, by, key, value string) error {
 	})
 }
 
+// SecretSetting reports whether a setting holds a secret (smtp_url, imap_url): Settings
+// gives it masked, and a screen asks for the whole new value instead of editing the old.
+func SecretSetting(key string) bool {
+	st, ok := settingByKey(key)
+	return ok && st.secret
+}
+
 func settingByKey(key string) (setting, bool) {
 	i := slices.IndexFunc(settings, func(st setting) bool { return st.key == key })
 	if i < 0 {

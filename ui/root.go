@@ -32,6 +32,8 @@ type Screens struct {
 	WorkList func(*common.Common) common.Screen
 	// Records is the records screen (tab 3).
 	Records func(*common.Common) common.Screen
+	// Admin is the users, teams, templates and settings tab (4), for admins and managers.
+	Admin func(*common.Common) common.Screen
 }
 
 // Options tune one session of the program.
@@ -67,6 +69,7 @@ const (
 	tabSequences = iota
 	tabWorkList
 	tabRecords
+	tabAdmin
 	tabCount
 )
 
@@ -302,6 +305,8 @@ func (m *Root) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.switchTab(tabWorkList)
 		case key.Matches(msg, m.keys.Records) && m.first == nil:
 			return m.switchTab(tabRecords)
+		case key.Matches(msg, m.keys.Admin) && m.first == nil && adminTab(m.c.User):
+			return m.switchTab(tabAdmin)
 		}
 	}
 	return m.forward(msg)
@@ -371,6 +376,10 @@ func (m *Root) back(from *slot) tea.Cmd {
 	return nil
 }
 
+// adminTab reports whether u sees the Admin tab: admins change things there, managers
+// read; sellers don't get it.
+func adminTab(u engine.User) bool { return u.Has(engine.RoleAdmin) || u.Has(engine.RoleManager) }
+
 // build makes the first screen of tab t.
 func (m *Root) build(t int) *slot {
 	if t == tabRecords {
@@ -379,6 +388,14 @@ func (m *Root) build(t int) *slot {
 				return newPlaceholder(c, "The records")
 			}
 			return m.opts.Screens.Records(c)
+		})
+	}
+	if t == tabAdmin {
+		return m.newScreen(func(c *common.Common) common.Screen {
+			if m.opts.Screens.Admin == nil {
+				return newPlaceholder(c, "The admin tab")
+			}
+			return m.opts.Screens.Admin(c)
 		})
 	}
 	if t == tabWorkList {

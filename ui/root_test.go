@@ -132,6 +132,7 @@ func newHarness(t testing.TB, eng *engine.Engine, username string, opts Options)
 	opts.Screens = Screens{
 		Home:     mk("home"),
 		WorkList: mk("worklist"),
+		Admin:    mk("admin"),
 		Sequence: func(c *common.Common, name string) common.Screen { return mk("seq:" + name)(c) },
 	}
 	ctx, cancel := context.WithCancel(context.Background())

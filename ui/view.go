@@ -20,8 +20,8 @@ const headerLines = 2
 // clockLayout is how the header shows the time.
 const clockLayout = "Mon 2 Jan 15:04"
 
-// tabNames are the header's tabs, keyed by the global keys 1, 2 and 3.
-var tabNames = [tabCount]string{"1 Sequences", "2 Work list", "3 Records"}
+// tabNames are the header's tabs, keyed by the global keys 1 to 4.
+var tabNames = [tabCount]string{tabSequences: "1 Sequences", tabWorkList: "2 Work list", tabRecords: "3 Records", tabAdmin: "4 Admin"}
 
 // brand starts the header.
 const brand = " pacer "
@@ -85,6 +85,9 @@ func (m *Root) tabSpans() []tabSpan {
 	x := ansi.StringWidth(brand) + 1
 	spans := make([]tabSpan, 0, tabCount)
 	for t, name := range tabNames {
+		if t == tabAdmin && !adminTab(m.c.User) {
+			continue
+		}
 		w := ansi.StringWidth(name) + 2
 		spans = append(spans, tabSpan{t, x, x + w})
 		x += w + 1

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui"
+	"github.com/pacer-sales/pacer/ui/admin"
 	"github.com/pacer-sales/pacer/ui/cli"
 	"github.com/pacer-sales/pacer/ui/console"
 	"github.com/pacer-sales/pacer/ui/designer"
@@ -23,7 +24,7 @@ import (
 
 // screenConstructors are the constructors of the terminal screens.
 func screenConstructors() ui.Screens {
-	return ui.Screens{Home: home.New, Sequence: designer.New, WorkList: console.New, Records: records.New}
+	return ui.Screens{Home: home.New, Sequence: designer.New, WorkList: console.New, Records: records.New, Admin: admin.New}
 }
 
 // noMouse reports --no-mouse or $PACER_NO_MOUSE.

@@ -13,6 +13,15 @@ import (
 // knownPlaceholders is the hint an unknown placeholder error gives.
 const knownPlaceholders = "{{name}}, {{first_name}}, {{field:NAME}} or {{owner.name}}"
 
+// Known lists the placeholders a template may use, each with what it fills in; any of them
+// takes a fallback for an empty value: {{first_name|there}}.
+var Known = [][2]string{
+	{"{{name}}", "the record's name"},
+	{"{{first_name}}", "the first word of the record's name"},
+	{"{{field:NAME}}", "the record's free field NAME"},
+	{"{{owner.name}}", "the name of the record's owner"},
+}
+
 type phKind int
 
 const (

@@ -9,6 +9,8 @@ import (
 // input).
 type GlobalKeys struct {
 	Sequences, WorkList, Records, Help, Quit key.Binding
+	// Admin shows the Admin tab (admins and managers).
+	Admin key.Binding
 }
 
 // DefaultGlobalKeys are the keys of SPEC §8: 1 sequences, 2 work list, 3 records, ? help,
@@ -19,6 +21,7 @@ func DefaultGlobalKeys() GlobalKeys {
 		WorkList:  key.NewBinding(key.WithKeys("2"), key.WithHelp("2", "work list")),
 		Records:   key.NewBinding(key.WithKeys("3"), key.WithHelp("3", "records")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
+		Admin:     key.NewBinding(key.WithKeys("4"), key.WithHelp("4", "admin")),
 		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }

@@ -1,0 +1,459 @@
+package admin
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"testing/synctest"
+
+	tea "charm.land/bubbletea/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"crypto/ed25519"
+	"crypto/rand"
+
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/mail/mailtest"
+	"github.com/pacer-sales/pacer/store"
+	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/uitest"
+)
+
+var ctx = context.Background()
+
+// newPublicKey makes an ed25519 public key in authorized_keys form.
+func newPublicKey(t *testing.T, comment string) string {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := gossh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(pk))) + " " + comment
+}
+
+func TestUsersAddKeyEditRemove(t *testing.T) {
+	e := demoEngine(t)
+	pub := newPublicKey(t, "jane@laptop")
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		if v := h.view(); !strings.Contains(v, "[Users]") || !strings.Contains(v, seller) {
+			t.Fatalf("users section:\n%s", v)
+		}
+
+		// Add: username, then roles (seller checked to start; manager checked too).
+		h.press("a")
+		h.typeText("jane.doe")
+		h.press("enter")
+		p := h.picker()
+		p.Update(tea.KeyPressMsg{Code: tea.KeyDown})
+		h.press("space", "enter")
+		h.wantStatus("added user jane.doe")
+		if id, _ := h.m().grids[secUsers].SelectedID(); id != "jane.doe" {
+			t.Fatalf("cursor on %q after adding jane.doe", id)
+		}
+		u, err := e.Whoami(ctx, "jane.doe")
+		if err != nil || !u.Has(engine.RoleManager) || !u.Has(engine.RoleSeller) || u.Has(engine.RoleAdmin) {
+			t.Fatalf("jane.doe = %+v, %v", u, err)
+		}
+
+		// A username taken is refused in the prompt, keeping what was typed.
+		h.press("a")
+		h.typeText(seller)
+		h.press("enter")
+		if m := h.m(); m.dlg == nil || m.dlg.prompt == nil || !strings.Contains(m.dlg.prompt.Err, "already exists") || m.dlg.prompt.Value() != seller {
+			t.Fatalf("taken username: %+v", m.dlg)
+		}
+		h.press("esc")
+
+		// Paste a key: a bad one is refused in place, a good one lands and shows.
+		h.selectRow("jane.doe")
+		h.press("p")
+		h.send(tea.PasteMsg{Content: "ssh-ed25519 nonsense"})
+		h.press("enter")
+		if m := h.m(); m.dlg == nil || m.dlg.prompt == nil || m.dlg.prompt.Err == "" {
+			t.Fatalf("bad key accepted: %+v", m.dlg)
+		}
+		h.m().dlg.prompt.Input.SetValue("")
+		h.send(tea.PasteMsg{Content: pub})
+		h.press("enter")
+		h.wantStatus("added SSH key SHA256:")
+		keys, err := e.UserKeys(ctx, admin, "jane.doe")
+		if err != nil || len(keys) != 1 || keys[0].Comment != "jane@laptop" {
+			t.Fatalf("keys = %+v, %v", keys, err)
+		}
+		if v := h.view(); !strings.Contains(v, keys[0].Fingerprint[:20]) {
+			t.Fatalf("fingerprint not listed:\n%s", v)
+		}
+
+		// Edit the email, then the time zone with a bad value (refused in place).
+		h.selectRow("jane.doe")
+		h.press("e")
+		h.choose("Email")
+		h.typeText("jane@example.com")
+		h.press("enter")
+		h.wantStatus("changed email of jane.doe")
+		h.selectRow("jane.doe")
+		h.press("e")
+		h.choose("Time zone")
+		h.typeText("Mars/Base")
+		h.press("enter")
+		if m := h.m(); m.dlg == nil || !strings.Contains(m.dlg.prompt.Err, "unknown time zone") {
+			t.Fatalf("bad zone: %+v", m.dlg)
+		}
+		h.press("esc")
+		if u, _ := e.Whoami(ctx, "jane.doe"); u.Email != "jane@example.com" || u.TimeZone != "" {
+			t.Fatalf("after edits: %+v", u)
+		}
+
+		// Remove the key.
+		h.selectRow("jane.doe")
+		h.press("d")
+		h.choose(keys[0].Fingerprint)
+		h.press("y")
+		h.wantStatus("removed SSH key")
+		if ks, _ := e.UserKeys(ctx, admin, "jane.doe"); len(ks) != 0 {
+			t.Fatalf("key still there: %+v", ks)
+		}
+
+		// Remove a seller with open tasks: refused without a taker, done with one.
+		before, err := e.Tasks(ctx, admin, engine.TaskQuery{User: seller})
+		if err != nil || len(before) == 0 {
+			t.Fatalf("demo seller has no open tasks: %v", err)
+		}
+		h.selectRow(seller)
+		h.press("x")
+		h.choose("(nobody)")
+		h.press("y")
+		if st := h.lastStatus(); !st.Err || !strings.Contains(st.Text, "reassign") {
+			t.Fatalf("status = %+v", st)
+		}
+		h.selectRow(seller)
+		h.press("x")
+		h.choose("jane.doe")
+		h.press("y")
+		h.wantStatus("went to jane.doe")
+		if _, err := e.Whoami(ctx, seller); err == nil {
+			t.Fatal("seller still there")
+		}
+		after, err := e.Tasks(ctx, admin, engine.TaskQuery{User: "jane.doe"})
+		if err != nil || len(after) != len(before) {
+			t.Fatalf("jane.doe has %d tasks, want %d (%v)", len(after), len(before), err)
+		}
+		if strings.Contains(h.view(), seller+" ") {
+			t.Fatalf("removed user still listed:\n%s", h.view())
+		}
+	})
+}
+
+func TestTeamsAndMembers(t *testing.T) {
+	e := demoEngine(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		h.section(secTeams)
+		h.press("a")
+		h.typeText("north")
+		h.press("enter")
+		h.choose("owner")
+		h.wantStatus("added team north")
+		if id, _ := h.m().grids[secTeams].SelectedID(); id != "north" {
+			t.Fatalf("cursor on %q after adding north", id)
+		}
+
+		h.selectRow("north")
+		h.press("m")
+		h.choose(seller)
+		h.typeText("closer")
+		h.press("enter")
+		h.wantStatus(seller + " is a member of north")
+		teamOf := func() engine.Team {
+			ts, err := e.Teams(ctx, admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(ts, func(x engine.Team) bool { return x.Name == "north" })
+			if i < 0 {
+				t.Fatal("no team north")
+			}
+			return ts[i]
+		}
+		if tm := teamOf(); tm.Type != store.OwnerTeam || len(tm.Members) != 1 || tm.Members[0] != (engine.Member{Username: seller, Role: "closer"}) {
+			t.Fatalf("team = %+v", tm)
+		}
+		if !strings.Contains(h.view(), seller+" (closer)") {
+			t.Fatalf("member role not shown:\n%s", h.view())
+		}
+
+		// Change the member role.
+		h.selectRow("north")
+		h.press("m")
+		h.choose(seller)
+		h.m().dlg.prompt.Input.SetValue("")
+		h.typeText("opener")
+		h.press("enter")
+		if tm := teamOf(); tm.Members[0].Role != "opener" {
+			t.Fatalf("role = %+v", tm.Members)
+		}
+
+		h.selectRow("north")
+		h.press("d")
+		h.choose(seller)
+		h.wantStatus("took " + seller + " out of north")
+		if tm := teamOf(); len(tm.Members) != 0 {
+			t.Fatalf("members = %+v", tm.Members)
+		}
+		h.selectRow("north")
+		h.press("x", "y")
+		h.wantStatus("removed team north")
+		ts, _ := e.Teams(ctx, admin)
+		if slices.ContainsFunc(ts, func(x engine.Team) bool { return x.Name == "north" }) {
+			t.Fatal("team still there")
+		}
+	})
+}
+
+func TestTemplateEditPreviewSave(t *testing.T) {
+	e := demoEngine(t)
+	ts, err := e.Templates(ctx, admin)
+	if err != nil || len(ts) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	name := ts[0].Name
+	recs, err := e.Records(ctx, admin, "")
+	if err != nil || len(recs) == 0 {
+		t.Fatal(err)
+	}
+	rec := recs[0]
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		h.section(secTemplates)
+		h.selectRow(name)
+		h.press("enter")
+		if h.m().edit == nil || !h.s.CapturesInput() {
+			t.Fatal("editor not open")
+		}
+		v := h.view()
+		for _, want := range []string{"{{first_name}}", "{{field:NAME}}", "{{owner.name}}", ts[0].Subject} {
+			if !strings.Contains(v, want) {
+				t.Fatalf("editor lacks %q:\n%s", want, v)
+			}
+		}
+		h.m().edit.subject.SetValue("")
+		h.typeText("Hello {{first_name}}")
+		h.press("tab")
+		h.m().edit.body.SetValue("")
+		h.typeText("Dear {{name}}")
+		if !h.s.Dirty() {
+			t.Fatal("edit not dirty")
+		}
+		// Preview the unsaved edit for a chosen record.
+		h.press("ctrl+p")
+		h.choose(rec.Name)
+		first, _, _ := strings.Cut(rec.Name, " ")
+		if v := h.view(); !strings.Contains(v, "Subject: Hello "+first) || !strings.Contains(v, "Dear "+rec.Name) {
+			t.Fatalf("preview:\n%s", v)
+		}
+		// A bad placeholder is refused on save, naming it; the edit stays.
+		h.typeText(" {{bogus}}")
+		h.press("ctrl+s")
+		if ed := h.m().edit; ed == nil || !strings.Contains(ed.err, "{{bogus}}") {
+			t.Fatalf("bad save: %+v", ed)
+		}
+		for range len(" {{bogus}}") {
+			h.press("backspace")
+		}
+		h.press("ctrl+s")
+		h.wantStatus("saved template " + name)
+		if h.m().edit != nil {
+			t.Fatal("editor still open after save")
+		}
+		got, err := e.Template(ctx, admin, name)
+		if err != nil || got.Subject != "Hello {{first_name}}" || got.Body != "Dear {{name}}" {
+			t.Fatalf("saved = %+v, %v", got, err)
+		}
+
+		// esc on an unsaved edit asks; keeping returns to the editor, discarding closes it.
+		h.press("enter")
+		h.typeText("x")
+		h.press("esc")
+		h.choose("Keep editing")
+		if h.m().edit == nil {
+			t.Fatal("keep closed the editor")
+		}
+		h.press("esc")
+		h.choose("Discard the changes")
+		if h.m().edit != nil {
+			t.Fatal("discard kept the editor")
+		}
+		if got, _ := e.Template(ctx, admin, name); got.Subject != "Hello {{first_name}}" {
+			t.Fatalf("discarded edit saved: %+v", got)
+		}
+	})
+}
+
+func TestSettingsAndTestEmail(t *testing.T) {
+	e := demoEngine(t)
+	srv := mailtest.Start(t)
+	const secret = "s3cr3t-pa55"
+	must(t, e.SetSetting(ctx, admin, "smtp_url", srv.URLWithPassword(secret)))
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		h.section(secSettings)
+		v := h.view()
+		for _, k := range engine.SettingKeys {
+			if !strings.Contains(v, k) {
+				t.Fatalf("setting %s not listed:\n%s", k, v)
+			}
+		}
+		if strings.Contains(v, secret) || !strings.Contains(v, "****") {
+			t.Fatalf("secret shown:\n%s", v)
+		}
+
+		h.selectRow("active_limit")
+		h.press("enter")
+		h.m().dlg.prompt.Input.SetValue("")
+		h.typeText("many")
+		h.press("enter")
+		if m := h.m(); m.dlg == nil || !strings.Contains(m.dlg.prompt.Err, "active_limit") {
+			t.Fatalf("bad value: %+v", m.dlg)
+		}
+		h.m().dlg.prompt.Input.SetValue("")
+		h.typeText("7")
+		h.press("enter")
+		h.wantStatus("changed setting active_limit")
+		if s, _ := e.Settings(ctx, admin); s.ActiveLimit != 7 {
+			t.Fatalf("active_limit = %d", s.ActiveLimit)
+		}
+
+		// smtp_url opens empty: the whole new value is asked for, the old never shown.
+		h.selectRow("smtp_url")
+		h.press("enter")
+		if m := h.m(); m.dlg.prompt.Value() != "" || strings.Contains(h.view(), secret) {
+			t.Fatalf("smtp_url pre-filled: %q", m.dlg.prompt.Value())
+		}
+		h.press("esc")
+
+	})
+}
+
+// TestTestEmail sends the test email through a real SMTP server on 127.0.0.1. It runs
+// outside a synctest bubble (the network and its deadlines need the real clock): the
+// commands run one by one here.
+func TestTestEmail(t *testing.T) {
+	e := demoEngine(t)
+	srv := mailtest.Start(t)
+	must(t, e.SetSetting(ctx, admin, "smtp_url", srv.URL()))
+	u, err := e.Whoami(ctx, admin)
+	must(t, err)
+	c := &common.Common{Ctx: ctx, Engine: e, User: u, Styles: common.NewStyles(common.DefaultTheme(true), false)}
+	s := New(c)
+	s.SetSize(120, 30)
+	s, _ = s.Update(s.Init()())
+	m := s.(*Model)
+	m.sec = secSettings
+	s.Update(uitest.Key("t"))
+	if m.dlg == nil || m.dlg.prompt == nil || m.dlg.prompt.Value() != u.Email {
+		t.Fatalf("test email prompt: %+v", m.dlg)
+	}
+	m.dlg.prompt.Input.SetValue("ops@example.com")
+	_, cmd := s.Update(uitest.Key("enter"))
+	done, ok := cmd().(doneMsg)
+	if !ok || done.err != nil || done.note != "test email sent to ops@example.com" {
+		t.Fatalf("result = %+v", done)
+	}
+	if msgs := srv.Messages(); len(msgs) != 1 || !slices.Equal(msgs[0].To, []string{"ops@example.com"}) {
+		t.Fatalf("server got %+v", msgs)
+	}
+	s.Update(done)
+	if m.dlg != nil {
+		t.Fatal("prompt still open after the send")
+	}
+
+	// A refusal keeps the prompt open with the server's reply under it.
+	srv.FailNext(1, 554)
+	s.Update(uitest.Key("t"))
+	_, cmd = s.Update(uitest.Key("enter"))
+	s.Update(cmd())
+	if m.dlg == nil || !strings.Contains(m.dlg.prompt.Err, "554") {
+		t.Fatalf("refused send: %+v", m.dlg)
+	}
+}
+
+func TestManagerReadOnly(t *testing.T) {
+	e := demoEngine(t)
+	must(t, e.SetSetting(ctx, admin, "smtp_url", "smtp://ops:s3cr3t@127.0.0.1:2525"))
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, manager)
+		v := h.view()
+		if !strings.Contains(v, "read-only") || !strings.Contains(v, seller) {
+			t.Fatalf("manager view:\n%s", v)
+		}
+		for _, b := range h.s.ShortHelp() {
+			if b.Help().Desc == "add user" {
+				t.Fatal("manager's footer offers add user")
+			}
+		}
+		users, _ := e.Users(ctx, admin)
+		for _, s := range []section{secUsers, secTeams, secTemplates, secSettings} {
+			h.section(s)
+			for _, k := range []string{"a", "e", "p", "d", "x", "m", "t", "enter"} {
+				if s == secTemplates && (k == "e" || k == "enter") {
+					continue
+				}
+				h.statuses = nil
+				h.press(k)
+				if h.m().dlg != nil || h.m().edit != nil {
+					t.Fatalf("%s: %q opened a dialog for a manager", sectionNames[s], k)
+				}
+				if st := h.lastStatus(); k != "enter" && st.Text != "" && !strings.Contains(st.Text, "read-only") {
+					t.Fatalf("%s %q: status %+v", sectionNames[s], k, st)
+				}
+			}
+		}
+		if after, _ := e.Users(ctx, admin); len(after) != len(users) {
+			t.Fatal("users changed")
+		}
+		// A template opens read-only: it shows and previews, typing and saving are refused.
+		ts, _ := e.Templates(ctx, admin)
+		h.section(secTemplates)
+		h.selectRow(ts[0].Name)
+		h.press("enter")
+		if h.m().edit == nil || !strings.Contains(h.view(), "read-only") || !strings.Contains(h.view(), ts[0].Subject) {
+			t.Fatalf("manager's template view:\n%s", h.view())
+		}
+		h.typeText("zz")
+		h.press("ctrl+s")
+		if h.s.Dirty() || !strings.Contains(h.lastStatus().Text, "read-only") {
+			t.Fatalf("manager edited: dirty=%v status=%+v", h.s.Dirty(), h.lastStatus())
+		}
+		h.press("ctrl+p")
+		h.press("enter")
+		if !strings.Contains(h.view(), "Preview for ") {
+			t.Fatalf("manager's preview:\n%s", h.view())
+		}
+		h.press("esc")
+		if h.m().edit != nil {
+			t.Fatal("esc left the editor open")
+		}
+		if got, _ := e.Template(ctx, admin, ts[0].Name); got != ts[0] {
+			t.Fatalf("template changed: %+v", got)
+		}
+
+		// Secrets reach a manager stripped of credentials.
+		h.section(secSettings)
+		if v := h.view(); strings.Contains(v, "s3cr3t") || strings.Contains(v, "ops:") || !strings.Contains(v, "smtp://127.0.0.1:2525") {
+			t.Fatalf("manager's smtp_url:\n%s", v)
+		}
+	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

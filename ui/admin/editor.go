@@ -1,0 +1,277 @@
+package admin
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/limits"
+	"github.com/pacer-sales/pacer/engine/mail"
+	"github.com/pacer-sales/pacer/ui/common"
+	"github.com/pacer-sales/pacer/ui/components/dialog"
+	"github.com/pacer-sales/pacer/ui/components/grid"
+	"github.com/pacer-sales/pacer/ui/components/input"
+)
+
+// pickRecords is how many records the preview's picker offers.
+const pickRecords = 500
+
+// editor edits one template: its subject on one line, its body in a text area, the
+// placeholders it may use listed, and a preview filled from a chosen record.
+type editor struct {
+	orig    engine.Template
+	subject textinput.Model
+	body    textarea.Model
+	// onBody is set while the body has the keys.
+	onBody bool
+	// picker chooses the preview's record; nil when closed.
+	picker *dialog.Picker
+	// preview is the last preview, previewRef its record.
+	preview, previewRef string
+	err                 string
+	// saving is set while a save runs; closing while the picker asks about unsaved changes.
+	saving, closing bool
+	// readOnly marks a manager's editor: it shows and previews, never saves.
+	readOnly      bool
+	width, height int
+}
+
+// openEditor opens the template editor on a loaded template.
+func (m *Model) openEditor(name string) tea.Cmd {
+	var t engine.Template
+	found := false
+	for _, x := range m.data.templates {
+		if x.Name == name {
+			t, found = x, true
+		}
+	}
+	if !found {
+		return nil
+	}
+	st := m.c.Styles
+	e := &editor{orig: t, readOnly: !m.admin}
+	e.subject = input.New(st)
+	e.subject.Prompt = "Subject: "
+	e.subject.CharLimit = limits.Name
+	e.subject.SetValue(t.Subject)
+	e.subject.Focus()
+	e.body = textarea.New()
+	e.body.ShowLineNumbers = false
+	e.body.CharLimit = limits.TemplateBody
+	e.body.MaxHeight = 0
+	e.body.SetStyles(areaStyles(st))
+	e.body.SetValue(t.Body)
+	e.body.Blur()
+	e.setSize(m.width, m.height)
+	m.edit = e
+	return nil
+}
+
+// areaStyles are the body editor's styles from the shared ones.
+func areaStyles(s *common.Styles) textarea.Styles {
+	st := textarea.DefaultDarkStyles()
+	st.Focused.Text, st.Blurred.Text = s.Text, s.Muted
+	st.Focused.Placeholder, st.Blurred.Placeholder = s.Muted, s.Muted
+	st.Focused.CursorLine = s.Text
+	st.Focused.Prompt, st.Blurred.Prompt = s.Muted, s.Muted
+	st.Focused.EndOfBuffer, st.Blurred.EndOfBuffer = s.Muted, s.Muted
+	st.Cursor.Blink = false
+	return st
+}
+
+func (e *editor) setSize(w, h int) {
+	e.width, e.height = w, h
+	e.subject.SetWidth(max(w-12, 10))
+	e.body.SetWidth(max(w-2, 10))
+	e.body.SetHeight(max(h-14, 3))
+}
+
+// edited is the template as edited.
+func (e *editor) edited() engine.Template {
+	t := e.orig
+	t.Subject, t.Body = e.subject.Value(), e.body.Value()
+	return t
+}
+
+func (e *editor) dirty() bool {
+	return e.subject.Value() != e.orig.Subject || e.body.Value() != e.orig.Body
+}
+
+// update hands a message to the focused field.
+func (e *editor) update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	if e.onBody {
+		e.body, cmd = e.body.Update(msg)
+	} else {
+		e.subject, cmd = e.subject.Update(msg)
+	}
+	return cmd
+}
+
+// editorKey handles a key in the template editor.
+func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
+	e, k := m.edit, m.keys
+	if e.picker != nil {
+		switch e.picker.Update(msg) {
+		case dialog.Accepted:
+			it, ok := e.picker.Selected()
+			e.picker = nil
+			if e.closing {
+				e.closing = false
+				if ok && it.Value == "discard" {
+					m.edit = nil
+				}
+				return nil
+			}
+			if ok {
+				return previewCmd(m.c, e.edited(), it.Value)
+			}
+		case dialog.Cancelled:
+			e.picker, e.closing = nil, false
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Close):
+		if e.dirty() {
+			return m.confirmClose()
+		}
+		m.edit = nil
+		return nil
+	case key.Matches(msg, k.Save):
+		if e.readOnly {
+			return m.readOnly()
+		}
+		e.err, e.saving = "", true
+		ctx, eng, by, t := m.c.Ctx, m.c.Engine, m.c.User.Username, e.edited()
+		return call(func() (string, error) {
+			subj, body := t.Subject, t.Body
+			_, err := eng.SetTemplate(ctx, by, t.Name, engine.TemplateChange{Subject: &subj, Body: &body})
+			return "saved template " + t.Name, err
+		})
+	case key.Matches(msg, k.Preview):
+		return recordsCmd(m.c)
+	case key.Matches(msg, k.SwitchField):
+		e.onBody = !e.onBody
+		if e.onBody {
+			e.subject.Blur()
+			return e.body.Focus()
+		}
+		e.body.Blur()
+		return e.subject.Focus()
+	}
+	e.err = ""
+	if e.readOnly {
+		// A manager reads: the fields scroll and move their cursor but take no text.
+		if msg.Text != "" || msg.Code == tea.KeyBackspace || msg.Code == tea.KeyDelete || msg.Code == tea.KeyEnter {
+			return m.readOnly()
+		}
+	}
+	return e.update(msg)
+}
+
+// confirmClose asks before dropping an unsaved template edit; the editor keeps the keys
+// until answered, through a confirm of its own.
+func (m *Model) confirmClose() tea.Cmd {
+	e := m.edit
+	items := []dialog.Item{
+		{Label: "Keep editing", Value: "keep"},
+		{Label: "Discard the changes", Value: "discard"},
+	}
+	e.picker = dialog.NewPicker("Template "+e.orig.Name+" has unsaved changes", items)
+	e.closing = true
+	return nil
+}
+
+// editorResult handles the records for the preview's picker and a preview.
+func (m *Model) editorResult(msg tea.Msg) tea.Cmd {
+	e := m.edit
+	switch msg := msg.(type) {
+	case recordsMsg:
+		if msg.err != nil {
+			e.err = msg.err.Error()
+			return nil
+		}
+		var items []dialog.Item
+		for _, r := range msg.recs {
+			ref := r.Entity + "/" + r.ID
+			items = append(items, dialog.Item{Label: grid.Clean(r.Name), Hint: ref, Value: ref})
+		}
+		e.picker = dialog.NewPicker("Preview "+e.orig.Name+" for which record?", items)
+		e.picker.Empty = "There are no records to fill the template from."
+	case previewMsg:
+		if msg.err != nil {
+			e.err, e.preview = msg.err.Error(), ""
+			return nil
+		}
+		e.previewRef = msg.ref
+		e.preview = "Subject: " + msg.subject + "\n\n" + msg.body
+	}
+	return nil
+}
+
+// recordsCmd reads the first records the acting user sees.
+func recordsCmd(c *common.Common) tea.Cmd {
+	ctx, eng, by := c.Ctx, c.Engine, c.User.Username
+	return func() tea.Msg {
+		recs, err := eng.Records(ctx, by, "")
+		if len(recs) > pickRecords {
+			recs = recs[:pickRecords]
+		}
+		return recordsMsg{recs: recs, err: err}
+	}
+}
+
+// previewCmd fills the edited template for ref.
+func previewCmd(c *common.Common, t engine.Template, ref string) tea.Cmd {
+	ctx, eng, by := c.Ctx, c.Engine, c.User.Username
+	return func() tea.Msg {
+		subj, body, err := eng.PreviewDraftTemplate(ctx, by, t, ref)
+		return previewMsg{ref: ref, subject: subj, body: body, err: err}
+	}
+}
+
+// view draws the editor: the picker when open, else subject, body, placeholders, preview.
+func (e *editor) view(st *common.Styles) string {
+	if e.picker != nil {
+		return "\n" + e.picker.View(st, min(e.width, 100), max(e.height-2, 3))
+	}
+	var b strings.Builder
+	title := "Template " + e.orig.Name + " (" + string(e.orig.Kind) + ")"
+	if e.dirty() {
+		title += " — unsaved"
+	}
+	if e.readOnly {
+		title += " — read-only"
+	}
+	b.WriteString(st.Title.Render(grid.Clean(title)) + "\n")
+	b.WriteString(e.subject.View() + "\n")
+	b.WriteString(e.body.View() + "\n")
+	var phs []string
+	for _, p := range mail.Known {
+		phs = append(phs, p[0]+" "+p[1])
+	}
+	for _, l := range dialog.Wrap("Placeholders: "+strings.Join(phs, "; ")+"; a fallback: {{first_name|there}}", max(e.width, 20)) {
+		b.WriteString(st.Muted.Render(l) + "\n")
+	}
+	if e.err != "" {
+		for _, l := range dialog.Wrap("✗ "+grid.Clean(e.err), max(e.width, 20)) {
+			b.WriteString(st.Danger.Render(l) + "\n")
+		}
+	}
+	if e.preview != "" {
+		b.WriteString(st.Accent.Render("Preview for "+e.previewRef) + "\n")
+		lines := strings.Split(e.preview, "\n")
+		if len(lines) > 8 {
+			lines = append(lines[:8], "…")
+		}
+		for _, l := range lines {
+			b.WriteString(dialog.Fit(grid.Clean(l), e.width) + "\n")
+		}
+	}
+	return b.String()
+}
