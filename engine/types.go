@@ -43,6 +43,12 @@ const (
 	SMSTemplate   = store.SMSTemplate
 )
 
+// The team types.
+const (
+	OwnerTeam  = store.OwnerTeam
+	AccessTeam = store.AccessTeam
+)
+
 // The roles.
 const (
 	RoleAdmin   = store.RoleAdmin

@@ -69,6 +69,7 @@ func TestWatcherKilled(t *testing.T) {
 	must(t, err)
 	def, err := sequence.Parse([]byte(`
 name: Replies
+options: {send_window: any}
 steps:
   - type: auto_email
     id: hi

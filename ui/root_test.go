@@ -252,7 +252,7 @@ func TestHeaderTabsAndClock(t *testing.T) {
 func TestClockInUserTimeZone(t *testing.T) {
 	// The sample org's manager works in America/Chicago: 09:00 UTC is 03:00 there.
 	h := newHarness(t, newEngine(t, true), "dana.whitfield", Options{})
-	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 30})
 	head := strings.Split(h.screen(), "\n")[0]
 	// The zone is named, so the time can't be read as another zone's.
 	if !strings.Contains(head, "dana.whitfield (manager)") || !strings.Contains(head, "Mon 2 Mar 03:00 CST") {

@@ -28,7 +28,7 @@ func TestMailCommands(t *testing.T) {
 	}
 
 	check := filepath.Join(dir, "check.yaml")
-	os.WriteFile(check, []byte("name: Check\nsteps:\n  - type: auto_email\n    id: o\n    template: offer\n"), 0o644)
+	os.WriteFile(check, []byte("name: Check\noptions: {send_window: any}\nsteps:\n  - type: auto_email\n    id: o\n    template: offer\n"), 0o644)
 	r = ok(t, pacer(t, db, "seq", "validate", check))
 	if !strings.Contains(r.stdout, "warning: {{field:company}} of template \"offer\" has no fallback and 2 of 2 lead records have no value") ||
 		strings.Contains(r.stdout, "first_name") {
@@ -36,15 +36,15 @@ func TestMailCommands(t *testing.T) {
 	}
 
 	seq := filepath.Join(dir, "second.yaml")
-	os.WriteFile(seq, []byte("name: Second\nsteps:\n  - type: auto_email\n    id: again\n    template: intro\n  - type: task\n    id: t\n"), 0o644)
+	os.WriteFile(seq, []byte("name: Second\noptions: {send_window: any}\nsteps:\n  - type: auto_email\n    id: again\n    template: intro\n  - type: task\n    id: t\n"), 0o644)
 	ok(t, pacer(t, db, "seq", "import", seq, "--activate"))
-	ok(t, pacer(t, db, "connect", "Outreach", "lead/L-1"))
-	ok(t, pacer(t, db, "connect", "Second", "lead/L-1"))
-	r = pacer(t, db, "event", "lead/L-1", "email_opened")
+	ok(t, pacer(t, db, "--now", "2026-03-02T09:00:00Z", "connect", "Outreach", "lead/L-1"))
+	ok(t, pacer(t, db, "--now", "2026-03-02T09:00:00Z", "connect", "Second", "lead/L-1"))
+	r = pacer(t, db, "--now", "2026-03-02T09:01:00Z", "event", "lead/L-1", "email_opened")
 	if r.code != 1 || !strings.Contains(r.stderr, `--seq "Outreach"`) || !strings.Contains(r.stderr, `--seq "Second"`) {
 		t.Fatalf("an ambiguous event: %+v", r)
 	}
-	ok(t, pacer(t, db, "event", "lead/L-1", "email_opened", "--seq", "Second"))
+	ok(t, pacer(t, db, "--now", "2026-03-02T09:01:00Z", "event", "lead/L-1", "email_opened", "--seq", "Second"))
 
 	r = ok(t, pacer(t, db, "unsubscribes", "list", "--json"))
 	if strings.TrimSpace(r.stdout) != "[]" {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/limits"
-	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/grid"
@@ -194,7 +193,7 @@ func (m *Model) action(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 // rolePicker checks roles, the current ones checked.
 func rolePicker(title string, current []engine.Role) *dialog.Picker {
 	var items []dialog.Item
-	for _, r := range []engine.Role{store.RoleAdmin, store.RoleManager, store.RoleSeller} {
+	for _, r := range []engine.Role{engine.RoleAdmin, engine.RoleManager, engine.RoleSeller} {
 		it := dialog.Item{Label: string(r), Value: string(r)}
 		for _, c := range current {
 			if c == r {
@@ -230,10 +229,10 @@ func (m *Model) addUser() tea.Cmd {
 			m.dlg.busy = false
 			return nil
 		}
-		return m.pick(rolePicker("Roles of "+name+" (space checks, enter adds)", []engine.Role{store.RoleSeller}), func(items []dialog.Item) tea.Cmd {
+		return m.pick(rolePicker("Roles of "+name+" (space checks, enter adds)", []engine.Role{engine.RoleSeller}), func(items []dialog.Item) tea.Cmd {
 			rs := roles(items)
 			return func() tea.Msg {
-				if err := eng.AddUser(ctx, by, store.User{Username: name, Roles: rs}); err != nil {
+				if err := eng.AddUser(ctx, by, engine.User{Username: name, Roles: rs}); err != nil {
 					return doneMsg{err: err}
 				}
 				return doneMsg{note: "added user " + name + "; p pastes their SSH key, e edits name and email", sel: name}
@@ -391,8 +390,8 @@ func (m *Model) addTeam() tea.Cmd {
 			return nil
 		}
 		items := []dialog.Item{
-			{Label: "owner", Hint: "owns records; its members work them", Value: string(store.OwnerTeam)},
-			{Label: "access", Hint: "may see the records it is the access team of", Value: string(store.AccessTeam)},
+			{Label: "owner", Hint: "owns records; its members work them", Value: string(engine.OwnerTeam)},
+			{Label: "access", Hint: "may see the records it is the access team of", Value: string(engine.AccessTeam)},
 		}
 		return m.pick(dialog.NewPicker("Type of team "+name, items), func(chosen []dialog.Item) tea.Cmd {
 			if len(chosen) == 0 {

@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pacer-sales/pacer/engine"
-	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/grid"
@@ -95,7 +94,7 @@ type Model struct {
 
 // New returns the Admin screen for the acting user of c.
 func New(c *common.Common) common.Screen {
-	m := &Model{c: c, keys: defaultKeys(), admin: c.User.Has(store.RoleAdmin)}
+	m := &Model{c: c, keys: defaultKeys(), admin: c.User.Has(engine.RoleAdmin)}
 	for s := range secCount {
 		m.grids[s] = grid.New(columns[s], gridStyles(c.Styles))
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/mail/mailtest"
-	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/uitest"
 )
@@ -181,7 +180,7 @@ func TestTeamsAndMembers(t *testing.T) {
 			}
 			return ts[i]
 		}
-		if tm := teamOf(); tm.Type != store.OwnerTeam || len(tm.Members) != 1 || tm.Members[0] != (engine.Member{Username: seller, Role: "closer"}) {
+		if tm := teamOf(); tm.Type != engine.OwnerTeam || len(tm.Members) != 1 || tm.Members[0] != (engine.Member{Username: seller, Role: "closer"}) {
 			t.Fatalf("team = %+v", tm)
 		}
 		if !strings.Contains(h.view(), seller+" (closer)") {

@@ -22,6 +22,7 @@ import (
 
 const loopSeq = `
 name: Loop
+options: {send_window: any}
 steps:
   - type: auto_email
     id: hello
@@ -45,7 +46,7 @@ steps:
 
 const exitSeq = `
 name: Exit
-options: {exit_on_reply: true}
+options: {exit_on_reply: true, send_window: any}
 steps:
   - type: auto_email
     id: note
