@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pacer-sales/pacer/store"
+	"github.com/pacer-sales/pacer/store/stored"
 )
 
 // Every stored value starts with a format-version byte; the rest depends on the format.
@@ -121,131 +122,22 @@ func joinKey(a, b string) []byte {
 // that renaming a field of the port never changes what is on disk. Names that are keys
 // (username, team and template names, IDs) are not repeated in the value.
 
-type settingsV1 struct {
-	ActiveLimit  int            `json:"active_limit"`
-	MaxWait      int64          `json:"max_wait_ns"`
-	Workdays     []time.Weekday `json:"workdays"`
-	WorkStart    int            `json:"work_start"`
-	WorkEnd      int            `json:"work_end"`
-	TimeZone     string         `json:"timezone"`
-	CallOutcomes []string       `json:"call_outcomes"`
-	SMTPURL      string         `json:"smtp_url,omitempty"`
-	FromAddress  string         `json:"from_address,omitempty"`
-	TrackingURL  string         `json:"tracking_url,omitempty"`
-	IMAPURL      string         `json:"imap_url,omitempty"`
-	BounceDomain string         `json:"bounce_domain,omitempty"`
-	Holidays     string         `json:"holidays,omitempty"`
-	OrgHolidays  []holidayDoc   `json:"org_holidays,omitempty"`
-	MaxPerHour   int            `json:"max_per_hour,omitempty"`
-	MaxPerDay    int            `json:"max_per_day,omitempty"`
-	MinSpacing   int64          `json:"min_spacing_ns,omitempty"`
-}
-
-type holidayDoc struct {
-	Date string `json:"date"`
-	Name string `json:"name"`
-}
-
-func toSettingsV1(s store.Settings) settingsV1 {
-	return settingsV1{
-		ActiveLimit: s.ActiveLimit, MaxWait: int64(s.MaxWait), Workdays: s.Workdays,
-		WorkStart: s.WorkStart, WorkEnd: s.WorkEnd, TimeZone: s.TimeZone,
-		CallOutcomes: s.CallOutcomes, SMTPURL: s.SMTPURL, FromAddress: s.FromAddress,
-		TrackingURL: s.TrackingURL, IMAPURL: s.IMAPURL, BounceDomain: s.BounceDomain,
-		Holidays: s.Holidays, OrgHolidays: toHolidayDocs(s.OrgHolidays),
-		MaxPerHour: s.MaxPerHour, MaxPerDay: s.MaxPerDay, MinSpacing: int64(s.MinSpacing),
-	}
-}
-
-func toHolidayDocs(hs []store.Holiday) []holidayDoc {
-	if hs == nil {
-		return nil
-	}
-	out := make([]holidayDoc, len(hs))
-	for i, h := range hs {
-		out[i] = holidayDoc{Date: h.Date, Name: h.Name}
-	}
-	return out
-}
-
-// timingDoc is the stored form of a user's own working time, time off and sending limits.
-type timingDoc struct {
-	Days       []time.Weekday `json:"days,omitempty"`
-	Start      int            `json:"start,omitempty"`
-	End        int            `json:"end,omitempty"`
-	Away       []awayDoc      `json:"away,omitempty"`
-	MaxPerHour int            `json:"max_per_hour,omitempty"`
-	MaxPerDay  int            `json:"max_per_day,omitempty"`
-}
-
-type awayDoc struct {
-	From  int64  `json:"from"`
-	To    int64  `json:"to"`
-	Cover string `json:"cover,omitempty"`
-}
-
-// toTimingDoc returns the stored form of u's timing, nil when it has none.
-func toTimingDoc(u store.User) *timingDoc {
-	if u.Hours.IsZero() && len(u.Away) == 0 && u.MaxPerHour == 0 && u.MaxPerDay == 0 {
-		return nil
-	}
-	d := &timingDoc{Days: u.Hours.Days, Start: u.Hours.Start, End: u.Hours.End, MaxPerHour: u.MaxPerHour, MaxPerDay: u.MaxPerDay}
-	for _, a := range u.Away {
-		d.Away = append(d.Away, awayDoc{From: a.From.UnixNano(), To: a.To.UnixNano(), Cover: a.Cover})
-	}
-	return d
-}
-
-// setTiming sets u's timing from its stored form.
-func (d *timingDoc) setTiming(u *store.User) {
-	if d == nil {
-		return
-	}
-	u.Hours = store.WorkHours{Days: d.Days, Start: d.Start, End: d.End}
-	u.MaxPerHour, u.MaxPerDay = d.MaxPerHour, d.MaxPerDay
-	for _, a := range d.Away {
-		u.Away = append(u.Away, store.TimeOff{From: time.Unix(0, a.From).UTC(), To: time.Unix(0, a.To).UTC(), Cover: a.Cover})
-	}
-}
-
-func holidaysOf(ds []holidayDoc) []store.Holiday {
-	if ds == nil {
-		return nil
-	}
-	out := make([]store.Holiday, len(ds))
-	for i, d := range ds {
-		out[i] = store.Holiday{Date: d.Date, Name: d.Name}
-	}
-	return out
-}
-
-func (v settingsV1) settings() store.Settings {
-	return store.Settings{
-		ActiveLimit: v.ActiveLimit, MaxWait: time.Duration(v.MaxWait), Workdays: v.Workdays,
-		WorkStart: v.WorkStart, WorkEnd: v.WorkEnd, TimeZone: v.TimeZone,
-		CallOutcomes: v.CallOutcomes, SMTPURL: v.SMTPURL, FromAddress: v.FromAddress,
-		TrackingURL: v.TrackingURL, IMAPURL: v.IMAPURL, BounceDomain: v.BounceDomain,
-		Holidays: v.Holidays, OrgHolidays: holidaysOf(v.OrgHolidays),
-		MaxPerHour: v.MaxPerHour, MaxPerDay: v.MaxPerDay, MinSpacing: time.Duration(v.MinSpacing),
-	}
-}
-
 type userV1 struct {
-	Name      string       `json:"name,omitempty"`
-	Email     string       `json:"email,omitempty"`
-	Roles     []store.Role `json:"roles"`
-	Title     string       `json:"title,omitempty"`
-	Territory string       `json:"territory,omitempty"`
-	TimeZone  string       `json:"timezone,omitempty"`
-	SSHKeys   []string     `json:"ssh_keys,omitempty"`
-	From      string       `json:"from,omitempty"`
-	Timing    *timingDoc   `json:"timing,omitempty"`
+	Name      string         `json:"name,omitempty"`
+	Email     string         `json:"email,omitempty"`
+	Roles     []store.Role   `json:"roles"`
+	Title     string         `json:"title,omitempty"`
+	Territory string         `json:"territory,omitempty"`
+	TimeZone  string         `json:"timezone,omitempty"`
+	SSHKeys   []string       `json:"ssh_keys,omitempty"`
+	From      string         `json:"from,omitempty"`
+	Timing    *stored.Timing `json:"timing,omitempty"`
 }
 
 func toUserV1(u store.User) userV1 {
 	return userV1{
 		Name: u.Name, Email: u.Email, Roles: u.Roles, Title: u.Title, Territory: u.Territory,
-		TimeZone: u.TimeZone, SSHKeys: u.SSHKeys, From: u.From, Timing: toTimingDoc(u),
+		TimeZone: u.TimeZone, SSHKeys: u.SSHKeys, From: u.From, Timing: stored.FromUser(u),
 	}
 }
 
@@ -254,7 +146,7 @@ func (v userV1) user(username string) store.User {
 		Username: username, Name: v.Name, Email: v.Email, Roles: v.Roles, Title: v.Title,
 		Territory: v.Territory, TimeZone: v.TimeZone, SSHKeys: v.SSHKeys, From: v.From,
 	}
-	v.Timing.setTiming(&u)
+	v.Timing.SetOn(&u)
 	return u
 }
 

@@ -10,6 +10,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/pacer-sales/pacer/store"
+	"github.com/pacer-sales/pacer/store/stored"
 )
 
 // migration takes the database from one schema version to the next, inside the
@@ -58,7 +59,7 @@ func createSchema1(btx *bbolt.Tx) error {
 	if b.Get(settingsKey) != nil {
 		return nil
 	}
-	v, err := encodeJSON(toSettingsV1(store.DefaultSettings()))
+	v, err := encodeJSON(stored.FromSettings(store.DefaultSettings()))
 	if err != nil {
 		return err
 	}

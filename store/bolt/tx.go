@@ -11,6 +11,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/pacer-sales/pacer/store"
+	"github.com/pacer-sales/pacer/store/stored"
 )
 
 // tx implements store.Tx over one bbolt transaction. Everything it returns is decoded into
@@ -103,11 +104,11 @@ func (t *tx) Settings() (store.Settings, error) {
 	if v == nil {
 		return store.DefaultSettings(), nil
 	}
-	var sv settingsV1
+	var sv stored.Settings
 	if err := decodeJSON(v, &sv, "settings"); err != nil {
 		return store.Settings{}, err
 	}
-	return sv.settings(), nil
+	return sv.Settings(), nil
 }
 
 func (t *tx) PutSettings(s store.Settings) error {
@@ -115,7 +116,7 @@ func (t *tx) PutSettings(s store.Settings) error {
 	if err != nil {
 		return err
 	}
-	v, err := encodeJSON(toSettingsV1(s))
+	v, err := encodeJSON(stored.FromSettings(s))
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}

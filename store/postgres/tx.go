@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pacer-sales/pacer/store"
+	"github.com/pacer-sales/pacer/store/stored"
 )
 
 // tx implements store.Tx over one PostgreSQL transaction.
@@ -168,122 +169,12 @@ func checkName(what, s string) error {
 
 // Settings
 
-// settingsDoc is the stored form of the org settings.
-type settingsDoc struct {
-	ActiveLimit  int            `json:"active_limit"`
-	MaxWait      int64          `json:"max_wait_ns"`
-	Workdays     []time.Weekday `json:"workdays"`
-	WorkStart    int            `json:"work_start"`
-	WorkEnd      int            `json:"work_end"`
-	TimeZone     string         `json:"timezone"`
-	CallOutcomes []string       `json:"call_outcomes"`
-	SMTPURL      string         `json:"smtp_url,omitempty"`
-	FromAddress  string         `json:"from_address,omitempty"`
-	TrackingURL  string         `json:"tracking_url,omitempty"`
-	IMAPURL      string         `json:"imap_url,omitempty"`
-	BounceDomain string         `json:"bounce_domain,omitempty"`
-	Holidays     string         `json:"holidays,omitempty"`
-	OrgHolidays  []holidayDoc   `json:"org_holidays,omitempty"`
-	MaxPerHour   int            `json:"max_per_hour,omitempty"`
-	MaxPerDay    int            `json:"max_per_day,omitempty"`
-	MinSpacing   int64          `json:"min_spacing_ns,omitempty"`
-}
-
-type holidayDoc struct {
-	Date string `json:"date"`
-	Name string `json:"name"`
-}
-
-func toSettingsDoc(s store.Settings) settingsDoc {
-	return settingsDoc{
-		ActiveLimit: s.ActiveLimit, MaxWait: int64(s.MaxWait), Workdays: s.Workdays,
-		WorkStart: s.WorkStart, WorkEnd: s.WorkEnd, TimeZone: s.TimeZone,
-		CallOutcomes: s.CallOutcomes, SMTPURL: s.SMTPURL, FromAddress: s.FromAddress,
-		TrackingURL: s.TrackingURL, IMAPURL: s.IMAPURL, BounceDomain: s.BounceDomain,
-		Holidays: s.Holidays, OrgHolidays: toHolidayDocs(s.OrgHolidays),
-		MaxPerHour: s.MaxPerHour, MaxPerDay: s.MaxPerDay, MinSpacing: int64(s.MinSpacing),
-	}
-}
-
-func toHolidayDocs(hs []store.Holiday) []holidayDoc {
-	if hs == nil {
-		return nil
-	}
-	out := make([]holidayDoc, len(hs))
-	for i, h := range hs {
-		out[i] = holidayDoc{Date: h.Date, Name: h.Name}
-	}
-	return out
-}
-
-// timingDoc is the stored form of a user's own working time, time off and sending limits.
-type timingDoc struct {
-	Days       []time.Weekday `json:"days,omitempty"`
-	Start      int            `json:"start,omitempty"`
-	End        int            `json:"end,omitempty"`
-	Away       []awayDoc      `json:"away,omitempty"`
-	MaxPerHour int            `json:"max_per_hour,omitempty"`
-	MaxPerDay  int            `json:"max_per_day,omitempty"`
-}
-
-type awayDoc struct {
-	From  int64  `json:"from"`
-	To    int64  `json:"to"`
-	Cover string `json:"cover,omitempty"`
-}
-
-// toTimingDoc returns the stored form of u's timing, nil when it has none.
-func toTimingDoc(u store.User) *timingDoc {
-	if u.Hours.IsZero() && len(u.Away) == 0 && u.MaxPerHour == 0 && u.MaxPerDay == 0 {
-		return nil
-	}
-	d := &timingDoc{Days: u.Hours.Days, Start: u.Hours.Start, End: u.Hours.End, MaxPerHour: u.MaxPerHour, MaxPerDay: u.MaxPerDay}
-	for _, a := range u.Away {
-		d.Away = append(d.Away, awayDoc{From: a.From.UnixNano(), To: a.To.UnixNano(), Cover: a.Cover})
-	}
-	return d
-}
-
-// setTiming sets u's timing from its stored form.
-func (d *timingDoc) setTiming(u *store.User) {
-	if d == nil {
-		return
-	}
-	u.Hours = store.WorkHours{Days: d.Days, Start: d.Start, End: d.End}
-	u.MaxPerHour, u.MaxPerDay = d.MaxPerHour, d.MaxPerDay
-	for _, a := range d.Away {
-		u.Away = append(u.Away, store.TimeOff{From: time.Unix(0, a.From).UTC(), To: time.Unix(0, a.To).UTC(), Cover: a.Cover})
-	}
-}
-
-func holidaysOf(ds []holidayDoc) []store.Holiday {
-	if ds == nil {
-		return nil
-	}
-	out := make([]store.Holiday, len(ds))
-	for i, d := range ds {
-		out[i] = store.Holiday{Date: d.Date, Name: d.Name}
-	}
-	return out
-}
-
-func (d settingsDoc) settings() store.Settings {
-	return store.Settings{
-		ActiveLimit: d.ActiveLimit, MaxWait: time.Duration(d.MaxWait), Workdays: d.Workdays,
-		WorkStart: d.WorkStart, WorkEnd: d.WorkEnd, TimeZone: d.TimeZone,
-		CallOutcomes: d.CallOutcomes, SMTPURL: d.SMTPURL, FromAddress: d.FromAddress,
-		TrackingURL: d.TrackingURL, IMAPURL: d.IMAPURL, BounceDomain: d.BounceDomain,
-		Holidays: d.Holidays, OrgHolidays: holidaysOf(d.OrgHolidays),
-		MaxPerHour: d.MaxPerHour, MaxPerDay: d.MaxPerDay, MinSpacing: time.Duration(d.MinSpacing),
-	}
-}
-
-func defaultSettingsDoc() settingsDoc { return toSettingsDoc(store.DefaultSettings()) }
+func defaultSettingsDoc() stored.Settings { return stored.FromSettings(store.DefaultSettings()) }
 
 const putSettingsSQL = `INSERT INTO settings (id, doc) VALUES (1, $1)
 	ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`
 
-func putSettings(ctx context.Context, q pgx.Tx, d settingsDoc) error {
+func putSettings(ctx context.Context, q pgx.Tx, d stored.Settings) error {
 	doc, err := json.Marshal(d)
 	if err != nil {
 		return err
@@ -295,7 +186,7 @@ func putSettings(ctx context.Context, q pgx.Tx, d settingsDoc) error {
 }
 
 func (t *tx) Settings() (store.Settings, error) {
-	var d settingsDoc
+	var d stored.Settings
 	found, err := t.queryOne("SELECT doc FROM settings WHERE id = 1", nil, func(r pgx.Rows) error {
 		var doc []byte
 		if err := r.Scan(&doc); err != nil {
@@ -306,11 +197,11 @@ func (t *tx) Settings() (store.Settings, error) {
 	if err != nil || !found {
 		return store.DefaultSettings(), err
 	}
-	return d.settings(), nil
+	return d.Settings(), nil
 }
 
 func (t *tx) PutSettings(s store.Settings) error {
-	doc, err := json.Marshal(toSettingsDoc(s))
+	doc, err := json.Marshal(stored.FromSettings(s))
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
@@ -331,11 +222,11 @@ func scanUser(r pgx.Rows) (store.User, error) {
 	}
 	u.SSHKeys = nilIfEmpty(u.SSHKeys)
 	if err == nil && len(timing) > 0 {
-		var d timingDoc
+		var d stored.Timing
 		if err := json.Unmarshal(timing, &d); err != nil {
 			return u, fmt.Errorf("damaged working time of user %q: %w", u.Username, err)
 		}
-		d.setTiming(&u)
+		d.SetOn(&u)
 	}
 	return u, err
 }
@@ -371,7 +262,7 @@ func (t *tx) PutUser(u store.User) error {
 		roles[i] = string(r)
 	}
 	var timing any
-	if d := toTimingDoc(u); d != nil {
+	if d := stored.FromUser(u); d != nil {
 		b, err := json.Marshal(d)
 		if err != nil {
 			return fmt.Errorf("user %q: %w", u.Username, err)
