@@ -549,7 +549,7 @@ func (t *tx) PutTask(tk store.Task) error {
 		return errors.New("task has no ID")
 	}
 	for _, a := range tk.Assignees {
-		if err := checkName("assignee", a); err != nil {
+		if err := store.CheckName("assignee", a); err != nil {
 			return fmt.Errorf("task %s: %w", tk.ID, err)
 		}
 	}
@@ -647,7 +647,7 @@ func sameSet(a, b []string) bool {
 // TasksFor calls fn for each open task assigned to username, earliest due first (then by
 // task ID), until fn returns false. In an Update, fn may write.
 func (t *tx) TasksFor(username string, fn func(store.Task) bool) error {
-	if checkName("username", username) != nil {
+	if store.CheckName("username", username) != nil {
 		return nil // no such user can be assigned anything
 	}
 	return t.tasksBy(bTaskByAssignee, joinKey(username, ""), fn)
@@ -934,7 +934,7 @@ func (t *tx) Segments() ([]store.Segment, error) {
 }
 
 func (t *tx) PutSegment(s store.Segment) error {
-	if err := checkName("segment name", s.Name); err != nil {
+	if err := store.CheckName("segment name", s.Name); err != nil {
 		return err
 	}
 	b, err := t.bucket(bSegments)

@@ -42,18 +42,6 @@ type countKey struct {
 
 var _ store.Tx = (*tx)(nil)
 
-// checkName rejects names that cannot be keys: empty, or holding the 0x00 separator of
-// two-part keys.
-func checkName(what, s string) error {
-	if s == "" {
-		return fmt.Errorf("%s is empty", what)
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		return fmt.Errorf("%s %q contains a NUL byte", what, s)
-	}
-	return nil
-}
-
 func notFound(format string, args ...any) error {
 	return fmt.Errorf(format+": %w", append(args, store.ErrNotFound)...)
 }
@@ -159,7 +147,7 @@ func (t *tx) Users() ([]store.User, error) {
 }
 
 func (t *tx) PutUser(u store.User) error {
-	if err := checkName("username", u.Username); err != nil {
+	if err := store.CheckName("username", u.Username); err != nil {
 		return err
 	}
 	b, err := t.bucket(bUsers)
@@ -228,7 +216,7 @@ func (t *tx) Teams() ([]store.Team, error) {
 }
 
 func (t *tx) PutTeam(tm store.Team) error {
-	if err := checkName("team name", tm.Name); err != nil {
+	if err := store.CheckName("team name", tm.Name); err != nil {
 		return err
 	}
 	b, err := t.bucket(bTeams)
@@ -283,34 +271,11 @@ func (t *tx) RecordByKey(key store.ID) (store.Record, error) {
 	return decodeRecord(key, v)
 }
 
-// checkRecord checks what PutRecord needs of r: an entity and id usable as a key, and
-// fields of the three value types the port allows.
-func checkRecord(r store.Record) error {
-	if err := checkName("record entity", r.Entity); err != nil {
-		return err
-	}
-	if err := checkName("record id", r.ID); err != nil {
-		return err
-	}
-	for k, v := range r.Fields {
-		switch v := v.(type) {
-		case string, bool:
-		case float64:
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("record %s: field %q: %v is not a number that can be stored", r.Ref(), k, v)
-			}
-		default:
-			return fmt.Errorf("record %s: field %q holds a %T; fields hold a string, a float64 or a bool", r.Ref(), k, v)
-		}
-	}
-	return nil
-}
-
 // PutRecord upserts r by (entity, id). An existing record keeps its key and CreatedAt; a new
 // one gets a key made from its CreatedAt. A zero ModifiedAt becomes the current time, and a
 // new record's zero CreatedAt becomes its ModifiedAt.
 func (t *tx) PutRecord(r store.Record) (store.Record, error) {
-	if err := checkRecord(r); err != nil {
+	if err := store.CheckRecord(r); err != nil {
 		return store.Record{}, err
 	}
 	b, err := t.bucket(bRecords)
@@ -522,7 +487,7 @@ func (t *tx) Templates() ([]store.Template, error) {
 // PutTemplate stores tp, its body in the bodies bucket. A zero ModifiedAt becomes the
 // current time.
 func (t *tx) PutTemplate(tp store.Template) error {
-	if err := checkName("template name", tp.Name); err != nil {
+	if err := store.CheckName("template name", tp.Name); err != nil {
 		return err
 	}
 	b, err := t.bucket(bTemplates)
@@ -914,7 +879,7 @@ func (t *tx) Prefs(username string) (store.Prefs, error) {
 
 // PutPrefs replaces all of a user's preferences with p.
 func (t *tx) PutPrefs(username string, p store.Prefs) error {
-	if err := checkName("username", username); err != nil {
+	if err := store.CheckName("username", username); err != nil {
 		return err
 	}
 	for screen := range p {

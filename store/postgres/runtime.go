@@ -363,7 +363,7 @@ func (t *tx) PutTask(tk store.Task) error {
 		return errors.New("task has no ID")
 	}
 	for _, a := range tk.Assignees {
-		if err := checkName("assignee", a); err != nil {
+		if err := store.CheckName("assignee", a); err != nil {
 			return fmt.Errorf("task %s: %w", tk.ID, err)
 		}
 	}
@@ -577,7 +577,7 @@ func (t *tx) Segments() ([]store.Segment, error) {
 }
 
 func (t *tx) PutSegment(s store.Segment) error {
-	if err := checkName("segment name", s.Name); err != nil {
+	if err := store.CheckName("segment name", s.Name); err != nil {
 		return err
 	}
 	where := s.Where

@@ -156,17 +156,6 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-// checkName refuses an empty name or one PostgreSQL text cannot hold.
-func checkName(what, s string) error {
-	if s == "" {
-		return fmt.Errorf("%s is empty", what)
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		return fmt.Errorf("%s %q contains a NUL byte", what, s)
-	}
-	return nil
-}
-
 // Settings
 
 func defaultSettingsDoc() stored.Settings { return stored.FromSettings(store.DefaultSettings()) }
@@ -254,7 +243,7 @@ func (t *tx) Users() ([]store.User, error) {
 }
 
 func (t *tx) PutUser(u store.User) error {
-	if err := checkName("username", u.Username); err != nil {
+	if err := store.CheckName("username", u.Username); err != nil {
 		return err
 	}
 	roles := make([]string, len(u.Roles))
@@ -324,7 +313,7 @@ func (t *tx) Teams() ([]store.Team, error) {
 }
 
 func (t *tx) PutTeam(tm store.Team) error {
-	if err := checkName("team name", tm.Name); err != nil {
+	if err := store.CheckName("team name", tm.Name); err != nil {
 		return err
 	}
 	members, err := json.Marshal(tm.Members)
@@ -390,34 +379,11 @@ func (t *tx) RecordByKey(key store.ID) (store.Record, error) {
 	return rec, err
 }
 
-// checkRecord checks what PutRecord needs of r: an entity and id, and fields of the three
-// value types the port allows.
-func checkRecord(r store.Record) error {
-	if err := checkName("record entity", r.Entity); err != nil {
-		return err
-	}
-	if err := checkName("record id", r.ID); err != nil {
-		return err
-	}
-	for k, v := range r.Fields {
-		switch v := v.(type) {
-		case string, bool:
-		case float64:
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("record %s: field %q: %v is not a number that can be stored", r.Ref(), k, v)
-			}
-		default:
-			return fmt.Errorf("record %s: field %q holds a %T; fields hold a string, a float64 or a bool", r.Ref(), k, v)
-		}
-	}
-	return nil
-}
-
 // PutRecord upserts r by (entity, id). An existing record keeps its key and CreatedAt; a new
 // one gets a key made from its CreatedAt. A zero ModifiedAt becomes the current time, and a
 // new record's zero CreatedAt becomes its ModifiedAt.
 func (t *tx) PutRecord(r store.Record) (store.Record, error) {
-	if err := checkRecord(r); err != nil {
+	if err := store.CheckRecord(r); err != nil {
 		return store.Record{}, err
 	}
 	if !t.writable {
@@ -565,7 +531,7 @@ func (t *tx) Templates() ([]store.Template, error) {
 }
 
 func (t *tx) PutTemplate(tp store.Template) error {
-	if err := checkName("template name", tp.Name); err != nil {
+	if err := store.CheckName("template name", tp.Name); err != nil {
 		return err
 	}
 	if tp.ModifiedAt.IsZero() {
@@ -829,7 +795,7 @@ func (t *tx) Prefs(username string) (store.Prefs, error) {
 }
 
 func (t *tx) PutPrefs(username string, p store.Prefs) error {
-	if err := checkName("username", username); err != nil {
+	if err := store.CheckName("username", username); err != nil {
 		return err
 	}
 	what := fmt.Sprintf("store the preferences of %q", username)
@@ -837,7 +803,7 @@ func (t *tx) PutPrefs(username string, p store.Prefs) error {
 		return err
 	}
 	for screen, v := range p {
-		if err := checkName("screen name", screen); err != nil {
+		if err := store.CheckName("screen name", screen); err != nil {
 			return err
 		}
 		if err := t.write(what, "INSERT INTO prefs (username, screen, value) VALUES ($1, $2, $3)", username, screen, append([]byte{}, v...)); err != nil {
