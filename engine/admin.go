@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	netmail "net/mail"
-	"slices"
 	"strings"
 
 	"github.com/pacer-sales/pacer/engine/mail"
@@ -29,14 +28,7 @@ func (e *Engine) PreviewDraftTemplate(ctx context.Context, by string, t store.Te
 		if err != nil {
 			return notFound(err, "there is no record %s", ref)
 		}
-		var owner store.User
-		if owners, err := ownerUsers(tx, rec); err == nil && len(owners) > 0 {
-			name := owners[0]
-			if slices.Contains(owners, u.Username) {
-				name = u.Username
-			}
-			owner, _ = tx.User(name)
-		}
+		owner := ownerFor(tx, rec, u.Username)
 		subject, body, err = mail.Render(t, rec, owner)
 		if err != nil {
 			return invalid("%v", err)

@@ -57,6 +57,22 @@ func assignees(tx store.Tx, a sequence.Assign, rec store.Record) (users []string
 }
 
 // ownerUsers is the record owner, or every member of the owning team.
+// ownerFor is the user {{owner.name}} of a record's email names: the record's owner, or for a
+// team-owned record its first member — prefer instead when they are one of the members (the
+// seller writing the email). The zero User when there is none.
+func ownerFor(tx store.Tx, rec store.Record, prefer string) store.User {
+	owners, err := ownerUsers(tx, rec)
+	if err != nil || len(owners) == 0 {
+		return store.User{}
+	}
+	name := owners[0]
+	if prefer != "" && slices.Contains(owners, prefer) {
+		name = prefer
+	}
+	u, _ := tx.User(name)
+	return u
+}
+
 func ownerUsers(tx store.Tx, rec store.Record) ([]string, error) {
 	if team, ok := strings.CutPrefix(rec.Owner, "team:"); ok {
 		return teamMembers(tx, team, "", nil)

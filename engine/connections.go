@@ -174,27 +174,9 @@ func (e *Engine) Disconnect(ctx context.Context, by, seqName string, refs []stri
 		if err != nil {
 			return err
 		}
-		var conns []store.Connection
-		var problems []string
-		for _, ref := range refs {
-			rec, err := e.recordFor(tx, ref)
-			if err != nil {
-				problems = append(problems, err.Error())
-				continue
-			}
-			if !isManager(u) && !ownsRecord(tx, u, rec) {
-				problems = append(problems, fmt.Sprintf("%s: %s can only disconnect records they own", ref, u.Username))
-				continue
-			}
-			c, err := activeConn(tx, rec.Key, seq.ID)
-			if err != nil {
-				return err
-			}
-			if c == nil {
-				problems = append(problems, fmt.Sprintf("%s is not connected to %q", ref, seq.Name))
-				continue
-			}
-			conns = append(conns, *c)
+		conns, problems, err := e.namedConns(tx, u, seq, refs, "disconnect", nil)
+		if err != nil {
+			return err
 		}
 		if len(problems) > 0 {
 			return invalid("nothing disconnected:\n  %s", strings.Join(problems, "\n  "))
@@ -211,6 +193,41 @@ func (e *Engine) Disconnect(ctx context.Context, by, seqName string, refs []stri
 		return nil
 	})
 	return err
+}
+
+// namedConns finds the active connections of the records refs to seq that u may act on to
+// verb them (managers any record, sellers their own), collecting a problem for every record
+// that can't be: unknown, not u's, not connected, or unfit (when unfit is given and says why).
+func (e *Engine) namedConns(tx store.Tx, u store.User, seq store.Sequence, refs []string, verb string, unfit func(store.Connection) string) ([]store.Connection, []string, error) {
+	var conns []store.Connection
+	var problems []string
+	for _, ref := range refs {
+		rec, err := e.recordFor(tx, ref)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		if !isManager(u) && !ownsRecord(tx, u, rec) {
+			problems = append(problems, fmt.Sprintf("%s: %s can only %s records they own", ref, u.Username, verb))
+			continue
+		}
+		c, err := activeConn(tx, rec.Key, seq.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if c == nil {
+			problems = append(problems, fmt.Sprintf("%s is not connected to %q", ref, seq.Name))
+			continue
+		}
+		if unfit != nil {
+			if why := unfit(*c); why != "" {
+				problems = append(problems, fmt.Sprintf("%s %s", ref, why))
+				continue
+			}
+		}
+		conns = append(conns, *c)
+	}
+	return conns, problems, nil
 }
 
 // SkipWait ends the wait a record is at in a sequence now. The record's owner, its

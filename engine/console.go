@@ -324,14 +324,7 @@ func (e *Engine) ComposeEmail(ctx context.Context, by, taskID string) (Draft, er
 		} else if err != nil {
 			return err
 		}
-		var owner store.User
-		if owners, err := ownerUsers(tx, rec); err == nil && len(owners) > 0 {
-			name := owners[0]
-			if slices.Contains(owners, u.Username) {
-				name = u.Username
-			}
-			owner, _ = tx.User(name)
-		}
+		owner := ownerFor(tx, rec, u.Username)
 		c, err := mail.Compile(tmpl)
 		if err != nil {
 			d.Subject, d.Body, d.Warning = tmpl.Subject, tmpl.Body, err.Error()

@@ -85,29 +85,8 @@ func (e *Engine) pauseOrResume(ctx context.Context, by, seqName string, t Target
 		var conns []store.Connection
 		var problems []string
 		if len(t.Refs) > 0 {
-			for _, ref := range t.Refs {
-				rec, err := e.recordFor(tx, ref)
-				if err != nil {
-					problems = append(problems, err.Error())
-					continue
-				}
-				if !isManager(u) && !ownsRecord(tx, u, rec) {
-					problems = append(problems, fmt.Sprintf("%s: %s can only %s records they own", ref, u.Username, verb))
-					continue
-				}
-				c, err := activeConn(tx, rec.Key, seq.ID)
-				if err != nil {
-					return err
-				}
-				if c == nil {
-					problems = append(problems, fmt.Sprintf("%s is not connected to %q", ref, seq.Name))
-					continue
-				}
-				if why := unfit(*c); why != "" {
-					problems = append(problems, fmt.Sprintf("%s %s", ref, why))
-					continue
-				}
-				conns = append(conns, *c)
+			if conns, problems, err = e.namedConns(tx, u, seq, t.Refs, verb, unfit); err != nil {
+				return err
 			}
 		} else {
 			var walkErr error

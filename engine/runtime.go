@@ -469,10 +469,7 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 	if err != nil {
 		return fail(fmt.Sprintf("template %q is missing", ef.Step.Template))
 	}
-	var owner store.User
-	if owners, err := ownerUsers(tx, rec); err == nil && len(owners) > 0 {
-		owner, _ = tx.User(owners[0])
-	}
+	owner := ownerFor(tx, rec, "")
 	// The message goes out from the person who works the sequence for this record.
 	var sender store.User
 	if users, _, err := assignees(tx, plan.Def.Assign, rec); err == nil && len(users) > 0 {

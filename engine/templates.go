@@ -163,10 +163,7 @@ func (e *Engine) PreviewTemplate(ctx context.Context, by, name, ref string) (Pre
 		if err != nil {
 			return invalid("%v", err)
 		}
-		var owner store.User
-		if owners, err := ownerUsers(tx, rec); err == nil && len(owners) > 0 {
-			owner, _ = tx.User(owners[0])
-		}
+		owner := ownerFor(tx, rec, "")
 		s, err := tx.Settings()
 		if err != nil {
 			return err
