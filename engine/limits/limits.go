@@ -21,9 +21,6 @@ const (
 	TemplateBody = 256 << 10
 	// HTTPBody is the largest request body the HTTP endpoints read.
 	HTTPBody = 64 << 10
-	// CommandInput is the largest standard input a command read over SSH or the local
-	// socket may send, other than the files above.
-	CommandInput = CSVFile
 	// SocketRequest is the largest request (command line, environment, directory) a second
 	// local process may send to the running pacer through its socket.
 	SocketRequest = 64 << 10
@@ -126,16 +123,16 @@ func Text(what, s string, max int, multiline bool) error {
 		if (r == '\n' || r == '\t') && multiline {
 			continue
 		}
-		if IsControl(r) {
+		if isControl(r) {
 			return fmt.Errorf("%s contains the control character %U, which pacer does not accept", what, r)
 		}
 	}
 	return nil
 }
 
-// IsControl reports whether r is a terminal control character: C0 (including newline and
+// isControl reports whether r is a terminal control character: C0 (including newline and
 // tab), DEL or C1.
-func IsControl(r rune) bool {
+func isControl(r rune) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
 }
 
