@@ -41,3 +41,16 @@ func CheckRecord(r Record) error {
 	}
 	return nil
 }
+
+// CheckSuppression checks what PutSuppression needs of s (a known kind and an address) and
+// returns the address as every backend keys it: trimmed and in lower case.
+func CheckSuppression(s Suppression) (string, error) {
+	if s.Kind != SuppressBounced && s.Kind != SuppressUnsubscribed {
+		return "", fmt.Errorf("suppression of %q: kind %q is not bounced or unsubscribed", s.Address, s.Kind)
+	}
+	addr := strings.ToLower(strings.TrimSpace(s.Address))
+	if addr == "" {
+		return "", fmt.Errorf("suppression: no address")
+	}
+	return addr, nil
+}

@@ -84,13 +84,7 @@ func (c Calendar) AddWorking(t time.Time, d time.Duration) time.Time {
 			cur = next
 			continue
 		}
-		open, closeAt := startOfDay(y, m, dd, loc), next
-		if o := time.Date(y, m, dd, start/60, start%60, 0, 0, loc); o.After(open) {
-			open = o
-		}
-		if e := time.Date(y, m, dd, end/60, end%60, 0, 0, loc); end < 24*60 && e.Before(closeAt) {
-			closeAt = e
-		}
+		open, closeAt := dayWindow(y, m, dd, start, end, next, loc)
 		if cur.Before(open) {
 			cur = open
 		}
@@ -139,13 +133,7 @@ func (c Calendar) NextWorking(t time.Time) time.Time {
 			cur = next
 			continue
 		}
-		open, closeAt := startOfDay(y, m, dd, loc), next
-		if o := time.Date(y, m, dd, start/60, start%60, 0, 0, loc); o.After(open) {
-			open = o
-		}
-		if e := time.Date(y, m, dd, end/60, end%60, 0, 0, loc); end < 24*60 && e.Before(closeAt) {
-			closeAt = e
-		}
+		open, closeAt := dayWindow(y, m, dd, start, end, next, loc)
 		if cur.Before(open) {
 			return open.In(t.Location())
 		}
@@ -173,4 +161,18 @@ func startOfDay(y int, m time.Month, d int, loc *time.Location) time.Time {
 		return end
 	}
 	return noon.Add(-12 * time.Hour)
+}
+
+// dayWindow is the working window of day (y, m, dd) in loc: from start to end (minutes after
+// midnight), within the day that ends at next — a day shortened by a DST change keeps what
+// it has of the window.
+func dayWindow(y int, m time.Month, dd, start, end int, next time.Time, loc *time.Location) (open, closeAt time.Time) {
+	open, closeAt = startOfDay(y, m, dd, loc), next
+	if o := time.Date(y, m, dd, start/60, start%60, 0, 0, loc); o.After(open) {
+		open = o
+	}
+	if e := time.Date(y, m, dd, end/60, end%60, 0, 0, loc); end < 24*60 && e.Before(closeAt) {
+		closeAt = e
+	}
+	return open, closeAt
 }

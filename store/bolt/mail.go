@@ -249,11 +249,9 @@ func (t *tx) AllSuppressions(kind string, fn func(store.Suppression) bool) error
 
 // PutSuppression stores s under its kind and lower-case address.
 func (t *tx) PutSuppression(s store.Suppression) error {
-	if s.Kind != store.SuppressBounced && s.Kind != store.SuppressUnsubscribed {
-		return fmt.Errorf("suppression of %q: kind %q is not bounced or unsubscribed", s.Address, s.Kind)
-	}
-	if strings.TrimSpace(s.Address) == "" {
-		return fmt.Errorf("suppression: no address")
+	addr, err := store.CheckSuppression(s)
+	if err != nil {
+		return err
 	}
 	b, err := t.bucket(bSuppressions)
 	if err != nil {
@@ -267,7 +265,7 @@ func (t *tx) PutSuppression(s store.Suppression) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(suppressionKey(s.Kind, s.Address), v)
+	return b.Put(suppressionKey(s.Kind, addr), v)
 }
 
 // DeleteSuppression removes one suppression.

@@ -110,12 +110,9 @@ func (t *tx) AllSuppressions(kind string, fn func(store.Suppression) bool) error
 
 // PutSuppression stores s under its kind and lower-case address.
 func (t *tx) PutSuppression(s store.Suppression) error {
-	if s.Kind != store.SuppressBounced && s.Kind != store.SuppressUnsubscribed {
-		return fmt.Errorf("suppression of %q: kind %q is not bounced or unsubscribed", s.Address, s.Kind)
-	}
-	addr := strings.ToLower(strings.TrimSpace(s.Address))
-	if addr == "" {
-		return fmt.Errorf("suppression: no address")
+	addr, err := store.CheckSuppression(s)
+	if err != nil {
+		return err
 	}
 	if s.At.IsZero() {
 		s.At = time.Now().UTC()
