@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -53,4 +54,17 @@ func CheckSuppression(s Suppression) (string, error) {
 		return "", fmt.Errorf("suppression: no address")
 	}
 	return addr, nil
+}
+
+// CheckConn checks what PutConn needs of c: its own ID, its record's and its sequence's.
+func CheckConn(c Connection) error {
+	switch {
+	case c.ID.IsZero():
+		return errors.New("connection has no ID")
+	case c.Record.IsZero():
+		return fmt.Errorf("connection %s has no record", c.ID)
+	case c.Sequence.IsZero():
+		return fmt.Errorf("connection %s has no sequence", c.ID)
+	}
+	return nil
 }

@@ -145,13 +145,8 @@ func (t *tx) storedHead(conns *bbolt.Bucket, id store.ID) (h connHead, ok bool, 
 // PutConn inserts or updates c, keeping conn_by_record, conn_by_seq, the counts by state
 // and the due entry in step with it.
 func (t *tx) PutConn(c store.Connection) error {
-	switch {
-	case c.ID.IsZero():
-		return errors.New("connection has no ID")
-	case c.Record.IsZero():
-		return fmt.Errorf("connection %s has no record", c.ID)
-	case c.Sequence.IsZero():
-		return fmt.Errorf("connection %s has no sequence", c.ID)
+	if err := store.CheckConn(c); err != nil {
+		return err
 	}
 	conns, err := t.bucket(bConns)
 	if err != nil {

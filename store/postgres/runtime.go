@@ -108,13 +108,8 @@ func (t *tx) Conn(id store.ID) (store.Connection, error) {
 
 // PutConn inserts or updates a connection; its wake_at is the due index.
 func (t *tx) PutConn(c store.Connection) error {
-	switch {
-	case c.ID.IsZero():
-		return errors.New("connection has no ID")
-	case c.Record.IsZero():
-		return fmt.Errorf("connection %s has no record", c.ID)
-	case c.Sequence.IsZero():
-		return fmt.Errorf("connection %s has no sequence", c.ID)
+	if err := store.CheckConn(c); err != nil {
+		return err
 	}
 	if c.UpdatedAt.IsZero() {
 		c.UpdatedAt = time.Now().UTC()
