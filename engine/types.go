@@ -43,6 +43,12 @@ const (
 	SMSTemplate   = store.SMSTemplate
 )
 
+// History event types the front ends read (the whole set is store.EventTypes).
+const (
+	EventStageSet     = store.EventStageSet
+	EventFieldUpdated = store.EventFieldUpdated
+)
+
 // The team types.
 const (
 	OwnerTeam  = store.OwnerTeam

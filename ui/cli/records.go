@@ -213,7 +213,7 @@ func describeEvent(h engine.Event) string {
 	if h.Why != "" {
 		s += " (" + h.Why + ")"
 	}
-	if h.Field != "" || h.Type == "stage_set" {
+	if h.Field != "" || h.Type == engine.EventStageSet {
 		s += fmt.Sprintf(" %s %q → %q", h.Field, flow.Text(h.Old), flow.Text(h.New))
 	}
 	add("to ", h.Sequence)

@@ -282,7 +282,7 @@ func (m *Model) pastText(p engine.PastStep) string {
 	if p.What == "done" && p.Outcome != "" {
 		what = strings.ReplaceAll(p.Outcome, "_", " ")
 	}
-	if p.What == "field_updated" || p.What == "stage_set" {
+	if p.What == engine.EventFieldUpdated || p.What == engine.EventStageSet {
 		what = "ran"
 	}
 	t := fmt.Sprintf("✓ %s %s · %s · %s", icon(p.Type), p.Name, what, when)
