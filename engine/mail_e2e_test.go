@@ -387,3 +387,27 @@ func TestMailNotSentAfterDisconnect(t *testing.T) {
 		t.Fatalf("connection %+v, tasks %+v", c, w.tasks("tom"))
 	}
 }
+
+// A record disconnected while its automated email is on the wire (another node or a seller
+// between the dispatcher's claim and its answer): the email went out and is recorded as
+// sent; the connection stays disconnected, and the doctor finds nothing wrong.
+func TestDisconnectedWhileSending(t *testing.T) {
+	w, srv := mailWorld(t)
+	w.connect("Offer", "lead/L-1")
+	srv.OnData(func(mailtest.Received) {
+		must(t, w.e.Disconnect(w.ctx, "max", "Offer", []string{"lead/L-1"}))
+	})
+	w.clock.Advance(time.Minute)
+	if rep := w.tick(); rep.Sent != 1 || len(rep.Errors) != 0 {
+		t.Fatalf("tick = %+v", rep)
+	}
+	if m := w.outbox()["lead/L-1"]; m.State != "sent" {
+		t.Fatalf("the message is %q, want sent", m.State)
+	}
+	wantState(t, w.conn("lead/L-1"), "disconnected", "")
+	problems, err := w.e.Check(w.ctx, "ada")
+	must(t, err)
+	if len(problems) > 0 {
+		t.Fatalf("doctor: %v", problems)
+	}
+}

@@ -92,6 +92,15 @@ type Server struct {
 	failAll  int
 	attempts int
 	refused  map[string]bool // recipients RCPT TO refuses with 550
+	onData   func(Received)  // called as each message is accepted, before the reply
+}
+
+// OnData calls fn with each message as the server accepts it, before it answers the client:
+// a test can act while the sender waits for the reply.
+func (s *Server) OnData(fn func(Received)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onData = fn
 }
 
 // Start runs a server on 127.0.0.1 with a free port until the test ends. Without options it
@@ -235,10 +244,14 @@ func (s *Server) failure() error {
 
 func (s *Server) record(r Received) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	fn := s.onData
 	s.msgs = append(s.msgs, r)
 	close(s.changed)
 	s.changed = make(chan struct{})
+	s.mu.Unlock()
+	if fn != nil {
+		fn(r)
+	}
 }
 
 // session is one client connection.
