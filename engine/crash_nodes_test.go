@@ -74,6 +74,9 @@ func (c fileClock) set(t *testing.T, at time.Time) {
 // come back within the test.
 const nodeLease = time.Second
 
+// nodeApp is the application_name of the nodes' database sessions.
+const nodeApp = "pacer-crash-node"
+
 // TestCrashNodeChild is a node of TestCrashNodes; it does nothing in a normal run.
 func TestCrashNodeChild(t *testing.T) {
 	dsn := os.Getenv(nodesDSNEnv)
@@ -93,7 +96,7 @@ func TestCrashNodeChild(t *testing.T) {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
 	}()
-	db, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+	db, err := postgres.Open(context.Background(), pgtest.WithParam(dsn, "application_name", nodeApp), postgres.Options{})
 	if err != nil {
 		die("open: %v", err)
 	}
@@ -352,12 +355,20 @@ func checkClean(t *testing.T, db store.Store, when string) {
 
 func clearLeases(t *testing.T, dsn string) {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), "UPDATE messages SET lease_until = NULL"); err != nil {
+	defer conn.Close(ctx)
+	// A killed node's server process may still hold its transaction's row locks for a
+	// moment after the node is gone; end those sessions and wait for them (up to 10 s each),
+	// so the catch-up's SKIP LOCKED claims see every due timer.
+	if _, err := conn.Exec(ctx, `SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity
+		WHERE application_name = $1 AND pid <> pg_backend_pid()`, nodeApp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "UPDATE messages SET lease_until = NULL"); err != nil {
 		t.Fatal(err)
 	}
 }

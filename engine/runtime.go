@@ -205,6 +205,12 @@ func (e *Engine) stepRecord(tx store.Tx, o *org, c store.Connection, known *stor
 			c, known = res.Conn, nil // the timer's steps may have changed the record
 		}
 	}
+	// Several nodes' clocks (or a pinned clock set back) may read earlier than the
+	// connection's last change: the input is applied as of that change, so the history stays
+	// in time order.
+	if c.UpdatedAt.After(now) {
+		now = c.UpdatedAt
+	}
 	return e.stepOne(tx, o, c, known, in, now)
 }
 

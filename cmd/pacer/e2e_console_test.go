@@ -34,7 +34,8 @@ func TestE2EConsole(t *testing.T) {
 	term := ptytest.Start(t, bin, []string{"--db", db, "--now", e2eNow, "--as", "priya.raman"}, ptytest.Options{Width: 100, Height: 30})
 	term.WaitFor("[1 Sequences]", e2eWait)
 	term.Send("2")
-	scr := term.WaitFor("My work list", e2eWait)
+	term.WaitFor("My work list", e2eWait)
+	scr := term.WaitFor("Today (", e2eWait) // the list is loaded
 	// 09:00 UTC is 04:00 in New York, Priya's time zone: everything is due today.
 	for _, want := range []string{"Today (", "Freya Nakamura", "Liam Santos", "Up next"} {
 		if !strings.Contains(scr, want) {

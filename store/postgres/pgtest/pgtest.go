@@ -98,16 +98,21 @@ func DSN(t testing.TB) string {
 
 // WithSchema returns dsn with its search_path set to schema.
 func WithSchema(dsn, schema string) string {
+	return WithParam(dsn, "search_path", schema)
+}
+
+// WithParam returns dsn with the connection parameter key set to value.
+func WithParam(dsn, key, value string) string {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err == nil {
 			q := u.Query()
-			q.Set("search_path", schema)
+			q.Set(key, value)
 			u.RawQuery = q.Encode()
 			return u.String()
 		}
 	}
-	return dsn + " search_path=" + schema
+	return dsn + " " + key + "=" + value
 }
 
 // Server returns the DSN of the test server's database, starting the server on first use.
