@@ -24,7 +24,8 @@ type TickReport struct {
 	Sent    int `json:"sent"`
 	Retried int `json:"retried"`
 	Failed  int `json:"failed"`
-	// Errors lists transitions that failed and were put back for a minute.
+	// Errors lists transitions that failed and were put back (a minute, doubling while they
+	// keep failing, at most an hour).
 	Errors []string `json:"errors,omitempty"`
 }
 
@@ -124,18 +125,49 @@ func (e *Engine) fireTimers(ctx context.Context, rep *TickReport) (int, error) {
 	return n, nil
 }
 
-// retryAfter is how long a timer that could not be applied waits before it is tried again.
-const retryAfter = time.Minute
+// retryAfter is how long a timer that could not be applied waits before it is tried again
+// the first time; each failure in a row doubles the wait, up to maxRetryAfter.
+const (
+	retryAfter    = time.Minute
+	maxRetryAfter = time.Hour
+)
+
+// retryDelay is the wait before the next try of a timer that has just failed after the
+// given number of failures in a row before it.
+func retryDelay(failures int) time.Duration {
+	d := retryAfter
+	for range failures {
+		if d >= maxRetryAfter {
+			return maxRetryAfter
+		}
+		d *= 2
+	}
+	return min(d, maxRetryAfter)
+}
+
+// failuresInRow counts the error entries that end a history.
+func failuresInRow(hist []store.Event) int {
+	n := 0
+	for i := len(hist) - 1; i >= 0 && hist[i].Type == store.EventError; i-- {
+		n++
+	}
+	return n
+}
 
 // putBack moves the wake-up of a connection whose timer could not be applied a little later,
-// with the error in its history, so the timers after it run and it is tried again.
+// with the error in its history, so the timers after it run and it is tried again: a minute
+// after the first failure, twice as long after each further one in a row, at most an hour.
 func (e *Engine) putBack(ctx context.Context, d store.Due, now time.Time, cause error) error {
 	return e.write(ctx, func(tx store.Tx) error {
 		c, err := tx.Conn(d.Conn)
 		if err != nil {
 			return err
 		}
-		c.WakeAt = now.Add(retryAfter)
+		hist, err := tx.History(c.ID)
+		if err != nil {
+			return err
+		}
+		c.WakeAt = now.Add(retryDelay(failuresInRow(hist)))
 		if err := tx.PutConn(c); err != nil {
 			return err
 		}

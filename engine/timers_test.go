@@ -178,6 +178,21 @@ func TestTimerOnUnreadableVersion(t *testing.T) {
 	if err != nil || rep.Timers != 0 || len(rep.Errors) != 1 {
 		t.Fatalf("tick after a restart: %+v, %v", rep, err)
 	}
+	// Failing again and again, it backs off: 2 minutes after the second failure, then 4.
+	if c := w.conn("lead/L-1"); c.WakeAt == nil || !c.WakeAt.Equal(w.clock.Now().Add(2*time.Minute)) {
+		t.Fatalf("after the second failure it wakes at %v, want %v", c.WakeAt, w.clock.Now().Add(2*time.Minute))
+	}
+	w.clock.Advance(time.Minute)
+	if rep, err := e2.Tick(w.ctx); err != nil || len(rep.Errors) != 0 {
+		t.Fatalf("a minute into the back-off: %+v, %v", rep, err)
+	}
+	w.clock.Advance(time.Minute)
+	if rep, err := e2.Tick(w.ctx); err != nil || len(rep.Errors) != 1 {
+		t.Fatalf("at the end of the back-off: %+v, %v", rep, err)
+	}
+	if c := w.conn("lead/L-1"); c.WakeAt == nil || !c.WakeAt.Equal(w.clock.Now().Add(4*time.Minute)) {
+		t.Fatalf("after the third failure it wakes at %v", c.WakeAt)
+	}
 	// It can still be ended: a disconnect needs nothing of its steps.
 	must(t, e2.Disconnect(w.ctx, "max", seq, []string{"lead/L-1"}))
 	if c := w.conn("lead/L-1"); c.State != "disconnected" || c.WakeAt != nil {
@@ -237,6 +252,17 @@ steps:
 
 // TestClockOutOfRange: a clock the store can't hold times of (the nanoseconds run out in
 // April 2262) is refused with a clear error by every change, the connect and the tick.
+func TestRetryDelay(t *testing.T) {
+	for failures, want := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 32 * time.Minute, time.Hour, time.Hour} {
+		if got := engine.RetryDelay(failures); got != want {
+			t.Errorf("after %d failures in a row: %v, want %v", failures, got, want)
+		}
+	}
+	if got := engine.RetryDelay(1 << 20); got != time.Hour {
+		t.Errorf("after very many failures: %v", got)
+	}
+}
+
 func TestClockOutOfRange(t *testing.T) {
 	w := newWorld(t)
 	seq := w.sequence(waitThenCall)
