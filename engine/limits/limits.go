@@ -15,6 +15,10 @@ const (
 	// SequenceFile is the largest sequence file (YAML) read by seq import/validate or over
 	// any front end.
 	SequenceFile = 4 << 20
+	// SequenceItems bounds the lines plus flow separators (",", "[", "{") of a sequence file,
+	// checked before the YAML is read: a file of tiny flow items would otherwise make the
+	// YAML reader build millions of nodes within SequenceFile.
+	SequenceItems = 200_000
 	// CSVFile is the largest CSV file record import reads.
 	CSVFile = 128 << 20
 	// TemplateBody is the largest template body (each of text and HTML).

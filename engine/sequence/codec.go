@@ -134,6 +134,9 @@ func Parse(data []byte, file string) (seq *Sequence, err error) {
 	if len(data) > limits.SequenceFile {
 		return nil, FileErrors{{File: file, Line: 1, Msg: limits.TooLarge("the sequence file", limits.SequenceFile, "bytes").Error()}}
 	}
+	if n := yamlItems(data); n > limits.SequenceItems {
+		return nil, FileErrors{{File: file, Line: 1, Msg: fmt.Sprintf("the sequence file has too many items (%d lines and \",[{\" separators; the limit is %d)", n, limits.SequenceItems)}}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			seq, err = nil, FileErrors{{File: file, Line: 1, Msg: fmt.Sprintf("%s: %v", codecInternalError, r)}}
@@ -148,6 +151,19 @@ func Parse(data []byte, file string) (seq *Sequence, err error) {
 		return nil, d.result()
 	}
 	return s, nil
+}
+
+// yamlItems counts the lines and flow separators of a YAML text: a bound on the nodes the
+// YAML reader builds for it.
+func yamlItems(data []byte) int {
+	n := 0
+	for _, b := range data {
+		switch b {
+		case '\n', ',', '[', '{':
+			n++
+		}
+	}
+	return n
 }
 
 // codecInternalError starts the message of a problem that is a defect of Parse, not of the file.

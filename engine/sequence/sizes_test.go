@@ -29,6 +29,22 @@ func TestParseFileSizeLimit(t *testing.T) {
 	}
 }
 
+// TestParseItemLimit: a file of tiny flow items under the size limit is refused before the
+// YAML reader builds its millions of nodes; prose of the same size is not.
+func TestParseItemLimit(t *testing.T) {
+	flood := "name: x\nsteps: [" + strings.Repeat("0,", 2_000_000) + "0]\n"
+	_, err := Parse([]byte(flood), "flood.yaml")
+	want := fmt.Sprintf("flood.yaml:1: the sequence file has too many items (%d lines and \",[{\" separators; the limit is %d)", 2_000_003, limits.SequenceItems)
+	if err == nil || err.Error() != want {
+		t.Fatalf("Parse of a flood of items: %v, want %q", err, want)
+	}
+	sentence := "Thanks for your time on the call today, it was good to hear about your plans.\n"
+	prose := "name: Long\ndescription: |\n" + strings.Repeat("  "+sentence, (limits.SequenceFile-100)/(len(sentence)+2)) + "steps: []\n"
+	if _, err := Parse([]byte(prose), "prose.yaml"); err != nil {
+		t.Fatalf("Parse of %d bytes of prose: %v", len(prose), err)
+	}
+}
+
 // TestParseStepLimit: limits.Steps steps are read; one more is refused with the limit and
 // the line of the step over it.
 func TestParseStepLimit(t *testing.T) {
