@@ -211,9 +211,7 @@ func start() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// SIGQUIT is PostgreSQL's immediate shutdown: the server goes when the tests do, even
-	// when they crash.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
+	cmd.SysProcAttr = serverAttr(cred)
 	if err := startLocked(cmd); err != nil {
 		return "", fmt.Errorf("start postgres: %w", err)
 	}
