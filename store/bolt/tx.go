@@ -289,6 +289,11 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	if r.ModifiedAt.IsZero() {
 		r.ModifiedAt = time.Now()
 	}
+	order, err := t.bucket(bRecordsOrder)
+	if err != nil {
+		return store.Record{}, err
+	}
+	var was *store.Record
 	ref := joinKey(r.Entity, r.ID)
 	if v := t.get(idx, ref); v != nil {
 		if r.Key, err = decodeID(v, "records_by_ref"); err != nil {
@@ -298,9 +303,11 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		if old == nil {
 			return store.Record{}, damaged("damaged records index: %s points to a missing record", r.Ref())
 		}
-		if r.CreatedAt, err = recordCreated(old); err != nil {
+		prev, err := decodeRecord(r.Key, old)
+		if err != nil {
 			return store.Record{}, err
 		}
+		r.CreatedAt, was = prev.CreatedAt, &prev
 	} else {
 		if r.CreatedAt.IsZero() {
 			r.CreatedAt = r.ModifiedAt
@@ -316,6 +323,9 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		return store.Record{}, fmt.Errorf("record %s: %w", r.Ref(), err)
 	}
 	if err := b.Put(t.idKey(r.Key), v); err != nil {
+		return store.Record{}, err
+	}
+	if err := putOrder(order, was, r); err != nil {
 		return store.Record{}, err
 	}
 	return r, nil
@@ -394,6 +404,13 @@ func (t *tx) RemoveRecord(entity, id string) (store.Record, error) {
 	}
 	idx, err := t.bucket(bRecordsByRef)
 	if err != nil {
+		return store.Record{}, err
+	}
+	order, err := t.bucket(bRecordsOrder)
+	if err != nil {
+		return store.Record{}, err
+	}
+	if err := deleteOrder(order, r); err != nil {
 		return store.Record{}, err
 	}
 	return r, idx.Delete(joinKey(entity, id))
