@@ -132,32 +132,31 @@ func (s *screen) want(parts ...string) {
 	}
 }
 
-func (s *screen) cursorRow() string {
-	for _, l := range strings.Split(s.view(), "\n") {
-		if strings.HasPrefix(l, "› ") {
-			return l
-		}
+// at is the record under the cursor.
+func (s *screen) at() string { return records.Selected(s.s) }
+
+// wantAt fails unless the cursor is on ref.
+func (s *screen) wantAt(ref string) {
+	s.t.Helper()
+	if got := s.at(); got != ref {
+		s.t.Fatalf("cursor on %q, want %q:\n%s", got, ref, s.view())
 	}
-	return ""
 }
 
 func TestPagesAndSearch(t *testing.T) {
 	e := org(t)
 	s := open(t, e, "sam", 100, 8) // pages of 4
 	s.want("Records · lead", "page 1", "Ana Lima", "Di Evans", "4 on this page", "next page")
+	s.wantAt("lead/L-1")
 	if strings.Contains(s.view(), "Ed Fox") {
 		t.Fatalf("page 1 holds more than fits:\n%s", s.view())
 	}
 	s.keys("down", "down", "down", "down") // past the last row: the next page
 	s.want("page 2", "Ed Fox", "Flo Gray", "end of the list")
-	if !strings.Contains(s.cursorRow(), "Ed Fox") {
-		t.Fatalf("cursor on %q", s.cursorRow())
-	}
+	s.wantAt("lead/L-5")
 	s.keys("up") // before the first row: back to page 1, on its last row
 	s.want("page 1")
-	if !strings.Contains(s.cursorRow(), "Di Evans") {
-		t.Fatalf("cursor on %q", s.cursorRow())
-	}
+	s.wantAt("lead/L-4")
 	s.keys("/")
 	if !s.s.CapturesInput() {
 		t.Fatal("the search does not take the keys")
@@ -178,7 +177,7 @@ func TestRecordViewSkipsTheWait(t *testing.T) {
 	ctx := context.Background()
 	_, err := e.Connect(ctx, "ada", "Nurture", []string{"lead/L-3"})
 	must(t, err)
-	s := open(t, e, "sam", 120, 30)
+	s := open(t, e, "sam", 160, 30)
 	s.want("Nurture: ◷ Wait · waiting until Thu Mar 5 09:00 UTC")
 	s.keys("down", "down", "enter")
 	s.want("Cy Diaz", "lead/L-3", "email", "cy@example.com", "◆ Nurture (v1) · active · at ◷ Wait", "(w skips it)", "step entered · pause")
