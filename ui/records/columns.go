@@ -33,7 +33,7 @@ const (
 func columns(st *common.Styles) []grid.Column {
 	return []grid.Column{
 		{Key: colID, Title: "Id", Width: 12},
-		{Key: colName, Title: "Name", Width: 16, Flex: true},
+		{Key: colName, Title: "Name", Width: 20},
 		{Key: colOwner, Title: "Owner", Width: 10},
 		{Key: colStands, Title: "Where it stands", Width: 30, Flex: true, Style: func(cell string) (lipgloss.Style, bool) {
 			// The standing is always written out; colour only adds to it.

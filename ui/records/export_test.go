@@ -10,3 +10,6 @@ func Selected(s common.Screen) string {
 	}
 	return r.Ref()
 }
+
+// Column is the title of the selected column of a Records screen.
+func Column(s common.Screen) string { return s.(*Model).grid.SelectedColumn().Title }

@@ -61,7 +61,9 @@ func (m *Model) viewKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.openPicker(pickDisconnect, "Disconnect "+v.Name+" from", items)
 		return nil
 	case key.Matches(msg, k.SkipWait):
-		items := m.connItems(func(c engine.ConnView) bool { return c.State == "active" && c.WakeAt != nil && isWait(c) && c.Pause == nil },
+		items := m.connItems(func(c engine.ConnView) bool {
+			return c.State == "active" && c.WakeAt != nil && isWait(c) && c.Pause == nil
+		},
 			func(c engine.ConnView) string { return "waiting until " + m.when(*c.WakeAt) })
 		return m.pick(pickSkipWait, items, v.Ref()+" is not at a wait in any sequence", "Skip the wait of "+v.Name+" in")
 	case key.Matches(msg, k.Pause):
