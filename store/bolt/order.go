@@ -55,8 +55,9 @@ func orderKey(r store.Record, kind byte) []byte {
 }
 
 // putOrder indexes the record r in records_order, replacing the entries of old (the record
-// as it was, nil for a new one) that changed.
-func putOrder(b *bbolt.Bucket, old *store.Record, r store.Record) error {
+// as it was, nil for a new one) that changed. The entries are written at the commit (see
+// flushOrder).
+func (t *tx) putOrder(old *store.Record, r store.Record) {
 	v := encodeID(r.Key)
 	for _, kind := range orderKinds {
 		k := orderKey(r, kind)
@@ -65,24 +66,55 @@ func putOrder(b *bbolt.Bucket, old *store.Record, r store.Record) error {
 			if bytes.Equal(ok, k) {
 				continue
 			}
-			if err := b.Delete(ok); err != nil {
-				return err
-			}
+			t.setOrder(ok, nil)
 		}
-		if err := b.Put(k, v); err != nil {
-			return err
-		}
+		t.setOrder(k, v)
 	}
-	return nil
 }
 
-// deleteOrder removes r's records_order entries.
-func deleteOrder(b *bbolt.Bucket, r store.Record) error {
+// deleteOrder removes r's records_order entries (at the commit).
+func (t *tx) deleteOrder(r store.Record) {
 	for _, kind := range orderKinds {
-		if err := b.Delete(orderKey(r, kind)); err != nil {
+		t.setOrder(orderKey(r, kind), nil)
+	}
+}
+
+// setOrder notes the records_order entry k as v (nil: deleted) until flushOrder.
+func (t *tx) setOrder(k, v []byte) {
+	if t.order == nil {
+		t.order = map[string][]byte{}
+	}
+	t.order[string(k)] = v
+}
+
+// flushOrder writes the records_order changes of the transaction in key order. Names come
+// in any order, and bbolt splits pages only at the commit: puts in random order into a
+// bucket that grows by many entries in one transaction (an import) would each move the
+// entries after them in an ever larger page.
+func (t *tx) flushOrder() error {
+	if len(t.order) == 0 {
+		return nil
+	}
+	b, err := t.bucket(bRecordsOrder)
+	if err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(t.order))
+	for k := range t.order {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if v := t.order[k]; v == nil {
+			err = b.Delete([]byte(k))
+		} else {
+			err = b.Put([]byte(k), v)
+		}
+		if err != nil {
 			return err
 		}
 	}
+	t.order = nil
 	return nil
 }
 
@@ -93,6 +125,9 @@ func (t *tx) RecordsSorted(entity string, o store.RecordOrder, after *store.Reco
 		return errors.New("records sorted: no entity")
 	}
 	if err := store.CheckOrder(o); err != nil {
+		return err
+	}
+	if err := t.flushOrder(); err != nil {
 		return err
 	}
 	kind := orderKind(o.By)

@@ -27,6 +27,9 @@ type tx struct {
 	// counts holds the changes to conn_counts not yet written: PutConn adds to them, and
 	// they are written once, before the commit or when CountConns reads the counts.
 	counts map[countKey]int64
+	// order holds the records_order entries not yet written (nil values: deleted), written
+	// in key order before the commit or when RecordsSorted reads the index.
+	order map[string][]byte
 	// arena holds the values the transaction puts (txmem.go), open the buckets it opened.
 	arena []byte
 	open  []openBucket
@@ -289,10 +292,6 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	if r.ModifiedAt.IsZero() {
 		r.ModifiedAt = time.Now()
 	}
-	order, err := t.bucket(bRecordsOrder)
-	if err != nil {
-		return store.Record{}, err
-	}
 	var was *store.Record
 	ref := joinKey(r.Entity, r.ID)
 	if v := t.get(idx, ref); v != nil {
@@ -325,9 +324,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	if err := b.Put(t.idKey(r.Key), v); err != nil {
 		return store.Record{}, err
 	}
-	if err := putOrder(order, was, r); err != nil {
-		return store.Record{}, err
-	}
+	t.putOrder(was, r)
 	return r, nil
 }
 
@@ -406,13 +403,7 @@ func (t *tx) RemoveRecord(entity, id string) (store.Record, error) {
 	if err != nil {
 		return store.Record{}, err
 	}
-	order, err := t.bucket(bRecordsOrder)
-	if err != nil {
-		return store.Record{}, err
-	}
-	if err := deleteOrder(order, r); err != nil {
-		return store.Record{}, err
-	}
+	t.deleteOrder(r)
 	return r, idx.Delete(joinKey(entity, id))
 }
 
