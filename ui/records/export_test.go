@@ -13,4 +13,3 @@ func Selected(s common.Screen) string {
 
 // Column is the title of the selected column of a Records screen.
 func Column(s common.Screen) string { return s.(*Model).grid.SelectedColumn().Title }
-
