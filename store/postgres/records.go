@@ -43,31 +43,16 @@ func (t *tx) RecordsSorted(entity string, o store.RecordOrder, after *store.Reco
 	if err := store.CheckOrder(o); err != nil {
 		return err
 	}
-	col, _ := sortColumn(o.By, store.Record{})
-	cmp, dir := ">", "ASC"
-	if o.Desc {
-		cmp, dir = "<", "DESC"
-	}
 	for {
-		sql := "SELECT " + recordCols + " FROM records WHERE entity = $1 AND NOT removed"
 		args := []any{entity}
 		if after != nil {
-			_, v := sortColumn(o.By, *after)
-			if o.By == store.SortByID {
-				sql += " AND id " + cmp + " $2"
-				args = append(args, after.ID)
-			} else {
-				sql += fmt.Sprintf(" AND (%s, id) %s ($2, $3)", col, cmp)
-				args = append(args, v, after.ID)
+			if _, v := sortColumn(o.By, *after); o.By != store.SortByID {
+				args = append(args, v)
 			}
+			args = append(args, after.ID)
 		}
-		sql += fmt.Sprintf(" ORDER BY %s %s", col, dir)
-		if o.By != store.SortByID {
-			sql += ", id " + dir
-		}
-		sql += fmt.Sprintf(" LIMIT %d", chunk)
 		var recs []store.Record
-		err := t.query(sql, args, func(r pgx.Rows) error {
+		err := t.query(sortedSQL(o, after != nil), args, func(r pgx.Rows) error {
 			rec, err := scanRecord(r)
 			recs = append(recs, rec)
 			return err
@@ -85,4 +70,27 @@ func (t *tx) RecordsSorted(entity string, o store.RecordOrder, after *store.Reco
 		}
 		after = &recs[len(recs)-1]
 	}
+}
+
+// sortedSQL is the query of a chunk of RecordsSorted: $1 the entity, then (with after) the
+// sort value and the id of the record it starts after ($2 the id alone for the id order).
+// Its ORDER BY is its index's, so it is a walk of the index, never a sort.
+func sortedSQL(o store.RecordOrder, after bool) string {
+	col, _ := sortColumn(o.By, store.Record{})
+	cmp, dir := ">", "ASC"
+	if o.Desc {
+		cmp, dir = "<", "DESC"
+	}
+	sql := "SELECT " + recordCols + " FROM records WHERE entity = $1 AND NOT removed"
+	switch {
+	case after && o.By == store.SortByID:
+		sql += " AND id " + cmp + " $2"
+	case after:
+		sql += fmt.Sprintf(" AND (%s, id) %s ($2, $3)", col, cmp)
+	}
+	sql += fmt.Sprintf(" ORDER BY %s %s", col, dir)
+	if o.By != store.SortByID {
+		sql += ", id " + dir
+	}
+	return sql + fmt.Sprintf(" LIMIT %d", chunk)
 }
