@@ -193,8 +193,9 @@ func step(c *bbolt.Cursor, desc bool) ([]byte, []byte) {
 	return c.Next()
 }
 
-// recordOrder creates records_order and fills it from the records in use. The entries are
-// put in key order (see taskCopies).
+// recordOrder creates records_order and fills it from the records in use, one kind of
+// entry at a time (so a million records hold one million entries in memory, not three),
+// each put in key order (see flushOrder).
 func recordOrder(btx *bbolt.Tx) error {
 	if err := createBuckets(btx, []bucketDef{bRecordsOrder}); err != nil {
 		return err
@@ -207,37 +208,40 @@ func recordOrder(btx *bbolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	type entry struct{ k, v []byte }
-	var entries []entry
-	err = refs.ForEach(func(_, v []byte) error {
-		key, err := decodeID(v, "records_by_ref")
-		if err != nil {
-			return err
-		}
-		rv := recs.Get(key[:])
-		if rv == nil {
-			return damaged("damaged records index: record key %s is missing", key)
-		}
-		r, err := decodeRecord(key, rv)
-		if err != nil {
-			return fmt.Errorf("record %s: %w", key, err)
-		}
-		for _, kind := range orderKinds {
-			entries = append(entries, entry{orderKey(r, kind), encodeID(key)})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(entries, func(x, y entry) int { return bytes.Compare(x.k, y.k) })
 	b, err := bucket(btx, bRecordsOrder)
 	if err != nil {
 		return err
 	}
-	for _, e := range entries {
-		if err := b.Put(e.k, e.v); err != nil {
+	type entry struct {
+		k   []byte
+		key store.ID
+	}
+	for _, kind := range orderKinds {
+		var entries []entry
+		err = refs.ForEach(func(_, v []byte) error {
+			key, err := decodeID(v, "records_by_ref")
+			if err != nil {
+				return err
+			}
+			rv := recs.Get(key[:])
+			if rv == nil {
+				return damaged("damaged records index: record key %s is missing", key)
+			}
+			r, err := decodeRecord(key, rv)
+			if err != nil {
+				return fmt.Errorf("record %s: %w", key, err)
+			}
+			entries = append(entries, entry{orderKey(r, kind), key})
+			return nil
+		})
+		if err != nil {
 			return err
+		}
+		slices.SortFunc(entries, func(x, y entry) int { return bytes.Compare(x.k, y.k) })
+		for _, e := range entries {
+			if err := b.Put(e.k, encodeID(e.key)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
