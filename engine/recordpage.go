@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,11 @@ type Standing struct {
 	EnteredAt time.Time `json:"entered_at"`
 	WakeAt    time.Time `json:"wake_at,omitzero"`
 	Waiting   bool      `json:"waiting,omitempty"`
+	// Paused is set while the connection is paused: why, and when it resumes by itself
+	// (zero: when someone resumes it).
+	Paused      bool      `json:"paused,omitempty"`
+	PauseReason string    `json:"pause_reason,omitempty"`
+	ResumeAt    time.Time `json:"resume_at,omitzero"`
 }
 
 // RecordRow is one row of the Records screen: a record and where it stands in each
@@ -33,22 +39,103 @@ type RecordRow struct {
 	Standings []Standing `json:"standings"`
 }
 
-// RecordPage reads one page of the records of entity: up to limit records (at most
-// limits.Page) whose id sorts after after, in id order, and whether more follow. With a
-// search, only the records whose name, email or id hold it (ignoring case) count; the walk
-// goes on until the page is full. Only the page is held in memory, whatever the number of
-// records. Any user may.
+// RecordPage reads one page of the records of entity in id order: up to limit records (at
+// most limits.Page) whose id sorts after after, and whether more follow; with a search,
+// only the records whose name, email or id hold it. See QueryRecords. Any user may.
 func (e *Engine) RecordPage(ctx context.Context, by, entity, after, search string, limit int) ([]RecordRow, bool, error) {
-	if !entityRE.MatchString(entity) {
-		return nil, false, invalid("record type %q: lowercase letters, digits and _", entity)
+	q := RecordQuery{Entity: entity, Search: search, Limit: limit}
+	if after != "" {
+		q.After = RecordPos{rec: &store.Record{ID: after}}
 	}
-	limit = max(1, min(limit, limits.Page))
-	if len(search) > limits.Name {
-		return nil, false, invalid("%v", limits.TooLarge("a search", limits.Name, "bytes"))
+	p, err := e.QueryRecords(ctx, by, q)
+	return p.Rows, p.More, err
+}
+
+// The standings a RecordQuery picks records by.
+const (
+	// StandActive: active in a sequence and not paused (at a wait or not).
+	StandActive = "active"
+	// StandWaiting: active at a wait step, not paused.
+	StandWaiting = "waiting"
+	// StandPaused: a connection is paused.
+	StandPaused = "paused"
+	// StandNone: in no sequence now (never connected, or every connection ended).
+	StandNone = "none"
+)
+
+// Stands lists the standings of RecordQuery.Stands.
+var Stands = []string{StandActive, StandWaiting, StandPaused, StandNone}
+
+// RecordSorts lists the orders of RecordQuery.Sort.
+var RecordSorts = []string{"id", "name", "modified", "owner"}
+
+// RecordQuery picks a page of records of one type.
+type RecordQuery struct {
+	Entity string
+	// Sort is id (when empty), name (ignoring the case of ASCII letters), modified or
+	// owner; ties go by id. Desc reverses it.
+	Sort string
+	Desc bool
+	// Search keeps the records whose name, email or id hold it, ignoring case.
+	Search string
+	// Owners keeps the records owned by any of them ("" for no owner); Stands those that
+	// stand in any of the ways named (StandActive, ...).
+	Owners, Stands []string
+	// After is where the page starts: RecordPage.Next of the page before; the zero value
+	// for the first page.
+	After RecordPos
+	// Limit is the most rows of the page (at most limits.Page).
+	Limit int
+}
+
+// RecordPos is where a page of records starts (opaque): the record it starts after.
+type RecordPos struct{ rec *store.Record }
+
+// IsZero reports the start of the list.
+func (p RecordPos) IsZero() bool { return p.rec == nil }
+
+// RecordsPage is a page of records and where the next one starts.
+type RecordsPage struct {
+	Rows []RecordRow
+	// More is true when records follow; Next is where they start.
+	More bool
+	Next RecordPos
+}
+
+// scanCheck is how many records a walk reads between looks at its context, so a search
+// that is given up on stops.
+const scanCheck = 512
+
+// QueryRecords reads the page of records q picks: the records of q.Entity in q's order
+// after q.After that pass its search and filters. A sort is a seek in the store's index
+// of that order; a search or a filter reads on until the page is full (or the records
+// end), looking at ctx as it goes, so a search that is given up on (ctx cancelled) stops.
+// Only the page is held in memory, whatever the number of records. Any user may.
+func (e *Engine) QueryRecords(ctx context.Context, by string, q RecordQuery) (RecordsPage, error) {
+	var page RecordsPage
+	if !entityRE.MatchString(q.Entity) {
+		return page, invalid("record type %q: lowercase letters, digits and _", q.Entity)
 	}
-	needle := strings.ToLower(strings.TrimSpace(search))
-	var rows []RecordRow
-	more := false
+	limit := max(1, min(q.Limit, limits.Page))
+	if len(q.Search) > limits.Name {
+		return page, invalid("%v", limits.TooLarge("a search", limits.Name, "bytes"))
+	}
+	order := store.RecordOrder{By: store.RecordSort(q.Sort), Desc: q.Desc}
+	if q.Sort == "" {
+		order.By = store.SortByID
+	}
+	if err := store.CheckOrder(order); err != nil {
+		return page, invalid("sort records by %q: use %s", q.Sort, strings.Join(RecordSorts, ", "))
+	}
+	if len(q.Owners) > limits.Page || len(q.Stands) > len(Stands) {
+		return page, invalid("too many filter values")
+	}
+	for _, s := range q.Stands {
+		if !slices.Contains(Stands, s) {
+			return page, invalid("records that stand %q: use %s", s, strings.Join(Stands, ", "))
+		}
+	}
+	needle := strings.ToLower(strings.TrimSpace(q.Search))
 	err := e.view(ctx, func(tx store.Tx) error {
 		if _, err := actor(tx, by); err != nil {
 			return err
@@ -58,12 +145,21 @@ func (e *Engine) RecordPage(ctx context.Context, by, entity, after, search strin
 			return err
 		}
 		var inner error
-		err = tx.RecordsAfter(entity, after, func(r store.Record) bool {
+		read := 0
+		err = tx.RecordsSorted(q.Entity, order, q.After.rec, func(r store.Record) bool {
+			if read++; read%scanCheck == 0 {
+				if inner = ctx.Err(); inner != nil {
+					return false
+				}
+			}
 			if needle != "" && !recordHolds(r, needle) {
 				return true
 			}
-			if len(rows) == limit {
-				more = true
+			if len(q.Owners) > 0 && !slices.Contains(q.Owners, r.Owner) {
+				return true
+			}
+			if len(page.Rows) == limit {
+				page.More = true
 				return false
 			}
 			row, err := e.recordRow(tx, o, r)
@@ -71,7 +167,10 @@ func (e *Engine) RecordPage(ctx context.Context, by, entity, after, search strin
 				inner = err
 				return false
 			}
-			rows = append(rows, row)
+			if len(q.Stands) > 0 && !standsIn(row.Standings, q.Stands) {
+				return true
+			}
+			page.Rows = append(page.Rows, row)
 			return true
 		})
 		if err == nil {
@@ -79,7 +178,46 @@ func (e *Engine) RecordPage(ctx context.Context, by, entity, after, search strin
 		}
 		return err
 	})
-	return rows, more, err
+	if err != nil {
+		return RecordsPage{}, err
+	}
+	if n := len(page.Rows); n > 0 {
+		last := page.Rows[n-1].Record
+		page.Next = RecordPos{rec: &last}
+	}
+	return page, nil
+}
+
+// Stand is how a record stands in its sequences, for RecordQuery.Stands: each of
+// StandActive, StandWaiting, StandPaused that holds, or StandNone alone.
+func Stand(ss []Standing) []string {
+	var out []string
+	for _, s := range ss {
+		switch {
+		case s.State != string(store.ConnActive):
+		case s.Paused:
+			out = append(out, StandPaused)
+		case s.Waiting:
+			out = append(out, StandActive, StandWaiting)
+		default:
+			out = append(out, StandActive)
+		}
+	}
+	if len(out) == 0 {
+		return []string{StandNone}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// standsIn reports that standings ss stand in any of the ways of want.
+func standsIn(ss []Standing, want []string) bool {
+	for _, s := range Stand(ss) {
+		if slices.Contains(want, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // recordHolds reports that a record's name, email or id holds needle (lower case).
@@ -100,6 +238,9 @@ func (e *Engine) recordRow(tx store.Tx, o *org, r store.Record) (RecordRow, erro
 		s := Standing{Sequence: o.seqName(tx, c.Sequence), State: string(c.State), Reason: c.Reason, EnteredAt: c.EnteredAt}
 		if c.State == store.ConnActive {
 			s.StepID, s.WakeAt = c.Step, c.WakeAt
+			if c.Paused() {
+				s.Paused, s.PauseReason, s.ResumeAt = true, c.Pause.Reason, c.Pause.Until
+			}
 			if pl, err := e.plans.get(tx, c.Sequence, c.Version); err == nil {
 				if st := pl.Step(c.Step); st != nil {
 					s.StepName, s.StepType = st.DisplayName(), string(st.Type)

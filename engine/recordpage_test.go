@@ -1,8 +1,10 @@
 package engine_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pacer-sales/pacer/engine"
 )
@@ -53,4 +55,67 @@ steps:
 	wantErr(t, err, engine.ErrInvalid)
 	_, _, err = w.e.RecordPage(w.ctx, "sam", "lead", "", strings.Repeat("x", 201), 10)
 	wantErr(t, err, engine.ErrInvalid)
+}
+
+// QueryRecords sorts through the store's indexes, pages with Next, filters by owner and by
+// how records stand, and stops a walk whose context ends.
+func TestQueryRecords(t *testing.T) {
+	w := newWorld(t)
+	name := w.sequence(`
+name: Queried
+steps:
+  - type: wait
+    id: pause
+    duration: 2d
+  - type: task
+    id: wrap
+`)
+	w.connect(name, "lead/L-2")
+	w.connect(name, "lead/L-3")
+	_, err := w.e.Pause(w.ctx, "max", name, engine.Targets{Refs: []string{"lead/L-3"}}, "on holiday", time.Time{})
+	must(t, err)
+	q := func(q engine.RecordQuery) engine.RecordsPage {
+		t.Helper()
+		q.Entity = "lead"
+		p, err := w.e.QueryRecords(w.ctx, "sam", q)
+		must(t, err)
+		return p
+	}
+	// By owner, descending: team:west, sue, sam.
+	if got := refsOf(q(engine.RecordQuery{Sort: "owner", Desc: true, Limit: 10}).Rows); got != "lead/L-2 lead/L-3 lead/L-1" {
+		t.Errorf("by owner, descending: %q", got)
+	}
+	// By name, a page of 2, then the next from where it ended.
+	p := q(engine.RecordQuery{Sort: "name", Desc: true, Limit: 2})
+	if refsOf(p.Rows) != "lead/L-3 lead/L-2" || !p.More {
+		t.Fatalf("by name, first page: %q more %v", refsOf(p.Rows), p.More)
+	}
+	if got := refsOf(q(engine.RecordQuery{Sort: "name", Desc: true, Limit: 2, After: p.Next}).Rows); got != "lead/L-1" {
+		t.Errorf("by name, second page: %q", got)
+	}
+	for stands, want := range map[string]string{
+		engine.StandActive: "lead/L-2", engine.StandWaiting: "lead/L-2", engine.StandPaused: "lead/L-3",
+		engine.StandNone: "lead/L-1", engine.StandNone + " " + engine.StandPaused: "lead/L-1 lead/L-3",
+	} {
+		if got := refsOf(q(engine.RecordQuery{Stands: strings.Fields(stands), Limit: 10}).Rows); got != want {
+			t.Errorf("standing %s: %q, want %q", stands, got, want)
+		}
+	}
+	p = q(engine.RecordQuery{Stands: []string{engine.StandPaused}, Limit: 10})
+	if s := p.Rows[0].Standings[0]; !s.Paused || s.PauseReason != "on holiday" {
+		t.Errorf("paused standing %+v", s)
+	}
+	if got := refsOf(q(engine.RecordQuery{Owners: []string{"sam", "sue"}, Limit: 10}).Rows); got != "lead/L-1 lead/L-3" {
+		t.Errorf("owners sam or sue: %q", got)
+	}
+	for _, bad := range []engine.RecordQuery{{Entity: "lead", Sort: "stage"}, {Entity: "lead", Stands: []string{"asleep"}}} {
+		_, err := w.e.QueryRecords(w.ctx, "sam", bad)
+		wantErr(t, err, engine.ErrInvalid)
+	}
+	// A search given up on stops: its context is done.
+	ctx, cancel := context.WithCancel(w.ctx)
+	cancel()
+	if _, err := w.e.QueryRecords(ctx, "sam", engine.RecordQuery{Entity: "lead", Search: "nobody"}); err == nil {
+		t.Error("a cancelled query succeeded")
+	}
 }

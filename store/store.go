@@ -86,6 +86,12 @@ type Tx interface {
 	// after ("" for the first), in id order, until fn returns false: a page of records
 	// starts where the last one ended, whatever the number of records.
 	RecordsAfter(entity, after string, fn func(Record) bool) error
+	// RecordsSorted calls fn for the records of entity (required) in the order o, starting
+	// after the record after when it is set (only its sort value and id count: it need not
+	// exist any more), until fn returns false. Every backend keeps an index per order, so a
+	// page of a million records is a seek, not a sort. In an Update, fn must not write
+	// records.
+	RecordsSorted(entity string, o RecordOrder, after *Record, fn func(Record) bool) error
 	// RemoveRecord takes a record out of use and returns it: Record and Records no longer
 	// find it, but RecordByKey does, so the connections, tasks and messages it had keep
 	// its name. A record put later with the same entity and id is a new record.
@@ -344,3 +350,52 @@ type Version struct {
 // Prefs are one user's remembered screen settings, by screen name (for example "home").
 // Each value is opaque to the store.
 type Prefs map[string][]byte
+
+// RecordSort names an order of records: by id, by name (ASCII letters folded to lower
+// case, then bytes), by modification time or by owner. Ties go by id.
+type RecordSort string
+
+// The orders of RecordsSorted.
+const (
+	SortByID       RecordSort = "id"
+	SortByName     RecordSort = "name"
+	SortByModified RecordSort = "modified"
+	SortByOwner    RecordSort = "owner"
+)
+
+// RecordSorts lists every RecordSort.
+var RecordSorts = []RecordSort{SortByID, SortByName, SortByModified, SortByOwner}
+
+// RecordOrder is an order of RecordsSorted: a sort, descending when Desc (the id of ties
+// descending too).
+type RecordOrder struct {
+	By   RecordSort
+	Desc bool
+}
+
+// FoldName is the sort form of a record's name: ASCII letters in lower case, every other
+// byte as it is, the same in every backend.
+func FoldName(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// CheckOrder refuses an order no backend knows.
+func CheckOrder(o RecordOrder) error {
+	for _, s := range RecordSorts {
+		if o.By == s {
+			return nil
+		}
+	}
+	return errors.New("records sorted by " + string(o.By) + ": not an order (id, name, modified or owner)")
+}

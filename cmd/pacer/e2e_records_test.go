@@ -133,3 +133,74 @@ func TestE2EDesignerMoveUndoKillRestore(t *testing.T) {
 		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
 	}
 }
+
+// TestE2ERecordsSortFilterPause: a seller sorts the Records tab by name and filters it to
+// the records that wait, opens the waiting one and pauses it with a reason; the filter then
+// leaves it out, `pacer record show` shows the pause, and the next run of the program has
+// the sort and the filter back.
+func TestE2ERecordsSortFilterPause(t *testing.T) {
+	bin := pacerBin(t)
+	db := demoDBFile(t, bin)
+	pacer := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"--db", db, "--now", e2eNow, "--as", "admin"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("pacer %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	seq := filepath.Join(t.TempDir(), "pause.yaml")
+	if err := os.WriteFile(seq, []byte("name: Pause first\nentity: lead\nsteps:\n  - type: wait\n    id: pause\n    duration: 3d\n  - type: task\n    id: follow\n    name: Follow up\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pacer("seq", "import", seq)
+	pacer("seq", "activate", "Pause first")
+	pacer("connect", "Pause first", "lead/L-1010") // Nora Kowalski, priya.raman's
+
+	args := []string{"--db", db, "--now", e2eNow, "--as", "priya.raman"}
+	term := ptytest.Start(t, bin, args, ptytest.Options{Width: 140, Height: 30})
+	term.WaitFor("[1 Sequences]", e2eWait)
+	term.Send("3")
+	term.WaitFor("sorted by Id, ascending", e2eWait)
+	term.Send("l", "s", "s")
+	scr := term.WaitFor("sorted by Name, descending", e2eWait)
+	if !strings.Contains(scr, "Name ▼") {
+		t.Fatalf("header lacks the sort:\n%s", scr)
+	}
+	term.Send("l", "l", "f")
+	term.WaitFor("not connected", e2eWait)
+	term.Send("j", " ", ptytest.Enter)
+	scr = term.WaitFor("filters: Where it stands = waiting", e2eWait)
+	term.WaitFor("1 on this page", e2eWait)
+	if !strings.Contains(scr, "Nora Kowalski") {
+		t.Fatalf("the waiting record is not shown:\n%s", scr)
+	}
+	term.Send(ptytest.Enter)
+	term.WaitFor("(w skips it)", e2eWait)
+	term.Send("p")
+	term.WaitFor("Why pause lead/L-1010 in Pause first?", e2eWait)
+	term.Send("out of office", ptytest.Enter)
+	term.WaitFor("by itself at", e2eWait)
+	term.Send(ptytest.Enter)
+	term.WaitFor("Paused lead/L-1010 in Pause first", e2eWait)
+	term.WaitFor("paused at ◷ Wait", e2eWait)
+	term.Send(ptytest.Esc)
+	term.WaitFor("No lead record passes the filters", e2eWait)
+	term.Send("q")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
+	}
+	if out := pacer("record", "show", "lead/L-1010"); !strings.Contains(out, "out of office") {
+		t.Fatalf("record show lacks the pause:\n%s", out)
+	}
+
+	// The next run remembers the layout.
+	term = ptytest.Start(t, bin, args, ptytest.Options{Width: 140, Height: 30})
+	term.WaitFor("[1 Sequences]", e2eWait)
+	term.Send("3")
+	term.WaitFor("sorted by Name, descending  ·  filters: Where it stands = waiting", e2eWait)
+	term.Send("q")
+	if code := term.Wait(e2eWait); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
+	}
+}

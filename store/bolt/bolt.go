@@ -313,6 +313,9 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 		if err := t.flushCounts(); err != nil {
 			return err
 		}
+		if err := t.flushOrder(); err != nil {
+			return err
+		}
 		// Hold no pages of the file mapped past the transaction (see unmapPages); bbolt
 		// replaces its mapping only while committing, after this.
 		unmapPages(db.bdb.Info().Data, db.absPath)

@@ -126,6 +126,11 @@ var (
 // schema4Buckets are the buckets schema 4 adds.
 var schema4Buckets = []bucketDef{bHistoryLog, bHistoryByConn}
 
+// records_order (schema 7): the records in use in each order of store.RecordsSorted but
+// by id (records_by_ref is that one): entity 0x00 kind, the sort value, then the id (see
+// orderKey) → record key (encodeID).
+var bRecordsOrder = bucketDef{name: "records_order"}
+
 // bucket returns the bucket def from btx, with its fill setting applied in a writable
 // transaction. A missing bucket means the schema is broken, which is reported as an error.
 func bucket(btx *bbolt.Tx, def bucketDef) (*bbolt.Bucket, error) {

@@ -26,6 +26,7 @@ var migrations = []migration{
 	historyLog,    // 3 → 4: history moved to an append-only log with an index by connection
 	taskCopies,    // 4 → 5: task_open and task_by_assignee entries hold their tasks
 	mailIndexes,   // 5 → 6: messages by tracking id and recipient, suppressions, mailbox positions
+	recordOrder,   // 6 → 7: records by name, by modification time and by owner
 }
 
 // currentSchema is the schema this version of pacer writes.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -204,4 +205,54 @@ func fileSum(t *testing.T, path string) [32]byte {
 		t.Fatal(err)
 	}
 	return sha256.Sum256(b)
+}
+
+// TestMigrateRecordOrder opens a database of schema 6 (records, no records_order): the
+// migration indexes every record in use, so RecordsSorted finds them in order.
+func TestMigrateRecordOrder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pacer.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(t.Context(), func(tx store.Tx) error {
+		for i, n := range []string{"cy", "Ana", "bo"} {
+			if _, err := tx.PutRecord(store.Record{Entity: "lead", ID: fmt.Sprintf("L-%d", i), Name: n}); err != nil {
+				return err
+			}
+		}
+		_, err := tx.RemoveRecord("lead", "L-0")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.bdb.Update(func(btx *bbolt.Tx) error {
+		if err := btx.DeleteBucket([]byte(bRecordsOrder.name)); err != nil {
+			return err
+		}
+		return writeSchema(btx, 6)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got []string
+	err = db.View(t.Context(), func(tx store.Tx) error {
+		return tx.RecordsSorted("lead", store.RecordOrder{By: store.SortByName}, nil, func(r store.Record) bool {
+			got = append(got, r.Name)
+			return true
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != "[Ana bo]" {
+		t.Errorf("records by name after the migration: %q, want [Ana bo]", got)
+	}
 }

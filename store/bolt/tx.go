@@ -27,6 +27,9 @@ type tx struct {
 	// counts holds the changes to conn_counts not yet written: PutConn adds to them, and
 	// they are written once, before the commit or when CountConns reads the counts.
 	counts map[countKey]int64
+	// order holds the records_order entries not yet written (nil values: deleted), written
+	// in key order before the commit or when RecordsSorted reads the index.
+	order map[string][]byte
 	// arena holds the values the transaction puts (txmem.go), open the buckets it opened.
 	arena []byte
 	open  []openBucket
@@ -289,6 +292,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	if r.ModifiedAt.IsZero() {
 		r.ModifiedAt = time.Now()
 	}
+	var was *store.Record
 	ref := joinKey(r.Entity, r.ID)
 	if v := t.get(idx, ref); v != nil {
 		if r.Key, err = decodeID(v, "records_by_ref"); err != nil {
@@ -298,9 +302,11 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		if old == nil {
 			return store.Record{}, damaged("damaged records index: %s points to a missing record", r.Ref())
 		}
-		if r.CreatedAt, err = recordCreated(old); err != nil {
+		prev, err := decodeRecord(r.Key, old)
+		if err != nil {
 			return store.Record{}, err
 		}
+		r.CreatedAt, was = prev.CreatedAt, &prev
 	} else {
 		if r.CreatedAt.IsZero() {
 			r.CreatedAt = r.ModifiedAt
@@ -318,6 +324,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	if err := b.Put(t.idKey(r.Key), v); err != nil {
 		return store.Record{}, err
 	}
+	t.putOrder(was, r)
 	return r, nil
 }
 
@@ -396,6 +403,7 @@ func (t *tx) RemoveRecord(entity, id string) (store.Record, error) {
 	if err != nil {
 		return store.Record{}, err
 	}
+	t.deleteOrder(r)
 	return r, idx.Delete(joinKey(entity, id))
 }
 

@@ -20,6 +20,7 @@ var migrations = []string{
 	schema2, // 1 → 2: removed records
 	schema3, // 2 → 3: messages by tracking id and recipient, suppressions, mailbox positions
 	schema4, // 3 → 4: paused connections, users' working time
+	schema5, // 4 → 5: records by name, by modification time and by owner
 }
 
 // currentSchema is the schema this version of pacer writes.

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordsUpsert", testRecordsUpsert},
 		{"RecordsRemove", testRecordsRemove},
 		{"RecordsOrder", testRecordsOrder},
+		{"RecordsSorted", testRecordsSorted},
 		{"RecordsWalkAndWrite", testRecordsWalkAndWrite},
 		{"RecordsInvalid", testRecordsInvalid},
 		{"Templates", testTemplates},

@@ -2,11 +2,9 @@ package home
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -56,45 +54,13 @@ func loadCmd(c *common.Common, gen int, prefs bool) tea.Cmd {
 		}
 		msg := loadedMsg{gen: gen, set: newRowSet(rows, c.Location())}
 		if prefs {
-			b, err := e.Prefs(ctx, user, prefsScreen)
+			st, err := (&grid.Saver{Screen: prefsScreen}).Load(c)
 			if err != nil {
 				return loadedMsg{gen: gen, err: err}
 			}
-			var st grid.State
-			// Unreadable preferences fall back to the defaults.
-			if len(b) > 0 && json.Unmarshal(b, &st) == nil {
-				msg.prefs = &st
-			}
+			msg.prefs = st
 		}
 		return msg
-	}
-}
-
-// prefsSaver orders the writes of a screen's preferences: commands run concurrently, and an
-// older state must never overwrite a newer one.
-type prefsSaver struct {
-	mu   sync.Mutex
-	done int
-}
-
-// saveCmd remembers the grid state st, the gen-th change of it.
-func (p *prefsSaver) saveCmd(c *common.Common, gen int, st grid.State) tea.Cmd {
-	ctx, e, user := c.Ctx, c.Engine, c.User.Username
-	return func() tea.Msg {
-		b, err := json.Marshal(st)
-		if err != nil {
-			return common.StatusMsg{Text: "remembering the grid layout: " + err.Error(), Err: true}
-		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if gen <= p.done {
-			return nil
-		}
-		if err := e.SetPrefs(ctx, user, prefsScreen, b); err != nil {
-			return common.StatusMsg{Text: "remembering the grid layout: " + err.Error(), Err: true}
-		}
-		p.done = gen
-		return nil
 	}
 }
 

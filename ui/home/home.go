@@ -49,7 +49,7 @@ type Model struct {
 	pendingSelect string
 
 	// prefs remembers the grid state; prefsVersion is the grid version last remembered.
-	prefs        *prefsSaver
+	prefs        *grid.Saver
 	prefsVersion int
 	prefsGen     int
 
@@ -73,7 +73,7 @@ func New(c *common.Common) common.Screen {
 		st:     st,
 		keys:   defaultKeyMap(),
 		grid:   g,
-		prefs:  &prefsSaver{},
+		prefs:  &grid.Saver{Screen: prefsScreen},
 		search: newInput(st, "Search name and description"),
 	}
 	m.SetSize(c.Width, c.Height)
@@ -230,7 +230,7 @@ func (m *Model) rememberLayout() tea.Cmd {
 	if v := m.grid.Version(); v != m.prefsVersion {
 		m.prefsVersion = v
 		m.prefsGen++
-		return m.prefs.saveCmd(m.c, m.prefsGen, m.grid.State())
+		return m.prefs.SaveCmd(m.c, m.prefsGen, m.grid.State())
 	}
 	return nil
 }

@@ -1,11 +1,14 @@
-// Package records is the Records screen (tab 3): the org's records of one record type, a
-// page at a time (a database of a million records is never held in memory), with where
-// each stands in its sequences, a search by name, email and id, marks for bulk connecting,
-// and the record view: fields, connections with their history, and the actions connect,
-// disconnect and skip wait.
+// Package records is the Records screen (tab 3): the org's records of one record type on
+// the grid (sort, filter by picking values, column order and choice, remembered per user),
+// a page at a time — the store keeps an index of each order, so a database of a million
+// records is never held in memory — with where each stands in its sequences, a search by
+// name, email and id that runs in the background (a key press never waits for it), marks
+// for bulk connecting, and the record view: fields to edit, connections with their
+// history, and the actions connect, disconnect, skip wait, pause and resume.
 package records
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +22,7 @@ import (
 	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
+	"github.com/pacer-sales/pacer/ui/components/grid"
 	"github.com/pacer-sales/pacer/ui/components/input"
 )
 
@@ -37,6 +41,7 @@ const (
 	modeView
 	modePicker
 	modeConfirm
+	modePrompt
 )
 
 // pickFor is what an open picker chooses for.
@@ -47,13 +52,19 @@ const (
 	pickDisconnect
 	pickSkipWait
 	pickBulk
+	pickFilter
+	pickColumns
+	pickField
+	pickPause
+	pickResume
 )
 
 // keyMap are the screen's keys.
 type keyMap struct {
-	common.NavKeys
+	grid.KeyMap
 	Open, Back, Search, ClearSearch, Entity, Mark, MarkAll, Unmark, BulkConnect, Refresh key.Binding
-	Connect, Disconnect, SkipWait                                                        key.Binding
+	Filter, ClearFilters, Columns                                                        key.Binding
+	Connect, Disconnect, SkipWait, Edit, Pause, Resume                                   key.Binding
 }
 
 func newKeys() keyMap {
@@ -61,20 +72,26 @@ func newKeys() keyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, help))
 	}
 	return keyMap{
-		NavKeys:     common.DefaultNavKeys(),
-		Open:        b("enter", "open", "enter"),
-		Back:        b("esc", "back", "esc"),
-		Search:      b("/", "search", "/"),
-		ClearSearch: b("esc", "clear search", "esc"),
-		Entity:      b("e", "record type", "e"),
-		Mark:        b("space", "mark", "space"),
-		MarkAll:     b("*", "mark all that match", "*"),
-		Unmark:      b("u", "unmark all", "u"),
-		BulkConnect: b("C", "connect marked", "C"),
-		Refresh:     b("r", "refresh", "r"),
-		Connect:     b("c", "connect", "c"),
-		Disconnect:  b("x", "disconnect", "x"),
-		SkipWait:    b("w", "skip wait", "w"),
+		KeyMap:       grid.DefaultKeyMap(),
+		Open:         b("enter", "open", "enter"),
+		Back:         b("esc", "back", "esc"),
+		Search:       b("/", "search", "/"),
+		ClearSearch:  b("esc", "clear search", "esc"),
+		Entity:       b("e", "record type", "e"),
+		Mark:         b("space", "mark", "space"),
+		MarkAll:      b("*", "mark all that match", "*"),
+		Unmark:       b("u", "unmark all", "u"),
+		BulkConnect:  b("C", "connect marked", "C"),
+		Refresh:      b("r", "refresh", "r"),
+		Filter:       b("f", "filter by column", "f"),
+		ClearFilters: b("F", "clear filters", "F"),
+		Columns:      b("o", "choose columns", "o"),
+		Connect:      b("c", "connect", "c"),
+		Disconnect:   b("x", "disconnect", "x"),
+		SkipWait:     b("w", "skip wait", "w"),
+		Edit:         b("e", "edit a field", "e"),
+		Pause:        b("p", "pause", "p"),
+		Resume:       b("r", "resume", "r"),
 	}
 }
 
@@ -91,18 +108,30 @@ type Model struct {
 
 	width, height int
 
+	grid *grid.Model
+	// prefs remembers the grid's layout; prefsVersion is the grid version last remembered.
+	prefs        *grid.Saver
+	prefsVersion int
+	prefsGen     int
+	ready        bool
+
 	entity int
 	search string
 	input  textinput.Model
 
-	// The page shown: starts[i] is the id the i-th page starts after; rows its records.
-	starts  []string
+	// The page shown: starts[i] is where the i-th page starts; rows its records, next
+	// where the page after it starts.
+	starts  []engine.RecordPos
 	rows    []engine.RecordRow
 	more    bool
-	cursor  int
+	next    engine.RecordPos
 	gen     int
+	land    land
 	loading bool
-	err     error
+	// cancel gives up the load under way (a search that reads many records) when another
+	// one starts.
+	cancel context.CancelFunc
+	err    error
 
 	marks map[string]mark
 
@@ -112,12 +141,15 @@ type Model struct {
 	viewErr error
 	offset  int
 
-	picker  *dialog.Picker
-	pickFor pickFor
-	confirm *dialog.Confirm
-	onYes   tea.Cmd
-	status  string
-	failed  bool
+	picker   *dialog.Picker
+	pickFor  pickFor
+	pickCol  string
+	confirm  *dialog.Confirm
+	onYes    tea.Cmd
+	prompt   *dialog.Prompt
+	onPrompt func(string) tea.Cmd
+	status   string
+	failed   bool
 }
 
 // New returns the Records screen of the acting user.
@@ -126,16 +158,30 @@ func New(c *common.Common) common.Screen {
 	in.Prompt = "/ "
 	in.Placeholder = "name, email or id"
 	in.CharLimit = limits.Name
-	return &Model{c: c, keys: newKeys(), loc: c.Location(), input: in, starts: []string{""}, marks: map[string]mark{},
-		width: c.Width, height: c.Height}
+	g := grid.New(columns(c.Styles), gridStyles(c.Styles))
+	g.SetRemote(true)
+	g.SetState(defaultLayout)
+	m := &Model{c: c, keys: newKeys(), loc: c.Location(), input: in, starts: []engine.RecordPos{{}}, marks: map[string]mark{},
+		grid: g, prefs: &grid.Saver{Screen: prefsScreen}}
+	m.prefsVersion = g.Version()
+	m.SetSize(c.Width, c.Height)
+	return m
+}
+
+// gridStyles are the grid's styles taken from the shared ones.
+func gridStyles(st *common.Styles) grid.Styles {
+	return grid.Styles{Header: st.Header, HeaderSelected: st.Selected, Selected: st.Selected, Muted: st.Muted}
 }
 
 // Messages of the screen's commands.
 type (
+	prefsMsg struct {
+		state *grid.State
+		err   error
+	}
 	pageMsg struct {
 		gen  int
-		rows []engine.RecordRow
-		more bool
+		page engine.RecordsPage
 		err  error
 	}
 	detailMsg struct {
@@ -149,7 +195,16 @@ type (
 		bulk bool
 		err  error
 	}
+	ownersMsg struct {
+		owners []string
+		err    error
+	}
 	actedMsg struct {
+		text string
+		err  error
+	}
+	// promptMsg is the outcome of a prompt's action: an error keeps the prompt open.
+	promptMsg struct {
 		text string
 		err  error
 	}
@@ -160,22 +215,29 @@ type (
 	}
 )
 
-// Init loads the first page.
-func (m *Model) Init() tea.Cmd { return m.load() }
+// Init reads the user's remembered layout, then the first page.
+func (m *Model) Init() tea.Cmd {
+	c, p := m.c, m.prefs
+	return func() tea.Msg {
+		st, err := p.Load(c)
+		return prefsMsg{state: st, err: err}
+	}
+}
 
-// SetSize gives the screen its area.
+// SetSize gives the screen its area: the title, the grid and the status line.
 func (m *Model) SetSize(w, h int) {
 	grew := h > m.height
 	m.width, m.height = w, h
 	m.input.SetWidth(max(10, w-4))
+	m.grid.SetSize(w, max(h-2, 0))
 	if grew && len(m.rows) < m.pageSize() && m.more {
 		m.gen++ // a taller screen shows a longer page: the next load fills it
 	}
 }
 
-// CapturesInput is true while a search, a picker or a question has the keys.
+// CapturesInput is true while a search, a picker, a prompt or a question has the keys.
 func (m *Model) CapturesInput() bool {
-	return m.mode == modeSearch || m.mode == modePicker || m.mode == modeConfirm
+	return m.mode == modeSearch || m.mode == modePicker || m.mode == modeConfirm || m.mode == modePrompt
 }
 
 // Dirty is false: nothing is kept unsaved.
@@ -185,46 +247,135 @@ func (m *Model) Dirty() bool { return false }
 func (m *Model) entityName() string { return Entities[m.entity] }
 
 // pageSize is how many records a page holds: the rows that fit.
-func (m *Model) pageSize() int { return max(1, min(m.height-4, limits.Page)) }
+func (m *Model) pageSize() int { return max(1, min(m.grid.Window(), limits.Page)) }
 
-// load reads the page that starts after starts[len-1].
-func (m *Model) load() tea.Cmd {
-	m.gen++
-	m.loading = true
-	gen, e, ctx, by := m.gen, m.c.Engine, m.c.Ctx, m.c.User.Username
-	entity, after, search, n := m.entityName(), m.starts[len(m.starts)-1], m.search, m.pageSize()
-	return func() tea.Msg {
-		rows, more, err := e.RecordPage(ctx, by, entity, after, search, n)
-		return pageMsg{gen: gen, rows: rows, more: more, err: err}
+// query is what the grid's sort and filters and the search pick, from where the page
+// starts.
+func (m *Model) query() engine.RecordQuery {
+	sort, desc := m.grid.Sort()
+	if !sortable(sort) {
+		sort, desc = colID, false
+	}
+	return engine.RecordQuery{
+		Entity: m.entityName(), Sort: sort, Desc: desc, Search: m.search,
+		Owners: m.grid.Filter(colOwner), Stands: m.grid.Filter(colStands),
+		After: m.starts[len(m.starts)-1], Limit: m.pageSize(),
 	}
 }
 
-// restart shows the first page again (a new record type or search).
+// narrowed reports that a search or a filter may make a load read many records.
+func (m *Model) narrowed() bool {
+	return strings.TrimSpace(m.search) != "" || len(m.grid.Filter(colOwner)) > 0 || len(m.grid.Filter(colStands)) > 0
+}
+
+// load reads the page that starts at starts[len-1], giving up the load under way.
+func (m *Model) load() tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	ctx, cancel := context.WithCancel(m.c.Ctx)
+	m.cancel = cancel
+	m.gen++
+	m.loading = true
+	gen, e, by, q := m.gen, m.c.Engine, m.c.User.Username, m.query()
+	return func() tea.Msg {
+		defer cancel()
+		p, err := e.QueryRecords(ctx, by, q)
+		return pageMsg{gen: gen, page: p, err: err}
+	}
+}
+
+// restart shows the first page again (a new record type, sort, filter or search); the
+// rows shown go, so none of another query stays under the cursor.
 func (m *Model) restart() tea.Cmd {
-	m.starts, m.cursor = []string{""}, 0
+	m.starts = []engine.RecordPos{{}}
+	m.rows, m.more = nil, false
+	m.setRows()
 	return m.load()
+}
+
+// setRows hands the page to the grid.
+func (m *Model) setRows() {
+	m.grid.Empty = m.emptyText()
+	m.grid.SetRows(m.gridRows(m.c.Engine.Clock().Now()))
+	more := "end of the list"
+	if m.more {
+		more = "↓ at the last row or pgdn: next page"
+	}
+	m.grid.Position = fmt.Sprintf("page %d · %d on this page · %s", len(m.starts), len(m.rows), more)
+}
+
+// emptyText is what the grid says without rows.
+func (m *Model) emptyText() string {
+	switch {
+	case m.loading && m.narrowed():
+		return "Searching… (keys keep working; a new search gives this one up)"
+	case m.loading:
+		return "Loading…"
+	case m.search != "":
+		return fmt.Sprintf("No %s record holds %q in its name, email or id%s.", m.entityName(), m.search, m.filterNote())
+	case m.narrowed():
+		return "No " + m.entityName() + " record passes the filters. F clears them."
+	}
+	return "No " + m.entityName() + " records. e shows another record type."
+}
+
+func (m *Model) filterNote() string {
+	if len(m.grid.Filter(colOwner)) > 0 || len(m.grid.Filter(colStands)) > 0 {
+		return " and passes the filters"
+	}
+	return ""
 }
 
 // selected is the record under the cursor.
 func (m *Model) selected() (engine.RecordRow, bool) {
-	if m.cursor < 0 || m.cursor >= len(m.rows) {
+	i, ok := m.grid.SelectedRow()
+	if !ok || i >= len(m.rows) {
 		return engine.RecordRow{}, false
 	}
-	return m.rows[m.cursor], true
+	return m.rows[i], true
+}
+
+// rememberLayout saves the grid's layout when it changed.
+func (m *Model) rememberLayout() tea.Cmd {
+	if v := m.grid.Version(); v != m.prefsVersion {
+		m.prefsVersion = v
+		m.prefsGen++
+		return m.prefs.SaveCmd(m.c, m.prefsGen, m.grid.State())
+	}
+	return nil
 }
 
 // Update handles a message.
 func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
+	case prefsMsg:
+		if msg.err == nil && msg.state != nil {
+			m.grid.SetState(*msg.state)
+			if vals := m.grid.Filter(colEntity); len(vals) == 1 {
+				if i := slices.Index(Entities, vals[0]); i >= 0 {
+					m.entity = i
+				}
+			}
+		}
+		m.prefsVersion, m.ready = m.grid.Version(), true
+		return m, m.load()
 	case pageMsg:
 		if msg.gen != m.gen {
 			return m, nil
 		}
 		m.loading, m.err = false, msg.err
 		if msg.err == nil {
-			m.rows, m.more = msg.rows, msg.more
-			m.cursor = max(0, min(m.cursor, len(m.rows)-1))
+			m.rows, m.more, m.next = msg.page.Rows, msg.page.More, msg.page.Next
 		}
+		m.setRows()
+		switch m.land {
+		case landFirst:
+			m.grid.MoveCursor(-len(m.rows))
+		case landLast:
+			m.grid.MoveCursor(len(m.rows))
+		}
+		m.land = landKeep
 		return m, nil
 	case detailMsg:
 		if m.view != nil && m.view.Ref() != msg.ref && msg.err == nil {
@@ -239,6 +390,13 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return m, nil
 	case seqsMsg:
 		return m, m.onSeqs(msg)
+	case ownersMsg:
+		if msg.err != nil {
+			m.setStatus(errText(msg.err), true)
+			return m, nil
+		}
+		m.openFilter(colOwner, msg.owners)
+		return m, nil
 	case bulkDoneMsg:
 		m.marks = map[string]mark{}
 		return m.Update(msg.actedMsg)
@@ -247,6 +405,18 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.setStatus(errText(msg.err), true)
 			return m, nil
 		}
+		m.setStatus(msg.text, false)
+		return m, tea.Batch(m.load(), m.reloadView())
+	case promptMsg:
+		if msg.err != nil {
+			if m.mode == modePrompt && m.prompt != nil {
+				m.prompt.Err = errText(msg.err)
+			} else {
+				m.setStatus(errText(msg.err), true)
+			}
+			return m, nil
+		}
+		m.mode, m.prompt = m.back(), nil
 		m.setStatus(msg.text, false)
 		return m, tea.Batch(m.load(), m.reloadView())
 	case markedMsg:
@@ -260,26 +430,63 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			text += fmt.Sprintf(" (stopped at %d)", maxMarks)
 		}
 		m.setStatus(text, false)
+		m.setRows()
 		return m, nil
 	case common.ChangedMsg:
 		return m, tea.Batch(m.load(), m.reloadView())
 	case common.StylesChangedMsg:
 		m.input.SetStyles(input.Styles(m.c.Styles))
+		m.grid.SetStyles(gridStyles(m.c.Styles))
+		if m.prompt != nil {
+			m.prompt.SetStyles(m.c.Styles)
+		}
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
-	case tea.MouseClickMsg:
-		if m.mode == modeList && msg.Button == tea.MouseLeft {
-			if i := msg.Y - 2; i >= 0 && i < len(m.rows) {
-				if i == m.cursor {
-					return m, m.open()
-				}
-				m.cursor = i
-			}
+	case tea.MouseMsg:
+		if m.mode == modeList && m.ready {
+			return m, m.mouse(msg)
 		}
 		return m, nil
 	}
+	if m.mode == modePrompt && m.prompt != nil {
+		_, cmd := m.prompt.Update(msg)
+		return m, cmd
+	}
 	return m, nil
+}
+
+// mouse handles a click or the wheel on the list: line 0 is the title, the grid's header
+// line 1. A header click sorts (again: reverses) by a column the store keeps an order of.
+func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
+	before := m.grid.State()
+	sorted, desc := m.grid.Sort()
+	mouse := msg.Mouse()
+	m.grid.HandleMouse(msg, mouse.X, mouse.Y-1)
+	if m.grid.Opened() {
+		return m.open()
+	}
+	if s, d := m.grid.Sort(); s != sorted || d != desc {
+		if !sortable(s) {
+			m.grid.SetState(before)
+			m.prefsVersion = m.grid.Version()
+			m.setStatus(m.unsortable(s), true)
+			return nil
+		}
+		return tea.Batch(m.rememberLayout(), m.restart())
+	}
+	return nil
+}
+
+// unsortable says which columns sort.
+func (m *Model) unsortable(key string) string {
+	title := key
+	for _, c := range m.grid.AllColumns() {
+		if c.Key == key {
+			title = c.Title
+		}
+	}
+	return fmt.Sprintf("Records don't sort by %s: sort by Id, Name, Owner or Modified (the orders the database keeps for a million records)", title)
 }
 
 // setStatus shows a message on the screen's status line.
@@ -301,6 +508,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.searchKey(msg)
 	case modePicker:
 		return m.pickerKey(msg)
+	case modePrompt:
+		return m.promptKey(msg)
 	case modeConfirm:
 		switch m.confirm.Update(msg) {
 		case dialog.Accepted:
@@ -314,6 +523,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case modeView:
 		return m.viewKey(msg)
+	}
+	if !m.ready {
+		return nil
 	}
 	return m.listKey(msg)
 }
@@ -329,24 +541,29 @@ func (m *Model) back() mode {
 func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	m.status = ""
+	last := m.grid.Cursor() == len(m.rows)-1
 	switch {
-	case key.Matches(msg, k.Down) && m.cursor == len(m.rows)-1 && m.more,
-		key.Matches(msg, k.PageDown) && m.more:
+	case key.Matches(msg, k.Down) && last && m.more, key.Matches(msg, k.PageDown) && m.more:
 		// The next page starts after the last record shown.
-		m.starts = append(m.starts, m.rows[len(m.rows)-1].ID)
-		m.cursor = 0
+		m.starts = append(m.starts, m.next)
+		m.land = landFirst
 		return m.load()
-	case key.Matches(msg, k.Up) && m.cursor == 0 && len(m.starts) > 1,
+	case key.Matches(msg, k.Up) && m.grid.Cursor() == 0 && len(m.starts) > 1,
 		key.Matches(msg, k.PageUp) && len(m.starts) > 1:
 		m.starts = m.starts[:len(m.starts)-1]
 		if key.Matches(msg, k.Up) {
-			m.cursor = m.pageSize() - 1
-		} else {
-			m.cursor = 0
+			m.land = landLast
 		}
 		return m.load()
 	case key.Matches(msg, k.Top) && len(m.starts) > 1:
 		return m.restart()
+	case key.Matches(msg, k.Sort):
+		if c := m.grid.SelectedColumn(); !sortable(c.Key) {
+			m.setStatus(m.unsortable(c.Key), true)
+			return nil
+		}
+		m.grid.SortBySelected()
+		return tea.Batch(m.rememberLayout(), m.restart())
 	case key.Matches(msg, k.Open):
 		return m.open()
 	case key.Matches(msg, k.Search):
@@ -359,9 +576,27 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.setStatus("Search cleared", false)
 		return m.restart()
 	case key.Matches(msg, k.Entity):
-		m.entity = (m.entity + 1) % len(Entities)
+		return m.setEntity((m.entity + 1) % len(Entities))
+	case key.Matches(msg, k.Filter):
+		return m.filter()
+	case key.Matches(msg, k.ClearFilters):
+		if len(m.grid.Filter(colOwner)) == 0 && len(m.grid.Filter(colStands)) == 0 {
+			m.setStatus("No filters to clear", false)
+			return nil
+		}
+		m.grid.SetFilter(colOwner, nil)
+		m.grid.SetFilter(colStands, nil)
 		m.marks = map[string]mark{}
-		return m.restart()
+		m.setStatus("Filters cleared", false)
+		return tea.Batch(m.rememberLayout(), m.restart())
+	case key.Matches(msg, k.Columns):
+		var items []dialog.Item
+		for _, c := range m.grid.AllColumns() {
+			items = append(items, dialog.Item{Label: c.Title, Value: c.Key, Checked: m.grid.Shown(c.Key)})
+		}
+		m.openPicker(pickColumns, "Columns to show (space checks, enter keeps; < > move the selected column)", items)
+		m.picker.Multi = true
+		return nil
 	case key.Matches(msg, k.Mark):
 		if r, ok := m.selected(); ok {
 			if _, on := m.marks[r.Ref()]; on {
@@ -369,15 +604,15 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 			} else if len(m.marks) < maxMarks {
 				m.marks[r.Ref()] = mark{active: activeIn(r)}
 			}
-			if m.cursor < len(m.rows)-1 {
-				m.cursor++
-			}
+			m.setRows()
+			m.grid.MoveCursor(1)
 		}
 		return nil
 	case key.Matches(msg, k.MarkAll):
 		return m.markAll()
 	case key.Matches(msg, k.Unmark):
 		m.marks = map[string]mark{}
+		m.setRows()
 		return nil
 	case key.Matches(msg, k.BulkConnect):
 		if len(m.marks) == 0 {
@@ -388,10 +623,74 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Refresh):
 		return m.load()
 	}
-	if c, ok := k.Move(msg, m.cursor, len(m.rows), m.pageSize()); ok {
-		m.cursor = c
+	if m.grid.HandleKey(msg) {
+		return m.rememberLayout()
 	}
 	return nil
+}
+
+// land is where the cursor goes on the next page loaded.
+type land int
+
+const (
+	landKeep  land = iota // on its record if it is still shown, else at the same place
+	landFirst             // the first row (a page turned forwards)
+	landLast              // the last row (↑ past the first row)
+)
+
+// setEntity shows another record type: its first page, in the same layout.
+func (m *Model) setEntity(i int) tea.Cmd {
+	m.entity = i
+	m.marks = map[string]mark{}
+	m.grid.SetFilter(colEntity, []string{m.entityName()})
+	return tea.Batch(m.rememberLayout(), m.restart())
+}
+
+// filter opens the value picker of the selected column.
+func (m *Model) filter() tea.Cmd {
+	c := m.grid.SelectedColumn()
+	switch {
+	case !filterable(c.Key):
+		m.setStatus(fmt.Sprintf("Records filter by Owner, Where it stands and Type; %s is searched with /", c.Title), true)
+		return nil
+	case c.Key == colOwner:
+		e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
+		return func() tea.Msg {
+			users, err := e.Users(ctx, by)
+			if err != nil {
+				return ownersMsg{err: err}
+			}
+			teams, err := e.Teams(ctx, by)
+			owners := []string{""}
+			for _, u := range users {
+				owners = append(owners, u.Username)
+			}
+			for _, t := range teams {
+				if t.Type == engine.OwnerTeam {
+					owners = append(owners, "team:"+t.Name)
+				}
+			}
+			return ownersMsg{owners: owners, err: err}
+		}
+	}
+	m.openFilter(c.Key, nil)
+	return nil
+}
+
+// openFilter opens the value picker of column key.
+func (m *Model) openFilter(key string, owners []string) {
+	items := m.filterItems(key, owners)
+	switch key {
+	case colEntity:
+		m.openPicker(pickFilter, "Record type to show", items)
+	case colStands:
+		m.openPicker(pickFilter, "Show the records that stand any way checked (none checked: no filter)", items)
+		m.picker.Multi = true
+	default:
+		m.openPicker(pickFilter, "Show the records owned by any checked (none checked: no filter)", items)
+		m.picker.Multi = true
+	}
+	m.pickCol = key
 }
 
 // activeIn lists the sequences a record is active in.
@@ -405,24 +704,26 @@ func activeIn(r engine.RecordRow) []string {
 	return out
 }
 
-// markAll marks every record that matches the search, page by page, up to maxMarks.
+// markAll marks every record that passes the search and filters, page by page, up to
+// maxMarks.
 func (m *Model) markAll() tea.Cmd {
-	e, ctx, by, entity, search := m.c.Engine, m.c.Ctx, m.c.User.Username, m.entityName(), m.search
+	e, ctx, by, q := m.c.Engine, m.c.Ctx, m.c.User.Username, m.query()
+	q.After = engine.RecordPos{}
 	return func() tea.Msg {
 		marks := map[string]mark{}
-		after := ""
 		for len(marks) < maxMarks {
-			rows, more, err := e.RecordPage(ctx, by, entity, after, search, min(limits.Page, maxMarks-len(marks)))
+			q.Limit = min(limits.Page, maxMarks-len(marks))
+			p, err := e.QueryRecords(ctx, by, q)
 			if err != nil {
 				return markedMsg{err: err}
 			}
-			for _, r := range rows {
+			for _, r := range p.Rows {
 				marks[r.Ref()] = mark{active: activeIn(r)}
 			}
-			if !more || len(rows) == 0 {
+			if !p.More || len(p.Rows) == 0 {
 				return markedMsg{marks: marks}
 			}
-			after = rows[len(rows)-1].ID
+			q.After = p.Next
 		}
 		return markedMsg{marks: marks, capped: true}
 	}
@@ -442,6 +743,9 @@ func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.restart()
 		}
 		return nil
+	case "up", "down":
+		m.grid.HandleKey(msg)
+		return nil
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
@@ -453,93 +757,103 @@ func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// open shows the record view of the selected record.
-func (m *Model) open() tea.Cmd {
-	r, ok := m.selected()
-	if !ok {
-		return nil
-	}
-	m.mode, m.view, m.viewErr, m.offset = modeView, &engine.RecordView{Record: r.Record}, nil, 0
-	return m.detailCmd(r.Ref())
+func (m *Model) openPicker(f pickFor, title string, items []dialog.Item) {
+	m.picker, m.pickFor, m.mode = dialog.NewPicker(title, items), f, modePicker
 }
 
-func (m *Model) detailCmd(ref string) tea.Cmd {
-	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
-	return func() tea.Msg {
-		v, err := e.RecordDetail(ctx, by, ref)
-		return detailMsg{ref: ref, view: v, err: err}
-	}
-}
-
-// reloadView reads the open record again.
-func (m *Model) reloadView() tea.Cmd {
-	if m.view == nil {
+func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch m.picker.Update(msg) {
+	case dialog.Cancelled:
+		m.mode = m.back()
+		return nil
+	case dialog.Open:
 		return nil
 	}
-	return m.detailCmd(m.view.Ref())
-}
-
-func (m *Model) viewKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	v := m.view
-	m.status = ""
-	switch {
-	case key.Matches(msg, k.Back):
-		m.mode, m.view = modeList, nil
-		return nil
-	case key.Matches(msg, k.Connect):
-		return m.seqsCmd(v.Ref(), false)
-	case key.Matches(msg, k.Disconnect):
-		var items []dialog.Item
-		for _, c := range v.Connections {
-			if c.State == "active" {
-				items = append(items, dialog.Item{Label: c.Sequence, Hint: "at " + c.StepName, Value: c.Sequence})
-			}
+	m.mode = m.back()
+	var checked []string
+	for _, it := range m.picker.Checked() {
+		checked = append(checked, it.Value)
+	}
+	it, _ := m.picker.Selected()
+	switch m.pickFor {
+	case pickFilter:
+		if m.pickCol == colEntity {
+			return m.setEntity(max(slices.Index(Entities, it.Value), 0))
 		}
-		if len(items) == 0 {
-			m.setStatus(v.Ref()+" is not active in any sequence", true)
+		m.grid.SetFilter(m.pickCol, checked)
+		m.marks = map[string]mark{}
+		return tea.Batch(m.rememberLayout(), m.restart())
+	case pickColumns:
+		if len(checked) == 0 {
+			m.setStatus("Keep one column at least", true)
 			return nil
 		}
-		m.openPicker(pickDisconnect, "Disconnect "+v.Name+" from", items)
+		m.grid.SetShown(checked)
+		m.setRows()
+		return m.rememberLayout()
+	case pickBulk:
+		return m.bulkPreview(it.Value)
+	}
+	return m.viewPicked(it.Value)
+}
+
+// openPrompt asks for a line of text; submit's command answers with a promptMsg (an error
+// keeps the prompt open with what was typed).
+func (m *Model) openPrompt(title, hint, value string, submit func(string) tea.Cmd) {
+	m.prompt = dialog.NewPrompt(m.c.Styles, title, value)
+	m.prompt.Hint = hint
+	m.onPrompt, m.mode = submit, modePrompt
+}
+
+func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
+	r, cmd := m.prompt.Update(msg)
+	switch r {
+	case dialog.Cancelled:
+		m.mode, m.prompt = m.back(), nil
 		return nil
-	case key.Matches(msg, k.SkipWait):
-		var items []dialog.Item
-		for _, c := range v.Connections {
-			if c.State == "active" && c.WakeAt != nil && isWait(c) {
-				items = append(items, dialog.Item{Label: c.Sequence, Hint: "waiting until " + m.when(*c.WakeAt), Value: c.Sequence})
-			}
+	case dialog.Accepted:
+		return m.onPrompt(m.prompt.Value())
+	}
+	return cmd
+}
+
+func (m *Model) ask(d *dialog.Confirm, yes tea.Cmd) {
+	m.confirm, m.onYes, m.mode = d, yes, modeConfirm
+}
+
+// bulkPreview asks before connecting the marked records: how many, and how many already
+// active in the sequence are left out.
+func (m *Model) bulkPreview(seq string) tea.Cmd {
+	var refs []string
+	left := 0
+	for ref, mk := range m.marks {
+		if slices.Contains(mk.active, seq) {
+			left++
+			continue
 		}
-		switch len(items) {
-		case 0:
-			m.setStatus(v.Ref()+" is not at a wait in any sequence", true)
-			return nil
-		case 1:
-			return m.skipWaitCmd(v.Ref(), items[0].Value)
-		}
-		m.openPicker(pickSkipWait, "Skip the wait of "+v.Name+" in", items)
+		refs = append(refs, ref)
+	}
+	slices.Sort(refs)
+	q := fmt.Sprintf("Connect %d record(s) to %s?", len(refs), seq)
+	detail := []string{"All or nothing: if any record is refused, none is connected and every reason is listed."}
+	if left > 0 {
+		detail = append([]string{fmt.Sprintf("%d record(s) marked; %d already connected will be left out.", len(m.marks), left)}, detail...)
+	}
+	if len(refs) == 0 {
+		m.setStatus(fmt.Sprintf("Every marked record is already connected to %s", seq), true)
 		return nil
 	}
-	if o, ok := k.Move(msg, m.offset, 1<<20, m.height/2); ok {
-		m.offset = o
-	}
+	m.ask(dialog.NewConfirm(q, detail...), m.connectCmd(seq, refs))
 	return nil
-}
-
-// isWait reports a connection at a wait step.
-func isWait(c engine.ConnView) bool { return c.StepType == "wait" }
-
-func (m *Model) skipWaitCmd(ref, seq string) tea.Cmd {
-	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
-	return func() tea.Msg {
-		err := e.SkipWait(ctx, by, seq, ref)
-		return actedMsg{text: fmt.Sprintf("Skipped the wait of %s in %s", ref, seq), err: err}
-	}
 }
 
 // seqsCmd lists the active sequences of the record type, for connecting ref (or the marked
 // records, with bulk).
 func (m *Model) seqsCmd(ref string, bulk bool) tea.Cmd {
 	e, ctx, by, entity := m.c.Engine, m.c.Ctx, m.c.User.Username, m.entityName()
+	if m.view != nil {
+		entity = m.view.Entity
+	}
 	return func() tea.Msg {
 		rows, err := e.SequenceRows(ctx, by)
 		var seqs []string
@@ -573,67 +887,6 @@ func (m *Model) onSeqs(msg seqsMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) openPicker(f pickFor, title string, items []dialog.Item) {
-	m.picker, m.pickFor, m.mode = dialog.NewPicker(title, items), f, modePicker
-}
-
-func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch m.picker.Update(msg) {
-	case dialog.Cancelled:
-		m.mode = m.back()
-		return nil
-	case dialog.Open:
-		return nil
-	}
-	it, _ := m.picker.Selected()
-	seq := it.Value
-	m.mode = m.back()
-	switch m.pickFor {
-	case pickConnect:
-		return m.connectCmd(seq, []string{m.view.Ref()})
-	case pickSkipWait:
-		return m.skipWaitCmd(m.view.Ref(), seq)
-	case pickDisconnect:
-		ref := m.view.Ref()
-		m.ask(dialog.NewConfirm(fmt.Sprintf("Disconnect %s from %s?", ref, seq),
-			"Its open tasks close and its history is kept."), m.disconnectCmd(seq, ref))
-		return nil
-	case pickBulk:
-		return m.bulkPreview(seq)
-	}
-	return nil
-}
-
-func (m *Model) ask(d *dialog.Confirm, yes tea.Cmd) {
-	m.confirm, m.onYes, m.mode = d, yes, modeConfirm
-}
-
-// bulkPreview asks before connecting the marked records: how many, and how many already
-// active in the sequence are left out.
-func (m *Model) bulkPreview(seq string) tea.Cmd {
-	var refs []string
-	left := 0
-	for ref, mk := range m.marks {
-		if slices.Contains(mk.active, seq) {
-			left++
-			continue
-		}
-		refs = append(refs, ref)
-	}
-	slices.Sort(refs)
-	q := fmt.Sprintf("Connect %d record(s) to %s?", len(refs), seq)
-	detail := []string{"All or nothing: if any record is refused, none is connected and every reason is listed."}
-	if left > 0 {
-		detail = append([]string{fmt.Sprintf("%d record(s) marked; %d already connected will be left out.", len(m.marks), left)}, detail...)
-	}
-	if len(refs) == 0 {
-		m.setStatus(fmt.Sprintf("Every marked record is already connected to %s", seq), true)
-		return nil
-	}
-	m.ask(dialog.NewConfirm(q, detail...), m.connectCmd(seq, refs))
-	return nil
-}
-
 func (m *Model) connectCmd(seq string, refs []string) tea.Cmd {
 	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
 	bulk := len(refs) > 1
@@ -651,14 +904,6 @@ func (m *Model) connectCmd(seq string, refs []string) tea.Cmd {
 
 // bulkDoneMsg ends a bulk connect: the marks are cleared.
 type bulkDoneMsg struct{ actedMsg }
-
-func (m *Model) disconnectCmd(seq, ref string) tea.Cmd {
-	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
-	return func() tea.Msg {
-		err := e.Disconnect(ctx, by, seq, []string{ref})
-		return actedMsg{text: fmt.Sprintf("Disconnected %s from %s", ref, seq), err: err}
-	}
-}
 
 // when shows a time in the user's zone.
 func (m *Model) when(t time.Time) string {

@@ -132,32 +132,31 @@ func (s *screen) want(parts ...string) {
 	}
 }
 
-func (s *screen) cursorRow() string {
-	for _, l := range strings.Split(s.view(), "\n") {
-		if strings.HasPrefix(l, "› ") {
-			return l
-		}
+// at is the record under the cursor.
+func (s *screen) at() string { return records.Selected(s.s) }
+
+// wantAt fails unless the cursor is on ref.
+func (s *screen) wantAt(ref string) {
+	s.t.Helper()
+	if got := s.at(); got != ref {
+		s.t.Fatalf("cursor on %q, want %q:\n%s", got, ref, s.view())
 	}
-	return ""
 }
 
 func TestPagesAndSearch(t *testing.T) {
 	e := org(t)
 	s := open(t, e, "sam", 100, 8) // pages of 4
 	s.want("Records · lead", "page 1", "Ana Lima", "Di Evans", "4 on this page", "next page")
+	s.wantAt("lead/L-1")
 	if strings.Contains(s.view(), "Ed Fox") {
 		t.Fatalf("page 1 holds more than fits:\n%s", s.view())
 	}
 	s.keys("down", "down", "down", "down") // past the last row: the next page
 	s.want("page 2", "Ed Fox", "Flo Gray", "end of the list")
-	if !strings.Contains(s.cursorRow(), "Ed Fox") {
-		t.Fatalf("cursor on %q", s.cursorRow())
-	}
+	s.wantAt("lead/L-5")
 	s.keys("up") // before the first row: back to page 1, on its last row
 	s.want("page 1")
-	if !strings.Contains(s.cursorRow(), "Di Evans") {
-		t.Fatalf("cursor on %q", s.cursorRow())
-	}
+	s.wantAt("lead/L-4")
 	s.keys("/")
 	if !s.s.CapturesInput() {
 		t.Fatal("the search does not take the keys")
@@ -178,7 +177,7 @@ func TestRecordViewSkipsTheWait(t *testing.T) {
 	ctx := context.Background()
 	_, err := e.Connect(ctx, "ada", "Nurture", []string{"lead/L-3"})
 	must(t, err)
-	s := open(t, e, "sam", 120, 30)
+	s := open(t, e, "sam", 160, 30)
 	s.want("Nurture: ◷ Wait · waiting until Thu Mar 5 09:00 UTC")
 	s.keys("down", "down", "enter")
 	s.want("Cy Diaz", "lead/L-3", "email", "cy@example.com", "◆ Nurture (v1) · active · at ◷ Wait", "(w skips it)", "step entered · pause")
@@ -243,4 +242,212 @@ func TestBulkConnectAllOrNothing(t *testing.T) {
 	if len(v.Connections) != 0 {
 		t.Fatalf("half applied: %+v", v.Connections)
 	}
+}
+
+// refs are the records shown, in order.
+func (s *screen) refs() []string {
+	var out []string
+	for _, l := range strings.Split(s.view(), "\n") {
+		for _, f := range strings.Fields(l) {
+			if strings.HasPrefix(f, "L-") {
+				out = append(out, "lead/"+f)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (s *screen) wantRefs(want ...string) {
+	s.t.Helper()
+	if got := strings.Join(s.refs(), " "); got != strings.Join(want, " ") {
+		s.t.Fatalf("records shown %q, want %q:\n%s", got, strings.Join(want, " "), s.view())
+	}
+}
+
+// column selects the column with that title (from the first).
+func (s *screen) column(title string) {
+	s.t.Helper()
+	s.keys("h", "h", "h", "h", "h", "h", "h", "h")
+	for range 8 {
+		if records.Column(s.s) == title {
+			return
+		}
+		s.keys("l")
+	}
+	s.t.Fatalf("no column %q", title)
+}
+
+// Sort (the key and a header click), filters picked by value, a column hidden and one
+// moved; the layout comes back on the next visit.
+func TestSortFilterAndLayoutRemembered(t *testing.T) {
+	e := org(t)
+	ctx := context.Background()
+	must(t, e.AddUser(ctx, "ada", store.User{Username: "sue", Roles: []store.Role{store.RoleSeller}}))
+	_, err := e.SetRecord(ctx, "ada", "lead/L-2", map[string]string{"owner": "sue", "name": "zed Zulu"})
+	must(t, err)
+	_, err = e.Connect(ctx, "ada", "Nurture", []string{"lead/L-3", "lead/L-5"})
+	must(t, err)
+	s := open(t, e, "ada", 160, 30)
+	s.wantRefs("lead/L-1", "lead/L-2", "lead/L-3", "lead/L-4", "lead/L-5", "lead/L-6")
+
+	// Name, descending (s twice): "zed Zulu" first, case ignored.
+	s.keys("l", "s", "s")
+	s.want("sorted by Name, descending")
+	s.wantRefs("lead/L-2", "lead/L-6", "lead/L-5", "lead/L-4", "lead/L-3", "lead/L-1")
+	// A click on the Owner header sorts by owner: sam's before sue's.
+	head := strings.Split(s.view(), "\n")[1]
+	s.send(tea.MouseClickMsg{Button: tea.MouseLeft, X: strings.Index(head, "Owner"), Y: 1})
+	s.want("sorted by Owner, ascending")
+	s.wantRefs("lead/L-1", "lead/L-3", "lead/L-4", "lead/L-5", "lead/L-6", "lead/L-2")
+	// Where it stands has no order in the store: s says so and the sort stays.
+	s.column("Where it stands")
+	s.keys("s")
+	s.want("✗ Records don't sort by Where it stands", "sorted by Owner, ascending")
+
+	// Filter where it stands: waiting (the second value).
+	s.keys("f")
+	s.want("in a sequence", "waiting", "paused", "not connected")
+	s.keys("down", "space", "enter")
+	s.want("filters: Where it stands = waiting")
+	s.wantRefs("lead/L-3", "lead/L-5")
+	// And the owner: sam only (after "(no owner)" and ada).
+	s.column("Owner")
+	s.keys("f")
+	s.want("(no owner)", "sue")
+	s.keys("down", "down", "space", "enter")
+	s.want("Owner = sam")
+	s.wantRefs("lead/L-3", "lead/L-5")
+	s.keys("f", "down", "down", "space", "down", "space", "enter") // sam off, sue on
+	s.want("No lead record passes the filters. F clears them.")
+	s.keys("F")
+	s.want("✓ Filters cleared")
+	s.wantRefs("lead/L-1", "lead/L-3", "lead/L-4", "lead/L-5", "lead/L-6", "lead/L-2")
+	s.column("Where it stands")
+	s.keys("f", "down", "down", "space", "enter") // paused: none is
+	s.want("filters: Where it stands = paused", "No lead record passes the filters")
+	s.keys("f", "down", "space", "down", "space", "enter") // waiting on, paused off
+	s.wantRefs("lead/L-3", "lead/L-5")
+
+	// Hide Email, move Owner first.
+	s.keys("o")
+	s.want("Columns to show")
+	s.keys("down", "down", "down", "down", "down", "space", "enter") // Email is sixth
+	if strings.Contains(s.view(), "Email") {
+		t.Fatalf("Email still shown:\n%s", s.view())
+	}
+	s.column("Owner")
+	s.keys("<", "<")
+	if head := strings.Fields(strings.Split(s.view(), "\n")[1]); head[0] != "Owner" {
+		t.Fatalf("header after moving Owner first: %q", head)
+	}
+
+	// The next visit has it all back.
+	s = open(t, e, "ada", 160, 30)
+	s.want("sorted by Owner, ascending", "filters: Where it stands = waiting")
+	s.wantRefs("lead/L-3", "lead/L-5")
+	head = strings.Split(s.view(), "\n")[1]
+	if f := strings.Fields(head); f[0] != "Owner" || strings.Contains(head, "Email") {
+		t.Fatalf("layout not remembered: %q", head)
+	}
+	// Another user's layout is their own.
+	s = open(t, e, "sam", 160, 30)
+	s.want("sorted by Id, ascending", "Email")
+}
+
+// A seller edits a field of a record they own; a refused value keeps the prompt and what
+// was typed with the reason; another's record is refused before anything is typed; only
+// managers are offered the owner.
+func TestEditFields(t *testing.T) {
+	e := org(t)
+	ctx := context.Background()
+	must(t, e.AddUser(ctx, "ada", store.User{Username: "sue", Roles: []store.Role{store.RoleSeller}}))
+	s := open(t, e, "sam", 120, 30)
+	s.keys("enter", "e")
+	s.want("Change a field of lead/L-1", "name", "stage", "+ a new field")
+	if strings.Contains(s.view(), "owner") {
+		t.Fatalf("a seller is offered the owner:\n%s", s.view())
+	}
+	s.keys("enter") // name
+	s.want("name of lead/L-1", "Ana Lima")
+	s.keys("ctrl+u")
+	s.keys("enter")
+	s.want("✗ lead/L-1: name can't be empty")
+	s.typeText("Ana Silva")
+	s.keys("enter")
+	s.want("✓ Saved name of lead/L-1", "Ana Silva")
+	// A new free field with a bad name: refused in the prompt, the text kept.
+	s.keys("e", "G", "enter")
+	s.typeText("Bad Name=1")
+	s.keys("enter")
+	s.want(`✗ lead/L-1: field name "Bad Name"`, "Bad Name=1")
+	s.keys("ctrl+u")
+	s.typeText("industry=retail")
+	s.keys("enter")
+	s.want("✓ Saved industry of lead/L-1", "industry", "retail")
+	r, err := e.Record(ctx, "sam", "lead/L-1")
+	must(t, err)
+	if r.Name != "Ana Silva" || r.Fields["industry"] != "retail" {
+		t.Fatalf("stored %+v", r)
+	}
+
+	// sue owns none of them.
+	s = open(t, e, "sue", 120, 30)
+	s.keys("enter", "e")
+	s.want("✗ You can change only the records you own; lead/L-1 belongs to sam")
+	// An admin changes the owner; an unknown one is refused.
+	s = open(t, e, "ada", 120, 30)
+	s.keys("enter", "e", "down", "enter")
+	s.want("owner of lead/L-1")
+	s.keys("ctrl+u")
+	s.typeText("nobody")
+	s.keys("enter")
+	s.want(`owner "nobody" is not a user`)
+	s.keys("ctrl+u")
+	s.typeText("sue")
+	s.keys("enter")
+	s.want("✓ Saved owner of lead/L-1", "sue")
+}
+
+// Pause a record's connection from its view with a reason and a resume date: it shows as
+// paused with both, in the view and the list, the paused filter finds it, r resumes it.
+func TestPauseAndResume(t *testing.T) {
+	e := org(t)
+	ctx := context.Background()
+	_, err := e.Connect(ctx, "ada", "Nurture", []string{"lead/L-3"})
+	must(t, err)
+	s := open(t, e, "sam", 160, 30)
+	s.keys("down", "down", "enter", "r")
+	s.want("✗ lead/L-3 is not paused in any sequence")
+	s.keys("p")
+	s.want("Why pause lead/L-3 in Nurture?")
+	s.typeText("on holiday")
+	s.keys("enter")
+	s.want("Resume lead/L-3 in Nurture by itself at")
+	s.typeText("last year")
+	s.keys("enter")
+	s.want(`✗ can't read "last year"`)
+	s.keys("ctrl+u")
+	s.typeText("2026-03-10 09:00")
+	s.keys("enter")
+	s.want("✓ Paused lead/L-3 in Nurture until Tue Mar 10 09:00 UTC",
+		"⏸ paused at ◷ Wait since Mon Mar 2 09:00 UTC · on holiday · by sam · resumes by itself Tue Mar 10 09:00 UTC (r resumes it)")
+	s.keys("w")
+	s.want("✗ lead/L-3 is not at a wait in any sequence")
+	s.keys("p")
+	s.want("✗ lead/L-3 has no running connection to pause")
+	s.keys("esc")
+	s.want("Nurture: ⏸ paused at Wait (on holiday) · resumes Tue Mar 10 09:00 UTC")
+	s.column("Where it stands")
+	s.keys("f", "down", "down", "space", "enter") // paused
+	s.wantRefs("lead/L-3")
+	s.keys("enter", "r")
+	s.want("✓ Resumed lead/L-3 in Nurture", "at ◷ Wait · waiting until")
+	v, err := e.RecordDetail(ctx, "sam", "lead/L-3")
+	must(t, err)
+	if v.Connections[0].Pause != nil {
+		t.Fatalf("still paused: %+v", v.Connections[0].Pause)
+	}
+	s.keys("esc")
+	s.want("No lead record passes the filters")
 }

@@ -1,16 +1,14 @@
 package records
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
-	"time"
-
 	"charm.land/bubbles/v2/key"
-	"github.com/charmbracelet/x/ansi"
 
-	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/grid"
@@ -29,6 +27,8 @@ func (m *Model) View() string {
 		lines = strings.Split(m.picker.View(st, min(m.width, 90), m.height-1), "\n")
 	case m.mode == modeConfirm && m.confirm != nil:
 		lines = strings.Split(m.confirm.View(st, min(m.width, 90), m.height-1), "\n")
+	case m.mode == modePrompt && m.prompt != nil:
+		lines = strings.Split(m.prompt.View(st, min(m.width, 90), m.height-1), "\n")
 	case m.view != nil:
 		lines = m.viewLines(st)
 	default:
@@ -56,9 +56,10 @@ func (m *Model) View() string {
 	return strings.Join(lines, "\n")
 }
 
-// listLines are the title, the header and the page of records.
+// listLines are the title and the grid (its header, the page of records and the position
+// line).
 func (m *Model) listLines(st *common.Styles) []string {
-	title := st.Title.Render("Records · "+m.entityName()) + st.Muted.Render(fmt.Sprintf("  ·  page %d", len(m.starts)))
+	title := st.Title.Render("Records · "+m.entityName()) + st.Muted.Render(m.summary())
 	if len(m.marks) > 0 {
 		title += st.Warning.Render(fmt.Sprintf("  ·  %d marked (C connects them)", len(m.marks)))
 	}
@@ -67,87 +68,25 @@ func (m *Model) listLines(st *common.Styles) []string {
 	} else if m.search != "" {
 		title += st.Muted.Render(fmt.Sprintf("  ·  search %q (esc clears)", m.search))
 	}
-	idW, nameW, ownerW := 12, max(14, (m.width-40)*2/5), 14
-	seqW := max(10, m.width-2-2-idW-nameW-ownerW-3)
-	head := fmt.Sprintf("    %-*s %-*s %-*s %s", idW, "Id", nameW, "Name", ownerW, "Owner", "In sequences (step · state · days in step / waiting until)")
-	lines := []string{title, st.Header.Render(dialog.Fit(head, m.width))}
-	switch {
-	case m.err != nil:
+	if m.loading && m.narrowed() {
+		title += st.Warning.Render("  ·  searching…")
+	}
+	title += st.Muted.Render("  ·  times in " + common.ZoneLabel(m.loc, m.c.Engine.Clock().Now()))
+	lines := []string{title}
+	if m.err != nil && !errors.Is(m.err, context.Canceled) {
 		return append(lines, st.Danger.Render("Can't read the records: "+errText(m.err)))
-	case m.loading && len(m.rows) == 0:
+	}
+	if !m.ready {
 		return append(lines, st.Muted.Render("Loading…"))
-	case len(m.rows) == 0:
-		msg := "No " + m.entityName() + " records. e shows another record type."
-		if m.search != "" {
-			msg = fmt.Sprintf("No %s record holds %q in its name, email or id.", m.entityName(), m.search)
-		}
-		return append(lines, st.Muted.Render(msg))
 	}
-	now := m.c.Engine.Clock().Now()
-	for i, r := range m.rows {
-		box := "  "
-		if _, on := m.marks[r.Ref()]; on {
-			box = "▪ "
-		}
-		cur := "  "
-		if i == m.cursor {
-			cur = "› "
-		}
-		text := fmt.Sprintf("%-*s %-*s %-*s %s", idW, cellText(r.ID, idW), nameW, cellText(r.Name, nameW), ownerW, cellText(r.Owner, ownerW),
-			cellText(m.standings(r.Standings, now), seqW))
-		if i == m.cursor {
-			lines = append(lines, cur+box+st.Selected.Render(text))
-		} else {
-			lines = append(lines, cur+box+st.Text.Render(text))
-		}
-	}
-	more := "end of the list"
-	if m.more {
-		more = "↓ at the last row or pgdn: next page"
-	}
-	lines = append(lines, st.Muted.Render(fmt.Sprintf("%d on this page · %s", len(m.rows), more)))
-	return lines
-}
-
-// cellText cleans and cuts a cell.
-func cellText(s string, w int) string {
-	s = grid.Clean(s)
-	if ansi.StringWidth(s) > w {
-		return ansi.Truncate(s, w, "…")
-	}
-	return s
-}
-
-// standings says where a record stands in each sequence: "Seq: ◷ Wait · waiting until
-// Mon Mar 4 09:00 PST; Other: completed".
-func (m *Model) standings(ss []engine.Standing, now time.Time) string {
-	if len(ss) == 0 {
-		return "—"
-	}
-	parts := make([]string, 0, len(ss))
-	for _, s := range ss {
-		p := s.Sequence + ": "
-		switch {
-		case s.State != "active":
-			p += s.State
-			if s.Reason != "" {
-				p += " (" + s.Reason + ")"
-			}
-		case s.Waiting:
-			p += common.StepIcon(s.StepType) + " " + s.StepName + " · waiting until " + m.when(s.WakeAt)
-		default:
-			p += fmt.Sprintf("%s %s · active · %.1f d", common.StepIcon(s.StepType), s.StepName, now.Sub(s.EnteredAt).Hours()/24)
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, "; ")
+	return append(lines, strings.Split(m.grid.View(), "\n")...)
 }
 
 // viewLines are the record view: its fields, then each connection with its history.
 func (m *Model) viewLines(st *common.Styles) []string {
 	v := m.view
 	var out []string
-	out = append(out, st.Title.Render(grid.Clean(v.Name))+st.Muted.Render("  "+v.Ref()+"  ·  esc back · c connect · x disconnect · w skip wait"))
+	out = append(out, st.Title.Render(grid.Clean(v.Name))+st.Muted.Render("  "+v.Ref()+"  ·  esc back · e edit · c connect · x disconnect · w skip wait · p pause · r resume"))
 	if m.viewErr != nil {
 		out = append(out, st.Danger.Render(errText(m.viewErr)))
 	}
@@ -176,6 +115,18 @@ func (m *Model) viewLines(st *common.Styles) []string {
 	for _, c := range v.Connections {
 		line := fmt.Sprintf("  ◆ %s (v%d) · %s", c.Sequence, c.Version, c.State)
 		switch {
+		case c.State == "active" && c.Pause != nil:
+			line += " · ⏸ paused at " + common.StepIcon(c.StepType) + " " + c.StepName + " since " + m.when(c.Pause.At)
+			if c.Pause.Reason != "" {
+				line += " · " + c.Pause.Reason
+			}
+			if c.Pause.By != "" {
+				line += " · by " + c.Pause.By
+			}
+			if !c.Pause.Until.IsZero() {
+				line += " · resumes by itself " + m.when(c.Pause.Until)
+			}
+			line += " (r resumes it)"
 		case c.State == "active":
 			line += " · at " + common.StepIcon(c.StepType) + " " + c.StepName
 			if isWait(c) && c.WakeAt != nil {
@@ -223,10 +174,12 @@ func (m *Model) ShortHelp() []key.Binding {
 		return m.picker.Help()
 	case modeConfirm:
 		return m.confirm.Help()
+	case modePrompt:
+		return m.prompt.Help()
 	case modeView:
-		return []key.Binding{k.Connect, k.Disconnect, k.SkipWait, k.Up, k.Down, k.Back}
+		return []key.Binding{k.Edit, k.Connect, k.Disconnect, k.SkipWait, k.Pause, k.Resume, k.Back}
 	}
-	return []key.Binding{k.Up, k.Down, k.Open, k.Search, k.Entity, k.Mark, k.BulkConnect}
+	return []key.Binding{k.Up, k.Down, k.Sort, k.Filter, k.Open, k.Search, k.Entity, k.Mark, k.BulkConnect}
 }
 
 // FullHelp lists every key of the screen.
@@ -237,7 +190,8 @@ func (m *Model) FullHelp() [][]key.Binding {
 	k := m.keys
 	return [][]key.Binding{
 		k.Bindings(),
-		{k.Open, k.Search, k.ClearSearch, k.Entity, k.Refresh},
-		{k.Mark, k.MarkAll, k.Unmark, k.BulkConnect},
+		{k.Left, k.Right, k.Sort, k.MoveLeft, k.MoveRight, k.Columns},
+		{k.Filter, k.ClearFilters, k.Search, k.ClearSearch, k.Entity, k.Refresh},
+		{k.Open, k.Mark, k.MarkAll, k.Unmark, k.BulkConnect},
 	}
 }

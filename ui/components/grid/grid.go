@@ -74,12 +74,15 @@ type State struct {
 	Desc bool   `json:"desc,omitempty"`
 	// Filters maps a column key to the values it may take.
 	Filters map[string][]string `json:"filters,omitempty"`
+	// Hidden are the keys of the columns not shown.
+	Hidden []string `json:"hidden,omitempty"`
 }
 
 // Model is the grid. Use it through a pointer; the zero value is not ready, use New.
 type Model struct {
 	cols   []Column
-	order  []int // display position -> column
+	order  []int // display position -> column, of the shown columns
+	hidden []int // the columns not shown, in column order
 	sel    int   // selected display position
 	sort   int   // sorted column
 	desc   bool
@@ -103,6 +106,12 @@ type Model struct {
 
 	// Empty is shown instead of rows when none pass.
 	Empty string
+	// Position, when set, is the position line instead of the grid's count of rows (a
+	// remote grid's owner knows where the rows are in the whole).
+	Position string
+
+	// remote grids show the rows as given: their owner sorts and filters them.
+	remote bool
 
 	// armed is the row a click selected (-1: none), so a second click on it opens it;
 	// opened is that second click, until Opened reads it.
@@ -134,6 +143,15 @@ func New(cols []Column, st Styles) *Model {
 		m.order[i] = i
 	}
 	return m
+}
+
+// SetRemote makes the grid show the rows in the order given, unfiltered: its owner sorts
+// and filters them elsewhere (a store's index, for more rows than memory should hold) by
+// the grid's sort and filters, which the grid keeps, draws and remembers as ever.
+func (m *Model) SetRemote(on bool) {
+	m.remote = on
+	m.computePass()
+	m.refresh()
 }
 
 // SetStyles replaces the styles the grid draws with.
@@ -241,6 +259,9 @@ func (m *Model) State() State {
 	for _, c := range m.order {
 		s.Columns = append(s.Columns, m.cols[c].Key)
 	}
+	for _, c := range m.hidden {
+		s.Hidden = append(s.Hidden, m.cols[c].Key)
+	}
 	if len(m.filters) > 0 {
 		s.Filters = map[string][]string{}
 		for c, vals := range m.filters {
@@ -250,23 +271,38 @@ func (m *Model) State() State {
 	return s
 }
 
-// SetState restores a column order, sort and filters. Unknown keys are ignored; columns it
-// does not list keep their place after the listed ones.
+// SetState restores a column order, the hidden columns, sort and filters. Unknown keys are
+// ignored; columns it does not list keep their place after the listed ones. One column at
+// least stays shown.
 func (m *Model) SetState(s State) {
 	var order []int
 	seen := make([]bool, len(m.cols))
+	hide := make([]bool, len(m.cols))
+	for _, k := range s.Hidden {
+		if c := m.colByKey(k); c >= 0 {
+			hide[c] = true
+		}
+	}
 	for _, k := range s.Columns {
-		if c := m.colByKey(k); c >= 0 && !seen[c] {
+		if c := m.colByKey(k); c >= 0 && !seen[c] && !hide[c] {
 			seen[c] = true
 			order = append(order, c)
 		}
 	}
+	m.hidden = nil
 	for c := range m.cols {
-		if !seen[c] {
+		switch {
+		case hide[c]:
+			m.hidden = append(m.hidden, c)
+		case !seen[c]:
 			order = append(order, c)
 		}
 	}
+	if len(order) == 0 && len(m.hidden) > 0 {
+		order, m.hidden = m.hidden[:1], m.hidden[1:]
+	}
 	m.order = order
+	m.sel = min(m.sel, len(m.order)-1)
 	m.sort, m.desc = 0, false
 	if c := m.colByKey(s.Sort); c >= 0 {
 		m.sort, m.desc = c, s.Desc
@@ -290,6 +326,50 @@ func (m *Model) colByKey(k string) int {
 	}
 	return -1
 }
+
+// Shown reports whether the column key is shown.
+func (m *Model) Shown(key string) bool {
+	c := m.colByKey(key)
+	return c >= 0 && !slices.Contains(m.hidden, c)
+}
+
+// SetShown shows the columns keys (at least one) and hides the others; shown columns keep
+// their order, columns shown again go last.
+func (m *Model) SetShown(keys []string) {
+	show := make([]bool, len(m.cols))
+	some := false
+	for _, k := range keys {
+		if c := m.colByKey(k); c >= 0 {
+			show[c], some = true, true
+		}
+	}
+	if !some {
+		return
+	}
+	var order []int
+	for _, c := range m.order {
+		if show[c] {
+			order = append(order, c)
+		}
+	}
+	for _, c := range m.hidden {
+		if show[c] {
+			order = append(order, c)
+		}
+	}
+	m.hidden = m.hidden[:0]
+	for c := range m.cols {
+		if !show[c] {
+			m.hidden = append(m.hidden, c)
+		}
+	}
+	m.order = order
+	m.sel = min(m.sel, len(m.order)-1)
+	m.version++
+}
+
+// AllColumns returns every column, shown or not, in column order.
+func (m *Model) AllColumns() []Column { return slices.Clone(m.cols) }
 
 // MoveCursor moves the cursor by d rows.
 func (m *Model) MoveCursor(d int) {
@@ -392,7 +472,7 @@ func (m *Model) SetSearch(s string) {
 // computePass evaluates the filters once per filter change or row set.
 func (m *Model) computePass() {
 	n := m.rows.Len()
-	if len(m.allowed) == 0 || n == 0 {
+	if len(m.allowed) == 0 || n == 0 || m.remote {
 		m.pass = nil
 		return
 	}
@@ -441,8 +521,15 @@ func (m *Model) walk() {
 	if m.desc {
 		dir = 1
 	}
-	order := m.rows.Orders[m.sort][dir]
 	vis := m.visible[:0]
+	if m.remote {
+		for r := range m.rows.Len() {
+			vis = append(vis, int32(r))
+		}
+		m.visible = vis
+		return
+	}
+	order := m.rows.Orders[m.sort][dir]
 	if cap(vis) < len(order) {
 		vis = make([]int32, 0, len(order))
 	}

@@ -376,3 +376,67 @@ func TestMouseSortsAndOpens(t *testing.T) {
 		t.Fatal("clicks on two rows opened one")
 	}
 }
+
+// A remote grid shows the rows as given, whatever its sort and filters, and still keeps,
+// draws and remembers them.
+func TestRemoteShowsRowsAsGiven(t *testing.T) {
+	r := testRows(20, 7)
+	g := testGrid(r, 80, 30)
+	g.SetRemote(true)
+	g.SetFilter("kind", []string{"alpha"})
+	g.SelectColumn(2)
+	g.SortBySelected()
+	g.SortBySelected()
+	vis := g.Visible()
+	if len(vis) != 20 {
+		t.Fatalf("remote grid shows %d of 20 rows", len(vis))
+	}
+	for i, row := range vis {
+		if int(row) != i {
+			t.Fatalf("remote grid reorders: %v", vis)
+		}
+	}
+	st := g.State()
+	if st.Sort != "size" || !st.Desc || len(st.Filters["kind"]) != 1 {
+		t.Errorf("remote grid state %+v", st)
+	}
+	head := ansi.Strip(strings.SplitN(g.View(), "\n", 2)[0])
+	if !strings.Contains(head, "Kind*") || !strings.Contains(head, "Size ▼") {
+		t.Errorf("header lacks the marks of the filter and the sort: %q", head)
+	}
+	g.Position = "page 2"
+	if v := ansi.Strip(g.View()); !strings.Contains(v, "page 2") || strings.Contains(v, "of 20") {
+		t.Errorf("position line is not the owner's:\n%s", v)
+	}
+}
+
+// Hidden columns leave the header, come back last, survive State and SetState, and the last
+// shown column can't be hidden.
+func TestHiddenColumns(t *testing.T) {
+	g := testGrid(testRows(5, 3), 80, 10)
+	g.SetShown([]string{"name", "tags"})
+	if head := ansi.Strip(strings.SplitN(g.View(), "\n", 2)[0]); strings.Contains(head, "Kind") || !strings.Contains(head, "Tags") {
+		t.Fatalf("header after hiding kind and size: %q", head)
+	}
+	st := g.State()
+	if fmt.Sprint(st.Columns) != "[name tags]" || fmt.Sprint(st.Hidden) != "[kind size]" {
+		t.Fatalf("state %+v", st)
+	}
+	g.SetShown([]string{"name", "tags", "size"})
+	if got := fmt.Sprint(g.State().Columns); got != "[name tags size]" {
+		t.Errorf("a column shown again goes last: %s", got)
+	}
+	h := testGrid(testRows(5, 3), 80, 10)
+	h.SetState(st)
+	if h.Shown("kind") || !h.Shown("tags") || len(h.Columns()) != 2 {
+		t.Errorf("SetState did not hide: %+v", h.State())
+	}
+	h.SetShown(nil)
+	if len(h.Columns()) != 2 {
+		t.Error("SetShown of nothing hid every column")
+	}
+	h.SetState(State{Hidden: []string{"name", "kind", "size", "tags"}})
+	if len(h.Columns()) != 1 {
+		t.Errorf("every column hidden by a state: %d shown", len(h.Columns()))
+	}
+}

@@ -194,10 +194,13 @@ func (m *Model) row(r int32, selected bool, first int, widths []int) string {
 func (m *Model) position(first int, widths []int) string {
 	var b strings.Builder
 	n := len(m.visible)
-	if n == 0 {
+	switch {
+	case m.Position != "":
+		b.WriteString(m.Position)
+	case n == 0:
 		b.WriteString("0 of ")
 		b.WriteString(Thousands(m.rows.Len()))
-	} else {
+	default:
 		end := min(m.offset+m.Window(), n)
 		b.WriteString(Thousands(m.offset + 1))
 		b.WriteString("–")
@@ -205,7 +208,7 @@ func (m *Model) position(first int, widths []int) string {
 		b.WriteString(" of ")
 		b.WriteString(Thousands(n))
 	}
-	if n != m.rows.Len() && n > 0 {
+	if n != m.rows.Len() && n > 0 && m.Position == "" {
 		b.WriteString(" (")
 		b.WriteString(Thousands(m.rows.Len()))
 		b.WriteString(" in all)")
