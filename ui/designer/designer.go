@@ -49,6 +49,7 @@ const (
 	modePrompt        // a question waits for its answer
 	modeProblems      // the list of validation problems has the cursor
 	modeRecords       // the record picker of Connect is open
+	modeVersions      // the list of versions is open
 )
 
 // formPurpose says what a submitted form does.
@@ -136,6 +137,8 @@ type Model struct {
 	canEdit bool
 	env     formEnv
 	peers   []engine.SeqRow
+	// versions are the published versions, newest first.
+	versions []versionInfo
 
 	// edits counts changes; saved is the count last stored.
 	edits, saved int
@@ -170,6 +173,14 @@ type Model struct {
 	problems      []sequence.Problem
 	probCursor    int
 	problemsTitle string
+	// rowProbs are the problems of the tree shown, by row key; probCount counts them.
+	rowProbs  map[string][]sequence.Problem
+	probCount int
+
+	// clip is the copied step (c), pasted by P.
+	clip *clipboard
+	// old is the old version shown read only, when one is open.
+	old *oldVersion
 
 	status    string
 	statusErr bool
@@ -369,6 +380,10 @@ func (m *Model) onLoaded(msg loadedMsg) {
 		m.env.outcomes = sequence.DefaultCallOutcomes
 	}
 	m.env.maxWait = msg.settings.MaxWait
+	m.versions = versionsOf(msg.detail)
+	if m.old != nil {
+		return // an old version is shown; the draft's tree is reloaded on esc
+	}
 	if m.def == nil || !m.Dirty() {
 		first := m.def == nil
 		m.def = msg.detail.Def
@@ -390,6 +405,7 @@ func (m *Model) rebuild() {
 		k = m.rows[m.cursor].key()
 	}
 	m.rows = buildRows(m.def)
+	m.revalidate()
 	m.moveTo(k)
 }
 
@@ -442,6 +458,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.recordsKey(msg)
 	case modeProblems:
 		return m.problemsKey(msg)
+	case modeVersions:
+		return m.versionsKey(msg)
 	}
 	k := m.keys
 	switch {
@@ -477,8 +495,12 @@ func (m *Model) afterEdits(before int, cmd tea.Cmd) tea.Cmd {
 	return tea.Batch(cmd, m.keepDraft())
 }
 
-// back leaves the page, asking first when there are unsaved edits.
+// back leaves the page, asking first when there are unsaved edits; from an old version it
+// returns to the draft.
 func (m *Model) back() tea.Cmd {
+	if m.old != nil {
+		return m.closeVersion()
+	}
 	leave := func(m *Model) tea.Cmd {
 		back := func() tea.Msg { return common.BackMsg{} }
 		if !m.Dirty() {
@@ -528,6 +550,10 @@ func (m *Model) refuseReadOnly() bool {
 		m.setStatus("The sequence is still loading")
 		return true
 	}
+	if m.old != nil {
+		m.status, m.statusErr = fmt.Sprintf("Version %d is read only: esc returns to the draft (c copies a step to paste there)", m.old.info.n), true
+		return true
+	}
 	if m.canEdit {
 		return false
 	}
@@ -573,6 +599,12 @@ func (m *Model) designerKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Check):
 		return m.check()
+	case key.Matches(msg, k.Copy):
+		m.copySelected()
+	case key.Matches(msg, k.Paste):
+		m.paste()
+	case key.Matches(msg, k.Versions):
+		m.openVersions()
 	default:
 		return nil
 	}
@@ -789,6 +821,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 		added := (*s.list)[s.index]
 		m.commit()
 		m.rows = buildRows(m.def)
+		m.revalidate()
 		m.moveTo(stepKey(added.ID))
 		m.setStatus("Added " + added.DisplayName())
 	case formEdit:
@@ -803,6 +836,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 		}
 		m.commit()
 		m.rows = buildRows(m.def)
+		m.revalidate()
 		m.moveTo(stepKey(st.ID))
 		m.setStatus("Changed " + st.DisplayName())
 	case formProps:
