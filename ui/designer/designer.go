@@ -77,6 +77,9 @@ type (
 		rows  []engine.ConnRow
 		stats engine.SeqStats
 		err   error
+		// held are the emails held per step, read while the Stats tab shows (withHeld).
+		held     map[string]held
+		withHeld bool
 	}
 	// savedMsg ends a save and/or an activation.
 	savedMsg struct {
@@ -255,13 +258,30 @@ func (m *Model) loadCmd() tea.Cmd {
 	})
 }
 
-// activityCmd reads the connected records and the stats.
+// activityCmd reads the connected records and the stats, and while the Stats tab shows
+// the emails held at its steps (the outbox is read only then).
 func (m *Model) activityCmd() tea.Cmd {
-	eng, ctx, by, name := m.c.Engine, m.c.Ctx, m.c.User.Username, m.name
+	eng, ctx, by, name, withHeld := m.c.Engine, m.c.Ctx, m.c.User.Username, m.name, m.tab == tabStats
 	return m.own(func() tea.Msg {
 		rows, stats, err := eng.SequenceActivity(ctx, by, name)
-		return activityMsg{rows: rows, stats: stats, err: err}
+		msg := activityMsg{rows: rows, stats: stats, err: err, withHeld: withHeld}
+		if err == nil && withHeld {
+			var box []engine.OutboxRow
+			if box, msg.err = eng.Outbox(ctx, by); msg.err == nil {
+				msg.held = heldByStep(name, box, rows)
+			}
+		}
+		return msg
 	})
+}
+
+// showTab shows a tab; the Stats tab reads what it shows afresh.
+func (m *Model) showTab(t pageTab) tea.Cmd {
+	m.tab = t
+	if t == tabStats {
+		return m.activityCmd()
+	}
+	return nil
 }
 
 // Update handles one message.
@@ -345,8 +365,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		cmd := m.key(msg)
 		return m, m.afterEdits(before, cmd)
 	case tea.MouseClickMsg:
-		m.click(tea.Mouse(msg))
-		return m, nil
+		return m, m.click(tea.Mouse(msg))
 	case tea.MouseWheelMsg:
 		m.wheel(tea.Mouse(msg))
 		return m, nil
@@ -464,11 +483,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.NextTab):
-		m.tab = (m.tab + 1) % tabCount
-		return nil
+		return m.showTab((m.tab + 1) % tabCount)
 	case key.Matches(msg, k.PrevTab):
-		m.tab = (m.tab + tabCount - 1) % tabCount
-		return nil
+		return m.showTab((m.tab + tabCount - 1) % tabCount)
 	case key.Matches(msg, k.Back):
 		return m.back()
 	case key.Matches(msg, k.Save):
@@ -1049,9 +1066,9 @@ const (
 
 // click selects a tab, a tree row or a connected record; clicks are ignored while a
 // picker, form or question has the keys.
-func (m *Model) click(ms tea.Mouse) {
+func (m *Model) click(ms tea.Mouse) tea.Cmd {
 	if m.mode != modeNormal || ms.Button != tea.MouseLeft {
-		return
+		return nil
 	}
 	if ms.Y == tabsLine {
 		x := 0
@@ -1061,16 +1078,15 @@ func (m *Model) click(ms tea.Mouse) {
 				w += len(fmt.Sprintf(" (%d)", len(m.conn.rows)))
 			}
 			if ms.X >= x && ms.X < x+w {
-				m.tab = i
-				return
+				return m.showTab(i)
 			}
 			x += w + 2
 		}
-		return
+		return nil
 	}
 	i := ms.Y - bodyTop
 	if i < 0 {
-		return
+		return nil
 	}
 	switch m.tab {
 	case tabDesigner:
@@ -1082,6 +1098,7 @@ func (m *Model) click(ms tea.Mouse) {
 			m.conn.cursor = r
 		}
 	}
+	return nil
 }
 
 // wheel scrolls the tab shown by moving its cursor.
