@@ -201,7 +201,7 @@ func TestVersionHistoryShowsAnOldVersionReadOnly(t *testing.T) {
 			t.Fatal("the version list must take the keys")
 		}
 		h.press("down", "enter")
-		h.wantView("Live  Version 1 · by ada · 2026-03-02 09:00 UTC  [read only: esc back to the draft]", "☎ First call", "◷ Wait  wait 1d")
+		h.wantView("Live  [version 1, read only]  by ada · 2026-03-02 09:00 UTC", "☎ First call", "◷ Wait  wait 1d")
 		if strings.Contains(h.view(), "Opening call") {
 			t.Fatalf("version 1 shows the draft:\n%s", h.view())
 		}

@@ -133,10 +133,10 @@ func (m *Model) closeVersion() tea.Cmd {
 	return nil
 }
 
-// versionTitle is the title line's part while an old version is shown.
+// versionTitle says who published the old version shown, when, and its note.
 func (m *Model) versionTitle() string {
 	v := m.old.info
-	parts := []string{"Version " + strconv.Itoa(v.n), "by " + grid.Clean(v.by), m.when(v.at)}
+	parts := []string{"by " + grid.Clean(v.by), m.when(v.at)}
 	if v.note != "" {
 		parts = append(parts, "“"+grid.Clean(v.note)+"”")
 	}

@@ -69,7 +69,7 @@ func (m *Model) titleLine(st *common.Styles) string {
 		state += fmt.Sprintf(" v%d", m.seq.Version)
 	}
 	if m.old != nil {
-		s := st.Title.Render(m.def.Name) + "  " + st.Muted.Render(m.versionTitle()) + "  " + st.Warning.Render("[read only: esc back to the draft]")
+		s := st.Title.Render(m.def.Name) + "  " + st.Warning.Render(fmt.Sprintf("[version %d, read only]", m.old.info.n)) + "  " + st.Muted.Render(m.versionTitle())
 		return ansi.Truncate(s, max(1, m.width), "…")
 	}
 	ent := m.def.RecordType()
