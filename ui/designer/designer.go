@@ -836,9 +836,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 		s.insert(st)
 		m.def.AssignIDs()
 		added := (*s.list)[s.index]
-		m.commit()
-		m.rows = buildRows(m.def)
-		m.revalidate()
+		m.edited()
 		m.moveTo(stepKey(added.ID))
 		m.setStatus("Added " + added.DisplayName())
 	case formEdit:
@@ -851,9 +849,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 			m.fail(err)
 			return nil
 		}
-		m.commit()
-		m.rows = buildRows(m.def)
-		m.revalidate()
+		m.edited()
 		m.moveTo(stepKey(st.ID))
 		m.setStatus("Changed " + st.DisplayName())
 	case formProps:
