@@ -3,12 +3,16 @@ package designer
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/sequence"
+	"github.com/pacer-sales/pacer/ui/common"
 )
 
 // allIDs lists every step id of a definition, nested ones included.
@@ -248,4 +252,51 @@ func TestNoVersionsYet(t *testing.T) {
 			t.Fatal("no list opened")
 		}
 	})
+}
+
+// A paste is held to the sequence's step limit and to the nesting depth of conditions.
+func TestPasteBounded(t *testing.T) {
+	def := &sequence.Sequence{Name: "Big"}
+	for range limits.Steps - 1 {
+		def.Steps = append(def.Steps, sequence.Step{Type: sequence.Task})
+	}
+	def.AssignIDs()
+	cond := sequence.Step{Type: sequence.Condition, If: sequence.FieldTest, Yes: []sequence.Step{{Type: sequence.Task}}, No: []sequence.Step{}}
+	m := &Model{def: def, clip: &clipboard{step: cond, steps: 2, depth: 1}}
+	at := spot{&def.Steps, 1, 0}
+	if why := m.pasteRefusal(at); !strings.Contains(why, fmt.Sprintf("the sequence would have %d steps; the limit is %d", limits.Steps+1, limits.Steps)) {
+		t.Fatalf("over the step limit: %q", why)
+	}
+	m.clip = &clipboard{step: sequence.Step{Type: sequence.Task}, steps: 1}
+	if why := m.pasteRefusal(at); why != "" {
+		t.Fatalf("up to the limit: %q", why)
+	}
+	m.def.Steps = m.def.Steps[:1]
+	m.clip = &clipboard{step: cond, steps: 2, depth: 1}
+	if why := m.pasteRefusal(spot{&def.Steps, 1, maxDepth}); !strings.Contains(why, "nested at most") {
+		t.Fatalf("too deep: %q", why)
+	}
+	if why := m.pasteRefusal(spot{&def.Steps, 1, maxDepth - 1}); why != "" {
+		t.Fatalf("as deep as allowed: %q", why)
+	}
+}
+
+// BenchmarkEditRedraw is what every edit costs the designer: the tree redrawn and the draft
+// validated, on a sequence at the step limit.
+func BenchmarkEditRedraw(b *testing.B) {
+	def := &sequence.Sequence{Name: "Big"}
+	for range limits.Steps - 1 {
+		def.Steps = append(def.Steps, sequence.Step{Type: sequence.Task})
+	}
+	def.Steps = append(def.Steps, sequence.Step{Type: sequence.Wait, Duration: time.Hour})
+	def.AssignIDs()
+	m := New(&common.Common{Styles: common.NewStyles(common.DefaultTheme(true), true)}, "Big").(*Model)
+	m.def, m.env = def, formEnv{outcomes: sequence.DefaultCallOutcomes}
+	m.SetSize(100, 30)
+	for b.Loop() {
+		m.rebuild()
+	}
+	if m.probCount != 1 {
+		b.Fatalf("problems %d", m.probCount)
+	}
 }
