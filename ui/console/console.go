@@ -94,8 +94,9 @@ type Model struct {
 	selID   string
 	dayEnds [2]time.Time // start of today and of tomorrow, in loc, at the last rebuild
 
-	// Up next of the selected record.
-	up upNext
+	// Up next of the selected record, and its opened state (over the whole screen).
+	up   upNext
+	open opened
 
 	// Prompts.
 	mode    mode
@@ -164,6 +165,9 @@ func (m *Model) ShortHelp() []key.Binding {
 		}
 		return []key.Binding{send, k.NextField, k.Cancel}
 	}
+	if m.open.on {
+		return m.openedHelp()
+	}
 	return []key.Binding{k.Done, k.Skip, k.Snooze, k.SkipWait, k.Assign, k.Compose, k.Search, k.Filter}
 }
 
@@ -174,6 +178,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Done, k.Skip, k.Snooze, k.SkipWait, k.Assign, k.Compose, k.Refresh},
 		{k.Search, k.ClearSearch, k.Filter, k.ClearFilters, k.Sort, k.Whose, k.AfterAction},
+		{k.Open},
 	}
 }
 
@@ -303,6 +308,15 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case sentMsg:
 		return m, m.onSent(msg)
 	case tea.MouseWheelMsg:
+		if m.mode == modeList && m.open.on {
+			switch msg.Button {
+			case tea.MouseWheelUp:
+				m.open.scroll = max(0, m.open.scroll-3)
+			case tea.MouseWheelDown:
+				m.open.scroll += 3
+			}
+			return m, nil
+		}
 		if m.mode == modeList {
 			switch msg.Button {
 			case tea.MouseWheelUp:
@@ -313,7 +327,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		return m, nil
 	case tea.MouseClickMsg:
-		if m.mode == modeList && msg.Button == tea.MouseLeft {
+		if m.mode == modeList && msg.Button == tea.MouseLeft && !m.open.on {
 			return m, m.click(msg.X, msg.Y)
 		}
 		return m, nil
@@ -327,6 +341,9 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			return m, m.inputKey(msg)
 		case modeCompose:
 			return m, m.composeKey(msg)
+		}
+		if m.open.on {
+			return m, m.openedKey(msg)
 		}
 		return m, m.listKey(msg)
 	}
@@ -532,6 +549,8 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		what := map[string]string{"next": "the cursor moves to the next task", "stay": "the cursor stays on the task"}[m.prefs.After]
 		return tea.Batch(m.savePrefsCmd(), common.Status("After an action "+what))
+	case key.Matches(msg, k.Open):
+		return m.openUpNext()
 	case key.Matches(msg, k.Whose):
 		if !engine.IsManager(m.c.User) {
 			return common.Fail(fmt.Errorf("only managers and admins see other work lists"))
@@ -806,6 +825,9 @@ func (m *Model) View() string {
 	}
 	if m.mode == modeCompose && m.compose != nil {
 		return m.compose.view(m.c.Styles, m.settings.SMTPURL != "")
+	}
+	if m.open.on && m.mode == modeList {
+		return strings.Join(m.openedLines(), "\n")
 	}
 	listW, panelW := m.layout()
 	var left []string

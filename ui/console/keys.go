@@ -11,6 +11,8 @@ type keyMap struct {
 	common.NavKeys
 
 	Done, Skip, Snooze, SkipWait, Assign, Compose, Refresh key.Binding
+	// Open opens the selected task's Up next over the whole screen (a double click too).
+	Open key.Binding
 
 	Search, ClearSearch, Filter, ClearFilters, Sort, Whose, AfterAction key.Binding
 
@@ -33,6 +35,7 @@ func defaultKeyMap() keyMap {
 		Assign:   b([]string{"a"}, "a", "assign"),
 		Compose:  b([]string{"e"}, "e", "email"),
 		Refresh:  b([]string{"r"}, "r", "refresh"),
+		Open:     b([]string{"enter"}, "enter", "open Up next"),
 
 		Search:       b([]string{"/"}, "/", "search"),
 		ClearSearch:  b([]string{"esc"}, "esc", "clear search"),

@@ -278,7 +278,8 @@ func (m *Model) scroll() {
 	m.offset = max(0, min(m.offset, m.totalLines()-h))
 }
 
-// click selects the row under a click (y counts from the top of the screen's area).
+// click selects the row under a click (y counts from the top of the screen's area); a
+// second click on the task the first one selected (a double click) opens its Up next.
 func (m *Model) click(x, y int) tea.Cmd {
 	listW, _ := m.layout()
 	if x >= listW {
@@ -288,10 +289,18 @@ func (m *Model) click(x, y int) tea.Cmd {
 	if y < 2 || l >= m.totalLines() {
 		return nil
 	}
-	if _, i := m.lineAt(l); i >= 0 {
-		return m.setCursor(i)
+	_, i := m.lineAt(l)
+	if i < 0 {
+		m.open.armed = ""
+		return nil
 	}
-	return nil
+	id := m.rows[m.order[i]].ID
+	if m.open.armed == id && m.cursor == i {
+		return m.openUpNext()
+	}
+	cmd := m.setCursor(i)
+	m.open.armed = id
+	return cmd
 }
 
 // columns are the widths of the list's columns for a list width.

@@ -31,6 +31,8 @@ type connTab struct {
 	offset int
 	// statsOffset scrolls the per-step table.
 	statsOffset int
+	// held are the emails held per step (see heldByStep), as last read.
+	held map[string]held
 }
 
 func (t *connTab) loaded(msg activityMsg) {
@@ -39,6 +41,9 @@ func (t *connTab) loaded(msg activityMsg) {
 		return
 	}
 	t.rows, t.stats = msg.rows, msg.stats
+	if msg.withHeld {
+		t.held = msg.held
+	}
 	t.cursor = max(0, min(t.cursor, len(t.rows)-1))
 }
 
@@ -300,6 +305,9 @@ func (m *Model) funnelLines(st *common.Styles, s engine.SeqStats, width, height 
 			}
 		}
 		out = append(out, "  "+line)
+		if ht := m.heldText(t.held[r.id]); ht != "" && r.kind == rowStep && len(out) < height {
+			out = append(out, "  "+cell("", column{width: nameW})+"  "+st.Warning.Render(ht))
+		}
 	}
 	for _, x := range s.Steps {
 		if x.Sent > 0 && len(out) < height {

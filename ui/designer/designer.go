@@ -49,6 +49,7 @@ const (
 	modePrompt        // a question waits for its answer
 	modeProblems      // the list of validation problems has the cursor
 	modeRecords       // the record picker of Connect is open
+	modeVersions      // the list of versions is open
 )
 
 // formPurpose says what a submitted form does.
@@ -76,6 +77,9 @@ type (
 		rows  []engine.ConnRow
 		stats engine.SeqStats
 		err   error
+		// held are the emails held per step, read while the Stats tab shows (withHeld).
+		held     map[string]held
+		withHeld bool
 	}
 	// savedMsg ends a save and/or an activation.
 	savedMsg struct {
@@ -136,6 +140,8 @@ type Model struct {
 	canEdit bool
 	env     formEnv
 	peers   []engine.SeqRow
+	// versions are the published versions, newest first.
+	versions []versionInfo
 
 	// edits counts changes; saved is the count last stored.
 	edits, saved int
@@ -170,6 +176,14 @@ type Model struct {
 	problems      []sequence.Problem
 	probCursor    int
 	problemsTitle string
+	// rowProbs are the problems of the tree shown, by row key; probCount counts them.
+	rowProbs  map[string][]sequence.Problem
+	probCount int
+
+	// clip is the copied step (c), pasted by P.
+	clip *clipboard
+	// old is the old version shown read only, when one is open.
+	old *oldVersion
 
 	status    string
 	statusErr bool
@@ -244,13 +258,30 @@ func (m *Model) loadCmd() tea.Cmd {
 	})
 }
 
-// activityCmd reads the connected records and the stats.
+// activityCmd reads the connected records and the stats, and while the Stats tab shows
+// the emails held at its steps (the outbox is read only then).
 func (m *Model) activityCmd() tea.Cmd {
-	eng, ctx, by, name := m.c.Engine, m.c.Ctx, m.c.User.Username, m.name
+	eng, ctx, by, name, withHeld := m.c.Engine, m.c.Ctx, m.c.User.Username, m.name, m.tab == tabStats
 	return m.own(func() tea.Msg {
 		rows, stats, err := eng.SequenceActivity(ctx, by, name)
-		return activityMsg{rows: rows, stats: stats, err: err}
+		msg := activityMsg{rows: rows, stats: stats, err: err, withHeld: withHeld}
+		if err == nil && withHeld {
+			var box []engine.OutboxRow
+			if box, msg.err = eng.Outbox(ctx, by); msg.err == nil {
+				msg.held = heldByStep(name, box, rows)
+			}
+		}
+		return msg
 	})
+}
+
+// showTab shows a tab; the Stats tab reads what it shows afresh.
+func (m *Model) showTab(t pageTab) tea.Cmd {
+	m.tab = t
+	if t == tabStats {
+		return m.activityCmd()
+	}
+	return nil
 }
 
 // Update handles one message.
@@ -334,8 +365,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		cmd := m.key(msg)
 		return m, m.afterEdits(before, cmd)
 	case tea.MouseClickMsg:
-		m.click(tea.Mouse(msg))
-		return m, nil
+		return m, m.click(tea.Mouse(msg))
 	case tea.MouseWheelMsg:
 		m.wheel(tea.Mouse(msg))
 		return m, nil
@@ -369,6 +399,10 @@ func (m *Model) onLoaded(msg loadedMsg) {
 		m.env.outcomes = sequence.DefaultCallOutcomes
 	}
 	m.env.maxWait = msg.settings.MaxWait
+	m.versions = versionsOf(msg.detail)
+	if m.old != nil {
+		return // an old version is shown; the draft's tree is reloaded on esc
+	}
 	if m.def == nil || !m.Dirty() {
 		first := m.def == nil
 		m.def = msg.detail.Def
@@ -390,6 +424,7 @@ func (m *Model) rebuild() {
 		k = m.rows[m.cursor].key()
 	}
 	m.rows = buildRows(m.def)
+	m.revalidate()
 	m.moveTo(k)
 }
 
@@ -442,15 +477,15 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.recordsKey(msg)
 	case modeProblems:
 		return m.problemsKey(msg)
+	case modeVersions:
+		return m.versionsKey(msg)
 	}
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.NextTab):
-		m.tab = (m.tab + 1) % tabCount
-		return nil
+		return m.showTab((m.tab + 1) % tabCount)
 	case key.Matches(msg, k.PrevTab):
-		m.tab = (m.tab + tabCount - 1) % tabCount
-		return nil
+		return m.showTab((m.tab + tabCount - 1) % tabCount)
 	case key.Matches(msg, k.Back):
 		return m.back()
 	case key.Matches(msg, k.Save):
@@ -477,8 +512,12 @@ func (m *Model) afterEdits(before int, cmd tea.Cmd) tea.Cmd {
 	return tea.Batch(cmd, m.keepDraft())
 }
 
-// back leaves the page, asking first when there are unsaved edits.
+// back leaves the page, asking first when there are unsaved edits; from an old version it
+// returns to the draft.
 func (m *Model) back() tea.Cmd {
+	if m.old != nil {
+		return m.closeVersion()
+	}
 	leave := func(m *Model) tea.Cmd {
 		back := func() tea.Msg { return common.BackMsg{} }
 		if !m.Dirty() {
@@ -528,6 +567,10 @@ func (m *Model) refuseReadOnly() bool {
 		m.setStatus("The sequence is still loading")
 		return true
 	}
+	if m.old != nil {
+		m.status, m.statusErr = fmt.Sprintf("Version %d is read only: esc returns to the draft (c copies a step to paste there)", m.old.info.n), true
+		return true
+	}
 	if m.canEdit {
 		return false
 	}
@@ -573,6 +616,12 @@ func (m *Model) designerKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Check):
 		return m.check()
+	case key.Matches(msg, k.Copy):
+		m.copySelected()
+	case key.Matches(msg, k.Paste):
+		m.paste()
+	case key.Matches(msg, k.Versions):
+		m.openVersions()
 	default:
 		return nil
 	}
@@ -787,8 +836,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 		s.insert(st)
 		m.def.AssignIDs()
 		added := (*s.list)[s.index]
-		m.commit()
-		m.rows = buildRows(m.def)
+		m.edited()
 		m.moveTo(stepKey(added.ID))
 		m.setStatus("Added " + added.DisplayName())
 	case formEdit:
@@ -801,8 +849,7 @@ func (m *Model) formDone(ok bool) tea.Cmd {
 			m.fail(err)
 			return nil
 		}
-		m.commit()
-		m.rows = buildRows(m.def)
+		m.edited()
 		m.moveTo(stepKey(st.ID))
 		m.setStatus("Changed " + st.DisplayName())
 	case formProps:
@@ -1015,9 +1062,9 @@ const (
 
 // click selects a tab, a tree row or a connected record; clicks are ignored while a
 // picker, form or question has the keys.
-func (m *Model) click(ms tea.Mouse) {
+func (m *Model) click(ms tea.Mouse) tea.Cmd {
 	if m.mode != modeNormal || ms.Button != tea.MouseLeft {
-		return
+		return nil
 	}
 	if ms.Y == tabsLine {
 		x := 0
@@ -1027,16 +1074,15 @@ func (m *Model) click(ms tea.Mouse) {
 				w += len(fmt.Sprintf(" (%d)", len(m.conn.rows)))
 			}
 			if ms.X >= x && ms.X < x+w {
-				m.tab = i
-				return
+				return m.showTab(i)
 			}
 			x += w + 2
 		}
-		return
+		return nil
 	}
 	i := ms.Y - bodyTop
 	if i < 0 {
-		return
+		return nil
 	}
 	switch m.tab {
 	case tabDesigner:
@@ -1048,6 +1094,7 @@ func (m *Model) click(ms tea.Mouse) {
 			m.conn.cursor = r
 		}
 	}
+	return nil
 }
 
 // wheel scrolls the tab shown by moving its cursor.

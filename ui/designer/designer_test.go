@@ -126,7 +126,7 @@ func TestAddOneStepOfEachGroupAndInsideBranches(t *testing.T) {
      │  └─ ✎ Update field  set status = hot
      └─ No
         ├─ in Ask Kim for an intro  LinkedIn introduction
-        └─ ◷ Wait  wait 1d12h`
+ !      └─ ◷ Wait  wait 1d12h` // a branch can't end with a wait: marked
 		if v := h.view(); !strings.Contains(v, tree) {
 			t.Fatalf("tree:\n%s\nwant:\n%s", v, tree)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/engine/sequence"
@@ -27,7 +28,7 @@ func (m *Model) View() string {
 		content = st.Muted.Render("Loading " + m.name + "…")
 	case m.mode == modeForm && m.form != nil:
 		content = m.form.View()
-	case m.mode == modePicker:
+	case m.mode == modePicker || m.mode == modeVersions:
 		content = m.picker.View(st, min(w, 100), body)
 	case m.mode == modeRecords && m.records != nil:
 		content = m.records.View(st, min(w, 100), body)
@@ -67,6 +68,10 @@ func (m *Model) titleLine(st *common.Styles) string {
 	if m.seq.Version > 0 {
 		state += fmt.Sprintf(" v%d", m.seq.Version)
 	}
+	if m.old != nil {
+		s := st.Title.Render(m.def.Name) + "  " + st.Warning.Render(fmt.Sprintf("[version %d, read only]", m.old.info.n)) + "  " + st.Muted.Render(m.versionTitle())
+		return ansi.Truncate(s, max(1, m.width), "…")
+	}
 	ent := m.def.RecordType()
 	parts := []string{state, strings.ToUpper(ent[:1]) + ent[1:], "owner " + m.seq.Owner}
 	s := st.Title.Render(m.def.Name) + "  " + st.Muted.Render(strings.Join(parts, " · "))
@@ -79,6 +84,9 @@ func (m *Model) titleLine(st *common.Styles) string {
 			mark += " (kept as a draft)" // a killed terminal loses nothing
 		}
 		s += "  " + st.Warning.Render(mark)
+	}
+	if b := m.problemsBadge(); b != "" {
+		s += "  " + st.Danger.Render(b)
 	}
 	return ansi.Truncate(s, max(1, m.width), "…")
 }
@@ -152,10 +160,16 @@ func (m *Model) treeLine(st *common.Styles, r row, selected bool, width int) str
 			extra = "a adds a step here"
 		}
 	}
-	mark := "  "
+	cur, flag := " ", " "
+	if selected {
+		cur = "›"
+	}
+	if len(m.rowProbs[r.key()]) > 0 {
+		flag = st.Danger.Render(problemMark)
+	}
+	mark := cur + flag
 	var s string
 	if selected {
-		mark = "› "
 		body := text
 		if extra != "" {
 			body += "  " + extra
@@ -219,14 +233,25 @@ func problemLine(p sequence.Problem) string {
 // maxStatusLines bounds the status lines: a long message wraps onto at most this many.
 const maxStatusLines = 4
 
-// statusLines show a pending question and its answers, else the last status message
-// (wrapped, never cut at the edge), else a hint about the selected step.
+// statusLines show a pending question and its answers, else the selected row's problems
+// (in the designer) above the last status message (wrapped, never cut at the edge), else a
+// hint about the selected step.
 func (m *Model) statusLines(st *common.Styles, width int) []string {
+	if m.prompt != nil {
+		return m.prompt.d.Lines(st, width)
+	}
+	lines := m.messageLines(st, width)
+	if note := m.problemNote(); note != "" && m.isLoaded() && m.tab == tabDesigner && m.mode == modeNormal {
+		return append(wrapped(note, st.Danger, width, maxStatusLines-1), lines...)
+	}
+	return lines
+}
+
+// messageLines are the status message or the selection hint.
+func (m *Model) messageLines(st *common.Styles, width int) []string {
 	var text string
 	var style = st.Muted
 	switch {
-	case m.prompt != nil:
-		return m.prompt.d.Lines(st, width)
 	case m.status != "" && m.statusErr:
 		text, style = "✗ "+m.status, st.Danger
 	case m.status != "":
@@ -236,10 +261,15 @@ func (m *Model) statusLines(st *common.Styles, width int) []string {
 	default:
 		return []string{""}
 	}
+	return wrapped(text, style, width, maxStatusLines)
+}
+
+// wrapped wraps text onto at most n lines of width, the last cut with … when it is longer.
+func wrapped(text string, style lipgloss.Style, width, n int) []string {
 	lines := dialog.Wrap(text, width)
-	if len(lines) > maxStatusLines {
-		lines = lines[:maxStatusLines]
-		lines[maxStatusLines-1] = ansi.Truncate(lines[maxStatusLines-1], max(1, width-1), "") + "…"
+	if len(lines) > n {
+		lines = lines[:n]
+		lines[n-1] = ansi.Truncate(lines[n-1], max(1, width-1), "") + "…"
 	}
 	for i, l := range lines {
 		lines[i] = style.Render(l)
@@ -277,7 +307,7 @@ func (m *Model) ShortHelp() []key.Binding {
 			return nil
 		}
 		return append(m.form.KeyBinds(), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")))
-	case modePicker:
+	case modePicker, modeVersions:
 		return m.picker.Help()
 	case modeRecords:
 		return m.records.Help()
@@ -290,11 +320,18 @@ func (m *Model) ShortHelp() []key.Binding {
 	case tabStats:
 		return []key.Binding{k.Up, k.Down, k.NextTab, k.Back}
 	}
+	if m.old != nil {
+		// An old version: look, copy a step for the draft, go back.
+		if m.canEdit {
+			return []key.Binding{k.Up, k.Down, k.Copy, k.Versions, k.BackToDraft}
+		}
+		return []key.Binding{k.Up, k.Down, k.Versions, k.BackToDraft}
+	}
 	if !m.canEdit {
 		// Read only: only the keys that work here.
-		return []key.Binding{k.Up, k.Down, k.Check, k.NextTab, k.Back}
+		return []key.Binding{k.Up, k.Down, k.Check, k.Versions, k.NextTab, k.Back}
 	}
-	return []key.Binding{k.Add, k.Edit, k.Delete, k.Props, k.Save, k.Activate, k.NextTab, k.Back}
+	return []key.Binding{k.Add, k.Edit, k.Delete, k.Copy, k.Paste, k.Props, k.Save, k.Activate, k.NextTab, k.Back}
 }
 
 // FullHelp lists every key of the page.
@@ -304,13 +341,20 @@ func (m *Model) FullHelp() [][]key.Binding {
 		return [][]key.Binding{m.ShortHelp()}
 	}
 	nav := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}
+	if m.old != nil {
+		if m.canEdit {
+			return [][]key.Binding{nav, {k.Copy, k.Versions, k.NextTab, k.PrevTab, k.BackToDraft}}
+		}
+		return [][]key.Binding{nav, {k.Versions, k.NextTab, k.PrevTab, k.BackToDraft}}
+	}
 	if !m.canEdit {
-		return [][]key.Binding{nav, {k.Check, k.NextTab, k.PrevTab, k.Back}, {k.Reload}}
+		return [][]key.Binding{nav, {k.Check, k.Versions, k.NextTab, k.PrevTab, k.Back}, {k.Reload}}
 	}
 	return [][]key.Binding{
 		nav,
 		{k.Add, k.Edit, k.Delete, k.Props, k.Check},
 		{k.MoveUp, k.MoveDown, k.Undo, k.Redo},
+		{k.Copy, k.Paste, k.Versions},
 		{k.Save, k.Activate, k.NextTab, k.PrevTab, k.Back},
 		{k.Connect, k.Disconnect, k.Reload},
 	}

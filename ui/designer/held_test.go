@@ -1,0 +1,73 @@
+package designer
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/ui/common"
+)
+
+const windowed = `name: Windowed
+options:
+  send_window: 14:00-16:00
+steps:
+  - type: auto_email
+    id: hello
+    template: intro
+  - type: task
+    id: after
+    name: Follow up
+`
+
+// The Stats tab shows, under each automated email step, the emails the engine holds there
+// and why: the send window, or the sender being away; and follows the engine when they go.
+func TestStatsShowHeldEmailsPerStep(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	// sue owns L-3 and is away until Wednesday 09:00; the window opens at 14:00 (it is 09:00).
+	must(t, e.AddAway(ctx, "ada", "sue", t0.Add(-time.Hour), t0.Add(48*time.Hour), ""))
+	importSeq(t, e, windowed, true)
+	_, err := e.Connect(ctx, "ada", "Windowed", []string{"lead/L-1", "lead/L-2", "lead/L-3"})
+	must(t, err)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Windowed", 120, 30)
+		h.press("tab", "tab")
+		h.wantView("[Stats]", "✉ Automated email", "queued 3: send window 2 · sender away 1; first out 2026-03-02 14:00 UTC")
+		// The held line sits under its step, not under the task after it.
+		ls := strings.Split(plain(h.view()), "\n")
+		for i, l := range ls {
+			if strings.Contains(l, "queued 3") && !strings.Contains(ls[i-1], "Automated email") {
+				t.Fatalf("held line after %q:\n%s", ls[i-1], plain(h.view()))
+			}
+		}
+		// L-1 disconnected: its held email is no longer counted once the engine says so.
+		must(t, e.Disconnect(ctx, "ada", "Windowed", []string{"lead/L-1"}))
+		h.send(common.ChangedMsg{})
+		h.wantView("queued 2: send window 1 · sender away 1")
+	})
+}
+
+// heldByStep counts the sequence's queued emails held past now, by why, on the step of their
+// record's active connection.
+func TestHeldByStepCountsWhy(t *testing.T) {
+	box := []engine.OutboxRow{
+		{State: "queued", Sequence: "windowed", Record: "lead/L-1", Held: "held by the sending limit of a@example.com: 5 an hour", NextTry: t0.Add(time.Hour)},
+		{State: "queued", Sequence: "Windowed", Record: "lead/L-2", Held: "its connection is paused", NextTry: t0.Add(2 * time.Hour)},
+		{State: "queued", Sequence: "Windowed", Record: "lead/L-3"},                                                        // due now: not held
+		{State: "kept", Sequence: "Windowed", Record: "lead/L-1", Held: "held for the send window 14:00-16:00 in UTC (x)"}, // sent
+		{State: "queued", Sequence: "Other", Record: "lead/L-1", Held: "held for the send window 14:00-16:00 in UTC (x)"},
+	}
+	conns := []engine.ConnRow{
+		{ConnView: engine.ConnView{State: "active", CurrentStep: "hello"}, Record: "lead/L-1"},
+		{ConnView: engine.ConnView{State: "active", CurrentStep: "hello"}, Record: "lead/L-2"},
+		{ConnView: engine.ConnView{State: "active", CurrentStep: "hello"}, Record: "lead/L-3"},
+	}
+	got := heldByStep("Windowed", box, conns)
+	want := held{limit: 1, other: 1, next: t0.Add(time.Hour)}
+	if len(got) != 1 || got["hello"] != want {
+		t.Fatalf("held = %+v, want hello: %+v", got, want)
+	}
+}
