@@ -145,13 +145,7 @@ func (e *Engine) QueryRecords(ctx context.Context, by string, q RecordQuery) (Re
 			return err
 		}
 		var inner error
-		read := 0
-		err = tx.RecordsSorted(q.Entity, order, q.After.rec, func(r store.Record) bool {
-			if read++; read%scanCheck == 0 {
-				if inner = ctx.Err(); inner != nil {
-					return false
-				}
-			}
+		keep := func(r store.Record) bool {
 			if needle != "" && !recordHolds(r, needle) {
 				return true
 			}
@@ -172,6 +166,31 @@ func (e *Engine) QueryRecords(ctx context.Context, by string, q RecordQuery) (Re
 			}
 			page.Rows = append(page.Rows, row)
 			return true
+		}
+		if len(q.Stands) > 0 && !slices.Contains(q.Stands, StandNone) {
+			// Only records in a sequence can pass: when those are few, they are read by
+			// their connections and sorted here rather than found in a walk of every record.
+			recs, few, err := inSequences(tx, q.Entity)
+			if err != nil {
+				return err
+			}
+			if few {
+				for _, r := range sortedAfter(recs, order, q.After.rec) {
+					if !keep(r) {
+						break
+					}
+				}
+				return inner
+			}
+		}
+		read := 0
+		err = tx.RecordsSorted(q.Entity, order, q.After.rec, func(r store.Record) bool {
+			if read++; read%scanCheck == 0 {
+				if inner = ctx.Err(); inner != nil {
+					return false
+				}
+			}
+			return keep(r)
 		})
 		if err == nil {
 			err = inner
@@ -186,6 +205,91 @@ func (e *Engine) QueryRecords(ctx context.Context, by string, q RecordQuery) (Re
 		page.Next = RecordPos{rec: &last}
 	}
 	return page, nil
+}
+
+// fewInSequences bounds the records inSequences reads: past it, a walk of every record
+// in order is the cheaper way.
+const fewInSequences = 5000
+
+// inSequences returns the records of entity in use that have an active connection, when
+// there are at most fewInSequences active connections in all (few is false otherwise).
+func inSequences(tx store.Tx, entity string) (recs []store.Record, few bool, err error) {
+	seqs, err := tx.Sequences()
+	if err != nil {
+		return nil, false, err
+	}
+	active := 0
+	for _, s := range seqs {
+		n, err := tx.CountConns(s.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		if active += n[store.ConnActive]; active > fewInSequences {
+			return nil, false, nil
+		}
+	}
+	seen := map[store.ID]bool{}
+	for _, s := range seqs {
+		if s.Entity != entity {
+			continue
+		}
+		var inner error
+		err := tx.ConnsBySequence(s.ID, func(c store.Connection) bool {
+			if c.State != store.ConnActive || seen[c.Record] {
+				return true
+			}
+			seen[c.Record] = true
+			r, err := tx.RecordByKey(c.Record)
+			if err != nil {
+				inner = err
+				return false
+			}
+			// A removed record keeps its key; the one in use under its ref may be another.
+			if cur, err := tx.Record(r.Entity, r.ID); err == nil && cur.Key == r.Key && r.Entity == entity {
+				recs = append(recs, cur)
+			}
+			return true
+		})
+		if err == nil {
+			err = inner
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	return recs, true, nil
+}
+
+// sortedAfter sorts recs in order o, as the store's indexes do, and returns those after
+// the record after (all when nil).
+func sortedAfter(recs []store.Record, o store.RecordOrder, after *store.Record) []store.Record {
+	cmp := func(a, b store.Record) int {
+		var c int
+		switch o.By {
+		case store.SortByName:
+			c = strings.Compare(store.FoldName(a.Name), store.FoldName(b.Name))
+		case store.SortByModified:
+			c = a.ModifiedAt.Compare(b.ModifiedAt)
+		case store.SortByOwner:
+			c = strings.Compare(a.Owner, b.Owner)
+		}
+		if c == 0 {
+			c = strings.Compare(a.ID, b.ID)
+		}
+		if o.Desc {
+			return -c
+		}
+		return c
+	}
+	slices.SortFunc(recs, cmp)
+	if after == nil {
+		return recs
+	}
+	i, _ := slices.BinarySearchFunc(recs, *after, cmp)
+	for i < len(recs) && cmp(recs[i], *after) <= 0 {
+		i++
+	}
+	return recs[i:]
 }
 
 // Stand is how a record stands in its sequences, for RecordQuery.Stands: each of

@@ -19,8 +19,11 @@ const (
 	orderOwner    = 'o'
 )
 
-// orderKinds are the kinds of entry each record has in records_order.
-var orderKinds = []byte{orderName, orderModified, orderOwner}
+// orderKinds are the kinds of entry each record has in records_order, in byte order: the
+// migration fills the bucket one kind after the other, so each kind's entries go after
+// the ones before (a kind put before existing ones would move them all at each put, in a
+// page that bbolt splits only at the commit).
+var orderKinds = []byte{orderModified, orderName, orderOwner}
 
 // orderKind is the records_order kind of a sort (0 for by id, which is records_by_ref).
 func orderKind(s store.RecordSort) byte {
