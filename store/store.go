@@ -208,6 +208,9 @@ type User struct {
 	// (0: the org's).
 	MaxPerHour int `json:"max_per_hour,omitempty"`
 	MaxPerDay  int `json:"max_per_day,omitempty"`
+	// IMAPURL is the user's own mailbox pacer watches for replies and bounces, beside the
+	// org's (settings imap_url); a secret, like the settings' URLs.
+	IMAPURL string `json:"imap_url,omitempty"`
 }
 
 // WorkHours are a user's own working days and hours (minutes after midnight in the user's
@@ -294,11 +297,13 @@ const (
 
 // Template is a named email or SMS template with placeholders.
 type Template struct {
-	Name       string       `json:"name"`
-	Kind       TemplateKind `json:"kind"`
-	Subject    string       `json:"subject,omitempty"`
-	Body       string       `json:"body"`
-	ModifiedAt time.Time    `json:"modified_at"`
+	Name    string       `json:"name"`
+	Kind    TemplateKind `json:"kind"`
+	Subject string       `json:"subject,omitempty"`
+	Body    string       `json:"body"`
+	// HTML is an email template's own HTML body, "" when the HTML part is made from Body.
+	HTML       string    `json:"html,omitempty"`
+	ModifiedAt time.Time `json:"modified_at"`
 }
 
 // SeqState is the lifecycle state of a sequence.

@@ -290,6 +290,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		r.ModifiedAt = time.Now()
 	}
 	ref := joinKey(r.Entity, r.ID)
+	var oldEmail string
 	if v := t.get(idx, ref); v != nil {
 		if r.Key, err = decodeID(v, "records_by_ref"); err != nil {
 			return store.Record{}, err
@@ -298,9 +299,11 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		if old == nil {
 			return store.Record{}, damaged("damaged records index: %s points to a missing record", r.Ref())
 		}
-		if r.CreatedAt, err = recordCreated(old); err != nil {
+		prev, err := decodeRecord(r.Key, old)
+		if err != nil {
 			return store.Record{}, err
 		}
+		r.CreatedAt, oldEmail = prev.CreatedAt, prev.Email
 	} else {
 		if r.CreatedAt.IsZero() {
 			r.CreatedAt = r.ModifiedAt
@@ -318,7 +321,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	if err := b.Put(t.idKey(r.Key), v); err != nil {
 		return store.Record{}, err
 	}
-	return r, nil
+	return r, t.reindexEmail(r.Key, oldEmail, r.Email)
 }
 
 // recordsChunk is how many index entries Records reads before calling fn on them.
@@ -396,6 +399,9 @@ func (t *tx) RemoveRecord(entity, id string) (store.Record, error) {
 	if err != nil {
 		return store.Record{}, err
 	}
+	if err := t.reindexEmail(r.Key, r.Email, ""); err != nil {
+		return store.Record{}, err
+	}
 	return r, idx.Delete(joinKey(entity, id))
 }
 
@@ -461,8 +467,12 @@ func (t *tx) template(name string, v []byte) (store.Template, error) {
 	if err != nil {
 		return store.Template{}, fmt.Errorf("template %q: %w", name, err)
 	}
+	html, err := t.body(tv.HTML)
+	if err != nil {
+		return store.Template{}, fmt.Errorf("template %q: HTML body: %w", name, err)
+	}
 	return store.Template{
-		Name: name, Kind: tv.Kind, Subject: tv.Subject, Body: string(body),
+		Name: name, Kind: tv.Kind, Subject: tv.Subject, Body: string(body), HTML: string(html),
 		ModifiedAt: fromNanos(tv.Modified),
 	}, nil
 }
@@ -507,7 +517,11 @@ func (t *tx) PutTemplate(tp store.Template) error {
 	if err != nil {
 		return fmt.Errorf("template %q: %w", tp.Name, err)
 	}
-	tv = templateV1{Kind: tp.Kind, Subject: tp.Subject, Body: ref, Modified: nanos(tp.ModifiedAt)}
+	html, err := t.putBody(tv.HTML, []byte(tp.HTML))
+	if err != nil {
+		return fmt.Errorf("template %q: HTML body: %w", tp.Name, err)
+	}
+	tv = templateV1{Kind: tp.Kind, Subject: tp.Subject, Body: ref, HTML: html, Modified: nanos(tp.ModifiedAt)}
 	v, err := encodeJSON(tv)
 	if err != nil {
 		return fmt.Errorf("template %q: %w", tp.Name, err)
@@ -531,6 +545,9 @@ func (t *tx) DeleteTemplate(name string) error {
 	}
 	if _, err := t.putBody(tv.Body, nil); err != nil {
 		return fmt.Errorf("template %q: %w", name, err)
+	}
+	if _, err := t.putBody(tv.HTML, nil); err != nil {
+		return fmt.Errorf("template %q: HTML body: %w", name, err)
 	}
 	return b.Delete([]byte(name))
 }
