@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -409,5 +410,47 @@ func TestDisconnectedWhileSending(t *testing.T) {
 	must(t, err)
 	if len(problems) > 0 {
 		t.Fatalf("doctor: %v", problems)
+	}
+}
+
+// A template with an HTML body of its own sends it as the HTML part: merged values escaped,
+// its links tracked (one the text lacks included), the footer and pixel added; a click on
+// its own link redirects to that link.
+func TestMailOwnHTMLBody(t *testing.T) {
+	w, srv := mailWorld(t)
+	must(t, w.e.SetSetting(w.ctx, "ada", "tracking_url", "https://t.example"))
+	html := `<html><body><h1>Hi {{first_name}}</h1><p>Score: {{field:score}}</p><a href="https://example.com/deal">deal</a></body></html>`
+	body := "Hi {{first_name}}"
+	_, err := w.e.SetTemplate(w.ctx, "ada", "offer", engine.TemplateChange{HTML: &html, Body: &body})
+	must(t, err)
+	_, err = w.e.SetRecord(w.ctx, "ada", "lead/L-1", map[string]string{"score": "<10>"})
+	must(t, err)
+	w.connect("Offer", "lead/L-1")
+	w.clock.Advance(time.Minute)
+	if rep := w.tick(); rep.Sent != 1 {
+		t.Fatalf("tick = %+v", rep)
+	}
+	got := srv.Messages()
+	if len(got) != 1 {
+		t.Fatalf("%d messages", len(got))
+	}
+	r := got[0]
+	id := mail.TrackingID(r.MessageID)
+	for _, want := range []string{"<h1>Hi Ana</h1>", "<p>Score: &lt;10&gt;</p>", `<a href="https://t.example/t/click/` + id + `/0">deal</a>`,
+		"/t/open/" + id + ".gif", "/t/unsub/" + id} {
+		if !strings.Contains(r.HTML, want) {
+			t.Errorf("HTML part lacks %q:\n%s", want, r.HTML)
+		}
+	}
+	if strings.Contains(r.HTML, "example.com/deal") || strings.TrimSpace(strings.Split(r.Text, "\n")[0]) != "Hi Ana" {
+		t.Errorf("text %q, HTML %s", r.Text, r.HTML)
+	}
+	target, err := w.e.ClickTarget(w.ctx, id, 0)
+	must(t, err)
+	if target != "https://example.com/deal" {
+		t.Errorf("click target %q", target)
+	}
+	if _, err := w.e.ClickTarget(w.ctx, id, 1); !errors.Is(err, engine.ErrUnknownMessage) {
+		t.Errorf("click past the links: %v", err)
 	}
 }

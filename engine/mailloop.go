@@ -14,8 +14,8 @@ import (
 )
 
 // ClickTarget records link_clicked for link n of the email with tracking id id (the local
-// part of its Message-ID) and returns the link to redirect to: always one the stored body
-// of that email holds (mail.LinkAt), never anything taken from the request. An unknown id
+// part of its Message-ID) and returns the link to redirect to: always one the stored bodies
+// of that email hold (mail.LinkAt), never anything taken from the request. An unknown id
 // or link number is an error wrapping ErrUnknownMessage. Like RecordMessageEvent it acts as
 // the system; an event that no longer applies (a step not reached) is not an error.
 func (e *Engine) ClickTarget(ctx context.Context, id string, n int) (string, error) {
@@ -25,7 +25,7 @@ func (e *Engine) ClickTarget(ctx context.Context, id string, n int) (string, err
 		if err != nil {
 			return err
 		}
-		link, ok := mail.LinkAt(m.Body, n)
+		link, ok := mail.LinkAt(m.Body, m.HTML, n)
 		if !ok {
 			return fmt.Errorf("%w: %w: the email has no link %d", ErrInvalid, ErrUnknownMessage, n)
 		}

@@ -158,7 +158,8 @@ func (e *Engine) Teams(ctx context.Context, by string) ([]store.Team, error) {
 	return teams, err
 }
 
-// AddTemplate creates or replaces an email or SMS template. Admins and managers may.
+// AddTemplate creates or replaces an email or SMS template; an email template may have an
+// HTML body of its own (HTML), else its HTML part is made from the text. Admins and managers may.
 func (e *Engine) AddTemplate(ctx context.Context, by string, t store.Template) error {
 	if strings.TrimSpace(t.Name) == "" {
 		return invalid("a template needs a name")
@@ -174,6 +175,12 @@ func (e *Engine) AddTemplate(ctx context.Context, by string, t store.Template) e
 	}
 	if strings.TrimSpace(t.Body) == "" {
 		return invalid("template %q needs a body", t.Name)
+	}
+	if t.Kind == store.SMSTemplate && t.HTML != "" {
+		return invalid("text-message template %q cannot have an HTML body", t.Name)
+	}
+	if strings.TrimSpace(t.HTML) == "" {
+		t.HTML = ""
 	}
 	if err := mail.Check(t); err != nil {
 		return invalid("%v", err)

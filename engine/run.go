@@ -480,7 +480,7 @@ func ignore(err, target error) error {
 // header is the engine's time, like every other time it records.
 func outgoing(m store.Message, s store.Settings, now time.Time) mail.Email {
 	tk := mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: mail.TrackingID(m.MessageID)}
-	p := mail.Compose(m.Body, tk)
+	p := mail.Compose(m.Body, m.HTML, tk)
 	em := mail.Email{MessageID: m.MessageID, From: m.From, To: m.To, Subject: m.Subject, Body: p.Text, HTML: p.HTML, Date: now}
 	if tk.BaseURL != "" {
 		em.Unsubscribe, em.OneClick = tk.UnsubscribeURL(), tk.OneClick()

@@ -496,6 +496,9 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 	}
 	r := compiled.Fill(rec, owner)
 	m.Subject, m.Body = r.Subject, r.Body
+	if channel == "email" {
+		m.HTML = r.HTML
+	}
 	if to == "" {
 		return fail(fmt.Sprintf("%s has no %s", rec.Ref(), map[string]string{"email": "email address", "sms": "phone number"}[channel]))
 	}

@@ -311,14 +311,17 @@ func (a *App) templateManageCmds() []*cobra.Command {
 				fmt.Fprintf(a.stdout, "Subject: %s\n", Cell(t.Subject))
 			}
 			fmt.Fprintf(a.stdout, "\n%s\n", strings.TrimRight(t.Body, "\n"))
+			if t.HTML != "" {
+				fmt.Fprintf(a.stdout, "\n--- html ---\n%s\n", strings.TrimRight(t.HTML, "\n"))
+			}
 			return nil
 		},
 	})
 	show.Flags().StringVar(&previewFor, "record", "", "preview the email for this record (entity/id): subject, text and HTML parts, missing fields")
-	var subject, bodyFile string
+	var subject, bodyFile, htmlFile string
 	set := &cobra.Command{
-		Use:   "set NAME [--subject S] [--body-file F|-]",
-		Short: "Change a template's subject or body (managers and admins)",
+		Use:   "set NAME [--subject S] [--body-file F|-] [--html-file F|-|\"\"]",
+		Short: "Change a template's subject, body or HTML body (managers and admins)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, as, err := a.session(cmd)
@@ -337,8 +340,19 @@ func (a *App) templateManageCmds() []*cobra.Command {
 				s := string(body)
 				ch.Body = &s
 			}
-			if ch.Subject == nil && ch.Body == nil {
-				return fmt.Errorf("nothing to change: give --subject or --body-file")
+			if cmd.Flags().Changed("html-file") {
+				s := ""
+				if htmlFile != "" {
+					html, err := a.readInput("--html-file ", htmlFile, limits.TemplateBody)
+					if err != nil {
+						return err
+					}
+					s = string(html)
+				}
+				ch.HTML = &s
+			}
+			if ch.Subject == nil && ch.Body == nil && ch.HTML == nil {
+				return fmt.Errorf("nothing to change: give --subject, --body-file or --html-file")
 			}
 			t, err := eng.SetTemplate(cmd.Context(), as, args[0], ch)
 			if err != nil {
@@ -350,6 +364,7 @@ func (a *App) templateManageCmds() []*cobra.Command {
 	}
 	set.Flags().StringVar(&subject, "subject", "", "subject line")
 	set.Flags().StringVar(&bodyFile, "body-file", "", "file holding the body (- for standard input)")
+	set.Flags().StringVar(&htmlFile, "html-file", "", "file holding the HTML body (- for standard input; \"\" drops it)")
 	remove := &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove a template (refused while an active sequence uses it)",
@@ -412,7 +427,7 @@ func (a *App) segmentRemoveCmd() *cobra.Command {
 
 // previewTemplate prints the email a template makes for a record.
 func (a *App) previewTemplate(cmd *cobra.Command, eng *engine.Engine, as, name, ref string) error {
-	p, err := eng.PreviewTemplate(cmd.Context(), as, name, ref)
+	p, err := eng.PreviewTemplate(cmd.Context(), as, engine.Template{Name: name}, ref)
 	if err != nil {
 		return err
 	}
