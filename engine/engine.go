@@ -40,6 +40,8 @@ type Engine struct {
 	// node names this process among those sharing the database; leads says if it leads.
 	node  string
 	leads atomic.Bool
+	// watching names the mailboxes the mail watcher watches now (under mu).
+	watching []string
 
 	// held are the timers that could neither be applied nor put back, by connection.
 	heldMu sync.Mutex
@@ -148,7 +150,7 @@ func (e *Engine) Whoami(ctx context.Context, username string) (store.User, error
 		u, err = actor(tx, username)
 		return err
 	})
-	return u, err
+	return masked(u, u.Has(store.RoleAdmin)), err
 }
 
 // DefaultActor picks the acting user when none is given: osUser when it is a pacer user, else

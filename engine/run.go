@@ -593,8 +593,8 @@ func (e *Engine) NextWake(ctx context.Context) (time.Time, bool, error) {
 // leading (Leads). It returns when ctx ends. report, when set, gets every tick that did
 // something.
 //
-// With settings imap_url set it also watches the org mailbox for replies and bounces
-// (WatchMailbox), following changes of the setting.
+// While it leads, it also watches the org mailbox (settings imap_url) and the users' own
+// (user set --imap) for replies and bounces (WatchMailbox), following changes of them.
 func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 	changes, cancel := e.Subscribe()
 	defer cancel()
@@ -617,8 +617,8 @@ func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 		defer ticker.Stop()
 		renew = ticker.C
 	} else {
-		e.leads.Store(true) // the only process on its store
-		defer e.leads.Store(false)
+		e.setLeads(true) // the only process on its store
+		defer e.setLeads(false)
 	}
 	for {
 		rep, err := e.Tick(ctx)
@@ -704,14 +704,23 @@ func (e *Engine) lead(ctx context.Context) {
 		ok, err = tx.Lead(leadership, node, LeaderTTL)
 		return err
 	})
-	e.leads.Store(err == nil && ok)
+	e.setLeads(err == nil && ok)
+}
+
+// setLeads records whether this engine leads; a change is told to subscribers, so the work
+// that runs only on the leader (the mail watcher) starts or stops.
+func (e *Engine) setLeads(on bool) {
+	if e.leads.Swap(on) != on {
+		e.notify()
+	}
 }
 
 // resign gives the lead up, so another node takes it at once.
 func (e *Engine) resign(ctx context.Context) {
-	if !e.leads.Swap(false) {
+	if !e.leads.Load() {
 		return
 	}
+	e.setLeads(false)
 	node := e.Node()
 	_ = e.st.Update(ctx, func(tx store.Tx) error { return tx.Resign(leadership, node) })
 }

@@ -205,13 +205,22 @@ func parseSMTPURL(s *store.Settings, v string) error {
 }
 
 func parseIMAPURL(s *store.Settings, v string) error {
+	if err := checkIMAPURL("imap_url", v); err != nil {
+		return err
+	}
+	s.IMAPURL = v
+	return nil
+}
+
+// checkIMAPURL refuses a mailbox URL that is not imap:// or imaps:// with a host; "" is
+// none. what names the input.
+func checkIMAPURL(what, v string) error {
 	if v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "imap" && u.Scheme != "imaps") || u.Host == "" {
-			return invalid("imap_url %q: want imap://user:pass@host:port/MAILBOX or imaps://…", MaskURL(v))
+			return invalid("%s %q: want imap://user:pass@host:port/MAILBOX or imaps://…", what, MaskURL(v))
 		}
 	}
-	s.IMAPURL = v
 	return nil
 }
 

@@ -78,4 +78,16 @@ func TestMailCommands(t *testing.T) {
 	if r := pacer(t, db, "--as", "sam", "unsubscribes", "list"); r.code != 1 {
 		t.Errorf("a seller listing unsubscribes: %+v", r)
 	}
+
+	// A user's own mailbox: its password never shown, only scheme and host to non-admins.
+	ok(t, pacer(t, db, "user", "set", "sam", "--imap", "imaps://sam:hunter22@imap.example.com/INBOX"))
+	if r := ok(t, pacer(t, db, "user", "list", "--json")); !strings.Contains(r.stdout, `"imap_url": "imaps://sam:****@imap.example.com/INBOX"`) || strings.Contains(r.stdout, "hunter22") {
+		t.Errorf("user list for an admin:\n%s", r.stdout)
+	}
+	if r := ok(t, pacer(t, db, "--as", "sam", "user", "list", "--json")); !strings.Contains(r.stdout, `"imap_url": "imaps://imap.example.com"`) || strings.Contains(r.stdout, "hunter22") {
+		t.Errorf("user list for a seller:\n%s", r.stdout)
+	}
+	if r := pacer(t, db, "user", "set", "sam", "--imap", "ftp://x"); r.code != 1 || !strings.Contains(r.stderr, "--imap") {
+		t.Errorf("a bad --imap: %+v", r)
+	}
 }

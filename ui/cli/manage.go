@@ -25,11 +25,11 @@ func splitRoles(vals []string) []engine.Role {
 
 // userSetCmd is `user set NAME`: only the flags given change.
 func (a *App) userSetCmd() *cobra.Command {
-	var name, email, title, territory, tz, from, workhours, workdays string
+	var name, email, title, territory, tz, from, workhours, workdays, imapURL string
 	var perHour, perDay int
 	var roles []string
 	c := &cobra.Command{
-		Use:   "set NAME [--name N] [--email E] [--role R]... [--title T] [--territory T] [--tz TZ] [--from ADDR] [--workhours HH:MM-HH:MM] [--workdays DAYS] [--max-per-hour N] [--max-per-day N]",
+		Use:   "set NAME [--name N] [--email E] [--role R]... [--title T] [--territory T] [--tz TZ] [--from ADDR] [--workhours HH:MM-HH:MM] [--workdays DAYS] [--max-per-hour N] [--max-per-day N] [--imap URL]",
 		Short: "Change a user (admins); only the flags given change, --role replaces the roles",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,7 +44,7 @@ func (a *App) userSetCmd() *cobra.Command {
 				val  *string
 				dst  **string
 			}{{"name", &name, &ch.Name}, {"email", &email, &ch.Email}, {"title", &title, &ch.Title}, {"territory", &territory, &ch.Territory}, {"tz", &tz, &ch.TimeZone}, {"from", &from, &ch.From},
-				{"workhours", &workhours, &ch.WorkHours}, {"workdays", &workdays, &ch.WorkDays}} {
+				{"workhours", &workhours, &ch.WorkHours}, {"workdays", &workdays, &ch.WorkDays}, {"imap", &imapURL, &ch.IMAPURL}} {
 				if f.Changed(s.flag) {
 					*s.dst = s.val
 				}
@@ -81,6 +81,7 @@ func (a *App) userSetCmd() *cobra.Command {
 	f.StringVar(&workdays, "workdays", "", "the user's own working days, e.g. mon-thu (org: the org's)")
 	f.IntVar(&perHour, "max-per-hour", 0, "sending limit of the user's mailbox per hour (0: the org's)")
 	f.IntVar(&perDay, "max-per-day", 0, "sending limit of the user's mailbox per day (0: the org's)")
+	f.StringVar(&imapURL, "imap", "", `the user's own mailbox watched for replies and bounces, imap[s]://user:pass@host/MAILBOX ("" stops)`)
 	return c
 }
 

@@ -94,11 +94,12 @@ func (a *App) userCmd() *cobra.Command {
 					Territory string           `json:"territory,omitempty"`
 					TimeZone  string           `json:"timezone,omitempty"`
 					From      string           `json:"from,omitempty"`
+					IMAPURL   string           `json:"imap_url,omitempty"`
 					Keys      []engine.KeyInfo `json:"keys"`
 				}
 				out := make([]row, len(users))
 				for i, u := range users {
-					out[i] = row{u.Username, u.Name, u.Email, u.Roles, u.Title, u.Territory, u.TimeZone, u.From, engine.UserKeyInfos(u)}
+					out[i] = row{u.Username, u.Name, u.Email, u.Roles, u.Title, u.Territory, u.TimeZone, u.From, u.IMAPURL, engine.UserKeyInfos(u)}
 				}
 				return a.printJSON(out)
 			}
