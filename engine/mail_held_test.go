@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -119,5 +120,41 @@ func TestMailRecipientRefusedIsHardBounce(t *testing.T) {
 	}
 	if c := w.conn("lead/L-1"); c.Reason != "bounced" {
 		t.Errorf("connected again: %s (%s)", c.State, c.Reason)
+	}
+}
+
+// An unsubscribe or a hard bounce ends at once every active connection of every record
+// with the address, in any sequence and whatever step it is at; records of other
+// addresses run on.
+func TestSuppressionEndsEveryRecordOfTheAddress(t *testing.T) {
+	for _, c := range []struct{ name, reason string }{{"unsubscribe", "unsubscribed"}, {"bounce", "bounced"}} {
+		t.Run(c.name, func(t *testing.T) {
+			w, srv := mailWorld(t)
+			_, err := w.e.ImportRecords(w.ctx, "max", "contacts.csv", strings.NewReader(
+				"id,name,owner,email\nC-1,Ana at work,sam,ANA@example.com\nC-2,Other,sam,other@example.com\n"), "contact")
+			must(t, err)
+			w.sequence("name: Calls\nentity: contact\nsteps:\n  - type: call\n    id: call\n")
+			w.connect("Calls", "contact/C-1", "contact/C-2")
+			w.connect("Offer", "lead/L-1")
+			w.tick()
+			id := mail.TrackingID(srv.Messages()[0].MessageID)
+			if c.name == "unsubscribe" {
+				_, err = w.e.Unsubscribe(w.ctx, id, "test")
+			} else {
+				err = w.e.RecordBounce(w.ctx, engine.Bounce{MessageID: id, Hard: true, Status: "5.1.1"})
+			}
+			must(t, err)
+			for _, ref := range []string{"lead/L-1", "contact/C-1"} {
+				if got := w.conn(ref); got.State != "disconnected" || got.Reason != c.reason {
+					t.Errorf("%s: %s (%s), want disconnected (%s)", ref, got.State, got.Reason, c.reason)
+				}
+			}
+			if got := w.conn("contact/C-2"); got.State != "active" {
+				t.Errorf("a record of another address: %s (%s)", got.State, got.Reason)
+			}
+			if n := len(w.tasksOf("sam", "contact/C-1")); n != 0 {
+				t.Errorf("the ended connection's call task is still open (%d)", n)
+			}
+		})
 	}
 }

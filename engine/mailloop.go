@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,9 +75,8 @@ func bareAddress(addr string) string {
 
 // Unsubscribe unsubscribes the recipient of the email with tracking id id (SPEC §12): the
 // address gets no automated email again from any sequence, and the active connections of
-// the email's record end with reason unsubscribed (other records with the address end when
-// they next reach an automated email). It acts as the system: the tracking id is the
-// permission. Unsubscribing twice is no error. It returns the address, masked.
+// every record with the address end at once with reason unsubscribed. It acts as the
+// system: the tracking id is the permission. Unsubscribing twice is no error. It returns the address, masked.
 func (e *Engine) Unsubscribe(ctx context.Context, id, how string) (string, error) {
 	var addr string
 	err := e.update(ctx, func(tx store.Tx) error {
@@ -93,7 +93,7 @@ func (e *Engine) Unsubscribe(ctx context.Context, id, how string) (string, error
 		if err := e.messageEvent(tx, m, flow.Unsubscribed, how, now); err != nil && !errors.Is(err, ErrInvalid) {
 			return err
 		}
-		return e.endConnections(tx, m.Record, store.ReasonUnsubscribed)
+		return e.suppress(tx, m.Record, bareAddress(m.To), store.ReasonUnsubscribed)
 	})
 	return addr, err
 }
@@ -112,8 +112,8 @@ type Bounce struct {
 
 // RecordBounce records email_bounced against the email a bounce is about. A hard bounce
 // marks the address undeliverable (no more automated email to it) and ends the active
-// connections of the email's record with reason bounced; a soft one is only recorded. It
-// acts as the system. An unknown email is an error wrapping ErrUnknownMessage.
+// connections of every record with the address with reason bounced; a soft one is retried
+// like a temporary SMTP failure. It acts as the system. An unknown email is an error wrapping ErrUnknownMessage.
 func (e *Engine) RecordBounce(ctx context.Context, b Bounce) error {
 	return e.update(ctx, func(tx store.Tx) error {
 		m, err := bouncedMessage(tx, b)
@@ -170,7 +170,26 @@ func (e *Engine) bounce(tx store.Tx, m store.Message, b Bounce) error {
 		Reason: note, MessageID: m.MessageID}); err != nil {
 		return err
 	}
-	return e.endConnections(tx, m.Record, store.ReasonBounced)
+	return e.suppress(tx, m.Record, addr, store.ReasonBounced)
+}
+
+// suppress ends, with reason, the active connections of every record whose email is addr
+// (found by the records' email index) and of the email's record, which may have another
+// address by now.
+func (e *Engine) suppress(tx store.Tx, record store.ID, addr, reason string) error {
+	keys, err := tx.RecordsByEmail(addr)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(keys, record) {
+		keys = append(keys, record)
+	}
+	for _, k := range keys {
+		if err := e.endConnections(tx, k, reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // endConnections disconnects every active connection of a record with reason.
