@@ -161,7 +161,44 @@ func (e *Engine) inbound(tx store.Tx, data []byte) (WatchReport, error) {
 	if err := e.messageEvent(tx, m, kind, note, now); err != nil && !errors.Is(err, ErrInvalid) {
 		return WatchReport{}, err
 	}
+	if in.Auto {
+		paused, err := e.pauseUntilBack(tx, m, in, now)
+		if err != nil {
+			return WatchReport{}, err
+		}
+		if paused != "" {
+			note += "; " + paused
+		}
+	}
 	return WatchReport{Recorded: string(kind), MessageID: m.MessageID, Note: note}, nil
+}
+
+// pauseUntilBack pauses the active connection of an email an automatic reply answers until
+// the date the reply says its sender is back (mail.ReturnDate), the reply's words in the
+// history. It says what it did, "" when the reply names no date or the connection is not
+// running.
+func (e *Engine) pauseUntilBack(tx store.Tx, m store.Message, in mail.Inbound, now time.Time) (string, error) {
+	c, err := tx.Conn(m.Conn)
+	if err != nil || c.State != store.ConnActive || c.Paused() {
+		return "", nil
+	}
+	o, err := loadOrg(tx)
+	if err != nil {
+		return "", err
+	}
+	loc, err := time.LoadLocation(o.settings.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	back, phrase, ok := mail.ReturnDate(in.Subject+"\n"+in.Text, now, loc)
+	if !ok {
+		return "", nil
+	}
+	why := fmt.Sprintf("automatic reply: back on %s (%q)", back.Format(time.DateOnly), clip(phrase, 80))
+	if _, err := e.step(tx, o, c, flow.Input{Kind: flow.Pause, Reason: why, At: back}, now); err != nil {
+		return "", err
+	}
+	return "paused until " + back.Format(time.DateOnly), nil
 }
 
 // repliedTo finds the email of pacer's a message answers.

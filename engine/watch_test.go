@@ -187,3 +187,45 @@ func TestOnlyTheLeaderWatches(t *testing.T) {
 		t.Errorf("the first reply was recorded %d times", n)
 	}
 }
+
+// An automatic reply that names the day its sender is back pauses the connection until
+// then, the history saying why, and the connection runs on that day; one without a date is
+// recorded as auto_reply and pauses nothing. Neither is a reply.
+func TestAutoReplyWithReturnDatePauses(t *testing.T) {
+	w := newWorld(t)
+	srv := imaptest.Start(t)
+	w.sequence(replySeq)
+	w.connect("Replies", "lead/L-1", "lead/L-3")
+	box := w.outbox()
+	ooo := func(m engine.OutboxRow, body string) []byte {
+		return fmt.Appendf(nil, "From: %s\r\nTo: sam@example.com\r\nSubject: Out of Office: Hi\r\nAuto-Submitted: auto-replied\r\nIn-Reply-To: %s\r\n\r\n%s\r\n", m.To, m.MessageID, body)
+	}
+	srv.Append(t, ooo(box["lead/L-1"], "I am out of the office until 4 March and back on the 4th."))
+	srv.Append(t, ooo(box["lead/L-3"], "I am out of the office with little access to email."))
+	conn, validity, err := mail.DialIMAP(w.ctx, srv.URL())
+	must(t, err)
+	defer conn.Close()
+	var reps []engine.WatchReport
+	_, err = w.e.ReadMailbox(w.ctx, conn, mail.MailboxName(srv.URL()), validity, func(r engine.WatchReport) { reps = append(reps, r) })
+	must(t, err)
+	if len(reps) != 2 || reps[0].Recorded != "auto_reply" || !strings.Contains(reps[0].Note, "paused until 2026-03-04") ||
+		reps[1].Recorded != "auto_reply" || strings.Contains(reps[1].Note, "paused") {
+		t.Fatalf("reports %+v", reps)
+	}
+	back := time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)
+	c := w.conn("lead/L-1")
+	if c.Pause == nil || !c.Pause.Until.Equal(back) || !strings.Contains(c.Pause.Reason, `automatic reply: back on 2026-03-04 ("until 4 March")`) {
+		t.Fatalf("pause %+v", c.Pause)
+	}
+	if got := strings.Join(kinds(c), " "); !strings.Contains(got, "paused:") {
+		t.Errorf("history %s", got)
+	}
+	if c3 := w.conn("lead/L-3"); c3.Pause != nil || c3.CurrentStep != "replied" {
+		t.Errorf("the reply without a date: pause %+v at %s", c3.Pause, c3.CurrentStep)
+	}
+	// On the day back it runs again, still waiting for a real reply.
+	w.after(back.Sub(w.clock.Now()))
+	if c := w.conn("lead/L-1"); c.Pause != nil || c.CurrentStep != "replied" {
+		t.Errorf("on the day back: pause %+v at %s", c.Pause, c.CurrentStep)
+	}
+}
