@@ -3,6 +3,7 @@ package engine_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/mail"
@@ -156,5 +157,83 @@ func TestSuppressionEndsEveryRecordOfTheAddress(t *testing.T) {
 				t.Errorf("the ended connection's call task is still open (%d)", n)
 			}
 		})
+	}
+}
+
+// A soft bounce is retried like a temporary SMTP failure: the email goes again with the same
+// Message-ID after the back-off, the connection running on meanwhile; after the last try
+// the record's owner gets a manual email task carrying why. A delayed report only records.
+func TestSoftBounceRetried(t *testing.T) {
+	w, srv := mailWorld(t)
+	w.connect("Offer", "lead/L-1")
+	w.tick()
+	msgID := srv.Messages()[0].MessageID
+	bounce := func(delayed bool) {
+		t.Helper()
+		must(t, w.e.RecordBounce(w.ctx, engine.Bounce{MessageID: msgID, Status: "4.2.2", Diagnostic: "452 mailbox full", Delayed: delayed}))
+	}
+	bounce(true)
+	if m := w.outbox()["lead/L-1"]; m.State != "sent" || m.Tries != 1 {
+		t.Fatalf("after a delayed report: %+v", m)
+	}
+	for try := 2; try <= mail.MaxTries; try++ {
+		bounce(false)
+		m := w.outbox()["lead/L-1"]
+		if m.State != "queued" || !strings.Contains(m.LastError, "soft bounce: soft: 4.2.2 452 mailbox full") {
+			t.Fatalf("try %d after the bounce: %+v", try, m)
+		}
+		w.after(mail.Backoff(try-1) - time.Second)
+		if n := len(srv.Messages()); n != try-1 {
+			t.Fatalf("sent again before its back-off: %d messages", n)
+		}
+		w.after(time.Second)
+		got := srv.Messages()
+		if len(got) != try || got[try-1].MessageID != msgID {
+			t.Fatalf("try %d: %d messages, last %q", try, len(got), got[len(got)-1].MessageID)
+		}
+		if m := w.outbox()["lead/L-1"]; m.State != "sent" || m.Tries != try {
+			t.Fatalf("try %d sent: %+v", try, m)
+		}
+	}
+	c := w.conn("lead/L-1")
+	wantState(t, c, "active", "follow-up")
+	if n := strings.Count(strings.Join(kinds(c), " "), "email_sent"); n != 1 {
+		t.Errorf("history has %d email_sent: %q", n, kinds(c))
+	}
+	// The last try bounced too: the owner sends it by hand.
+	bounce(false)
+	if m := w.outbox()["lead/L-1"]; m.State != "failed" || !strings.Contains(m.LastError, "not delivered after 5 tries") {
+		t.Fatalf("after the last bounce: %+v", m)
+	}
+	tasks := w.tasksOf("sam", "lead/L-1")
+	if len(tasks) != 1 || tasks[0].Type != "email" || tasks[0].StepID != "offer" || !strings.Contains(tasks[0].Error, "soft bounce") {
+		t.Fatalf("owner's tasks %+v", tasks)
+	}
+	if problems, err := w.e.Check(w.ctx, "ada"); err != nil || len(problems) > 0 {
+		t.Errorf("doctor: %q, %v", problems, err)
+	}
+	w.after(time.Hour)
+	if n := len(srv.Messages()); n != mail.MaxTries {
+		t.Errorf("%d messages after giving up, want %d", n, mail.MaxTries)
+	}
+}
+
+// An email queued again after a soft bounce is not sent once its connection is
+// disconnected; it stays sent, saying why it went no more.
+func TestSoftBounceNotResentAfterDisconnect(t *testing.T) {
+	w, srv := mailWorld(t)
+	w.connect("Offer", "lead/L-1")
+	w.tick()
+	must(t, w.e.RecordBounce(w.ctx, engine.Bounce{MessageID: srv.Messages()[0].MessageID, Status: "4.2.2"}))
+	must(t, w.e.Disconnect(w.ctx, "max", "Offer", []string{"lead/L-1"}))
+	w.after(time.Hour)
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("%d messages, want the first only", n)
+	}
+	if m := w.outbox()["lead/L-1"]; m.State != "sent" || !strings.Contains(m.LastError, "not sent again") {
+		t.Errorf("outbox row %+v", m)
+	}
+	if problems, err := w.e.Check(w.ctx, "ada"); err != nil || len(problems) > 0 {
+		t.Errorf("doctor: %q, %v", problems, err)
 	}
 }

@@ -103,8 +103,10 @@ func (e *Engine) Unsubscribe(ctx context.Context, id, how string) (string, error
 type Bounce struct {
 	MessageID string
 	Recipient string
-	// Hard is a permanent failure (5.x.x): the address is undeliverable.
-	Hard bool
+	// Hard is a permanent failure (5.x.x): the address is undeliverable. Delayed is a
+	// report that the remote server still tries (recorded only); any other failure is soft
+	// and the email is sent again.
+	Hard, Delayed bool
 	// Status and Diagnostic are the delivery status code (5.1.1) and the server's words.
 	Status, Diagnostic string
 	At                 time.Time
@@ -159,8 +161,11 @@ func (e *Engine) bounce(tx store.Tx, m store.Message, b Bounce) error {
 	if err := e.messageEvent(tx, m, flow.EmailBounced, note, at); err != nil && !errors.Is(err, ErrInvalid) {
 		return err
 	}
-	if !b.Hard {
+	switch {
+	case b.Delayed:
 		return nil
+	case !b.Hard:
+		return e.retryBounced(tx, m.ID, note, at)
 	}
 	addr := bareAddress(m.To)
 	if b.Recipient != "" {
@@ -264,3 +269,53 @@ func (e *Engine) RemoveSuppression(ctx context.Context, by, kind, address string
 		return notFound(tx.DeleteSuppression(kind, bareAddress(address)), "%s is not %s", bareAddress(address), kind)
 	})
 }
+
+// retryBounced queues again, with the same Message-ID, a sent email that a soft bounce says
+// was not delivered, after the back-off of a temporary SMTP failure (SPEC §4 rule 4); once
+// its tries have run out it fails into a manual email task for the record's owner. An email
+// already queued again, or whose connection was disconnected, is left alone.
+func (e *Engine) retryBounced(tx store.Tx, id store.ID, note string, at time.Time) error {
+	m, err := tx.Message(id)
+	if err != nil || m.Channel != "email" || m.State != store.MsgSent {
+		return err
+	}
+	c, err := tx.Conn(m.Conn)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.State == store.ConnDisconnected) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	why := "soft bounce: " + note
+	if m.Tries >= mail.MaxTries {
+		return e.undelivered(tx, m, c, fmt.Sprintf("not delivered after %d tries: %s", m.Tries, why), at)
+	}
+	m.State, m.NextTry, m.LastError = store.MsgQueued, at.Add(mail.Backoff(m.Tries)), why
+	return tx.PutMessage(m)
+}
+
+// undelivered gives up on an email sent before (a resend after soft bounces): it fails, and
+// the record's owner gets a manual email task for its step, carrying why, to send it by hand.
+func (e *Engine) undelivered(tx store.Tx, m store.Message, c store.Connection, why string, now time.Time) error {
+	m.State, m.LastError = store.MsgFailed, clip(why, maxErrorText)
+	if err := tx.PutMessage(m); err != nil {
+		return err
+	}
+	rec, err := tx.RecordByKey(m.Record)
+	if err != nil {
+		return err
+	}
+	o, err := loadOrg(tx)
+	if err != nil {
+		return err
+	}
+	t := store.Task{StepID: m.StepID, Visit: m.Visit, Type: string(sequence.Email), Name: "Send by hand: " + m.Subject, Error: m.LastError}
+	if pl, err := e.plans.get(tx, c.Sequence, c.Version); err == nil {
+		if st := pl.Step(m.StepID); st != nil {
+			t.Template = st.Template
+		}
+	}
+	return e.putNotice(tx, o, c, rec, t, now)
+}
+
+// resent reports whether a message went out before: queued again after a soft bounce.
+func resent(m store.Message) bool { return !m.SentAt.IsZero() }

@@ -366,6 +366,10 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 					return err
 				}
 				cur.State, cur.LastError = store.MsgFailed, why
+				if resent(cur) {
+					// Sent once and bounced: it stays sent, with why it went no more.
+					cur.State, cur.LastError = store.MsgSent, strings.Replace(why, "not sent", "not sent again", 1)
+				}
 				return tx.PutMessage(cur)
 			}); err != nil {
 				return 0, err
@@ -391,6 +395,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 			}
 			cur.Tries++
 			now := e.clock.Now()
+			again := resent(cur) // a resend after a soft bounce: its step has moved on
 			var in *flow.Input
 			switch {
 			case sendErr == nil:
@@ -398,7 +403,9 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 				if settings.SMTPURL == "" {
 					cur.State = store.MsgKept
 				}
-				in = &flow.Input{Kind: flow.MessageSent, Visit: cur.Visit, Message: cur.ID, At: now}
+				if !again {
+					in = &flow.Input{Kind: flow.MessageSent, Visit: cur.Visit, Message: cur.ID, At: now}
+				}
 				rep.Sent++
 			case mail.RecipientRefused(sendErr):
 				// The server refused the recipient for good: a hard bounce, not a retry.
@@ -408,6 +415,13 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 					return err
 				}
 				return e.bounce(tx, cur, Bounce{Hard: true, Diagnostic: clip(sendErr.Error(), maxErrorText), At: now})
+			case cur.Tries >= mail.MaxTries && again:
+				rep.Failed++
+				c, err := tx.Conn(cur.Conn)
+				if err != nil {
+					return err
+				}
+				return e.undelivered(tx, cur, c, fmt.Sprintf("not sent again after %d tries: %v", cur.Tries, sendErr), now)
 			case cur.Tries >= mail.MaxTries:
 				cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
 				in = &flow.Input{Kind: flow.MessageFailed, Visit: cur.Visit, Message: cur.ID, Error: fmt.Sprintf("not sent after %d tries: %v", cur.Tries, sendErr)}
@@ -523,6 +537,8 @@ func unwanted(tx store.Tx, m store.Message) (string, error) {
 		return "", err
 	case c.State == store.ConnDisconnected:
 		return fmt.Sprintf("not sent: the record was disconnected from the sequence (%s) before it went out", c.Reason), nil
+	case resent(m):
+		// Sent before and bounced softly: it goes again though the connection moved on.
 	case c.State != store.ConnActive || c.Step != m.StepID || c.Visit != m.Visit:
 		return "not sent: the connection left the step before it went out", nil
 	}

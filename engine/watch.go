@@ -247,7 +247,7 @@ func (e *Engine) inboundReport(tx store.Tx, in mail.Inbound, now time.Time) (Wat
 		if !r.Failed() {
 			continue
 		}
-		b := Bounce{MessageID: id, Recipient: r.Recipient, Hard: r.Hard(), Status: r.Status, Diagnostic: r.Diagnostic, At: now}
+		b := Bounce{MessageID: id, Recipient: r.Recipient, Hard: r.Hard(), Delayed: r.Action == "delayed", Status: r.Status, Diagnostic: r.Diagnostic, At: now}
 		m, err := bouncedMessage(tx, b)
 		if errors.Is(err, ErrUnknownMessage) {
 			continue
