@@ -44,10 +44,14 @@ func (e *Engine) SendTestEmail(ctx context.Context, by, to string) error {
 	if err != nil {
 		return fmt.Errorf("test email: %w", err)
 	}
+	sig, err := e.dkim(s)
+	if err != nil {
+		return fmt.Errorf("test email: %w", err)
+	}
 	now := e.clock.Now()
 	err = tr.Send(ctx, mail.Email{
 		MessageID: mail.MessageID("test/"+by+"/"+now.Format("20060102T150405.000000000"), ""),
-		From:      from, To: to, Date: now,
+		From:      from, To: to, Date: now, DKIM: sig,
 		Subject: "pacer test email",
 		Body:    "This is a test email from pacer, sent by " + by + " to check the SMTP settings.\n",
 	})

@@ -5,6 +5,7 @@ package engine
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"regexp"
@@ -42,6 +43,9 @@ type Engine struct {
 	leads atomic.Bool
 	// watching names the mailboxes the mail watcher watches now (under mu).
 	watching []string
+	// dkimKey is the DKIM key read from the file and version dkimStamp names (under mu).
+	dkimKey   crypto.Signer
+	dkimStamp string
 
 	// held are the timers that could neither be applied nor put back, by connection.
 	heldMu sync.Mutex

@@ -1,12 +1,22 @@
 package engine_test
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-msgauth/dkim"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/mail"
@@ -452,5 +462,52 @@ func TestMailOwnHTMLBody(t *testing.T) {
 	}
 	if _, err := w.e.ClickTarget(w.ctx, id, 1); !errors.Is(err, engine.ErrUnknownMessage) {
 		t.Errorf("click past the links: %v", err)
+	}
+}
+
+// With dkim_domain, dkim_selector and dkim_key_file set, automated emails go out signed,
+// and the signature of the email as the SMTP server received it verifies; the key's path
+// is shown to admins only and a key file others may read is refused.
+func TestMailSignedWithDKIM(t *testing.T) {
+	w, srv := mailWorld(t)
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	must(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	must(t, err)
+	path := filepath.Join(t.TempDir(), "dkim.pem")
+	must(t, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o644))
+	wantMsg(t, w.e.SetSetting(w.ctx, "ada", "dkim_key_file", path), engine.ErrInvalid, "chmod 600")
+	must(t, os.Chmod(path, 0o600))
+	must(t, w.e.SetSetting(w.ctx, "ada", "dkim_key_file", path))
+	must(t, w.e.SetSetting(w.ctx, "ada", "dkim_domain", "Example.com"))
+	must(t, w.e.SetSetting(w.ctx, "ada", "dkim_selector", "pacer"))
+	wantMsg(t, w.e.SetSetting(w.ctx, "ada", "dkim_selector", "bad selector"), engine.ErrInvalid, "dkim_selector")
+	if s, err := w.e.Settings(w.ctx, "sam"); err != nil || s.DKIMKeyFile != "configured" {
+		t.Errorf("a seller sees dkim_key_file %q, %v", s.DKIMKeyFile, err)
+	}
+	w.connect("Offer", "lead/L-1")
+	w.clock.Advance(time.Minute)
+	if rep := w.tick(); rep.Sent != 1 {
+		t.Fatalf("tick %+v", rep)
+	}
+	data := srv.Messages()[0].Data
+	record := "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
+	vs, err := dkim.VerifyWithOptions(bytes.NewReader(data), &dkim.VerifyOptions{LookupTXT: func(domain string) ([]string, error) {
+		if domain != "pacer._domainkey.example.com" {
+			return nil, fmt.Errorf("no record at %s", domain)
+		}
+		return []string{record}, nil
+	}})
+	if err != nil || len(vs) != 1 || vs[0].Err != nil {
+		t.Fatalf("verify: %+v, %v\n%s", vs, err, data)
+	}
+	// A key file gone makes sending fail and retry, never go out unsigned.
+	must(t, os.Remove(path))
+	w.connect("Offer", "lead/L-3")
+	if rep := w.after(time.Minute); rep.Retried != 1 || len(srv.Messages()) != 1 {
+		t.Fatalf("without the key file: %+v, %d messages", rep, len(srv.Messages()))
+	}
+	if m := w.outbox()["lead/L-3"]; !strings.Contains(m.LastError, "dkim_key_file") {
+		t.Errorf("outbox row %+v", m)
 	}
 }

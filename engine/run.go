@@ -383,7 +383,10 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		case trErr != nil:
 			sendErr = trErr
 		default:
-			sendErr = tr.Send(ctx, outgoing(m, settings, e.clock.Now()))
+			em := outgoing(m, settings, e.clock.Now())
+			if em.DKIM, sendErr = e.dkim(settings); sendErr == nil {
+				sendErr = tr.Send(ctx, em)
+			}
 		}
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
@@ -550,6 +553,32 @@ func unwanted(tx store.Tx, m store.Message) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// dkim returns how to sign email by the settings (dkim_domain, dkim_selector,
+// dkim_key_file), nil when they are not all set. The key is read again when its file
+// changes; a key that can't be read is the error, so the email is tried again later.
+func (e *Engine) dkim(s store.Settings) (*mail.DKIM, error) {
+	if s.DKIMDomain == "" || s.DKIMSelector == "" || s.DKIMKeyFile == "" {
+		return nil, nil
+	}
+	st, err := os.Stat(s.DKIMKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("dkim_key_file: %w", err)
+	}
+	stamp := fmt.Sprint(s.DKIMKeyFile, st.ModTime().UnixNano(), st.Size())
+	e.mu.Lock()
+	key, ok := e.dkimKey, e.dkimStamp == stamp
+	e.mu.Unlock()
+	if !ok {
+		if key, err = mail.ReadDKIMKey(s.DKIMKeyFile); err != nil {
+			return nil, fmt.Errorf("dkim_key_file: %w", err)
+		}
+		e.mu.Lock()
+		e.dkimKey, e.dkimStamp = key, stamp
+		e.mu.Unlock()
+	}
+	return &mail.DKIM{Domain: s.DKIMDomain, Selector: s.DKIMSelector, Signer: key}, nil
 }
 
 // transportFor returns the transport of an SMTP URL, made once per URL.

@@ -145,6 +145,13 @@ type Settings struct {
 	// BounceDomain, when set, makes each automated email's envelope sender
 	// bounce+ID@BounceDomain (VERP), so a bounce names its message.
 	BounceDomain string `json:"bounce_domain,omitempty"`
+	// DKIMDomain and DKIMSelector name the DKIM key automated emails are signed with (its
+	// public half at SELECTOR._domainkey.DOMAIN); DKIMKeyFile is the path of its private
+	// half, a PEM file readable by its owner only, on every node. The key itself is never
+	// stored.
+	DKIMDomain   string `json:"dkim_domain,omitempty"`
+	DKIMSelector string `json:"dkim_selector,omitempty"`
+	DKIMKeyFile  string `json:"dkim_key_file,omitempty"`
 	// Holidays is the public holiday list the calendar skips: a lowercase country code, or
 	// country-region ("de-by"); empty for none.
 	Holidays string `json:"holidays,omitempty"`
