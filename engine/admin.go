@@ -10,34 +10,6 @@ import (
 	"github.com/pacer-sales/pacer/store"
 )
 
-// PreviewDraftTemplate fills in t (as edited, saved or not) for the record ref, as the email of
-// that record would read: {{owner.name}} is the record's owner (the acting user when they
-// are one of an owning team). Any user may preview; admins and managers are the ones who
-// can save. A placeholder problem is the error, naming the part and line.
-func (e *Engine) PreviewDraftTemplate(ctx context.Context, by string, t store.Template, ref string) (subject, body string, err error) {
-	entity, id, err := ParseRef(ref)
-	if err != nil {
-		return "", "", err
-	}
-	err = e.view(ctx, func(tx store.Tx) error {
-		u, err := actor(tx, by)
-		if err != nil {
-			return err
-		}
-		rec, err := tx.Record(entity, id)
-		if err != nil {
-			return notFound(err, "there is no record %s", ref)
-		}
-		owner := ownerFor(tx, rec, u.Username)
-		subject, body, err = mail.Render(t, rec, owner)
-		if err != nil {
-			return invalid("%v", err)
-		}
-		return nil
-	})
-	return subject, body, err
-}
-
 // SendTestEmail sends a short email through the org's SMTP server (settings smtp_url) to
 // to, from the acting user's sender address, so an admin can tell the settings work. Only
 // admins may. Without smtp_url it is refused; a failing server's reply is the error.
@@ -72,10 +44,14 @@ func (e *Engine) SendTestEmail(ctx context.Context, by, to string) error {
 	if err != nil {
 		return fmt.Errorf("test email: %w", err)
 	}
+	sig, err := e.dkim(s)
+	if err != nil {
+		return fmt.Errorf("test email: %w", err)
+	}
 	now := e.clock.Now()
 	err = tr.Send(ctx, mail.Email{
 		MessageID: mail.MessageID("test/"+by+"/"+now.Format("20060102T150405.000000000"), ""),
-		From:      from, To: to, Date: now,
+		From:      from, To: to, Date: now, DKIM: sig,
 		Subject: "pacer test email",
 		Body:    "This is a test email from pacer, sent by " + by + " to check the SMTP settings.\n",
 	})

@@ -10,19 +10,32 @@ import (
 	"github.com/pacer-sales/pacer/store"
 )
 
-func TestPreviewDraftTemplate(t *testing.T) {
+// One preview serves the saved template (by name) and a draft as edited: both parts, the
+// HTML from the template's own HTML body with merged values escaped.
+func TestPreviewTemplate(t *testing.T) {
 	w := newWorld(t)
 	tmpl := store.Template{Name: "draft", Kind: store.EmailTemplate, Subject: "Hi {{first_name}}", Body: "{{name}}, {{owner.name}} here."}
-	subj, body, err := w.e.PreviewDraftTemplate(w.ctx, "sam", tmpl, "lead/L-1")
+	p, err := w.e.PreviewTemplate(w.ctx, "sam", tmpl, "lead/L-1")
 	must(t, err)
-	if subj != "Hi Ana" || body != "Ana Lima, Sam Okafor here." {
-		t.Fatalf("preview = %q / %q", subj, body)
+	if p.Subject != "Hi Ana" || p.Text != "Ana Lima, Sam Okafor here." || !strings.Contains(p.HTML, "<p>Ana Lima, Sam Okafor here.</p>") {
+		t.Fatalf("preview of a draft = %+v", p)
+	}
+	tmpl.HTML = "<p>Dear <b>{{field:title|friend}}</b></p>"
+	must(t, w.e.AddTemplate(w.ctx, "ada", tmpl))
+	_, err = w.e.SetRecord(w.ctx, "ada", "lead/L-1", map[string]string{"title": "<Dr.>"})
+	must(t, err)
+	p, err = w.e.PreviewTemplate(w.ctx, "sam", engine.Template{Name: "draft"}, "lead/L-1")
+	must(t, err)
+	if p.HTML != "<p>Dear <b>&lt;Dr.&gt;</b></p>" || p.Text != "Ana Lima, Sam Okafor here." {
+		t.Fatalf("preview of the saved template = %+v", p)
 	}
 	tmpl.Body = "{{nope}}"
-	_, _, err = w.e.PreviewDraftTemplate(w.ctx, "sam", tmpl, "lead/L-1")
+	_, err = w.e.PreviewTemplate(w.ctx, "sam", tmpl, "lead/L-1")
 	wantMsg(t, err, engine.ErrInvalid, "{{nope}}")
-	_, _, err = w.e.PreviewDraftTemplate(w.ctx, "sam", tmpl, "lead/NOPE")
-	wantMsg(t, err, engine.ErrInvalid, "no record lead/NOPE")
+	_, err = w.e.PreviewTemplate(w.ctx, "sam", tmpl, "lead/NOPE")
+	wantMsg(t, err, engine.ErrInvalid, "lead/NOPE")
+	_, err = w.e.PreviewTemplate(w.ctx, "sam", engine.Template{Name: "gone"}, "lead/L-1")
+	wantMsg(t, err, engine.ErrInvalid, `no template "gone"`)
 }
 
 func TestSendTestEmail(t *testing.T) {

@@ -98,6 +98,10 @@ func (k *checker) run() error {
 			k.addf("messages %s and %s are both for %s", other, m.ID, m.Key)
 		}
 		k.msgs[m.ID], k.byKey[m.Key] = m, m.ID
+		if m.State == store.MsgFailed {
+			// An email that softly bounced until its tries ran out tells the owner.
+			k.notices[store.Visit{Conn: m.Conn, Step: m.StepID, N: m.Visit}.NoticeID()] = true
+		}
 		return true
 	}); err != nil {
 		return err
@@ -447,7 +451,16 @@ func (k *checker) history(name string, c store.Connection, pl *flow.Plan) error 
 			if m.Conn != c.ID || m.StepID != ev.StepID || m.Visit != visits {
 				k.addf("%s: message %s is of connection %s, step %q, visit %d (want visit %d)", where, id, m.Conn, m.StepID, m.Visit, visits)
 			}
-			if m.State != store.MsgSent && m.State != store.MsgKept {
+			switch m.State {
+			case store.MsgSent, store.MsgKept:
+			case store.MsgFailed:
+				// Sent, then bounced softly until its tries ran out: its owner is told.
+				if _, err := tx.Task(store.Visit{Conn: m.Conn, Step: m.StepID, N: m.Visit}.NoticeID()); errors.Is(err, store.ErrNotFound) {
+					k.addf("%s: message %s failed after it was sent, but its owner was not told", where, id)
+				} else if err != nil {
+					return err
+				}
+			default:
 				k.addf("%s: message %s is %s", where, id, m.State)
 			}
 		case store.EventMessageFailed:

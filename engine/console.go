@@ -397,6 +397,9 @@ func (e *Engine) SendEmail(ctx context.Context, by, taskID string, d Draft) (sen
 			return false, err
 		}
 		em := mail.Email{MessageID: msg.MessageID, From: msg.From, To: msg.To, Subject: msg.Subject, Body: msg.Body, Date: e.clock.Now()}
+		if em.DKIM, err = e.dkim(settings); err != nil {
+			return false, fmt.Errorf("the email to %s was not sent; the task stays open: %w", msg.To, err)
+		}
 		if err := tr.Send(ctx, em); err != nil {
 			return false, fmt.Errorf("the email to %s was not sent; the task stays open: %w", msg.To, err)
 		}

@@ -5,6 +5,7 @@ package engine
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"regexp"
@@ -40,6 +41,11 @@ type Engine struct {
 	// node names this process among those sharing the database; leads says if it leads.
 	node  string
 	leads atomic.Bool
+	// watching names the mailboxes the mail watcher watches now (under mu).
+	watching []string
+	// dkimKey is the DKIM key read from the file and version dkimStamp names (under mu).
+	dkimKey   crypto.Signer
+	dkimStamp string
 
 	// held are the timers that could neither be applied nor put back, by connection.
 	heldMu sync.Mutex
@@ -148,7 +154,7 @@ func (e *Engine) Whoami(ctx context.Context, username string) (store.User, error
 		u, err = actor(tx, username)
 		return err
 	})
-	return u, err
+	return masked(u, u.Has(store.RoleAdmin)), err
 }
 
 // DefaultActor picks the acting user when none is given: osUser when it is a pacer user, else

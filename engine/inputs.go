@@ -152,6 +152,7 @@ func templateSizes(t store.Template) error {
 	c.check("the name", t.Name, limits.Name, false)
 	c.check("the subject", t.Subject, limits.Name, false)
 	c.check("the body", t.Body, limits.TemplateBody, true)
+	c.check("the HTML body", t.HTML, limits.TemplateBody, true)
 	return c.err
 }
 

@@ -1,11 +1,22 @@
 package engine_test
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-msgauth/dkim"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/mail"
@@ -409,5 +420,94 @@ func TestDisconnectedWhileSending(t *testing.T) {
 	must(t, err)
 	if len(problems) > 0 {
 		t.Fatalf("doctor: %v", problems)
+	}
+}
+
+// A template with an HTML body of its own sends it as the HTML part: merged values escaped,
+// its links tracked (one the text lacks included), the footer and pixel added; a click on
+// its own link redirects to that link.
+func TestMailOwnHTMLBody(t *testing.T) {
+	w, srv := mailWorld(t)
+	must(t, w.e.SetSetting(w.ctx, "ada", "tracking_url", "https://t.example"))
+	html := `<html><body><h1>Hi {{first_name}}</h1><p>Score: {{field:score}}</p><a href="https://example.com/deal">deal</a></body></html>`
+	body := "Hi {{first_name}}"
+	_, err := w.e.SetTemplate(w.ctx, "ada", "offer", engine.TemplateChange{HTML: &html, Body: &body})
+	must(t, err)
+	_, err = w.e.SetRecord(w.ctx, "ada", "lead/L-1", map[string]string{"score": "<10>"})
+	must(t, err)
+	w.connect("Offer", "lead/L-1")
+	w.clock.Advance(time.Minute)
+	if rep := w.tick(); rep.Sent != 1 {
+		t.Fatalf("tick = %+v", rep)
+	}
+	got := srv.Messages()
+	if len(got) != 1 {
+		t.Fatalf("%d messages", len(got))
+	}
+	r := got[0]
+	id := mail.TrackingID(r.MessageID)
+	for _, want := range []string{"<h1>Hi Ana</h1>", "<p>Score: &lt;10&gt;</p>", `<a href="https://t.example/t/click/` + id + `/0">deal</a>`,
+		"/t/open/" + id + ".gif", "/t/unsub/" + id} {
+		if !strings.Contains(r.HTML, want) {
+			t.Errorf("HTML part lacks %q:\n%s", want, r.HTML)
+		}
+	}
+	if strings.Contains(r.HTML, "example.com/deal") || strings.TrimSpace(strings.Split(r.Text, "\n")[0]) != "Hi Ana" {
+		t.Errorf("text %q, HTML %s", r.Text, r.HTML)
+	}
+	target, err := w.e.ClickTarget(w.ctx, id, 0)
+	must(t, err)
+	if target != "https://example.com/deal" {
+		t.Errorf("click target %q", target)
+	}
+	if _, err := w.e.ClickTarget(w.ctx, id, 1); !errors.Is(err, engine.ErrUnknownMessage) {
+		t.Errorf("click past the links: %v", err)
+	}
+}
+
+// With dkim_domain, dkim_selector and dkim_key_file set, automated emails go out signed,
+// and the signature of the email as the SMTP server received it verifies; the key's path
+// is shown to admins only and a key file others may read is refused.
+func TestMailSignedWithDKIM(t *testing.T) {
+	w, srv := mailWorld(t)
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	must(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	must(t, err)
+	path := filepath.Join(t.TempDir(), "dkim.pem")
+	must(t, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o644))
+	wantMsg(t, w.e.SetSetting(w.ctx, "ada", "dkim_key_file", path), engine.ErrInvalid, "chmod 600")
+	must(t, os.Chmod(path, 0o600))
+	must(t, w.e.SetSetting(w.ctx, "ada", "dkim_key_file", path))
+	must(t, w.e.SetSetting(w.ctx, "ada", "dkim_domain", "Example.com"))
+	must(t, w.e.SetSetting(w.ctx, "ada", "dkim_selector", "pacer"))
+	wantMsg(t, w.e.SetSetting(w.ctx, "ada", "dkim_selector", "bad selector"), engine.ErrInvalid, "dkim_selector")
+	if s, err := w.e.Settings(w.ctx, "sam"); err != nil || s.DKIMKeyFile != "configured" {
+		t.Errorf("a seller sees dkim_key_file %q, %v", s.DKIMKeyFile, err)
+	}
+	w.connect("Offer", "lead/L-1")
+	w.clock.Advance(time.Minute)
+	if rep := w.tick(); rep.Sent != 1 {
+		t.Fatalf("tick %+v", rep)
+	}
+	data := srv.Messages()[0].Data
+	record := "v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))
+	vs, err := dkim.VerifyWithOptions(bytes.NewReader(data), &dkim.VerifyOptions{LookupTXT: func(domain string) ([]string, error) {
+		if domain != "pacer._domainkey.example.com" {
+			return nil, fmt.Errorf("no record at %s", domain)
+		}
+		return []string{record}, nil
+	}})
+	if err != nil || len(vs) != 1 || vs[0].Err != nil {
+		t.Fatalf("verify: %+v, %v\n%s", vs, err, data)
+	}
+	// A key file gone makes sending fail and retry, never go out unsigned.
+	must(t, os.Remove(path))
+	w.connect("Offer", "lead/L-3")
+	if rep := w.after(time.Minute); rep.Retried != 1 || len(srv.Messages()) != 1 {
+		t.Fatalf("without the key file: %+v, %d messages", rep, len(srv.Messages()))
+	}
+	if m := w.outbox()["lead/L-3"]; !strings.Contains(m.LastError, "dkim_key_file") {
+		t.Errorf("outbox row %+v", m)
 	}
 }

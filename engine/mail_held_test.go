@@ -3,7 +3,9 @@ package engine_test
 import (
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -119,5 +121,119 @@ func TestMailRecipientRefusedIsHardBounce(t *testing.T) {
 	}
 	if c := w.conn("lead/L-1"); c.Reason != "bounced" {
 		t.Errorf("connected again: %s (%s)", c.State, c.Reason)
+	}
+}
+
+// An unsubscribe or a hard bounce ends at once every active connection of every record
+// with the address, in any sequence and whatever step it is at; records of other
+// addresses run on.
+func TestSuppressionEndsEveryRecordOfTheAddress(t *testing.T) {
+	for _, c := range []struct{ name, reason string }{{"unsubscribe", "unsubscribed"}, {"bounce", "bounced"}} {
+		t.Run(c.name, func(t *testing.T) {
+			w, srv := mailWorld(t)
+			_, err := w.e.ImportRecords(w.ctx, "max", "contacts.csv", strings.NewReader(
+				"id,name,owner,email\nC-1,Ana at work,sam,ANA@example.com\nC-2,Other,sam,other@example.com\n"), "contact")
+			must(t, err)
+			w.sequence("name: Calls\nentity: contact\nsteps:\n  - type: call\n    id: call\n")
+			w.connect("Calls", "contact/C-1", "contact/C-2")
+			w.connect("Offer", "lead/L-1")
+			w.tick()
+			id := mail.TrackingID(srv.Messages()[0].MessageID)
+			if c.name == "unsubscribe" {
+				_, err = w.e.Unsubscribe(w.ctx, id, "test")
+			} else {
+				err = w.e.RecordBounce(w.ctx, engine.Bounce{MessageID: id, Hard: true, Status: "5.1.1"})
+			}
+			must(t, err)
+			for _, ref := range []string{"lead/L-1", "contact/C-1"} {
+				if got := w.conn(ref); got.State != "disconnected" || got.Reason != c.reason {
+					t.Errorf("%s: %s (%s), want disconnected (%s)", ref, got.State, got.Reason, c.reason)
+				}
+			}
+			if got := w.conn("contact/C-2"); got.State != "active" {
+				t.Errorf("a record of another address: %s (%s)", got.State, got.Reason)
+			}
+			if n := len(w.tasksOf("sam", "contact/C-1")); n != 0 {
+				t.Errorf("the ended connection's call task is still open (%d)", n)
+			}
+		})
+	}
+}
+
+// A soft bounce is retried like a temporary SMTP failure: the email goes again with the same
+// Message-ID after the back-off, the connection running on meanwhile; after the last try
+// the record's owner gets a manual email task carrying why. A delayed report only records.
+func TestSoftBounceRetried(t *testing.T) {
+	w, srv := mailWorld(t)
+	w.connect("Offer", "lead/L-1")
+	w.tick()
+	msgID := srv.Messages()[0].MessageID
+	bounce := func(delayed bool) {
+		t.Helper()
+		must(t, w.e.RecordBounce(w.ctx, engine.Bounce{MessageID: msgID, Status: "4.2.2", Diagnostic: "452 mailbox full", Delayed: delayed}))
+	}
+	bounce(true)
+	if m := w.outbox()["lead/L-1"]; m.State != "sent" || m.Tries != 1 {
+		t.Fatalf("after a delayed report: %+v", m)
+	}
+	for try := 2; try <= mail.MaxTries; try++ {
+		bounce(false)
+		m := w.outbox()["lead/L-1"]
+		if m.State != "queued" || !strings.Contains(m.LastError, "soft bounce: soft: 4.2.2 452 mailbox full") {
+			t.Fatalf("try %d after the bounce: %+v", try, m)
+		}
+		w.after(mail.Backoff(try-1) - time.Second)
+		if n := len(srv.Messages()); n != try-1 {
+			t.Fatalf("sent again before its back-off: %d messages", n)
+		}
+		w.after(time.Second)
+		got := srv.Messages()
+		if len(got) != try || got[try-1].MessageID != msgID {
+			t.Fatalf("try %d: %d messages, last %q", try, len(got), got[len(got)-1].MessageID)
+		}
+		if m := w.outbox()["lead/L-1"]; m.State != "sent" || m.Tries != try {
+			t.Fatalf("try %d sent: %+v", try, m)
+		}
+	}
+	c := w.conn("lead/L-1")
+	wantState(t, c, "active", "follow-up")
+	if n := strings.Count(strings.Join(kinds(c), " "), "email_sent"); n != 1 {
+		t.Errorf("history has %d email_sent: %q", n, kinds(c))
+	}
+	// The last try bounced too: the owner sends it by hand.
+	bounce(false)
+	if m := w.outbox()["lead/L-1"]; m.State != "failed" || !strings.Contains(m.LastError, "not delivered after 5 tries") {
+		t.Fatalf("after the last bounce: %+v", m)
+	}
+	tasks := w.tasksOf("sam", "lead/L-1")
+	if len(tasks) != 1 || tasks[0].Type != "email" || tasks[0].StepID != "offer" || !strings.Contains(tasks[0].Error, "soft bounce") {
+		t.Fatalf("owner's tasks %+v", tasks)
+	}
+	if problems, err := w.e.Check(w.ctx, "ada"); err != nil || len(problems) > 0 {
+		t.Errorf("doctor: %q, %v", problems, err)
+	}
+	w.after(time.Hour)
+	if n := len(srv.Messages()); n != mail.MaxTries {
+		t.Errorf("%d messages after giving up, want %d", n, mail.MaxTries)
+	}
+}
+
+// An email queued again after a soft bounce is not sent once its connection is
+// disconnected; it stays sent, saying why it went no more.
+func TestSoftBounceNotResentAfterDisconnect(t *testing.T) {
+	w, srv := mailWorld(t)
+	w.connect("Offer", "lead/L-1")
+	w.tick()
+	must(t, w.e.RecordBounce(w.ctx, engine.Bounce{MessageID: srv.Messages()[0].MessageID, Status: "4.2.2"}))
+	must(t, w.e.Disconnect(w.ctx, "max", "Offer", []string{"lead/L-1"}))
+	w.after(time.Hour)
+	if n := len(srv.Messages()); n != 1 {
+		t.Errorf("%d messages, want the first only", n)
+	}
+	if m := w.outbox()["lead/L-1"]; m.State != "sent" || !strings.Contains(m.LastError, "not sent again") {
+		t.Errorf("outbox row %+v", m)
+	}
+	if problems, err := w.e.Check(w.ctx, "ada"); err != nil || len(problems) > 0 {
+		t.Errorf("doctor: %q, %v", problems, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,8 +15,8 @@ import (
 )
 
 // ClickTarget records link_clicked for link n of the email with tracking id id (the local
-// part of its Message-ID) and returns the link to redirect to: always one the stored body
-// of that email holds (mail.LinkAt), never anything taken from the request. An unknown id
+// part of its Message-ID) and returns the link to redirect to: always one the stored bodies
+// of that email hold (mail.LinkAt), never anything taken from the request. An unknown id
 // or link number is an error wrapping ErrUnknownMessage. Like RecordMessageEvent it acts as
 // the system; an event that no longer applies (a step not reached) is not an error.
 func (e *Engine) ClickTarget(ctx context.Context, id string, n int) (string, error) {
@@ -25,7 +26,7 @@ func (e *Engine) ClickTarget(ctx context.Context, id string, n int) (string, err
 		if err != nil {
 			return err
 		}
-		link, ok := mail.LinkAt(m.Body, n)
+		link, ok := mail.LinkAt(m.Body, m.HTML, n)
 		if !ok {
 			return fmt.Errorf("%w: %w: the email has no link %d", ErrInvalid, ErrUnknownMessage, n)
 		}
@@ -74,9 +75,8 @@ func bareAddress(addr string) string {
 
 // Unsubscribe unsubscribes the recipient of the email with tracking id id (SPEC §12): the
 // address gets no automated email again from any sequence, and the active connections of
-// the email's record end with reason unsubscribed (other records with the address end when
-// they next reach an automated email). It acts as the system: the tracking id is the
-// permission. Unsubscribing twice is no error. It returns the address, masked.
+// every record with the address end at once with reason unsubscribed. It acts as the
+// system: the tracking id is the permission. Unsubscribing twice is no error. It returns the address, masked.
 func (e *Engine) Unsubscribe(ctx context.Context, id, how string) (string, error) {
 	var addr string
 	err := e.update(ctx, func(tx store.Tx) error {
@@ -93,7 +93,7 @@ func (e *Engine) Unsubscribe(ctx context.Context, id, how string) (string, error
 		if err := e.messageEvent(tx, m, flow.Unsubscribed, how, now); err != nil && !errors.Is(err, ErrInvalid) {
 			return err
 		}
-		return e.endConnections(tx, m.Record, store.ReasonUnsubscribed)
+		return e.suppress(tx, m.Record, bareAddress(m.To), store.ReasonUnsubscribed)
 	})
 	return addr, err
 }
@@ -103,8 +103,10 @@ func (e *Engine) Unsubscribe(ctx context.Context, id, how string) (string, error
 type Bounce struct {
 	MessageID string
 	Recipient string
-	// Hard is a permanent failure (5.x.x): the address is undeliverable.
-	Hard bool
+	// Hard is a permanent failure (5.x.x): the address is undeliverable. Delayed is a
+	// report that the remote server still tries (recorded only); any other failure is soft
+	// and the email is sent again.
+	Hard, Delayed bool
 	// Status and Diagnostic are the delivery status code (5.1.1) and the server's words.
 	Status, Diagnostic string
 	At                 time.Time
@@ -112,8 +114,8 @@ type Bounce struct {
 
 // RecordBounce records email_bounced against the email a bounce is about. A hard bounce
 // marks the address undeliverable (no more automated email to it) and ends the active
-// connections of the email's record with reason bounced; a soft one is only recorded. It
-// acts as the system. An unknown email is an error wrapping ErrUnknownMessage.
+// connections of every record with the address with reason bounced; a soft one is retried
+// like a temporary SMTP failure. It acts as the system. An unknown email is an error wrapping ErrUnknownMessage.
 func (e *Engine) RecordBounce(ctx context.Context, b Bounce) error {
 	return e.update(ctx, func(tx store.Tx) error {
 		m, err := bouncedMessage(tx, b)
@@ -159,8 +161,11 @@ func (e *Engine) bounce(tx store.Tx, m store.Message, b Bounce) error {
 	if err := e.messageEvent(tx, m, flow.EmailBounced, note, at); err != nil && !errors.Is(err, ErrInvalid) {
 		return err
 	}
-	if !b.Hard {
+	switch {
+	case b.Delayed:
 		return nil
+	case !b.Hard:
+		return e.retryBounced(tx, m.ID, note, at)
 	}
 	addr := bareAddress(m.To)
 	if b.Recipient != "" {
@@ -170,7 +175,26 @@ func (e *Engine) bounce(tx store.Tx, m store.Message, b Bounce) error {
 		Reason: note, MessageID: m.MessageID}); err != nil {
 		return err
 	}
-	return e.endConnections(tx, m.Record, store.ReasonBounced)
+	return e.suppress(tx, m.Record, addr, store.ReasonBounced)
+}
+
+// suppress ends, with reason, the active connections of every record whose email is addr
+// (found by the records' email index) and of the email's record, which may have another
+// address by now.
+func (e *Engine) suppress(tx store.Tx, record store.ID, addr, reason string) error {
+	keys, err := tx.RecordsByEmail(addr)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(keys, record) {
+		keys = append(keys, record)
+	}
+	for _, k := range keys {
+		if err := e.endConnections(tx, k, reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // endConnections disconnects every active connection of a record with reason.
@@ -245,3 +269,53 @@ func (e *Engine) RemoveSuppression(ctx context.Context, by, kind, address string
 		return notFound(tx.DeleteSuppression(kind, bareAddress(address)), "%s is not %s", bareAddress(address), kind)
 	})
 }
+
+// retryBounced queues again, with the same Message-ID, a sent email that a soft bounce says
+// was not delivered, after the back-off of a temporary SMTP failure (SPEC §4 rule 4); once
+// its tries have run out it fails into a manual email task for the record's owner. An email
+// already queued again, or whose connection was disconnected, is left alone.
+func (e *Engine) retryBounced(tx store.Tx, id store.ID, note string, at time.Time) error {
+	m, err := tx.Message(id)
+	if err != nil || m.Channel != "email" || m.State != store.MsgSent {
+		return err
+	}
+	c, err := tx.Conn(m.Conn)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.State == store.ConnDisconnected) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	why := "soft bounce: " + note
+	if m.Tries >= mail.MaxTries {
+		return e.undelivered(tx, m, c, fmt.Sprintf("not delivered after %d tries: %s", m.Tries, why), at)
+	}
+	m.State, m.NextTry, m.LastError = store.MsgQueued, at.Add(mail.Backoff(m.Tries)), why
+	return tx.PutMessage(m)
+}
+
+// undelivered gives up on an email sent before (a resend after soft bounces): it fails, and
+// the record's owner gets a manual email task for its step, carrying why, to send it by hand.
+func (e *Engine) undelivered(tx store.Tx, m store.Message, c store.Connection, why string, now time.Time) error {
+	m.State, m.LastError = store.MsgFailed, clip(why, maxErrorText)
+	if err := tx.PutMessage(m); err != nil {
+		return err
+	}
+	rec, err := tx.RecordByKey(m.Record)
+	if err != nil {
+		return err
+	}
+	o, err := loadOrg(tx)
+	if err != nil {
+		return err
+	}
+	t := store.Task{StepID: m.StepID, Visit: m.Visit, Type: string(sequence.Email), Name: "Send by hand: " + m.Subject, Error: m.LastError}
+	if pl, err := e.plans.get(tx, c.Sequence, c.Version); err == nil {
+		if st := pl.Step(m.StepID); st != nil {
+			t.Template = st.Template
+		}
+	}
+	return e.putNotice(tx, o, c, rec, t, now)
+}
+
+// resent reports whether a message went out before: queued again after a soft bounce.
+func resent(m store.Message) bool { return !m.SentAt.IsZero() }

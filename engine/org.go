@@ -95,7 +95,7 @@ func (e *Engine) UserBySSHKey(ctx context.Context, key []byte) (store.User, erro
 	case err != nil:
 		return store.User{}, err
 	case len(found) == 1:
-		return found[0], nil
+		return masked(found[0], found[0].Has(store.RoleAdmin)), nil
 	case len(found) == 0:
 		return store.User{}, forbidden("this SSH key belongs to no pacer user; an admin adds it with `pacer user add NAME --role seller --key \"$(cat KEY.pub)\"`")
 	}
@@ -106,15 +106,21 @@ func (e *Engine) UserBySSHKey(ctx context.Context, key []byte) (store.User, erro
 	return store.User{}, forbidden("this SSH key belongs to several pacer users (%s); each user needs a key of their own", strings.Join(names, ", "))
 }
 
-// Users lists every user. Any user may.
+// Users lists every user. Any user may; a user's own mailbox URL is masked as in Settings.
 func (e *Engine) Users(ctx context.Context, by string) ([]store.User, error) {
 	var users []store.User
-	err := e.view(ctx, func(tx store.Tx) (err error) {
-		if _, err = actor(tx, by); err != nil {
+	err := e.view(ctx, func(tx store.Tx) error {
+		u, err := actor(tx, by)
+		if err != nil {
 			return err
 		}
-		users, err = tx.Users()
-		return err
+		if users, err = tx.Users(); err != nil {
+			return err
+		}
+		for i := range users {
+			users[i] = masked(users[i], u.Has(store.RoleAdmin))
+		}
+		return nil
 	})
 	return users, err
 }
@@ -158,7 +164,8 @@ func (e *Engine) Teams(ctx context.Context, by string) ([]store.Team, error) {
 	return teams, err
 }
 
-// AddTemplate creates or replaces an email or SMS template. Admins and managers may.
+// AddTemplate creates or replaces an email or SMS template; an email template may have an
+// HTML body of its own (HTML), else its HTML part is made from the text. Admins and managers may.
 func (e *Engine) AddTemplate(ctx context.Context, by string, t store.Template) error {
 	if strings.TrimSpace(t.Name) == "" {
 		return invalid("a template needs a name")
@@ -174,6 +181,12 @@ func (e *Engine) AddTemplate(ctx context.Context, by string, t store.Template) e
 	}
 	if strings.TrimSpace(t.Body) == "" {
 		return invalid("template %q needs a body", t.Name)
+	}
+	if t.Kind == store.SMSTemplate && t.HTML != "" {
+		return invalid("text-message template %q cannot have an HTML body", t.Name)
+	}
+	if strings.TrimSpace(t.HTML) == "" {
+		t.HTML = ""
 	}
 	if err := mail.Check(t); err != nil {
 		return invalid("%v", err)

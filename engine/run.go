@@ -398,6 +398,10 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 					return err
 				}
 				cur.State, cur.LastError = store.MsgFailed, why
+				if resent(cur) {
+					// Sent once and bounced: it stays sent, with why it went no more.
+					cur.State, cur.LastError = store.MsgSent, strings.Replace(why, "not sent", "not sent again", 1)
+				}
 				return tx.PutMessage(cur)
 			}); err != nil {
 				return 0, err
@@ -411,7 +415,10 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		case trErr != nil:
 			sendErr = trErr
 		default:
-			sendErr = tr.Send(ctx, outgoing(m, settings, e.clock.Now()))
+			em := outgoing(m, settings, e.clock.Now())
+			if em.DKIM, sendErr = e.dkim(settings); sendErr == nil {
+				sendErr = tr.Send(ctx, em)
+			}
 		}
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
@@ -423,6 +430,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 			}
 			cur.Tries++
 			now := e.clock.Now()
+			again := resent(cur) // a resend after a soft bounce: its step has moved on
 			var in *flow.Input
 			switch {
 			case sendErr == nil:
@@ -430,7 +438,9 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 				if settings.SMTPURL == "" {
 					cur.State = store.MsgKept
 				}
-				in = &flow.Input{Kind: flow.MessageSent, Visit: cur.Visit, Message: cur.ID, At: now}
+				if !again {
+					in = &flow.Input{Kind: flow.MessageSent, Visit: cur.Visit, Message: cur.ID, At: now}
+				}
 				rep.Sent++
 			case mail.RecipientRefused(sendErr):
 				// The server refused the recipient for good: a hard bounce, not a retry.
@@ -440,6 +450,13 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 					return err
 				}
 				return e.bounce(tx, cur, Bounce{Hard: true, Diagnostic: clip(sendErr.Error(), maxErrorText), At: now})
+			case cur.Tries >= mail.MaxTries && again:
+				rep.Failed++
+				c, err := tx.Conn(cur.Conn)
+				if err != nil {
+					return err
+				}
+				return e.undelivered(tx, cur, c, fmt.Sprintf("not sent again after %d tries: %v", cur.Tries, sendErr), now)
 			case cur.Tries >= mail.MaxTries:
 				cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
 				in = &flow.Input{Kind: flow.MessageFailed, Visit: cur.Visit, Message: cur.ID, Error: fmt.Sprintf("not sent after %d tries: %v", cur.Tries, sendErr)}
@@ -512,7 +529,7 @@ func ignore(err, target error) error {
 // header is the engine's time, like every other time it records.
 func outgoing(m store.Message, s store.Settings, now time.Time) mail.Email {
 	tk := mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: mail.TrackingID(m.MessageID)}
-	p := mail.Compose(m.Body, tk)
+	p := mail.Compose(m.Body, m.HTML, tk)
 	em := mail.Email{MessageID: m.MessageID, From: m.From, To: m.To, Subject: m.Subject, Body: p.Text, HTML: p.HTML, Date: now}
 	if tk.BaseURL != "" {
 		em.Unsubscribe, em.OneClick = tk.UnsubscribeURL(), tk.OneClick()
@@ -555,6 +572,8 @@ func unwanted(tx store.Tx, m store.Message) (string, error) {
 		return "", err
 	case c.State == store.ConnDisconnected:
 		return fmt.Sprintf("not sent: the record was disconnected from the sequence (%s) before it went out", c.Reason), nil
+	case resent(m):
+		// Sent before and bounced softly: it goes again though the connection moved on.
 	case c.State != store.ConnActive || c.Step != m.StepID || c.Visit != m.Visit:
 		return "not sent: the connection left the step before it went out", nil
 	}
@@ -566,6 +585,32 @@ func unwanted(tx store.Tx, m store.Message) (string, error) {
 		}
 	}
 	return "", nil
+}
+
+// dkim returns how to sign email by the settings (dkim_domain, dkim_selector,
+// dkim_key_file), nil when they are not all set. The key is read again when its file
+// changes; a key that can't be read is the error, so the email is tried again later.
+func (e *Engine) dkim(s store.Settings) (*mail.DKIM, error) {
+	if s.DKIMDomain == "" || s.DKIMSelector == "" || s.DKIMKeyFile == "" {
+		return nil, nil
+	}
+	st, err := os.Stat(s.DKIMKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("dkim_key_file: %w", err)
+	}
+	stamp := fmt.Sprint(s.DKIMKeyFile, st.ModTime().UnixNano(), st.Size())
+	e.mu.Lock()
+	key, ok := e.dkimKey, e.dkimStamp == stamp
+	e.mu.Unlock()
+	if !ok {
+		if key, err = mail.ReadDKIMKey(s.DKIMKeyFile); err != nil {
+			return nil, fmt.Errorf("dkim_key_file: %w", err)
+		}
+		e.mu.Lock()
+		e.dkimKey, e.dkimStamp = key, stamp
+		e.mu.Unlock()
+	}
+	return &mail.DKIM{Domain: s.DKIMDomain, Selector: s.DKIMSelector, Signer: key}, nil
 }
 
 // transportFor returns the transport of an SMTP URL, made once per URL.
@@ -625,8 +670,8 @@ func (e *Engine) NextWake(ctx context.Context) (time.Time, bool, error) {
 // leading (Leads). It returns when ctx ends. report, when set, gets every tick that did
 // something.
 //
-// With settings imap_url set it also watches the org mailbox for replies and bounces
-// (WatchMailbox), following changes of the setting.
+// While it leads, it also watches the org mailbox (settings imap_url) and the users' own
+// (user set --imap) for replies and bounces (WatchMailbox), following changes of them.
 func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 	changes, cancel := e.Subscribe()
 	defer cancel()
@@ -649,8 +694,8 @@ func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 		defer ticker.Stop()
 		renew = ticker.C
 	} else {
-		e.leads.Store(true) // the only process on its store
-		defer e.leads.Store(false)
+		e.setLeads(true) // the only process on its store
+		defer e.setLeads(false)
 	}
 	for {
 		rep, err := e.Tick(ctx)
@@ -736,14 +781,23 @@ func (e *Engine) lead(ctx context.Context) {
 		ok, err = tx.Lead(leadership, node, LeaderTTL)
 		return err
 	})
-	e.leads.Store(err == nil && ok)
+	e.setLeads(err == nil && ok)
+}
+
+// setLeads records whether this engine leads; a change is told to subscribers, so the work
+// that runs only on the leader (the mail watcher) starts or stops.
+func (e *Engine) setLeads(on bool) {
+	if e.leads.Swap(on) != on {
+		e.notify()
+	}
 }
 
 // resign gives the lead up, so another node takes it at once.
 func (e *Engine) resign(ctx context.Context) {
-	if !e.leads.Swap(false) {
+	if !e.leads.Load() {
 		return
 	}
+	e.setLeads(false)
 	node := e.Node()
 	_ = e.st.Update(ctx, func(tx store.Tx) error { return tx.Resign(leadership, node) })
 }

@@ -496,6 +496,9 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 	}
 	r := compiled.Fill(rec, owner)
 	m.Subject, m.Body = r.Subject, r.Body
+	if channel == "email" {
+		m.HTML = r.HTML
+	}
 	if to == "" {
 		return fail(fmt.Sprintf("%s has no %s", rec.Ref(), map[string]string{"email": "email address", "sms": "phone number"}[channel]))
 	}
@@ -579,16 +582,19 @@ func (e *Engine) advance(tx store.Tx, o *org, from store.Connection, rec store.R
 
 // tellOwner puts a task in the record owner's work list about something that went wrong.
 func (e *Engine) tellOwner(tx store.Tx, o *org, conn store.Connection, rec store.Record, stepID, name, why string, now time.Time) error {
+	return e.putNotice(tx, o, conn, rec, store.Task{StepID: stepID, Visit: conn.Visit, Type: string(sequence.Task), Name: name, Error: why}, now)
+}
+
+// putNotice puts t, a task outside the connection's walk about its step visit (StepID,
+// Visit), in the record owner's work list, due now.
+func (e *Engine) putNotice(tx store.Tx, o *org, conn store.Connection, rec store.Record, t store.Task, now time.Time) error {
 	users, err := ownerUsers(tx, rec)
 	if err != nil {
 		return err
 	}
-	t := store.Task{
-		ID:   store.Visit{Conn: conn.ID, Step: stepID, N: conn.Visit}.NoticeID(),
-		Conn: conn.ID, Record: rec.Key, Sequence: conn.Sequence, RecordRef: rec.Ref(), RecordName: rec.Name,
-		SeqName: o.seqName(tx, conn.Sequence), StepID: stepID, Visit: conn.Visit, Type: string(sequence.Task),
-		Name: name, DueAt: now, Assignees: users, State: store.TaskOpen, Error: why, CreatedAt: now,
-	}
+	t.ID = store.Visit{Conn: conn.ID, Step: t.StepID, N: t.Visit}.NoticeID()
+	t.Conn, t.Record, t.Sequence, t.RecordRef, t.RecordName = conn.ID, rec.Key, conn.Sequence, rec.Ref(), rec.Name
+	t.SeqName, t.DueAt, t.Assignees, t.State, t.CreatedAt = o.seqName(tx, conn.Sequence), now, users, store.TaskOpen, now
 	return tx.PutTask(t)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine/holidays"
 	"github.com/pacer-sales/pacer/engine/limits"
+	"github.com/pacer-sales/pacer/engine/mail"
 	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/store"
 )
@@ -39,6 +40,9 @@ var settings = []setting{
 	{key: "tracking_url", parse: parseTrackingURL, format: func(s store.Settings) string { return s.TrackingURL }},
 	{key: "imap_url", parse: parseIMAPURL, format: func(s store.Settings) string { return MaskURL(s.IMAPURL) }, secret: true},
 	{key: "bounce_domain", parse: parseBounceDomain, format: func(s store.Settings) string { return s.BounceDomain }},
+	{key: "dkim_domain", parse: parseDKIMDomain, format: func(s store.Settings) string { return s.DKIMDomain }},
+	{key: "dkim_selector", parse: parseDKIMSelector, format: func(s store.Settings) string { return s.DKIMSelector }},
+	{key: "dkim_key_file", parse: parseDKIMKeyFile, format: func(s store.Settings) string { return s.DKIMKeyFile }, secret: true},
 	{key: "holidays", parse: parseHolidays, format: func(s store.Settings) string { return s.Holidays }},
 	{key: "max_per_hour", parse: parseMaxPerHour, format: func(s store.Settings) string { return strconv.Itoa(s.MaxPerHour) }},
 	{key: "max_per_day", parse: parseMaxPerDay, format: func(s store.Settings) string { return strconv.Itoa(s.MaxPerDay) }},
@@ -71,6 +75,9 @@ func (e *Engine) Settings(ctx context.Context, by string) (store.Settings, error
 			s.SMTPURL, s.IMAPURL = MaskURL(s.SMTPURL), MaskURL(s.IMAPURL)
 		} else {
 			s.SMTPURL, s.IMAPURL = stripCredentials(s.SMTPURL), stripCredentials(s.IMAPURL)
+			if s.DKIMKeyFile != "" {
+				s.DKIMKeyFile = "configured"
+			}
 		}
 		return nil
 	})
@@ -102,7 +109,8 @@ func (e *Engine) SetSetting(ctx context.Context, by, key, value string) error {
 	})
 }
 
-// SecretSetting reports whether a setting holds a secret (smtp_url, imap_url): Settings
+// SecretSetting reports whether a setting holds a secret (smtp_url, imap_url, where the DKIM
+// key is): Settings
 // gives it masked, and a screen asks for the whole new value instead of editing the old.
 func SecretSetting(key string) bool {
 	st, ok := settingByKey(key)
@@ -205,13 +213,22 @@ func parseSMTPURL(s *store.Settings, v string) error {
 }
 
 func parseIMAPURL(s *store.Settings, v string) error {
+	if err := checkIMAPURL("imap_url", v); err != nil {
+		return err
+	}
+	s.IMAPURL = v
+	return nil
+}
+
+// checkIMAPURL refuses a mailbox URL that is not imap:// or imaps:// with a host; "" is
+// none. what names the input.
+func checkIMAPURL(what, v string) error {
 	if v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "imap" && u.Scheme != "imaps") || u.Host == "" {
-			return invalid("imap_url %q: want imap://user:pass@host:port/MAILBOX or imaps://…", MaskURL(v))
+			return invalid("%s %q: want imap://user:pass@host:port/MAILBOX or imaps://…", what, MaskURL(v))
 		}
 	}
-	s.IMAPURL = v
 	return nil
 }
 
@@ -224,6 +241,38 @@ func parseBounceDomain(s *store.Settings, v string) error {
 		return invalid("bounce_domain %q: want a domain name such as bounces.example.com", v)
 	}
 	s.BounceDomain = v
+	return nil
+}
+
+func parseDKIMDomain(s *store.Settings, v string) error {
+	v = strings.ToLower(v)
+	if v != "" && (len(v) > 253 || !domainRE.MatchString(v)) {
+		return invalid("dkim_domain %q: want the domain of the From addresses, such as example.com", v)
+	}
+	s.DKIMDomain = v
+	return nil
+}
+
+// selectorRE is a DKIM selector: DNS labels.
+var selectorRE = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?)*$`)
+
+func parseDKIMSelector(s *store.Settings, v string) error {
+	v = strings.ToLower(v)
+	if v != "" && !selectorRE.MatchString(v) {
+		return invalid("dkim_selector %q: want a DNS label such as pacer or s2026", v)
+	}
+	s.DKIMSelector = v
+	return nil
+}
+
+// parseDKIMKeyFile takes the path of the DKIM private key once the key in it reads.
+func parseDKIMKeyFile(s *store.Settings, v string) error {
+	if v != "" {
+		if _, err := mail.ReadDKIMKey(v); err != nil {
+			return invalid("dkim_key_file: %v", err)
+		}
+	}
+	s.DKIMKeyFile = v
 	return nil
 }
 

@@ -23,6 +23,9 @@ type UserChange struct {
 	// limits for the user's mailbox (0: the org's).
 	WorkHours, WorkDays   *string
 	MaxPerHour, MaxPerDay *int
+	// IMAPURL is the user's own mailbox pacer watches for replies and bounces
+	// (imap://user:pass@host/MAILBOX or imaps://…); "" stops watching it.
+	IMAPURL *string
 }
 
 // applyTiming applies the working time and sending limits of ch to u.
@@ -92,6 +95,16 @@ func (e *Engine) SetUser(ctx context.Context, by, username string, ch UserChange
 		if err := applyTiming(&u, ch); err != nil {
 			return err
 		}
+		if ch.IMAPURL != nil {
+			v := strings.TrimSpace(*ch.IMAPURL)
+			if err := limits.Text("--imap", v, limits.FieldValue, false); err != nil {
+				return invalid("user %s: %s", u.Username, err)
+			}
+			if err := checkIMAPURL("user "+u.Username+": --imap", v); err != nil {
+				return err
+			}
+			u.IMAPURL = v
+		}
 		if u.From != "" {
 			if err := checkAddress(u.Username, "sender address", u.From); err != nil {
 				return err
@@ -105,10 +118,21 @@ func (e *Engine) SetUser(ctx context.Context, by, username string, ch UserChange
 				return err
 			}
 		}
-		out = u
+		out = masked(u, true)
 		return tx.PutUser(u)
 	})
 	return out, err
+}
+
+// masked is u as a viewer sees it: the password of the user's own mailbox URL masked for
+// admins, only its scheme and host for everyone else.
+func masked(u store.User, admin bool) store.User {
+	if admin {
+		u.IMAPURL = MaskURL(u.IMAPURL)
+	} else {
+		u.IMAPURL = stripCredentials(u.IMAPURL)
+	}
+	return u
 }
 
 // keepAnAdmin refuses a change that would leave the org without an admin: username loses

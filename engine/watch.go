@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/pacer-sales/pacer/engine/flow"
@@ -111,6 +113,14 @@ func (e *Engine) ReadMailbox(ctx context.Context, conn *mail.IMAPConn, name stri
 		pos.LastUID = m.UID
 		var rep WatchReport
 		err := e.update(ctx, func(tx store.Tx) error {
+			// Another node may have handled it meanwhile (while the lead moved): the
+			// position, read again here (locked on a shared database), says so.
+			if cur, err := tx.MailboxPos(name); err == nil && cur.UIDValidity == validity && cur.LastUID >= m.UID {
+				rep = WatchReport{Note: "handled already"}
+				return nil
+			} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
 			var err error
 			rep, err = e.inbound(tx, m.Data)
 			if err != nil {
@@ -151,7 +161,44 @@ func (e *Engine) inbound(tx store.Tx, data []byte) (WatchReport, error) {
 	if err := e.messageEvent(tx, m, kind, note, now); err != nil && !errors.Is(err, ErrInvalid) {
 		return WatchReport{}, err
 	}
+	if in.Auto {
+		paused, err := e.pauseUntilBack(tx, m, in, now)
+		if err != nil {
+			return WatchReport{}, err
+		}
+		if paused != "" {
+			note += "; " + paused
+		}
+	}
 	return WatchReport{Recorded: string(kind), MessageID: m.MessageID, Note: note}, nil
+}
+
+// pauseUntilBack pauses the active connection of an email an automatic reply answers until
+// the date the reply says its sender is back (mail.ReturnDate), the reply's words in the
+// history. It says what it did, "" when the reply names no date or the connection is not
+// running.
+func (e *Engine) pauseUntilBack(tx store.Tx, m store.Message, in mail.Inbound, now time.Time) (string, error) {
+	c, err := tx.Conn(m.Conn)
+	if err != nil || c.State != store.ConnActive || c.Paused() {
+		return "", nil
+	}
+	o, err := loadOrg(tx)
+	if err != nil {
+		return "", err
+	}
+	loc, err := time.LoadLocation(o.settings.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	back, phrase, ok := mail.ReturnDate(in.Subject+"\n"+in.Text, now, loc)
+	if !ok {
+		return "", nil
+	}
+	why := fmt.Sprintf("automatic reply: back on %s (%q)", back.Format(time.DateOnly), clip(phrase, 80))
+	if _, err := e.step(tx, o, c, flow.Input{Kind: flow.Pause, Reason: why, At: back}, now); err != nil {
+		return "", err
+	}
+	return "paused until " + back.Format(time.DateOnly), nil
 }
 
 // repliedTo finds the email of pacer's a message answers.
@@ -200,7 +247,7 @@ func (e *Engine) inboundReport(tx store.Tx, in mail.Inbound, now time.Time) (Wat
 		if !r.Failed() {
 			continue
 		}
-		b := Bounce{MessageID: id, Recipient: r.Recipient, Hard: r.Hard(), Status: r.Status, Diagnostic: r.Diagnostic, At: now}
+		b := Bounce{MessageID: id, Recipient: r.Recipient, Hard: r.Hard(), Delayed: r.Action == "delayed", Status: r.Status, Diagnostic: r.Diagnostic, At: now}
 		m, err := bouncedMessage(tx, b)
 		if errors.Is(err, ErrUnknownMessage) {
 			continue
@@ -216,28 +263,90 @@ func (e *Engine) inboundReport(tx store.Tx, in mail.Inbound, now time.Time) (Wat
 	return rep, nil
 }
 
-// runMailWatch watches the org mailbox (settings imap_url) while ctx lasts, following
-// changes of the setting.
+// watchedMailboxes returns the URLs of the mailboxes to watch, by mailbox name: the org's
+// (settings imap_url) and every user's own (user set --imap). Two URLs of one mailbox are
+// watched once.
+func watchedMailboxes(tx store.Tx) (map[string]string, error) {
+	s, err := tx.Settings()
+	if err != nil {
+		return nil, err
+	}
+	users, err := tx.Users()
+	if err != nil {
+		return nil, err
+	}
+	urls := []string{s.IMAPURL}
+	for _, u := range users {
+		urls = append(urls, u.IMAPURL)
+	}
+	out := map[string]string{}
+	for _, u := range urls {
+		if name := mail.MailboxName(u); u != "" && out[name] == "" {
+			out[name] = u
+		}
+	}
+	return out, nil
+}
+
+// Watching names the mailboxes this engine watches now (their URLs without passwords),
+// sorted: none unless it runs (Run) and leads. A change of it is told to subscribers.
+func (e *Engine) Watching() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.watching)
+}
+
+// runMailWatch watches the org mailbox and the users' own while ctx lasts and this engine
+// leads (on a database several nodes share, only the leader watches; when the lead moves,
+// the new leader picks up each mailbox where its position says), following changes of the
+// settings and users. Each mailbox has its own position.
 func (e *Engine) runMailWatch(ctx context.Context, report func(WatchReport)) {
 	changes, cancel := e.Subscribe()
 	defer cancel()
-	var url string
-	stop := func() {}
-	defer func() { stop() }()
+	type watch struct {
+		url  string
+		stop func()
+	}
+	watching := map[string]watch{}
+	defer func() {
+		for _, w := range watching {
+			w.stop()
+		}
+		e.mu.Lock()
+		e.watching = nil
+		e.mu.Unlock()
+	}()
 	for {
-		var s store.Settings
-		if err := e.view(ctx, func(tx store.Tx) (err error) { s, err = tx.Settings(); return err }); err == nil && s.IMAPURL != url {
-			stop()
-			url, stop = s.IMAPURL, func() {}
-			if url != "" {
-				wctx, wcancel := context.WithCancel(ctx)
-				done := make(chan struct{})
-				go func(u string) {
-					defer close(done)
-					_ = e.WatchMailbox(wctx, u, DefaultPoll, report)
-				}(url)
-				stop = func() { wcancel(); <-done }
+		want := map[string]string{}
+		ok := true
+		if e.Leads() {
+			ok = e.view(ctx, func(tx store.Tx) (err error) { want, err = watchedMailboxes(tx); return err }) == nil
+		}
+		for name, w := range watching {
+			if ok && want[name] != w.url {
+				w.stop()
+				delete(watching, name)
 			}
+		}
+		for name, url := range want {
+			if _, on := watching[name]; on {
+				continue
+			}
+			wctx, wcancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_ = e.WatchMailbox(wctx, url, DefaultPoll, report)
+			}()
+			watching[name] = watch{url: url, stop: func() { wcancel(); <-done }}
+		}
+		names := slices.Sorted(maps.Keys(watching))
+		e.mu.Lock()
+		changed := !slices.Equal(names, e.watching)
+		e.watching = names
+		e.mu.Unlock()
+		if changed {
+			e.notify()
 		}
 		select {
 		case <-ctx.Done():

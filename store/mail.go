@@ -56,6 +56,10 @@ type MailTx interface {
 	// DeleteSuppression removes the suppression of (kind, address); ErrNotFound when none.
 	DeleteSuppression(kind, address string) error
 
+	// RecordsByEmail returns the keys of the records (not removed) whose email is address,
+	// ignoring case, found by an index kept with the records.
+	RecordsByEmail(address string) ([]ID, error)
+
 	// MailboxPos returns the position of a watched mailbox; ErrNotFound when none is kept.
 	MailboxPos(name string) (MailboxPos, error)
 	// PutMailboxPos keeps the position of a watched mailbox.

@@ -213,13 +213,16 @@ type Message struct {
 	StepID   string `json:"step_id"`
 	Visit    uint32 `json:"visit"`
 	// Key is the idempotency key (connection, step, visit); MessageID derives from it.
-	Key       string    `json:"key"`
-	MessageID string    `json:"message_id"`
-	Channel   string    `json:"channel"` // email or sms
-	From      string    `json:"from,omitempty"`
-	To        string    `json:"to"`
-	Subject   string    `json:"subject,omitempty"`
-	Body      string    `json:"body"`
+	Key       string `json:"key"`
+	MessageID string `json:"message_id"`
+	Channel   string `json:"channel"` // email or sms
+	From      string `json:"from,omitempty"`
+	To        string `json:"to"`
+	Subject   string `json:"subject,omitempty"`
+	Body      string `json:"body"`
+	// HTML is the email's HTML body rendered from its template's own HTML, "" when the HTML
+	// part is made from Body.
+	HTML      string    `json:"html,omitempty"`
 	State     MsgState  `json:"state"`
 	Tries     int       `json:"tries"`
 	NextTry   time.Time `json:"next_try,omitempty"`

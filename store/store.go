@@ -151,6 +151,13 @@ type Settings struct {
 	// BounceDomain, when set, makes each automated email's envelope sender
 	// bounce+ID@BounceDomain (VERP), so a bounce names its message.
 	BounceDomain string `json:"bounce_domain,omitempty"`
+	// DKIMDomain and DKIMSelector name the DKIM key automated emails are signed with (its
+	// public half at SELECTOR._domainkey.DOMAIN); DKIMKeyFile is the path of its private
+	// half, a PEM file readable by its owner only, on every node. The key itself is never
+	// stored.
+	DKIMDomain   string `json:"dkim_domain,omitempty"`
+	DKIMSelector string `json:"dkim_selector,omitempty"`
+	DKIMKeyFile  string `json:"dkim_key_file,omitempty"`
 	// Holidays is the public holiday list the calendar skips: a lowercase country code, or
 	// country-region ("de-by"); empty for none.
 	Holidays string `json:"holidays,omitempty"`
@@ -214,6 +221,9 @@ type User struct {
 	// (0: the org's).
 	MaxPerHour int `json:"max_per_hour,omitempty"`
 	MaxPerDay  int `json:"max_per_day,omitempty"`
+	// IMAPURL is the user's own mailbox pacer watches for replies and bounces, beside the
+	// org's (settings imap_url); a secret, like the settings' URLs.
+	IMAPURL string `json:"imap_url,omitempty"`
 }
 
 // WorkHours are a user's own working days and hours (minutes after midnight in the user's
@@ -300,11 +310,13 @@ const (
 
 // Template is a named email or SMS template with placeholders.
 type Template struct {
-	Name       string       `json:"name"`
-	Kind       TemplateKind `json:"kind"`
-	Subject    string       `json:"subject,omitempty"`
-	Body       string       `json:"body"`
-	ModifiedAt time.Time    `json:"modified_at"`
+	Name    string       `json:"name"`
+	Kind    TemplateKind `json:"kind"`
+	Subject string       `json:"subject,omitempty"`
+	Body    string       `json:"body"`
+	// HTML is an email template's own HTML body, "" when the HTML part is made from Body.
+	HTML       string    `json:"html,omitempty"`
+	ModifiedAt time.Time `json:"modified_at"`
 }
 
 // SeqState is the lifecycle state of a sequence.

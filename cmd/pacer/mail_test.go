@@ -27,6 +27,28 @@ func TestMailCommands(t *testing.T) {
 		t.Errorf("preview for an unknown record: %+v", r)
 	}
 
+	// An HTML body of the template's own: set from a file, previewed as the HTML part with
+	// merged values escaped, over the size limit refused, dropped with an empty name.
+	html := filepath.Join(dir, "offer.html")
+	os.WriteFile(html, []byte(`<p>Dear <i>{{name}}</i></p><a href="https://example.com/x">x</a>`), 0o644)
+	ok(t, pacer(t, db, "template", "set", "offer", "--html-file", html))
+	r = ok(t, pacer(t, db, "template", "show", "offer", "--record", "lead/L-1"))
+	if !strings.Contains(r.stdout, "--- html ---\n<p>Dear <i>Ana Lima</i></p>") || !strings.Contains(r.stdout, "--- text ---\nHi Ana") {
+		t.Errorf("preview with an HTML body:\n%s", r.stdout)
+	}
+	if r := ok(t, pacer(t, db, "template", "show", "offer")); !strings.Contains(r.stdout, "--- html ---\n<p>Dear <i>{{name}}</i></p>") {
+		t.Errorf("template show with an HTML body:\n%s", r.stdout)
+	}
+	big := filepath.Join(dir, "big.html")
+	os.WriteFile(big, []byte(strings.Repeat("<p>x</p>", 40<<10)), 0o644)
+	if r := pacer(t, db, "template", "set", "offer", "--html-file", big); r.code != 1 || !strings.Contains(r.stderr, "--html-file") {
+		t.Errorf("an HTML body over the limit: %+v", r)
+	}
+	ok(t, pacer(t, db, "template", "set", "offer", "--html-file", ""))
+	if r := ok(t, pacer(t, db, "template", "show", "offer")); strings.Contains(r.stdout, "--- html ---") {
+		t.Errorf("the HTML body was not dropped:\n%s", r.stdout)
+	}
+
 	check := filepath.Join(dir, "check.yaml")
 	os.WriteFile(check, []byte("name: Check\noptions: {send_window: any}\nsteps:\n  - type: auto_email\n    id: o\n    template: offer\n"), 0o644)
 	r = ok(t, pacer(t, db, "seq", "validate", check))
@@ -55,5 +77,17 @@ func TestMailCommands(t *testing.T) {
 	}
 	if r := pacer(t, db, "--as", "sam", "unsubscribes", "list"); r.code != 1 {
 		t.Errorf("a seller listing unsubscribes: %+v", r)
+	}
+
+	// A user's own mailbox: its password never shown, only scheme and host to non-admins.
+	ok(t, pacer(t, db, "user", "set", "sam", "--imap", "imaps://sam:hunter22@imap.example.com/INBOX"))
+	if r := ok(t, pacer(t, db, "user", "list", "--json")); !strings.Contains(r.stdout, `"imap_url": "imaps://sam:****@imap.example.com/INBOX"`) || strings.Contains(r.stdout, "hunter22") {
+		t.Errorf("user list for an admin:\n%s", r.stdout)
+	}
+	if r := ok(t, pacer(t, db, "--as", "sam", "user", "list", "--json")); !strings.Contains(r.stdout, `"imap_url": "imaps://imap.example.com"`) || strings.Contains(r.stdout, "hunter22") {
+		t.Errorf("user list for a seller:\n%s", r.stdout)
+	}
+	if r := pacer(t, db, "user", "set", "sam", "--imap", "ftp://x"); r.code != 1 || !strings.Contains(r.stderr, "--imap") {
+		t.Errorf("a bad --imap: %+v", r)
 	}
 }

@@ -57,7 +57,9 @@ func (b *backend) screens(cmd *cobra.Command, a *cli.App) error {
 	}
 	// The screens hold the database, so the engine runs beside them: waits end and
 	// automated emails go out while a seller works. Commands of other processes on this
-	// database run here too, through the socket; nothing is logged over the screens.
+	// database run here too, through the socket; nothing is logged over the screens. On a
+	// PostgreSQL database other nodes share, this process is one more node: it watches
+	// the mailboxes only while it leads, so one process watches them however many run.
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
 	defer b.serveSocket(ctx, "the screens", "", slog.New(slog.DiscardHandler))()

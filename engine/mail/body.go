@@ -29,25 +29,33 @@ func linkSpans(text string) [][2]int {
 	return out
 }
 
-// Links returns the distinct web links of a text body in order of first use. A tracked
-// email numbers its links by this list: link i of a message is Links(body)[i], so the
-// click redirect of a message goes only to a link its stored body holds.
-func Links(text string) []string {
+// Links returns the distinct web links of an email in order of first use: those of its
+// text body, then those of its own HTML body ("" when it has none) that the text lacks. A
+// tracked email numbers its links by this list: link i of a message is Links(body, html)[i],
+// so the click redirect of a message goes only to a link its stored bodies hold.
+func Links(text, html string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, sp := range linkSpans(text) {
-		l := text[sp[0]:sp[1]]
+	add := func(l string) {
 		if !seen[l] {
 			seen[l] = true
 			out = append(out, l)
 		}
 	}
+	for _, sp := range linkSpans(text) {
+		add(text[sp[0]:sp[1]])
+	}
+	for _, h := range hrefs(html) {
+		if h.link != "" {
+			add(h.link)
+		}
+	}
 	return out
 }
 
-// LinkAt returns link i of a text body (see Links), or false.
-func LinkAt(text string, i int) (string, bool) {
-	links := Links(text)
+// LinkAt returns link i of an email (see Links), or false.
+func LinkAt(text, html string, i int) (string, bool) {
+	links := Links(text, html)
 	if i < 0 || i >= len(links) {
 		return "", false
 	}
@@ -82,16 +90,17 @@ type Parts struct {
 	Text, HTML string
 }
 
-// Compose makes the text and HTML parts of an automated email from its rendered text body.
-// The HTML part is made from the text: paragraphs at blank lines, line breaks kept, links
-// made clickable, and everything else escaped (merged values included), so nothing a
-// record holds becomes markup. With tracking (t.BaseURL set) every link of both parts is
-// rewritten to its tracked URL, the HTML part gets the open pixel, and both end with an
-// unsubscribe line.
-func Compose(text string, t Tracking) Parts {
+// Compose makes the text and HTML parts of an automated email from its rendered bodies:
+// text, and own, the HTML rendered from the template's own HTML body ("" when it has
+// none, merged values already escaped). Without own the HTML part is made from the text:
+// paragraphs at blank lines, line breaks kept, links made clickable, and everything else
+// escaped (merged values included), so nothing a record holds becomes markup. With tracking
+// (t.BaseURL set) every link of both parts is rewritten to its tracked URL, the HTML part
+// gets the open pixel, and both end with an unsubscribe line.
+func Compose(text, own string, t Tracking) Parts {
 	track := t.BaseURL != "" && t.ID != ""
 	index := map[string]int{}
-	for i, l := range Links(text) {
+	for i, l := range Links(text, own) {
 		index[l] = i
 	}
 	spans := linkSpans(text)
@@ -161,12 +170,85 @@ func Compose(text string, t Tracking) Parts {
 			tb.WriteString("\n")
 		}
 		tb.WriteString("\n--\nTo stop receiving these emails, unsubscribe: " + u + "\n")
-		hb.WriteString(`<p style="font-size:small;color:#666">To stop receiving these emails, <a href="` +
-			html.EscapeString(u) + `">unsubscribe</a>.</p>` + "\n")
-		hb.WriteString(`<img src="` + html.EscapeString(t.PixelURL()) + `" width="1" height="1" alt="">` + "\n")
 	}
+	if own != "" {
+		return Parts{Text: tb.String(), HTML: ownHTML(own, t, track, index)}
+	}
+	hb.WriteString(trailer(t, track))
 	hb.WriteString("</body></html>\n")
 	return Parts{Text: tb.String(), HTML: hb.String()}
+}
+
+// trailer is what a tracked HTML part ends with: the unsubscribe line and the open pixel.
+func trailer(t Tracking, track bool) string {
+	if !track {
+		return ""
+	}
+	return `<p style="font-size:small;color:#666">To stop receiving these emails, <a href="` +
+		html.EscapeString(t.UnsubscribeURL()) + `">unsubscribe</a>.</p>` + "\n" +
+		`<img src="` + html.EscapeString(t.PixelURL()) + `" width="1" height="1" alt="">` + "\n"
+}
+
+// hrefRE finds the href attribute of an a or area element: the part before the value, and
+// the value in double or single quotes.
+var hrefRE = regexp.MustCompile(`(?is)(<(?:a|area)\b[^>]*?\bhref\s*=\s*)(?:"([^"]*)"|'([^']*)')`)
+
+// href is the link of one href attribute in an HTML body: the [start, end) byte offsets of
+// its quoted value, and the URL it holds ("" when it is no web link: mailto:, #…).
+type href struct {
+	start, end int
+	link       string
+}
+
+// hrefs lists the href attributes of an HTML body in order.
+func hrefs(body string) []href {
+	var out []href
+	for _, m := range hrefRE.FindAllStringSubmatchIndex(body, -1) {
+		vs, ve := m[4], m[5]
+		if vs < 0 {
+			vs, ve = m[6], m[7]
+		}
+		h := href{start: vs - 1, end: ve + 1}
+		l := strings.TrimSpace(html.UnescapeString(body[vs:ve]))
+		if low := strings.ToLower(l); (strings.HasPrefix(low, "http://") || strings.HasPrefix(low, "https://")) && len(l) > len("https://") {
+			h.link = l
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// ownHTML is the HTML part of an email whose template has an HTML body of its own: the
+// rendered HTML with, when tracked, its web links rewritten to their tracked URLs (index
+// numbers them) and the unsubscribe line and open pixel before </body> (at the end when
+// it has none).
+func ownHTML(body string, t Tracking, track bool, index map[string]int) string {
+	if !track {
+		return body
+	}
+	var b strings.Builder
+	last := 0
+	for _, h := range hrefs(body) {
+		if h.link == "" {
+			continue
+		}
+		b.WriteString(body[last:h.start])
+		b.WriteString(`"` + html.EscapeString(t.ClickURL(index[h.link])) + `"`)
+		last = h.end
+	}
+	rest := body[last:]
+	if i := strings.LastIndex(strings.ToLower(rest), "</body>"); i >= 0 {
+		b.WriteString(rest[:i])
+		b.WriteString(trailer(t, track))
+		b.WriteString(rest[i:])
+	} else {
+		b.WriteString(rest)
+		if !strings.HasSuffix(rest, "\n") {
+			b.WriteString("\n")
+		}
+		b.WriteString(trailer(t, track))
+	}
+	return b.String()
 }
 
 // TrackingID is the tracking id of a Message-ID: its local part, lower case, without the

@@ -3,6 +3,7 @@ package mail_test
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 
 func TestComposeWithoutTracking(t *testing.T) {
 	text := "Hi <b>Jane</b> & co,\n\nSee https://example.com/a?x=1&y=2.\nThanks\n\n\nAda"
-	p := mail.Compose(text, mail.Tracking{})
+	p := mail.Compose(text, "", mail.Tracking{})
 	if p.Text != text {
 		t.Errorf("text part = %q, want the body unchanged", p.Text)
 	}
@@ -37,17 +38,17 @@ func TestComposeWithoutTracking(t *testing.T) {
 func TestComposeTracked(t *testing.T) {
 	text := "Read https://a.example/x, then https://b.example/y and again https://a.example/x."
 	tr := mail.Tracking{BaseURL: "https://t.example", ID: "abc123"}
-	p := mail.Compose(text, tr)
-	links := mail.Links(text)
+	p := mail.Compose(text, "", tr)
+	links := mail.Links(text, "")
 	if len(links) != 2 || links[0] != "https://a.example/x" || links[1] != "https://b.example/y" {
 		t.Fatalf("Links = %q", links)
 	}
 	for i, l := range links {
-		if got, ok := mail.LinkAt(text, i); !ok || got != l {
+		if got, ok := mail.LinkAt(text, "", i); !ok || got != l {
 			t.Errorf("LinkAt(%d) = %q, %v", i, got, ok)
 		}
 	}
-	if _, ok := mail.LinkAt(text, 2); ok {
+	if _, ok := mail.LinkAt(text, "", 2); ok {
 		t.Error("LinkAt past the end found a link")
 	}
 	if strings.Contains(p.Text, "https://a.example/x") || strings.Count(p.Text, "https://t.example/t/click/abc123/0") != 2 ||
@@ -110,7 +111,7 @@ func TestSendMultipartWithUnsubscribe(t *testing.T) {
 	srv := mailtest.Start(t)
 	tr := newSMTP(t, srv.URL())
 	tk := mail.Tracking{BaseURL: "https://t.example", ID: "0123abcd"}
-	p := mail.Compose("Hi Jane,\n\nhttps://example.com/pricing\n", tk)
+	p := mail.Compose("Hi Jane,\n\nhttps://example.com/pricing\n", "", tk)
 	err := tr.Send(context.Background(), mail.Email{
 		MessageID: "<0123abcd@pacer.local>", From: "ada@example.com", To: "jane@example.org", Subject: "Hello",
 		Body: p.Text, HTML: p.HTML, Unsubscribe: tk.UnsubscribeURL(), OneClick: tk.OneClick(),
@@ -162,5 +163,70 @@ func TestSendMultipartWithUnsubscribe(t *testing.T) {
 	}
 	if ct, _, _ := ent.Header.ContentType(); ct != "multipart/alternative" {
 		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+// A template's own HTML body is the HTML part: merged values escaped, links of both parts
+// numbered in one list and rewritten, the unsubscribe line and pixel before </body>.
+func TestComposeOwnHTML(t *testing.T) {
+	tp := store.Template{
+		Name: "styled", Subject: "Hi", Body: "Hi {{first_name}}, see https://example.com/a",
+		HTML: `<html><body><p>Hi <b>{{first_name}}</b>, from {{field:company|us}}</p>` +
+			`<a href="https://example.com/a">a</a> <a class=x href='https://example.com/b?x=1&amp;y=2'>b</a> ` +
+			`<a href="mailto:ada@example.com">mail</a></body></html>`,
+	}
+	c, err := mail.Compile(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := store.Record{Name: `<script>x</script> Lee`, Fields: map[string]any{"company": `"Acme" & Co`}}
+	r := c.Fill(rec, store.User{})
+	if strings.Contains(r.HTML, "<script>") || !strings.Contains(r.HTML, "<b>&lt;script&gt;x&lt;/script&gt;</b>") ||
+		!strings.Contains(r.HTML, "&#34;Acme&#34; &amp; Co") {
+		t.Errorf("merged values not escaped in the HTML body: %s", r.HTML)
+	}
+	if !strings.HasPrefix(r.Body, "Hi <script>x</script>,") {
+		t.Errorf("the text body is escaped: %q", r.Body)
+	}
+	want := []string{"https://example.com/a", "https://example.com/b?x=1&y=2"}
+	if got := mail.Links(r.Body, r.HTML); !slices.Equal(got, want) {
+		t.Errorf("Links = %q, want %q", got, want)
+	}
+	tk := mail.Tracking{BaseURL: "https://t.example", ID: "abc"}
+	p := mail.Compose(r.Body, r.HTML, tk)
+	for _, s := range []string{`href="https://t.example/t/click/abc/0"`, `class=x href="https://t.example/t/click/abc/1"`,
+		`href="mailto:ada@example.com"`, `src="https://t.example/t/open/abc.gif"`, `https://t.example/t/unsub/abc`} {
+		if !strings.Contains(p.HTML, s) {
+			t.Errorf("HTML part lacks %s:\n%s", s, p.HTML)
+		}
+	}
+	if strings.Contains(p.HTML, "example.com/b") || strings.Contains(p.HTML, `"https://example.com/a"`) {
+		t.Errorf("a link was not rewritten:\n%s", p.HTML)
+	}
+	if i, j := strings.Index(p.HTML, "/t/open/"), strings.Index(p.HTML, "</body>"); i < 0 || j < i {
+		t.Errorf("the pixel is not before </body>:\n%s", p.HTML)
+	}
+	if !strings.Contains(p.Text, "https://t.example/t/click/abc/0") || !strings.Contains(p.Text, "unsubscribe: https://t.example/t/unsub/abc") {
+		t.Errorf("text part: %q", p.Text)
+	}
+	// Without tracking the HTML is the template's as rendered; without </body> the trailer
+	// is appended.
+	if got := mail.Compose(r.Body, r.HTML, mail.Tracking{}).HTML; got != r.HTML {
+		t.Errorf("untracked HTML part changed: %s", got)
+	}
+	if got := mail.Compose("x", "<p>bare</p>", tk).HTML; !strings.HasPrefix(got, "<p>bare</p>\n") || !strings.Contains(got, "/t/open/abc.gif") {
+		t.Errorf("HTML without a body element: %s", got)
+	}
+	if l, ok := mail.LinkAt(r.Body, r.HTML, 1); !ok || l != want[1] {
+		t.Errorf("LinkAt(1) = %q, %v", l, ok)
+	}
+	// A placeholder problem of the HTML body names it; its missing fields count.
+	err = mail.Check(store.Template{Body: "x", HTML: "<p>\n{{nope}}</p>"})
+	if err == nil || !strings.Contains(err.Error(), "HTML body line 2") {
+		t.Errorf("Check of a bad HTML placeholder: %v", err)
+	}
+	c, _ = mail.Compile(store.Template{Body: "x", HTML: "<p>{{field:city}}</p>"})
+	if got := c.Fill(store.Record{}, store.User{}).Missing; !slices.Equal(got, []string{"{{field:city}}"}) {
+		t.Errorf("Missing of the HTML body = %q", got)
 	}
 }

@@ -23,13 +23,16 @@ type IMAPConn struct {
 }
 
 // MailboxName is the name a mailbox's position is kept under: its URL without the
-// credentials, with the mailbox (INBOX by default).
+// password, with the mailbox (INBOX by default). The user name stays: two accounts on one
+// server are two mailboxes.
 func MailboxName(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return redact(rawURL)
 	}
-	u.User = nil
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
 	if strings.Trim(u.Path, "/") == "" {
 		u.Path = "/INBOX"
 	}

@@ -29,6 +29,9 @@ type Inbound struct {
 	// Auto reports an automatic reply (out of office, autoresponder): Why says what marked it.
 	Auto bool
 	Why  string
+	// Text is the start of an automatic reply's text (its first text part, HTML tags taken
+	// out), where ReturnDate looks for the date its sender is back; "" for other messages.
+	Text string
 	// Report is set when the message is a delivery-status notification.
 	Report *DSN
 }
@@ -104,8 +107,50 @@ func ReadInbound(r io.Reader) (Inbound, error) {
 		if dsn, err := readReport(ent); err == nil {
 			in.Report = dsn
 		}
+	} else if in.Auto {
+		in.Text = bodyText(ent, 0)
 	}
 	return in, nil
+}
+
+// tagRE finds HTML tags, which bodyText takes out of an HTML-only reply.
+var tagRE = regexp.MustCompile(`<[^<>]*>`)
+
+// maxDepth bounds how deep bodyText looks into nested multiparts.
+const maxDepth = 5
+
+// bodyText returns up to maxReturnText bytes of the first text part of ent (text/plain
+// preferred to text/html, whose tags are taken out), "" when it has none.
+func bodyText(ent *gomessage.Entity, depth int) string {
+	mt, _, _ := ent.Header.ContentType()
+	mt = strings.ToLower(mt)
+	switch {
+	case strings.HasPrefix(mt, "multipart/") && depth < maxDepth:
+		mr := ent.MultipartReader()
+		var html string
+		for i := 0; i < 20; i++ {
+			part, err := mr.NextPart()
+			if err != nil {
+				break
+			}
+			pt, _, _ := part.Header.ContentType()
+			t := bodyText(part, depth+1)
+			if t != "" && !strings.EqualFold(pt, "text/html") {
+				return t
+			}
+			if html == "" {
+				html = t
+			}
+		}
+		return html
+	case mt == "" || mt == "text/plain" || mt == "text/html":
+		b, _ := io.ReadAll(io.LimitReader(ent.Body, maxReturnText))
+		if mt == "text/html" {
+			return tagRE.ReplaceAllString(string(b), " ")
+		}
+		return string(b)
+	}
+	return ""
 }
 
 // autoReply says whether a header marks an automatic reply, and what marked it.

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"fmt"
+	"html"
 	"slices"
 	"sort"
 	"strconv"
@@ -208,7 +209,8 @@ func Placeholders(text string) ([]string, error) {
 func Check(t store.Template) error {
 	_, errs := parse(t.Subject, "subject")
 	_, body := parse(t.Body, "body")
-	errs = append(errs, body...)
+	_, html := parse(t.HTML, "HTML body")
+	errs = append(append(errs, body...), html...)
 	if len(errs) > 0 {
 		return errs
 	}
@@ -234,19 +236,19 @@ func Render(t store.Template, rec store.Record, owner store.User) (subject, body
 
 // Compiled is a template read once to be rendered for many records.
 type Compiled struct {
-	subject, body []segment
+	subject, body, html []segment
 }
 
-// Compile reads the placeholders of t's subject and body; an unknown or malformed one is
-// the error Render returns for t.
+// Compile reads the placeholders of t's subject, body and HTML body; an unknown or
+// malformed one is the error Render returns for t.
 func Compile(t store.Template) (*Compiled, error) {
-	subj, errs := parse(t.Subject, "subject")
-	bodySegs, berrs := parse(t.Body, "body")
-	errs = append(errs, berrs...)
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("template %q: %w", t.Name, errs)
+	if err := Check(t); err != nil {
+		return nil, fmt.Errorf("template %q: %w", t.Name, err)
 	}
-	return &Compiled{subject: subj, body: bodySegs}, nil
+	subj, _ := parse(t.Subject, "subject")
+	body, _ := parse(t.Body, "body")
+	html, _ := parse(t.HTML, "HTML body")
+	return &Compiled{subject: subj, body: body, html: html}, nil
 }
 
 // Render fills in the placeholders of the template for rec, as the function Render does.
@@ -258,6 +260,9 @@ func (c *Compiled) Render(rec store.Record, owner store.User) (subject, body str
 // Rendered is a template filled in for one record.
 type Rendered struct {
 	Subject, Body string
+	// HTML is the template's own HTML body filled in, every merged value and fallback
+	// escaped for HTML; "" when the template has none.
+	HTML string
 	// Missing lists the placeholders (normal spelling, each once, in order) that had no
 	// value and no fallback: they rendered as nothing. An automated email with missing
 	// placeholders is held, not sent.
@@ -268,8 +273,9 @@ type Rendered struct {
 // fallback when it has one, else nothing, and is then listed in Missing.
 func (c *Compiled) Fill(rec store.Record, owner store.User) Rendered {
 	var r Rendered
-	r.Subject = lineBreaks.Replace(fill(c.subject, rec, owner, &r.Missing))
-	r.Body = fill(c.body, rec, owner, &r.Missing)
+	r.Subject = lineBreaks.Replace(fill(c.subject, rec, owner, &r.Missing, nil))
+	r.Body = fill(c.body, rec, owner, &r.Missing, nil)
+	r.HTML = fill(c.html, rec, owner, &r.Missing, html.EscapeString)
 	return r
 }
 
@@ -293,7 +299,9 @@ func value(s segment, rec store.Record, owner store.User) string {
 	return ""
 }
 
-func fill(segs []segment, rec store.Record, owner store.User, missing *[]string) string {
+// fill renders segs for rec; escape, when set, escapes each value (the literal text is
+// the template's own).
+func fill(segs []segment, rec store.Record, owner store.User, missing *[]string, escape func(string) string) string {
 	var b strings.Builder
 	for _, s := range segs {
 		if s.kind == 0 {
@@ -308,6 +316,9 @@ func fill(segs []segment, rec store.Record, owner store.User, missing *[]string)
 				*missing = append(*missing, c)
 			}
 		}
+		if escape != nil {
+			v = escape(v)
+		}
 		b.WriteString(v)
 	}
 	return b.String()
@@ -318,8 +329,9 @@ func fill(segs []segment, rec store.Record, owner store.User, missing *[]string)
 func Unfallbacked(t store.Template) []string {
 	subj, _ := parse(t.Subject, "")
 	body, _ := parse(t.Body, "")
+	html, _ := parse(t.HTML, "")
 	var out []string
-	for _, s := range append(subj, body...) {
+	for _, s := range slices.Concat(subj, body, html) {
 		if s.kind != 0 && !s.hasFallback && !slices.Contains(out, s.canonical()) {
 			out = append(out, s.canonical())
 		}

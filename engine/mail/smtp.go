@@ -35,6 +35,8 @@ type Email struct {
 	EnvelopeFrom string
 	// Date is the Date header; the time of sending when zero.
 	Date time.Time
+	// DKIM, when set, signs the email.
+	DKIM *DKIM
 }
 
 // Transport delivers emails.
@@ -338,6 +340,11 @@ func (t *smtpTransport) message(m Email) (*gomail.Msg, error) {
 	if m.EnvelopeFrom != "" {
 		if err := msg.EnvelopeFrom(m.EnvelopeFrom); err != nil {
 			return nil, fmt.Errorf("envelope sender %q: %w", m.EnvelopeFrom, err)
+		}
+	}
+	if m.DKIM != nil {
+		if err := m.DKIM.sign(msg); err != nil {
+			return nil, err
 		}
 	}
 	return msg, nil

@@ -132,12 +132,14 @@ type userV1 struct {
 	SSHKeys   []string       `json:"ssh_keys,omitempty"`
 	From      string         `json:"from,omitempty"`
 	Timing    *stored.Timing `json:"timing,omitempty"`
+	IMAPURL   string         `json:"imap_url,omitempty"`
 }
 
 func toUserV1(u store.User) userV1 {
 	return userV1{
 		Name: u.Name, Email: u.Email, Roles: u.Roles, Title: u.Title, Territory: u.Territory,
 		TimeZone: u.TimeZone, SSHKeys: u.SSHKeys, From: u.From, Timing: stored.FromUser(u),
+		IMAPURL: u.IMAPURL,
 	}
 }
 
@@ -145,6 +147,7 @@ func (v userV1) user(username string) store.User {
 	u := store.User{
 		Username: username, Name: v.Name, Email: v.Email, Roles: v.Roles, Title: v.Title,
 		Territory: v.Territory, TimeZone: v.TimeZone, SSHKeys: v.SSHKeys, From: v.From,
+		IMAPURL: v.IMAPURL,
 	}
 	v.Timing.SetOn(&u)
 	return u
@@ -216,6 +219,7 @@ type templateV1 struct {
 	Kind     store.TemplateKind `json:"kind"`
 	Subject  string             `json:"subject,omitempty"`
 	Body     string             `json:"body,omitempty"` // body ID in hex; empty when there is no body
+	HTML     string             `json:"html,omitempty"` // the HTML body's ID in hex; empty when there is none
 	Modified int64              `json:"modified"`
 }
 

@@ -25,6 +25,11 @@ var (
 	bMailboxes = bucketDef{name: "mailboxes"}
 )
 
+// bRecordsByEmail is the bucket schema 8 adds: lower-case email 0x00 record key (16), for
+// each record in use that has an email, so an unsubscribe or a bounce finds every record
+// of the address.
+var bRecordsByEmail = bucketDef{name: "records_by_email"}
+
 // schema6Buckets are the buckets schema 6 adds.
 var schema6Buckets = []bucketDef{bMsgByTracking, bMsgByTo, bSuppressions, bMailboxes}
 
@@ -50,7 +55,7 @@ func mailIndexes(btx *bbolt.Tx) error {
 		if len(k) != len(store.ID{}) {
 			return damaged("damaged outbox: a key of %d bytes", len(k))
 		}
-		m, _, err := decodeMessage(store.ID(k), v)
+		m, _, _, err := decodeMessage(store.ID(k), v)
 		if err != nil {
 			return fmt.Errorf("message %x: %w", k, err)
 		}
@@ -320,4 +325,98 @@ func (t *tx) PutMailboxPos(p store.MailboxPos) error {
 		return err
 	}
 	return b.Put([]byte(p.Name), v)
+}
+
+// emailKey is the records_by_email key of a record's email and key, or the prefix of the
+// address's keys when key is zero; nil for a record without an email.
+func emailKey(email string, key store.ID) []byte {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return nil
+	}
+	k := append([]byte(email), 0)
+	if key.IsZero() {
+		return k
+	}
+	return append(k, key[:]...)
+}
+
+// recordsByEmail creates records_by_email and indexes the records in use.
+func recordsByEmail(btx *bbolt.Tx) error {
+	if err := createBuckets(btx, []bucketDef{bRecordsByEmail}); err != nil {
+		return err
+	}
+	idx, err := bucket(btx, bRecordsByEmail)
+	if err != nil {
+		return err
+	}
+	refs, err := bucket(btx, bRecordsByRef)
+	if err != nil {
+		return err
+	}
+	records, err := bucket(btx, bRecords)
+	if err != nil {
+		return err
+	}
+	return refs.ForEach(func(_, v []byte) error {
+		key, err := decodeID(v, "records_by_ref")
+		if err != nil {
+			return err
+		}
+		rv := records.Get(key[:])
+		if rv == nil {
+			return damaged("damaged records index: record %s is missing", key)
+		}
+		r, err := decodeRecord(key, rv)
+		if err != nil {
+			return err
+		}
+		if k := emailKey(r.Email, key); k != nil {
+			return idx.Put(k, nil)
+		}
+		return nil
+	})
+}
+
+// reindexEmail moves a record's records_by_email entry from its old email to its new one
+// ("" for none).
+func (t *tx) reindexEmail(key store.ID, old, email string) error {
+	oldK, newK := emailKey(old, key), emailKey(email, key)
+	if bytes.Equal(oldK, newK) {
+		return nil
+	}
+	idx, err := t.bucket(bRecordsByEmail)
+	if err != nil {
+		return err
+	}
+	if oldK != nil {
+		if err := idx.Delete(oldK); err != nil {
+			return err
+		}
+	}
+	if newK != nil {
+		return idx.Put(newK, nil)
+	}
+	return nil
+}
+
+// RecordsByEmail returns the keys of the records in use whose email is address.
+func (t *tx) RecordsByEmail(address string) ([]store.ID, error) {
+	prefix := emailKey(address, store.ID{})
+	if prefix == nil {
+		return nil, nil
+	}
+	idx, err := t.bucket(bRecordsByEmail)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.ID
+	c := idx.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) != len(prefix)+len(store.ID{}) {
+			return nil, damaged("damaged records_by_email: a key of %d bytes", len(k))
+		}
+		out = append(out, store.ID(k[len(prefix):]))
+	}
+	return out, nil
 }

@@ -713,7 +713,7 @@ func (t *tx) message(b *bbolt.Bucket, id store.ID) (store.Message, error) {
 	if v == nil {
 		return store.Message{}, notFound("message %s", id)
 	}
-	m, ref, err := decodeMessage(id, v)
+	m, ref, parts, err := decodeMessage(id, v)
 	if err != nil {
 		return store.Message{}, err
 	}
@@ -722,7 +722,9 @@ func (t *tx) message(b *bbolt.Bucket, id store.ID) (store.Message, error) {
 		if err != nil {
 			return store.Message{}, fmt.Errorf("message %s: %w", id, err)
 		}
-		m.Body = string(body)
+		if err := setBody(&m, body, parts); err != nil {
+			return store.Message{}, fmt.Errorf("message %s: %w", id, err)
+		}
 	}
 	return m, nil
 }
@@ -744,7 +746,7 @@ func (t *tx) PutMessage(m store.Message) error {
 		if old, err = decodeMsgHead(v); err != nil {
 			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
-		if oldMsg, _, err = decodeMessage(m.ID, v); err != nil {
+		if oldMsg, _, _, err = decodeMessage(m.ID, v); err != nil {
 			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
 		exists = true
@@ -759,7 +761,7 @@ func (t *tx) PutMessage(m store.Message) error {
 		m.CreatedAt = time.Now().UTC()
 	}
 
-	ref, err := t.putMessageBody(old.BodyRef, m.Body)
+	ref, err := t.putMessageBody(old.BodyRef, storedBody(m))
 	if err != nil {
 		return fmt.Errorf("message %s: %w", m.ID, err)
 	}

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"slices"
@@ -476,12 +477,39 @@ func decodeTask(id store.ID, v []byte) (store.Task, error) {
 // notes); longer ones go to the bodies bucket, so outbox pages stay dense.
 const maxInlineBody = 256
 
-// The body tags of a message value.
+// The body tags of a message value. The parts tags hold an email with an HTML body of its
+// own: the stored body is then packParts(text, HTML).
 const (
 	bodyNone byte = iota
 	bodyInline
 	bodyRef
+	bodyInlineParts
+	bodyRefParts
 )
+
+// packParts is the stored body of an email with text and HTML bodies: the text's length
+// (uvarint), the text, the HTML.
+func packParts(text, html string) string {
+	b := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(text)+len(html)), uint64(len(text)))
+	return string(append(append(b, text...), html...))
+}
+
+// unpackParts reads a body packParts made.
+func unpackParts(p []byte) (text, html string, err error) {
+	n, k := binary.Uvarint(p)
+	if k <= 0 || n > uint64(len(p)-k) {
+		return "", "", damaged("damaged message body: a text part of %d bytes in %d", n, len(p))
+	}
+	return string(p[k : k+int(n)]), string(p[k+int(n):]), nil
+}
+
+// storedBody is the body of m as stored: its text, or its text and HTML packed.
+func storedBody(m store.Message) string {
+	if m.HTML == "" {
+		return m.Body
+	}
+	return packParts(m.Body, m.HTML)
+}
 
 // msgHead is the head of a stored message. State is bbolt's memory: use it only within the
 // transaction it was read in.
@@ -492,6 +520,8 @@ type msgHead struct {
 	// Body is the inline body (bbolt's memory), BodyRef the body's ID in bodies, or neither.
 	Body    []byte
 	BodyRef store.ID
+	// Parts says the body is packed text and HTML (packParts).
+	Parts bool
 }
 
 func (d *decoder) msgHead() msgHead {
@@ -500,10 +530,12 @@ func (d *decoder) msgHead() msgHead {
 	h.NextTry, h.CreatedAt = d.time(), d.time()
 	switch tag := d.byte(); tag {
 	case bodyNone:
-	case bodyInline:
+	case bodyInline, bodyInlineParts:
 		h.Body = d.take(d.uvarint())
-	case bodyRef:
+		h.Parts = tag == bodyInlineParts
+	case bodyRef, bodyRefParts:
 		h.BodyRef = d.id()
+		h.Parts = tag == bodyRefParts
 		if d.err == nil && h.BodyRef.IsZero() {
 			d.fail(fmt.Errorf("a body reference of zero"))
 		}
@@ -531,10 +563,15 @@ func encodeMessage(m store.Message, ref store.ID) []byte { return appendMessage(
 
 // appendMessage appends the stored form of m to b, as encodeMessage makes it.
 func appendMessage(b []byte, m store.Message, ref store.ID) []byte {
+	body := storedBody(m)
 	n := 96 + len(m.State) + len(m.StepID) + len(m.Key) + len(m.MessageID) + len(m.Channel) +
 		len(m.From) + len(m.To) + len(m.Subject) + len(m.LastError)
 	if ref.IsZero() {
-		n += len(m.Body)
+		n += len(body)
+	}
+	var parts byte
+	if m.HTML != "" {
+		parts = bodyInlineParts - bodyInline
 	}
 	e := encoder{b: slices.Grow(b, n)}
 	e.byte(format1)
@@ -543,13 +580,13 @@ func appendMessage(b []byte, m store.Message, ref store.ID) []byte {
 	e.time(m.CreatedAt)
 	switch {
 	case !ref.IsZero():
-		e.byte(bodyRef)
+		e.byte(bodyRef + parts)
 		e.id(ref)
-	case m.Body == "":
+	case body == "":
 		e.byte(bodyNone)
 	default:
-		e.byte(bodyInline)
-		e.str(m.Body)
+		e.byte(bodyInline + parts)
+		e.str(body)
 	}
 
 	e.id(m.Conn)
@@ -569,17 +606,19 @@ func appendMessage(b []byte, m store.Message, ref store.ID) []byte {
 	return e.b
 }
 
-// decodeMessage reads a stored message. A body kept in bodies is not read: Body is empty
-// and ref names it.
-func decodeMessage(id store.ID, v []byte) (m store.Message, ref store.ID, err error) {
+// decodeMessage reads a stored message. A body kept in bodies is not read: Body is empty,
+// ref names it and parts says whether it holds packed text and HTML (setBody reads it).
+func decodeMessage(id store.ID, v []byte) (m store.Message, ref store.ID, parts bool, err error) {
 	d := decoder{b: v}
 	if err := d.start("message"); err != nil {
-		return store.Message{}, ref, err
+		return store.Message{}, ref, false, err
 	}
 	h := d.msgHead()
-	m = store.Message{
-		ID: id, State: store.MsgState(h.State), NextTry: h.NextTry, CreatedAt: h.CreatedAt,
-		Body: string(h.Body),
+	m = store.Message{ID: id, State: store.MsgState(h.State), NextTry: h.NextTry, CreatedAt: h.CreatedAt}
+	if h.BodyRef.IsZero() {
+		if err := setBody(&m, h.Body, h.Parts); err != nil {
+			return store.Message{}, store.ID{}, false, err
+		}
 	}
 	m.Conn, m.Record, m.Sequence = d.id(), d.id(), d.id()
 	m.StepID = d.str()
@@ -590,9 +629,20 @@ func decodeMessage(id store.ID, v []byte) (m store.Message, ref store.ID, err er
 	m.LastError = d.str()
 	m.SentAt = d.time()
 	if err := d.finish("message"); err != nil {
-		return store.Message{}, store.ID{}, err
+		return store.Message{}, store.ID{}, false, err
 	}
-	return m, h.BodyRef, nil
+	return m, h.BodyRef, h.Parts, nil
+}
+
+// setBody sets m's text (and HTML, when parts) from its stored body.
+func setBody(m *store.Message, body []byte, parts bool) error {
+	if !parts {
+		m.Body = string(body)
+		return nil
+	}
+	var err error
+	m.Body, m.HTML, err = unpackParts(body)
+	return err
 }
 
 // Segments are read and written rarely: JSON, format 1.

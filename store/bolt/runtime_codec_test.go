@@ -148,8 +148,10 @@ func TestMessageRoundTrip(t *testing.T) {
 		"every field": fullMessage("Hi {{first_name}},\n\nshort note."),
 		"no body":     fullMessage(""),
 		"zero":        {ID: tMsg},
+		"html":        withHTML(fullMessage("text <b>part</b>"), "<p>the <b>HTML</b> part</p>"),
+		"html only":   withHTML(fullMessage(""), "<p>x</p>"),
 	} {
-		got, ref, err := decodeMessage(m.ID, encodeMessage(m, store.ID{}))
+		got, ref, _, err := decodeMessage(m.ID, encodeMessage(m, store.ID{}))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -163,7 +165,7 @@ func TestMessageRoundTrip(t *testing.T) {
 	if bytes.Contains(v, []byte("long body")) {
 		t.Error("a referenced body is also in the value")
 	}
-	got, ref, err := decodeMessage(m.ID, v)
+	got, ref, _, err := decodeMessage(m.ID, v)
 	if err != nil || ref != tConn || got.Body != "" {
 		t.Errorf("message with a referenced body: ref %s, body %q, %v", ref, got.Body, err)
 	}
@@ -171,6 +173,24 @@ func TestMessageRoundTrip(t *testing.T) {
 	if err != nil || h.BodyRef != tConn || !h.NextTry.Equal(m.NextTry) || string(h.State) != string(m.State) {
 		t.Errorf("message head: %+v, %v", h, err)
 	}
+	// A referenced body with an HTML part says so; the packed body unpacks to both parts.
+	m = withHTML(m, "<p>html</p>")
+	_, _, parts, err := decodeMessage(m.ID, encodeMessage(m, tConn))
+	if err != nil || !parts {
+		t.Fatalf("referenced parts: %v, %v", parts, err)
+	}
+	var back store.Message
+	if err := setBody(&back, []byte(storedBody(m)), true); err != nil || back.Body != m.Body || back.HTML != m.HTML {
+		t.Errorf("unpacked %q / %q, %v", back.Body, back.HTML, err)
+	}
+	if _, _, err := unpackParts([]byte{0xff}); err == nil {
+		t.Error("a damaged packed body is read")
+	}
+}
+
+func withHTML(m store.Message, html string) store.Message {
+	m.HTML = html
+	return m
 }
 
 // TestTimes checks the value and key forms of times: the zero time, the Unix epoch, times
@@ -229,7 +249,7 @@ func TestDecodeGarbage(t *testing.T) {
 		{"connection", encodeConn(fullConn()), func(v []byte) error { _, err := decodeConn(tConn, v); return err }},
 		{"event", ev, func(v []byte) error { _, err := decodeEvent(v); return err }},
 		{"task", encodeTask(fullTask()), func(v []byte) error { _, err := decodeTask(tTask, v); return err }},
-		{"message", encodeMessage(fullMessage("body"), store.ID{}), func(v []byte) error { _, _, err := decodeMessage(tMsg, v); return err }},
+		{"message", encodeMessage(fullMessage("body"), store.ID{}), func(v []byte) error { _, _, _, err := decodeMessage(tMsg, v); return err }},
 	}
 	for _, k := range kinds {
 		for n := range len(k.v) {
@@ -297,9 +317,9 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		_, _ = decodeTaskHead(v)
-		if m, ref, err := decodeMessage(tMsg, v); err == nil {
+		if m, ref, _, err := decodeMessage(tMsg, v); err == nil {
 			canon := encodeMessage(m, ref)
-			m2, ref2, err := decodeMessage(tMsg, canon)
+			m2, ref2, _, err := decodeMessage(tMsg, canon)
 			if err != nil || ref2 != ref || !bytes.Equal(encodeMessage(m2, ref2), canon) {
 				t.Fatalf("message %+v does not read back: %v", m, err)
 			}

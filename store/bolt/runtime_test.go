@@ -85,7 +85,7 @@ func checkIndexes(t *testing.T, db *DB) {
 			return err
 		}
 		err = btx.Bucket([]byte(bOutbox.name)).ForEach(func(k, v []byte) error {
-			m, ref, err := decodeMessage(store.ID(k), v)
+			m, ref, _, err := decodeMessage(store.ID(k), v)
 			if err != nil {
 				return err
 			}
@@ -564,4 +564,62 @@ func TestMigrateTaskCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkIndexes(t, db)
+}
+
+// Schema 8 indexes the records of schema 6 by email: those in use with an email.
+func TestMigrateRecordsByEmail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pacer.db")
+	bdb, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	recs := []store.Record{
+		{Key: store.DerivedID("r", "1"), Entity: "lead", ID: "L-1", Name: "A", Email: "Ana@Example.com", CreatedAt: at, ModifiedAt: at},
+		{Key: store.DerivedID("r", "2"), Entity: "lead", ID: "L-2", Name: "B", CreatedAt: at, ModifiedAt: at},
+		{Key: store.DerivedID("r", "3"), Entity: "contact", ID: "C-1", Name: "C", Email: "ana@example.com", CreatedAt: at, ModifiedAt: at},
+	}
+	err = bdb.Update(func(btx *bbolt.Tx) error {
+		if err := migrate(btx, 0, migrations[:6]); err != nil {
+			return err
+		}
+		records, refs := btx.Bucket([]byte(bRecords.name)), btx.Bucket([]byte(bRecordsByRef.name))
+		for _, r := range recs {
+			v, err := encodeRecord(r)
+			if err != nil {
+				return err
+			}
+			if err := records.Put(r.Key[:], v); err != nil {
+				return err
+			}
+			if err := refs.Put(joinKey(r.Entity, r.ID), encodeID(r.Key)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = bdb.Close()
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(t.Context(), func(tx store.Tx) error {
+		keys, err := tx.RecordsByEmail("ana@example.com")
+		if err != nil {
+			return err
+		}
+		want := []store.ID{recs[0].Key, recs[2].Key}
+		slices.SortFunc(want, func(a, b store.ID) int { return bytes.Compare(a[:], b[:]) })
+		if !reflect.DeepEqual(keys, want) {
+			t.Errorf("records of ana@example.com after migration: %v, want %v", keys, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

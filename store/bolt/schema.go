@@ -20,13 +20,14 @@ type migration func(btx *bbolt.Tx) error
 // migrations[n] takes a database from schema n to n+1. A new schema appends a step here;
 // existing steps never change, since databases in the field were made by them.
 var migrations = []migration{
-	createSchema1, // 0 → 1: the initial buckets and the default settings
-	createSchema2, // 1 → 2: the runtime buckets (connections, history, tasks, due, outbox, segments)
-	keepFreelist,  // 2 → 3: the free-page list kept in the file; records and history in format 2
-	historyLog,    // 3 → 4: history moved to an append-only log with an index by connection
-	taskCopies,    // 4 → 5: task_open and task_by_assignee entries hold their tasks
-	mailIndexes,   // 5 → 6: messages by tracking id and recipient, suppressions, mailbox positions
-	recordOrder,   // 6 → 7: records by name, by modification time and by owner
+	createSchema1,  // 0 → 1: the initial buckets and the default settings
+	createSchema2,  // 1 → 2: the runtime buckets (connections, history, tasks, due, outbox, segments)
+	keepFreelist,   // 2 → 3: the free-page list kept in the file; records and history in format 2
+	historyLog,     // 3 → 4: history moved to an append-only log with an index by connection
+	taskCopies,     // 4 → 5: task_open and task_by_assignee entries hold their tasks
+	mailIndexes,    // 5 → 6: messages by tracking id and recipient, suppressions, mailbox positions
+	recordOrder,    // 6 → 7: records by name, by modification time and by owner
+	recordsByEmail, // 7 → 8: records by email
 }
 
 // currentSchema is the schema this version of pacer writes.

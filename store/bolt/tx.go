@@ -294,6 +294,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 	}
 	var was *store.Record
 	ref := joinKey(r.Entity, r.ID)
+	var oldEmail string
 	if v := t.get(idx, ref); v != nil {
 		if r.Key, err = decodeID(v, "records_by_ref"); err != nil {
 			return store.Record{}, err
@@ -306,7 +307,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		if err != nil {
 			return store.Record{}, err
 		}
-		r.CreatedAt, was = prev.CreatedAt, &prev
+		r.CreatedAt, was, oldEmail = prev.CreatedAt, &prev, prev.Email
 	} else {
 		if r.CreatedAt.IsZero() {
 			r.CreatedAt = r.ModifiedAt
@@ -325,7 +326,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		return store.Record{}, err
 	}
 	t.putOrder(was, r)
-	return r, nil
+	return r, t.reindexEmail(r.Key, oldEmail, r.Email)
 }
 
 // recordsChunk is how many index entries Records reads before calling fn on them.
@@ -404,6 +405,9 @@ func (t *tx) RemoveRecord(entity, id string) (store.Record, error) {
 		return store.Record{}, err
 	}
 	t.deleteOrder(r)
+	if err := t.reindexEmail(r.Key, r.Email, ""); err != nil {
+		return store.Record{}, err
+	}
 	return r, idx.Delete(joinKey(entity, id))
 }
 
@@ -469,8 +473,12 @@ func (t *tx) template(name string, v []byte) (store.Template, error) {
 	if err != nil {
 		return store.Template{}, fmt.Errorf("template %q: %w", name, err)
 	}
+	html, err := t.body(tv.HTML)
+	if err != nil {
+		return store.Template{}, fmt.Errorf("template %q: HTML body: %w", name, err)
+	}
 	return store.Template{
-		Name: name, Kind: tv.Kind, Subject: tv.Subject, Body: string(body),
+		Name: name, Kind: tv.Kind, Subject: tv.Subject, Body: string(body), HTML: string(html),
 		ModifiedAt: fromNanos(tv.Modified),
 	}, nil
 }
@@ -515,7 +523,11 @@ func (t *tx) PutTemplate(tp store.Template) error {
 	if err != nil {
 		return fmt.Errorf("template %q: %w", tp.Name, err)
 	}
-	tv = templateV1{Kind: tp.Kind, Subject: tp.Subject, Body: ref, Modified: nanos(tp.ModifiedAt)}
+	html, err := t.putBody(tv.HTML, []byte(tp.HTML))
+	if err != nil {
+		return fmt.Errorf("template %q: HTML body: %w", tp.Name, err)
+	}
+	tv = templateV1{Kind: tp.Kind, Subject: tp.Subject, Body: ref, HTML: html, Modified: nanos(tp.ModifiedAt)}
 	v, err := encodeJSON(tv)
 	if err != nil {
 		return fmt.Errorf("template %q: %w", tp.Name, err)
@@ -539,6 +551,9 @@ func (t *tx) DeleteTemplate(name string) error {
 	}
 	if _, err := t.putBody(tv.Body, nil); err != nil {
 		return fmt.Errorf("template %q: %w", name, err)
+	}
+	if _, err := t.putBody(tv.HTML, nil); err != nil {
+		return fmt.Errorf("template %q: HTML body: %w", name, err)
 	}
 	return b.Delete([]byte(name))
 }

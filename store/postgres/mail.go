@@ -31,6 +31,33 @@ CREATE TABLE mailboxes (
 );
 `
 
+// schema7 adds an email template's own HTML body and the HTML an email rendered from it
+// (empty when the HTML part is made from the text), a user's own mailbox, and the index of
+// records by email an unsubscribe or bounce finds the records of an address with.
+const schema7 = `
+ALTER TABLE templates ADD COLUMN html text NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN html text NOT NULL DEFAULT '';
+ALTER TABLE users ADD COLUMN imap_url text NOT NULL DEFAULT '';
+CREATE INDEX records_email ON records (lower(email), key) WHERE email <> '' AND NOT removed;
+`
+
+// RecordsByEmail returns the keys of the records in use whose email is address.
+func (t *tx) RecordsByEmail(address string) ([]store.ID, error) {
+	address = strings.ToLower(strings.TrimSpace(address))
+	if address == "" {
+		return nil, nil
+	}
+	var out []store.ID
+	err := t.query("SELECT key FROM records WHERE lower(email) = $1 AND email <> '' AND NOT removed ORDER BY key",
+		[]any{address}, func(r pgx.Rows) error {
+			var k store.ID
+			err := r.Scan(idp(&k))
+			out = append(out, k)
+			return err
+		})
+	return out, err
+}
+
 // trackingExpr is a message's tracking id in SQL, as messages_tracking indexes it.
 const trackingExpr = `lower(split_part(btrim(message_id, '<> '), '@', 1))`
 

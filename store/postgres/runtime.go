@@ -443,14 +443,14 @@ func scanTaskKey(r pgx.Rows, key *int64) (store.Task, error) {
 
 // Messages
 
-const msgCols = "id, conn, record, seq, step_id, visit, key, message_id, channel, from_addr, to_addr, subject, body, state, tries, next_try, last_error, created_at, sent_at"
+const msgCols = "id, conn, record, seq, step_id, visit, key, message_id, channel, from_addr, to_addr, subject, body, state, tries, next_try, last_error, created_at, sent_at, html"
 
 func scanMessage(r pgx.Rows) (store.Message, error) {
 	var m store.Message
 	var visit int64
 	err := r.Scan(idp(&m.ID), idp(&m.Conn), idp(&m.Record), idp(&m.Sequence), &m.StepID, &visit, &m.Key, &m.MessageID,
 		&m.Channel, &m.From, &m.To, &m.Subject, &m.Body, &m.State, &m.Tries, tm(&m.NextTry), &m.LastError,
-		tm(&m.CreatedAt), tm(&m.SentAt))
+		tm(&m.CreatedAt), tm(&m.SentAt), &m.HTML)
 	m.Visit = uint32(visit)
 	return m, err
 }
@@ -476,16 +476,16 @@ func (t *tx) PutMessage(m store.Message) error {
 		m.CreatedAt = time.Now().UTC()
 	}
 	return t.write("store message "+m.ID.String(), `INSERT INTO messages (`+msgCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (id) DO UPDATE SET conn = excluded.conn, record = excluded.record, seq = excluded.seq,
 			step_id = excluded.step_id, visit = excluded.visit, key = excluded.key, message_id = excluded.message_id,
 			channel = excluded.channel, from_addr = excluded.from_addr, to_addr = excluded.to_addr,
 			subject = excluded.subject, body = excluded.body, state = excluded.state, tries = excluded.tries,
 			next_try = excluded.next_try, last_error = excluded.last_error, sent_at = excluded.sent_at,
-			lease_until = NULL`,
+			html = excluded.html, lease_until = NULL`,
 		m.ID[:], m.Conn[:], m.Record[:], m.Sequence[:], m.StepID, int64(m.Visit), m.Key, m.MessageID, m.Channel,
 		m.From, m.To, m.Subject, m.Body, string(m.State), m.Tries, nanos(m.NextTry), m.LastError, nanos(m.CreatedAt),
-		nanos(m.SentAt))
+		nanos(m.SentAt), m.HTML)
 }
 
 // queuedWhere selects the queued messages due by $1; a zero NextTry is due at once.

@@ -199,13 +199,13 @@ func (t *tx) PutSettings(s store.Settings) error {
 
 // Users
 
-const userCols = "username, name, email, roles, title, territory, timezone, ssh_keys, from_addr, timing"
+const userCols = "username, name, email, roles, title, territory, timezone, ssh_keys, from_addr, timing, imap_url"
 
 func scanUser(r pgx.Rows) (store.User, error) {
 	var u store.User
 	var roles []string
 	var timing []byte
-	err := r.Scan(&u.Username, &u.Name, &u.Email, &roles, &u.Title, &u.Territory, &u.TimeZone, &u.SSHKeys, &u.From, &timing)
+	err := r.Scan(&u.Username, &u.Name, &u.Email, &roles, &u.Title, &u.Territory, &u.TimeZone, &u.SSHKeys, &u.From, &timing, &u.IMAPURL)
 	for _, x := range roles {
 		u.Roles = append(u.Roles, store.Role(x))
 	}
@@ -259,12 +259,12 @@ func (t *tx) PutUser(u store.User) error {
 		timing = string(b)
 	}
 	return t.write(fmt.Sprintf("store user %q", u.Username), `INSERT INTO users (`+userCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (username) DO UPDATE SET name = excluded.name, email = excluded.email,
 			roles = excluded.roles, title = excluded.title, territory = excluded.territory,
 			timezone = excluded.timezone, ssh_keys = excluded.ssh_keys, from_addr = excluded.from_addr,
-			timing = excluded.timing`,
-		u.Username, u.Name, u.Email, roles, u.Title, u.Territory, u.TimeZone, strs(u.SSHKeys), u.From, timing)
+			timing = excluded.timing, imap_url = excluded.imap_url`,
+		u.Username, u.Name, u.Email, roles, u.Title, u.Territory, u.TimeZone, strs(u.SSHKeys), u.From, timing, u.IMAPURL)
 }
 
 // DeleteUser removes a user and the user's preferences.
@@ -501,15 +501,17 @@ func (t *tx) RemovedRecords(fn func(store.Record) bool) error {
 
 // Templates
 
+const templateCols = "name, kind, subject, body, modified_at, html"
+
 func scanTemplate(r pgx.Rows) (store.Template, error) {
 	var tp store.Template
-	err := r.Scan(&tp.Name, &tp.Kind, &tp.Subject, &tp.Body, tm(&tp.ModifiedAt))
+	err := r.Scan(&tp.Name, &tp.Kind, &tp.Subject, &tp.Body, tm(&tp.ModifiedAt), &tp.HTML)
 	return tp, err
 }
 
 func (t *tx) Template(name string) (store.Template, error) {
 	var tp store.Template
-	found, err := t.queryOne("SELECT name, kind, subject, body, modified_at FROM templates WHERE name = $1", []any{name},
+	found, err := t.queryOne("SELECT "+templateCols+" FROM templates WHERE name = $1", []any{name},
 		func(r pgx.Rows) (err error) {
 			tp, err = scanTemplate(r)
 			return err
@@ -522,7 +524,7 @@ func (t *tx) Template(name string) (store.Template, error) {
 
 func (t *tx) Templates() ([]store.Template, error) {
 	list := []store.Template{}
-	err := t.query("SELECT name, kind, subject, body, modified_at FROM templates ORDER BY name", nil, func(r pgx.Rows) error {
+	err := t.query("SELECT "+templateCols+" FROM templates ORDER BY name", nil, func(r pgx.Rows) error {
 		tp, err := scanTemplate(r)
 		list = append(list, tp)
 		return err
@@ -537,11 +539,11 @@ func (t *tx) PutTemplate(tp store.Template) error {
 	if tp.ModifiedAt.IsZero() {
 		tp.ModifiedAt = time.Now()
 	}
-	return t.write(fmt.Sprintf("store template %q", tp.Name), `INSERT INTO templates (name, kind, subject, body, modified_at)
-		VALUES ($1, $2, $3, $4, $5)
+	return t.write(fmt.Sprintf("store template %q", tp.Name), `INSERT INTO templates (`+templateCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, subject = excluded.subject, body = excluded.body,
-			modified_at = excluded.modified_at`,
-		tp.Name, string(tp.Kind), tp.Subject, tp.Body, nanos(tp.ModifiedAt))
+			modified_at = excluded.modified_at, html = excluded.html`,
+		tp.Name, string(tp.Kind), tp.Subject, tp.Body, nanos(tp.ModifiedAt), tp.HTML)
 }
 
 // DeleteTemplate removes a template.

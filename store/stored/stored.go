@@ -24,6 +24,9 @@ type Settings struct {
 	TrackingURL  string         `json:"tracking_url,omitempty"`
 	IMAPURL      string         `json:"imap_url,omitempty"`
 	BounceDomain string         `json:"bounce_domain,omitempty"`
+	DKIMDomain   string         `json:"dkim_domain,omitempty"`
+	DKIMSelector string         `json:"dkim_selector,omitempty"`
+	DKIMKeyFile  string         `json:"dkim_key_file,omitempty"`
 	Holidays     string         `json:"holidays,omitempty"`
 	OrgHolidays  []Holiday      `json:"org_holidays,omitempty"`
 	MaxPerHour   int            `json:"max_per_hour,omitempty"`
@@ -44,6 +47,7 @@ func FromSettings(s store.Settings) Settings {
 		WorkStart: s.WorkStart, WorkEnd: s.WorkEnd, TimeZone: s.TimeZone,
 		CallOutcomes: s.CallOutcomes, SMTPURL: s.SMTPURL, FromAddress: s.FromAddress,
 		TrackingURL: s.TrackingURL, IMAPURL: s.IMAPURL, BounceDomain: s.BounceDomain,
+		DKIMDomain: s.DKIMDomain, DKIMSelector: s.DKIMSelector, DKIMKeyFile: s.DKIMKeyFile,
 		Holidays: s.Holidays, OrgHolidays: fromHolidays(s.OrgHolidays),
 		MaxPerHour: s.MaxPerHour, MaxPerDay: s.MaxPerDay, MinSpacing: int64(s.MinSpacing),
 	}
@@ -119,6 +123,7 @@ func (v Settings) Settings() store.Settings {
 		WorkStart: v.WorkStart, WorkEnd: v.WorkEnd, TimeZone: v.TimeZone,
 		CallOutcomes: v.CallOutcomes, SMTPURL: v.SMTPURL, FromAddress: v.FromAddress,
 		TrackingURL: v.TrackingURL, IMAPURL: v.IMAPURL, BounceDomain: v.BounceDomain,
+		DKIMDomain: v.DKIMDomain, DKIMSelector: v.DKIMSelector, DKIMKeyFile: v.DKIMKeyFile,
 		Holidays: v.Holidays, OrgHolidays: holidaysOf(v.OrgHolidays),
 		MaxPerHour: v.MaxPerHour, MaxPerDay: v.MaxPerDay, MinSpacing: time.Duration(v.MinSpacing),
 	}

@@ -64,7 +64,7 @@ func sampleUsers() []store.User {
 				{From: at(60 * 24), To: at(60 * 24 * 8), Cover: "adam"},
 				{From: at(60 * 24 * 30), To: at(60 * 24 * 31)},
 			},
-			MaxPerHour: 20, MaxPerDay: 150,
+			MaxPerHour: 20, MaxPerDay: 150, IMAPURL: "imaps://zoe:secret@imap.example.com/INBOX",
 		},
 		{
 			Username: "adam", Name: "Adam Ode", Email: "adam@example.com",
@@ -437,6 +437,7 @@ func testTemplates(t *testing.T, s store.Store) {
 		{Name: "welcome", Kind: store.EmailTemplate, Subject: "Hi {{first_name}}", Body: "Hello {{name}},\n\n— {{owner.name}}\n", ModifiedAt: at(1)},
 		{Name: "sms-hello", Kind: store.SMSTemplate, Body: "Hi {{first_name}}, it's {{owner.name}}.", ModifiedAt: at(2)},
 		{Name: "followup", Kind: store.EmailTemplate, Subject: "Following up", Body: long, ModifiedAt: at(3)},
+		{Name: "styled", Kind: store.EmailTemplate, Subject: "News", Body: "Hi {{name}}", HTML: "<p>Hi <b>{{name}}</b></p>" + long, ModifiedAt: at(4)},
 	}
 	update(t, s, func(tx store.Tx) error {
 		for _, tp := range templates {
@@ -450,13 +451,23 @@ func testTemplates(t *testing.T, s store.Store) {
 		wantEqual(t, "template "+tp.Name, get(t, s, func(tx store.Tx) (store.Template, error) { return tx.Template(tp.Name) }), tp)
 	}
 	list := get(t, s, store.Tx.Templates)
-	wantOrder(t, "Templates", names(list, func(tp store.Template) string { return tp.Name }), []string{"followup", "sms-hello", "welcome"})
+	wantOrder(t, "Templates", names(list, func(tp store.Template) string { return tp.Name }), []string{"followup", "sms-hello", "styled", "welcome"})
 	wantEqual(t, "Templates()[0]", list[0], templates[2])
 
 	changed := templates[0]
 	changed.Subject, changed.Body, changed.ModifiedAt = "Hello again", "Short body", at(10)
 	update(t, s, func(tx store.Tx) error { return tx.PutTemplate(changed) })
 	wantEqual(t, "template after update", get(t, s, func(tx store.Tx) (store.Template, error) { return tx.Template("welcome") }), changed)
+
+	// The HTML body changes and goes with the template like the text.
+	styled := templates[3]
+	styled.HTML = "<p>short</p>"
+	update(t, s, func(tx store.Tx) error { return tx.PutTemplate(styled) })
+	wantEqual(t, "template with a changed HTML body", get(t, s, func(tx store.Tx) (store.Template, error) { return tx.Template("styled") }), styled)
+	styled.HTML = ""
+	update(t, s, func(tx store.Tx) error { return tx.PutTemplate(styled) })
+	wantEqual(t, "template with its HTML body dropped", get(t, s, func(tx store.Tx) (store.Template, error) { return tx.Template("styled") }), styled)
+	update(t, s, func(tx store.Tx) error { return tx.DeleteTemplate("styled") })
 
 	update(t, s, func(tx store.Tx) error {
 		return tx.PutTemplate(store.Template{Name: "undated", Kind: store.EmailTemplate, Body: "x"})

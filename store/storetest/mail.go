@@ -3,6 +3,8 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pacer-sales/pacer/store"
@@ -155,4 +157,66 @@ func testMailboxPos(t *testing.T, s store.Store) {
 	p.LastUID = 4_294_967_295
 	update(t, s, func(tx store.Tx) error { return tx.PutMailboxPos(p) })
 	wantEqual(t, "MailboxPos after an update", get(t, s, func(tx store.Tx) (store.MailboxPos, error) { return tx.MailboxPos(p.Name) }), p)
+}
+
+// An email's own HTML body is kept with it, short or long, and dropped again.
+func testMessageHTML(t *testing.T, s store.Store) {
+	short := queued(1, 1, 1)
+	short.HTML = "<p>Hello <b>there</b></p>"
+	long := queued(2, 2, 2)
+	long.Body, long.HTML = strings.Repeat("text ", 200), strings.Repeat("<p>html</p>", 200)
+	putMessages(t, s, short, long)
+	for _, m := range []store.Message{short, long} {
+		got := get(t, s, func(tx store.Tx) (store.Message, error) { return tx.Message(m.ID) })
+		if got.Body != m.Body || got.HTML != m.HTML {
+			t.Errorf("message %d: body %q, html %q", m.Visit, clipped(got.Body), clipped(got.HTML))
+		}
+	}
+	long.HTML = ""
+	putMessages(t, s, long)
+	if got := get(t, s, func(tx store.Tx) (store.Message, error) { return tx.Message(long.ID) }); got.Body != long.Body || got.HTML != "" {
+		t.Errorf("HTML dropped: body %q, html %q", clipped(got.Body), clipped(got.HTML))
+	}
+}
+
+func clipped(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// RecordsByEmail finds the records in use of an address, ignoring case, and follows changes
+// of a record's email and its removal.
+func testRecordsByEmail(t *testing.T, s store.Store) {
+	a := putRecord(t, s, store.Record{Entity: "lead", ID: "A", Name: "A", Email: "Buyer@Example.com"})
+	b := putRecord(t, s, store.Record{Entity: "contact", ID: "B", Name: "B", Email: "buyer@example.com"})
+	c := putRecord(t, s, store.Record{Entity: "lead", ID: "C", Name: "C", Email: "other@example.com"})
+	putRecord(t, s, store.Record{Entity: "lead", ID: "D", Name: "D"})
+	by := func(addr string) []string {
+		keys := get(t, s, func(tx store.Tx) ([]store.ID, error) { return tx.RecordsByEmail(addr) })
+		out := []string{}
+		for _, k := range keys {
+			out = append(out, k.String())
+		}
+		slices.Sort(out)
+		return out
+	}
+	sorted := func(ids ...store.ID) []string {
+		out := idStrings(ids...)
+		slices.Sort(out)
+		return out
+	}
+	wantEqual(t, "RecordsByEmail ignoring case", by("BUYER@example.com"), sorted(a.Key, b.Key))
+	wantEqual(t, "RecordsByEmail of a prefix", by("buyer@example.co"), []string{})
+	wantEqual(t, "RecordsByEmail of no address", by(""), []string{})
+	c.Email = "buyer@example.com"
+	putRecord(t, s, c)
+	wantEqual(t, "RecordsByEmail after a record's email changed to it", by("buyer@example.com"), sorted(a.Key, b.Key, c.Key))
+	wantEqual(t, "RecordsByEmail of the old email", by("other@example.com"), []string{})
+	update(t, s, func(tx store.Tx) error { _, err := tx.RemoveRecord("contact", "B"); return err })
+	wantEqual(t, "RecordsByEmail after a removal", by("buyer@example.com"), sorted(a.Key, c.Key))
+	a.Email = ""
+	putRecord(t, s, a)
+	wantEqual(t, "RecordsByEmail after an email was cleared", by("buyer@example.com"), sorted(c.Key))
 }

@@ -57,8 +57,9 @@ type (
 	}
 	// previewMsg carries a template preview.
 	previewMsg struct {
-		ref, subject, body string
-		err                error
+		ref     string
+		preview engine.Preview
+		err     error
 	}
 	// recordsMsg carries the records a preview may be filled from.
 	recordsMsg struct {

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"html"
 	"slices"
 	"strings"
 	"testing"
@@ -246,6 +247,9 @@ func TestTemplateEditPreviewSave(t *testing.T) {
 		h.press("tab")
 		h.m().edit.body.SetValue("")
 		h.typeText("Dear {{name}}")
+		// The next field is the email's own HTML body.
+		h.press("tab")
+		h.typeText("<p>{{name}}</p>")
 		if !h.s.Dirty() {
 			t.Fatal("edit not dirty")
 		}
@@ -253,9 +257,12 @@ func TestTemplateEditPreviewSave(t *testing.T) {
 		h.press("ctrl+p")
 		h.choose(rec.Name)
 		first, _, _ := strings.Cut(rec.Name, " ")
-		if v := h.view(); !strings.Contains(v, "Subject: Hello "+first) || !strings.Contains(v, "Dear "+rec.Name) {
+		if v := h.view(); !strings.Contains(v, "Subject: Hello "+first) || !strings.Contains(v, "Dear "+rec.Name) ||
+			!strings.Contains(v, "--- html ---") || !strings.Contains(v, "<p>"+html.EscapeString(rec.Name)+"</p>") {
 			t.Fatalf("preview:\n%s", v)
 		}
+		h.press("tab")
+		h.press("tab") // back on the body
 		// A bad placeholder is refused on save, naming it; the edit stays.
 		h.typeText(" {{bogus}}")
 		h.press("ctrl+s")
@@ -271,7 +278,7 @@ func TestTemplateEditPreviewSave(t *testing.T) {
 			t.Fatal("editor still open after save")
 		}
 		got, err := e.Template(ctx, admin, name)
-		if err != nil || got.Subject != "Hello {{first_name}}" || got.Body != "Dear {{name}}" {
+		if err != nil || got.Subject != "Hello {{first_name}}" || got.Body != "Dear {{name}}" || got.HTML != "<p>{{name}}</p>" {
 			t.Fatalf("saved = %+v, %v", got, err)
 		}
 

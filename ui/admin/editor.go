@@ -20,14 +20,24 @@ import (
 // pickRecords is how many records the preview's picker offers.
 const pickRecords = 500
 
-// editor edits one template: its subject on one line, its body in a text area, the
-// placeholders it may use listed, and a preview filled from a chosen record.
+// The fields of the template editor, in the order the switch key moves through them.
+const (
+	onSubject = iota
+	onBody
+	onHTML
+)
+
+// editor edits one template: its subject on one line, its body and (for an email) its own
+// HTML body in text areas, the placeholders it may use listed, and a preview filled from a
+// chosen record.
 type editor struct {
 	orig    engine.Template
 	subject textinput.Model
 	body    textarea.Model
-	// onBody is set while the body has the keys.
-	onBody bool
+	// html is the email's own HTML body; empty, the HTML part is made from the body.
+	html textarea.Model
+	// field is the field that has the keys (onSubject, onBody, onHTML).
+	field int
 	// picker chooses the preview's record; nil when closed.
 	picker *dialog.Picker
 	// preview is the last preview, previewRef its record.
@@ -59,17 +69,28 @@ func (m *Model) openEditor(name string) tea.Cmd {
 	e.subject.CharLimit = limits.Name
 	e.subject.SetValue(t.Subject)
 	e.subject.Focus()
-	e.body = textarea.New()
-	e.body.ShowLineNumbers = false
-	e.body.CharLimit = limits.TemplateBody
-	e.body.MaxHeight = 0
-	e.body.SetStyles(areaStyles(st))
-	e.body.SetValue(t.Body)
-	e.body.Blur()
+	e.body = newArea(st, t.Body, "")
+	e.html = newArea(st, t.HTML, "HTML body of its own (empty: the HTML part is made from the text)")
 	e.setSize(m.width, m.height)
 	m.edit = e
 	return nil
 }
+
+// newArea is a text area for a template body holding text.
+func newArea(st *common.Styles, text, placeholder string) textarea.Model {
+	a := textarea.New()
+	a.ShowLineNumbers = false
+	a.CharLimit = limits.TemplateBody
+	a.MaxHeight = 0
+	a.Placeholder = placeholder
+	a.SetStyles(areaStyles(st))
+	a.SetValue(text)
+	a.Blur()
+	return a
+}
+
+// hasHTML reports whether the template may have an HTML body (email templates).
+func (e *editor) hasHTML() bool { return e.orig.Kind != engine.SMSTemplate }
 
 // areaStyles are the body editor's styles from the shared ones.
 func areaStyles(s *common.Styles) textarea.Styles {
@@ -87,29 +108,61 @@ func (e *editor) setSize(w, h int) {
 	e.width, e.height = w, h
 	e.subject.SetWidth(max(w-12, 10))
 	e.body.SetWidth(max(w-2, 10))
-	e.body.SetHeight(max(h-14, 3))
+	e.html.SetWidth(max(w-2, 10))
+	rows := max(h-14, 3)
+	if e.hasHTML() {
+		e.body.SetHeight(max(rows-rows/2, 3))
+		e.html.SetHeight(max(rows/2, 3))
+		return
+	}
+	e.body.SetHeight(rows)
 }
 
 // edited is the template as edited.
 func (e *editor) edited() engine.Template {
 	t := e.orig
 	t.Subject, t.Body = e.subject.Value(), e.body.Value()
+	if e.hasHTML() {
+		t.HTML = e.html.Value()
+	}
 	return t
 }
 
 func (e *editor) dirty() bool {
-	return e.subject.Value() != e.orig.Subject || e.body.Value() != e.orig.Body
+	t := e.edited()
+	return t.Subject != e.orig.Subject || t.Body != e.orig.Body || t.HTML != e.orig.HTML
 }
 
 // update hands a message to the focused field.
 func (e *editor) update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
-	if e.onBody {
+	switch e.field {
+	case onBody:
 		e.body, cmd = e.body.Update(msg)
-	} else {
+	case onHTML:
+		e.html, cmd = e.html.Update(msg)
+	default:
 		e.subject, cmd = e.subject.Update(msg)
 	}
 	return cmd
+}
+
+// nextField gives the keys to the next field.
+func (e *editor) nextField() tea.Cmd {
+	e.subject.Blur()
+	e.body.Blur()
+	e.html.Blur()
+	e.field++
+	if e.field > onHTML || (e.field == onHTML && !e.hasHTML()) {
+		e.field = onSubject
+	}
+	switch e.field {
+	case onBody:
+		return e.body.Focus()
+	case onHTML:
+		return e.html.Focus()
+	}
+	return e.subject.Focus()
 }
 
 // editorKey handles a key in the template editor.
@@ -149,20 +202,18 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 		e.err, e.saving = "", true
 		ctx, eng, by, t := m.c.Ctx, m.c.Engine, m.c.User.Username, e.edited()
 		return call(func() (string, error) {
-			subj, body := t.Subject, t.Body
-			_, err := eng.SetTemplate(ctx, by, t.Name, engine.TemplateChange{Subject: &subj, Body: &body})
+			subj, body, html := t.Subject, t.Body, t.HTML
+			ch := engine.TemplateChange{Subject: &subj, Body: &body}
+			if t.Kind != engine.SMSTemplate {
+				ch.HTML = &html
+			}
+			_, err := eng.SetTemplate(ctx, by, t.Name, ch)
 			return "saved template " + t.Name, err
 		})
 	case key.Matches(msg, k.Preview):
 		return recordsCmd(m.c)
 	case key.Matches(msg, k.SwitchField):
-		e.onBody = !e.onBody
-		if e.onBody {
-			e.subject.Blur()
-			return e.body.Focus()
-		}
-		e.body.Blur()
-		return e.subject.Focus()
+		return e.nextField()
 	}
 	e.err = ""
 	if e.readOnly {
@@ -209,9 +260,25 @@ func (m *Model) editorResult(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		e.previewRef = msg.ref
-		e.preview = "Subject: " + msg.subject + "\n\n" + msg.body
+		p := msg.preview
+		e.preview = clipLines("Subject: "+p.Subject+"\n\n"+p.Text, previewLines)
+		if e.edited().HTML != "" {
+			e.preview += "\n--- html ---\n" + clipLines(p.HTML, previewLines)
+		}
 	}
 	return nil
+}
+
+// previewLines is how many lines of each part of an email the preview shows.
+const previewLines = 8
+
+// clipLines keeps the first n lines of s, marking a cut with "…".
+func clipLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], "…")
+	}
+	return strings.Join(lines, "\n")
 }
 
 // recordsCmd reads the first records the acting user sees.
@@ -230,8 +297,8 @@ func recordsCmd(c *common.Common) tea.Cmd {
 func previewCmd(c *common.Common, t engine.Template, ref string) tea.Cmd {
 	ctx, eng, by := c.Ctx, c.Engine, c.User.Username
 	return func() tea.Msg {
-		subj, body, err := eng.PreviewDraftTemplate(ctx, by, t, ref)
-		return previewMsg{ref: ref, subject: subj, body: body, err: err}
+		p, err := eng.PreviewTemplate(ctx, by, t, ref)
+		return previewMsg{ref: ref, preview: p, err: err}
 	}
 }
 
@@ -251,6 +318,9 @@ func (e *editor) view(st *common.Styles) string {
 	b.WriteString(st.Title.Render(grid.Clean(title)) + "\n")
 	b.WriteString(e.subject.View() + "\n")
 	b.WriteString(e.body.View() + "\n")
+	if e.hasHTML() {
+		b.WriteString(e.html.View() + "\n")
+	}
 	var phs []string
 	for _, p := range mail.Known {
 		phs = append(phs, p[0]+" "+p[1])
@@ -265,11 +335,7 @@ func (e *editor) view(st *common.Styles) string {
 	}
 	if e.preview != "" {
 		b.WriteString(st.Accent.Render("Preview for "+e.previewRef) + "\n")
-		lines := strings.Split(e.preview, "\n")
-		if len(lines) > 8 {
-			lines = append(lines[:8], "…")
-		}
-		for _, l := range lines {
+		for _, l := range strings.Split(e.preview, "\n") {
 			b.WriteString(dialog.Fit(grid.Clean(l), e.width) + "\n")
 		}
 	}

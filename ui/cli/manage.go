@@ -25,11 +25,11 @@ func splitRoles(vals []string) []engine.Role {
 
 // userSetCmd is `user set NAME`: only the flags given change.
 func (a *App) userSetCmd() *cobra.Command {
-	var name, email, title, territory, tz, from, workhours, workdays string
+	var name, email, title, territory, tz, from, workhours, workdays, imapURL string
 	var perHour, perDay int
 	var roles []string
 	c := &cobra.Command{
-		Use:   "set NAME [--name N] [--email E] [--role R]... [--title T] [--territory T] [--tz TZ] [--from ADDR] [--workhours HH:MM-HH:MM] [--workdays DAYS] [--max-per-hour N] [--max-per-day N]",
+		Use:   "set NAME [--name N] [--email E] [--role R]... [--title T] [--territory T] [--tz TZ] [--from ADDR] [--workhours HH:MM-HH:MM] [--workdays DAYS] [--max-per-hour N] [--max-per-day N] [--imap URL]",
 		Short: "Change a user (admins); only the flags given change, --role replaces the roles",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,7 +44,7 @@ func (a *App) userSetCmd() *cobra.Command {
 				val  *string
 				dst  **string
 			}{{"name", &name, &ch.Name}, {"email", &email, &ch.Email}, {"title", &title, &ch.Title}, {"territory", &territory, &ch.Territory}, {"tz", &tz, &ch.TimeZone}, {"from", &from, &ch.From},
-				{"workhours", &workhours, &ch.WorkHours}, {"workdays", &workdays, &ch.WorkDays}} {
+				{"workhours", &workhours, &ch.WorkHours}, {"workdays", &workdays, &ch.WorkDays}, {"imap", &imapURL, &ch.IMAPURL}} {
 				if f.Changed(s.flag) {
 					*s.dst = s.val
 				}
@@ -81,6 +81,7 @@ func (a *App) userSetCmd() *cobra.Command {
 	f.StringVar(&workdays, "workdays", "", "the user's own working days, e.g. mon-thu (org: the org's)")
 	f.IntVar(&perHour, "max-per-hour", 0, "sending limit of the user's mailbox per hour (0: the org's)")
 	f.IntVar(&perDay, "max-per-day", 0, "sending limit of the user's mailbox per day (0: the org's)")
+	f.StringVar(&imapURL, "imap", "", `the user's own mailbox watched for replies and bounces, imap[s]://user:pass@host/MAILBOX ("" stops)`)
 	return c
 }
 
@@ -311,14 +312,17 @@ func (a *App) templateManageCmds() []*cobra.Command {
 				fmt.Fprintf(a.stdout, "Subject: %s\n", Cell(t.Subject))
 			}
 			fmt.Fprintf(a.stdout, "\n%s\n", strings.TrimRight(t.Body, "\n"))
+			if t.HTML != "" {
+				fmt.Fprintf(a.stdout, "\n--- html ---\n%s\n", strings.TrimRight(t.HTML, "\n"))
+			}
 			return nil
 		},
 	})
 	show.Flags().StringVar(&previewFor, "record", "", "preview the email for this record (entity/id): subject, text and HTML parts, missing fields")
-	var subject, bodyFile string
+	var subject, bodyFile, htmlFile string
 	set := &cobra.Command{
-		Use:   "set NAME [--subject S] [--body-file F|-]",
-		Short: "Change a template's subject or body (managers and admins)",
+		Use:   "set NAME [--subject S] [--body-file F|-] [--html-file F|-|\"\"]",
+		Short: "Change a template's subject, body or HTML body (managers and admins)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, as, err := a.session(cmd)
@@ -337,8 +341,19 @@ func (a *App) templateManageCmds() []*cobra.Command {
 				s := string(body)
 				ch.Body = &s
 			}
-			if ch.Subject == nil && ch.Body == nil {
-				return fmt.Errorf("nothing to change: give --subject or --body-file")
+			if cmd.Flags().Changed("html-file") {
+				s := ""
+				if htmlFile != "" {
+					html, err := a.readInput("--html-file ", htmlFile, limits.TemplateBody)
+					if err != nil {
+						return err
+					}
+					s = string(html)
+				}
+				ch.HTML = &s
+			}
+			if ch.Subject == nil && ch.Body == nil && ch.HTML == nil {
+				return fmt.Errorf("nothing to change: give --subject, --body-file or --html-file")
 			}
 			t, err := eng.SetTemplate(cmd.Context(), as, args[0], ch)
 			if err != nil {
@@ -350,6 +365,7 @@ func (a *App) templateManageCmds() []*cobra.Command {
 	}
 	set.Flags().StringVar(&subject, "subject", "", "subject line")
 	set.Flags().StringVar(&bodyFile, "body-file", "", "file holding the body (- for standard input)")
+	set.Flags().StringVar(&htmlFile, "html-file", "", "file holding the HTML body (- for standard input; \"\" drops it)")
 	remove := &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove a template (refused while an active sequence uses it)",
@@ -412,7 +428,7 @@ func (a *App) segmentRemoveCmd() *cobra.Command {
 
 // previewTemplate prints the email a template makes for a record.
 func (a *App) previewTemplate(cmd *cobra.Command, eng *engine.Engine, as, name, ref string) error {
-	p, err := eng.PreviewTemplate(cmd.Context(), as, name, ref)
+	p, err := eng.PreviewTemplate(cmd.Context(), as, engine.Template{Name: name}, ref)
 	if err != nil {
 		return err
 	}

@@ -94,11 +94,12 @@ func (a *App) userCmd() *cobra.Command {
 					Territory string           `json:"territory,omitempty"`
 					TimeZone  string           `json:"timezone,omitempty"`
 					From      string           `json:"from,omitempty"`
+					IMAPURL   string           `json:"imap_url,omitempty"`
 					Keys      []engine.KeyInfo `json:"keys"`
 				}
 				out := make([]row, len(users))
 				for i, u := range users {
-					out[i] = row{u.Username, u.Name, u.Email, u.Roles, u.Title, u.Territory, u.TimeZone, u.From, engine.UserKeyInfos(u)}
+					out[i] = row{u.Username, u.Name, u.Email, u.Roles, u.Title, u.Territory, u.TimeZone, u.From, u.IMAPURL, engine.UserKeyInfos(u)}
 				}
 				return a.printJSON(out)
 			}
@@ -188,10 +189,10 @@ func (a *App) teamCmd() *cobra.Command {
 func (a *App) templateCmd() *cobra.Command {
 	c := &cobra.Command{Use: "template", Short: "Email and text-message templates"}
 	var t engine.Template
-	var bodyFile string
+	var bodyFile, htmlFile string
 	var sms bool
 	add := &cobra.Command{
-		Use:   "add NAME --subject S --body-file F",
+		Use:   "add NAME --subject S --body-file F [--html-file F]",
 		Short: "Add or replace a template; placeholders {{name}} {{first_name}} {{field:NAME}} {{owner.name}}",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -202,6 +203,14 @@ func (a *App) templateCmd() *cobra.Command {
 			body, err := a.readInput("--body-file ", bodyFile, limits.TemplateBody)
 			if err != nil {
 				return err
+			}
+			t.HTML = ""
+			if htmlFile != "" {
+				html, err := a.readInput("--html-file ", htmlFile, limits.TemplateBody)
+				if err != nil {
+					return err
+				}
+				t.HTML = string(html)
 			}
 			t.Name, t.Body, t.Kind = args[0], string(body), engine.EmailTemplate
 			if sms {
@@ -216,6 +225,7 @@ func (a *App) templateCmd() *cobra.Command {
 	}
 	add.Flags().StringVar(&t.Subject, "subject", "", "subject line (email)")
 	add.Flags().StringVar(&bodyFile, "body-file", "", "file holding the body")
+	add.Flags().StringVar(&htmlFile, "html-file", "", "file holding an HTML body of the email's own (else the HTML part is made from the body)")
 	add.Flags().BoolVar(&sms, "sms", false, "a text-message template (no subject)")
 	_ = add.MarkFlagRequired("body-file")
 	list := a.jsonFlag(&cobra.Command{
