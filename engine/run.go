@@ -711,6 +711,9 @@ func (e *Engine) Run(ctx context.Context, report func(TickReport)) error {
 		}
 		next, ok, err := e.NextWake(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			return err
 		}
 		var wake <-chan time.Time
