@@ -26,6 +26,7 @@ var migrations = []migration{
 	historyLog,    // 3 → 4: history moved to an append-only log with an index by connection
 	taskCopies,    // 4 → 5: task_open and task_by_assignee entries hold their tasks
 	mailIndexes,   // 5 → 6: messages by tracking id and recipient, suppressions, mailbox positions
+	mailboxUse,    // 6 → 7: what each sender mailbox has let out (sending limits)
 }
 
 // currentSchema is the schema this version of pacer writes.

@@ -20,6 +20,7 @@ var migrations = []string{
 	schema2, // 1 → 2: removed records
 	schema3, // 2 → 3: messages by tracking id and recipient, suppressions, mailbox positions
 	schema4, // 3 → 4: paused connections, users' working time
+	schema8, // what each sender mailbox has let out (sending limits)
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -29,7 +30,7 @@ func currentSchema() int { return len(migrations) }
 var tables = []string{
 	"meta", "settings", "users", "teams", "records", "templates", "sequences", "versions",
 	"prefs", "conns", "history", "tasks", "task_assignees", "messages", "segments", "leaders",
-	"suppressions", "mailboxes",
+	"suppressions", "mailboxes", "mailbox_use",
 }
 
 // schema2 lets records be removed (store.Tx.RemoveRecord): a removed record keeps its row,

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MessageIndexes", testMessageIndexes},
 		{"Suppressions", testSuppressions},
 		{"MailboxPos", testMailboxPos},
+		{"MailboxUse", testMailboxUse},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })
