@@ -45,11 +45,13 @@ func (e *Engine) recipientZone(o *org, rec store.Record, sender store.User) (*ti
 // sendWindow returns when an automated email queued at now may go out under the sequence's
 // send window, and why it waits when that is later than now. The window is the org's working
 // hours on working days (not on holidays) unless the sequence's send_window gives other hours
-// or says any.
+// or says any. A sender's time off holds them until the return unless the sequence's
+// send_while_away says otherwise.
 func (e *Engine) sendWindow(o *org, plan *flow.Plan, rec store.Record, sender store.User, now time.Time) (time.Time, string) {
 	from, awayWhy := now, ""
-	if a, away := awayAt(sender, now); away {
-		// A seller's own emails wait for the seller's return.
+	if a, away := awayAt(sender, now); away && !plan.Def.Options.SendWhileAway {
+		// A seller's own emails wait for the seller's return, unless the sequence says
+		// send_while_away.
 		from = a.To
 		awayWhy = fmt.Sprintf("held while the sender %s is away (until %s)", sender.Username, a.To.UTC().Format("2006-01-02 15:04"))
 	}
