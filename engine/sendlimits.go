@@ -112,7 +112,7 @@ func (e *Engine) holdForLimits(tx store.Tx, o *org, users []store.User, m store.
 	if err := tx.PutMessage(m); err != nil {
 		return false, err
 	}
-	return true, tx.AppendHistory(m.Conn, store.Event{At: now, Type: store.EventMessageHeld, StepID: m.StepID, Until: next, Why: why})
+	return true, tx.AppendHistory(m.Conn, store.Event{At: now, Type: store.EventMessageHeld, StepID: m.StepID, Until: next, Reason: HoldLimit, Why: why})
 }
 
 // limited reports whether any sending limit is set (org-wide or for a user), in which case
