@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +86,25 @@ func admit(tx store.Tx, from string, l sendLimits, loc *time.Location, now time.
 	u.InDay++
 	u.Last = now
 	return time.Time{}, "", tx.PutMailboxUse(u)
+}
+
+// lockMailboxes reads the use of the sender mailboxes of the emails among msgs in the order
+// of their addresses, so that on a database several nodes share each holds them for its
+// transaction in one order and none waits on another's in a circle.
+func lockMailboxes(tx store.Tx, msgs []store.Message) error {
+	var boxes []string
+	for _, m := range msgs {
+		if m.Channel == "email" {
+			boxes = append(boxes, mailboxOf(m.From))
+		}
+	}
+	slices.Sort(boxes)
+	for _, b := range slices.Compact(boxes) {
+		if _, err := tx.MailboxUse(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // startOfDayIn returns midnight of a day in loc (the day normalized), or the first instant
