@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	netmail "net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -637,11 +638,27 @@ func snapshot(t *testing.T, db *bolt.DB, prev ledger) ledger {
 		for _, tk := range l.tasks {
 			seen(tk.ClosedAt)
 		}
-		return tx.Messages(func(m store.Message) bool {
+		if err := tx.Messages(func(m store.Message) bool {
 			l.msgs[m.ID] = m
 			seen(m.SentAt)
 			return true
-		})
+		}); err != nil {
+			return err
+		}
+		// A mailbox's last send may have left no other trace (killed before the server's
+		// answer was recorded): the next run's clock starts after it too.
+		boxes := map[string]bool{}
+		for _, m := range l.msgs {
+			boxes[mailboxOf(m.From)] = true
+		}
+		for box := range boxes {
+			u, err := tx.MailboxUse(box)
+			if err != nil {
+				return err
+			}
+			seen(u.Last)
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -785,7 +802,47 @@ func checkMail(t *testing.T, l ledger, srv *mailtest.Server) (repeats int) {
 			t.Errorf("message %s is marked sent but the SMTP server never accepted it", m.Key)
 		}
 	}
+	checkSendLimits(t, srv.Messages())
 	return repeats
+}
+
+// checkSendLimits checks the crash org's sending limits (6 an hour, 1m apart, per sender
+// mailbox) on what the SMTP server accepted, by the Date of each message (the engine's
+// clock when it let the message out), across every kill and restart: a send repeated after a
+// kill counts again.
+func checkSendLimits(t *testing.T, got []mailtest.Received) {
+	t.Helper()
+	byBox := map[string][]time.Time{}
+	for _, r := range got {
+		at, err := netmail.ParseDate(r.Date)
+		if err != nil {
+			t.Errorf("message %s: Date %q: %v", r.MessageID, r.Date, err)
+			continue
+		}
+		box := mailboxOf(r.Header.Get("From"))
+		byBox[box] = append(byBox[box], at)
+	}
+	for box, times := range byBox {
+		slices.SortFunc(times, time.Time.Compare)
+		perHour := map[time.Time]int{}
+		for i, at := range times {
+			h := at.UTC().Truncate(time.Hour)
+			if perHour[h]++; perHour[h] == 7 {
+				t.Errorf("%s sent more than 6 emails in the hour from %s", box, h.Format(time.RFC3339))
+			}
+			if i > 0 && at.Sub(times[i-1]) < time.Minute {
+				t.Errorf("%s sent two emails %v apart (at %s), less than its 1m spacing", box, at.Sub(times[i-1]), at.Format(time.RFC3339))
+			}
+		}
+	}
+}
+
+// mailboxOf returns the address of a From value, lowercased ("Sam <sam@x>" → "sam@x").
+func mailboxOf(from string) string {
+	if a, err := netmail.ParseAddress(from); err == nil {
+		return strings.ToLower(a.Address)
+	}
+	return strings.ToLower(strings.TrimSpace(from))
 }
 
 // TestCrash kills the engine process at random moments over one database and checks after

@@ -56,8 +56,6 @@ type Engine struct {
 
 	// zones caches time zones by IANA name (nil: unknown).
 	zones sync.Map
-	// mailboxes counts sends per sender mailbox for the sending limits.
-	mailboxes mailboxes
 }
 
 // New returns an engine over st that tells time with clock (SystemClock when nil) and

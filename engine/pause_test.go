@@ -129,3 +129,41 @@ func TestPauseWholeSequenceAndResumeDate(t *testing.T) {
 		t.Fatalf("sue pausing sam's record: %v", err)
 	}
 }
+
+func TestPausedWorkingWaitResumesWithWorkingTimeLeft(t *testing.T) {
+	w := newWorld(t)
+	w.setting("holidays", "us")
+	seq := w.sequence(`name: Working pause
+options: {skip_non_working_days: true}
+steps:
+  - type: wait
+    id: rest
+    duration: 2d
+  - type: call
+    id: ring
+`)
+	day := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, time.UTC) }
+	w.clock.Set(day(time.November, 25, 13)) // Wednesday before Thanksgiving, 13:00
+	w.connect(seq, "lead/L-1")              // two working days: 16 working hours
+	w.after(2 * time.Hour)                  // 15:00: 14 working hours left
+	_, err := w.e.Pause(w.ctx, "max", seq, engine.Targets{Refs: []string{"lead/L-1"}}, "", time.Time{})
+	must(t, err)
+	if p := w.conn("lead/L-1").Pause; p == nil || p.Left != 14*time.Hour || !p.Working {
+		t.Fatalf("pause %+v: want 14h of working time left", p)
+	}
+	// Paused over Thanksgiving and the weekend, resumed Tuesday 09:00: Tuesday's eight
+	// hours and six of Wednesday's are left, so the wait ends Wednesday 15:00 (the wall
+	// clock's remainder, 4d22h from the pause, would end it on a Sunday).
+	w.clock.Set(day(time.December, 1, 9))
+	w.after(0)
+	_, err = w.e.Resume(w.ctx, "max", seq, engine.Targets{Refs: []string{"lead/L-1"}})
+	must(t, err)
+	want := day(time.December, 2, 15)
+	wantTime(t, "the wait's end after the resume", *w.conn("lead/L-1").WakeAt, want)
+	w.after(want.Sub(w.clock.Now()) - time.Minute)
+	if n := len(w.tasks("sam")); n != 0 {
+		t.Fatalf("the call came %v before the working time left was over", time.Minute)
+	}
+	w.after(time.Minute)
+	w.only("sam")
+}

@@ -350,6 +350,11 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 			return err
 		}
 		checkLimits := limited(o, users)
+		if checkLimits {
+			if err := lockMailboxes(tx, msgs); err != nil {
+				return err
+			}
+		}
 		kept := msgs[:0]
 		for _, m := range msgs {
 			held, err := holdPaused(tx, m, now)

@@ -520,11 +520,11 @@ func (e *Engine) queueMessage(tx store.Tx, o *org, conn store.Connection, plan *
 		return &flow.Input{Kind: flow.MessageHeld, Visit: ef.Visit, Error: why}, nil, nil
 	}
 	if channel == "email" {
-		if at, why := e.sendWindow(o, plan, rec, sender, now); at.After(now) {
+		if at, hold, why := e.sendWindow(o, plan, rec, sender, now); at.After(now) {
 			// Queued until the window opens, also without a transport: the dispatcher keeps
 			// it in the local outbox then.
 			m.NextTry = at
-			return nil, []store.Event{{At: now, Type: store.EventMessageHeld, StepID: ef.StepID, Until: at, Why: why}}, tx.PutMessage(m)
+			return nil, []store.Event{{At: now, Type: store.EventMessageHeld, StepID: ef.StepID, Until: at, Reason: hold, Why: why}}, tx.PutMessage(m)
 		}
 	}
 	if channel == "email" && o.settings.SMTPURL == "" {

@@ -2,27 +2,12 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pacer-sales/pacer/store"
 )
-
-// mailboxes counts what each sender mailbox has sent, for the sending limits: the messages of
-// the current clock hour and day (in the org's zone) and when the last one went out. The
-// counts live in the process: a restart begins them again, which can let a mailbox send up to
-// its limit once more in that hour; no message is ever lost or sent twice by it.
-type mailboxes struct {
-	mu  sync.Mutex
-	use map[string]*mailboxUse
-}
-
-type mailboxUse struct {
-	hour, day     time.Time
-	inHour, inDay int
-	last          time.Time
-}
 
 // sendLimits are the limits of one mailbox.
 type sendLimits struct {
@@ -61,48 +46,65 @@ func mailboxOf(from string) string {
 	return strings.ToLower(strings.TrimSpace(from))
 }
 
-// admit counts one message of a mailbox sent at now when its limits allow it; otherwise it
-// returns the next time they may, and why.
-func (mb *mailboxes) admit(from string, l sendLimits, loc *time.Location, now time.Time) (next time.Time, why string) {
+// admit counts one email of a mailbox let out at now when its limits allow it; otherwise it
+// returns the next time they may, and why. The counts of the clock hour and day (in loc)
+// are kept in the database, in the transaction that lets the email out: a restart, or
+// another process on the same database, goes on from them.
+func admit(tx store.Tx, from string, l sendLimits, loc *time.Location, now time.Time) (next time.Time, why string, err error) {
 	if !l.any() {
-		return time.Time{}, ""
+		return time.Time{}, "", nil
 	}
 	if loc == nil {
 		loc = time.UTC
 	}
 	addr := mailboxOf(from)
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	if mb.use == nil {
-		mb.use = map[string]*mailboxUse{}
-	}
-	u := mb.use[addr]
-	if u == nil {
-		u = &mailboxUse{}
-		mb.use[addr] = u
+	u, err := tx.MailboxUse(addr)
+	if err != nil {
+		return time.Time{}, "", err
 	}
 	t := now.In(loc)
 	y, m, d := t.Date()
 	hour := time.Date(y, m, d, t.Hour(), 0, 0, 0, loc)
 	day := startOfDayIn(y, m, d, loc)
-	if !u.hour.Equal(hour) {
-		u.hour, u.inHour = hour, 0
+	// A clock that went back (another node's, or this one's after a correction) counts in
+	// the later hour and day kept: never more than a limit in either.
+	if hour.After(u.Hour) {
+		u.Hour, u.InHour = hour, 0
 	}
-	if !u.day.Equal(day) {
-		u.day, u.inDay = day, 0
+	if day.After(u.Day) {
+		u.Day, u.InDay = day, 0
 	}
 	switch {
-	case l.perDay > 0 && u.inDay >= l.perDay:
-		return startOfDayIn(y, m, d+1, loc), fmt.Sprintf("held by the sending limit of %s: %d a day", addr, l.perDay)
-	case l.perHour > 0 && u.inHour >= l.perHour:
-		return hour.Add(time.Hour), fmt.Sprintf("held by the sending limit of %s: %d an hour", addr, l.perHour)
-	case l.spacing > 0 && !u.last.IsZero() && now.Before(u.last.Add(l.spacing)):
-		return u.last.Add(l.spacing), fmt.Sprintf("held by the spacing of %s: %s between two emails", addr, l.spacing)
+	case l.perDay > 0 && u.InDay >= l.perDay:
+		return startOfDayIn(y, m, d+1, loc), fmt.Sprintf("held by the sending limit of %s: %d a day", addr, l.perDay), nil
+	case l.perHour > 0 && u.InHour >= l.perHour:
+		return hour.Add(time.Hour), fmt.Sprintf("held by the sending limit of %s: %d an hour", addr, l.perHour), nil
+	case l.spacing > 0 && !u.Last.IsZero() && now.Before(u.Last.Add(l.spacing)):
+		return u.Last.Add(l.spacing), fmt.Sprintf("held by the spacing of %s: %s between two emails", addr, l.spacing), nil
 	}
-	u.inHour++
-	u.inDay++
-	u.last = now
-	return time.Time{}, ""
+	u.InHour++
+	u.InDay++
+	u.Last = now
+	return time.Time{}, "", tx.PutMailboxUse(u)
+}
+
+// lockMailboxes reads the use of the sender mailboxes of the emails among msgs in the order
+// of their addresses, so that on a database several nodes share each holds them for its
+// transaction in one order and none waits on another's in a circle.
+func lockMailboxes(tx store.Tx, msgs []store.Message) error {
+	var boxes []string
+	for _, m := range msgs {
+		if m.Channel == "email" {
+			boxes = append(boxes, mailboxOf(m.From))
+		}
+	}
+	slices.Sort(boxes)
+	for _, b := range slices.Compact(boxes) {
+		if _, err := tx.MailboxUse(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // startOfDayIn returns midnight of a day in loc (the day normalized), or the first instant
@@ -122,15 +124,15 @@ func (e *Engine) holdForLimits(tx store.Tx, o *org, users []store.User, m store.
 	if m.Channel != "email" {
 		return false, nil
 	}
-	next, why := e.mailboxes.admit(m.From, limitsFor(o, users, m.From), o.calendar.Loc, now)
-	if next.IsZero() {
-		return false, nil
+	next, why, err := admit(tx, m.From, limitsFor(o, users, m.From), o.calendar.Loc, now)
+	if next.IsZero() || err != nil {
+		return false, err
 	}
 	m.NextTry = next
 	if err := tx.PutMessage(m); err != nil {
 		return false, err
 	}
-	return true, tx.AppendHistory(m.Conn, store.Event{At: now, Type: store.EventMessageHeld, StepID: m.StepID, Until: next, Why: why})
+	return true, tx.AppendHistory(m.Conn, store.Event{At: now, Type: store.EventMessageHeld, StepID: m.StepID, Until: next, Reason: HoldLimit, Why: why})
 }
 
 // limited reports whether any sending limit is set (org-wide or for a user), in which case

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pacer-sales/pacer/engine"
+	"github.com/pacer-sales/pacer/store/bolt"
 )
 
 func TestMailboxLimitSpreadsFiveOverThreeHours(t *testing.T) {
@@ -75,5 +78,62 @@ func TestMinSpacingBetweenTwoEmails(t *testing.T) {
 		if m.State != "kept" {
 			t.Fatalf("%s is %s ten minutes later", ref, m.State)
 		}
+	}
+}
+
+// restart closes the database and opens it again under a new Engine, as a restart of pacer
+// does: nothing the old engine kept in memory is there.
+func (w *world) restart() {
+	w.t.Helper()
+	if db, ok := w.db.(*bolt.DB); ok {
+		path := db.Path()
+		must(w.t, db.Close())
+		reopened, err := bolt.Open(path, bolt.Options{NoSync: true})
+		must(w.t, err)
+		w.t.Cleanup(func() { _ = reopened.Close() })
+		w.db = reopened
+	}
+	w.e = engine.New(w.db, w.clock)
+}
+
+func TestMailboxLimitHoldsAcrossRestart(t *testing.T) {
+	w := newWorld(t)
+	w.setting("max_per_hour", "2")
+	csv := "id,name,owner,email\n"
+	for i := 1; i <= 4; i++ {
+		csv += fmt.Sprintf("R-%d,Lead %d,tom,r%d@example.com\n", i, i, i)
+	}
+	_, err := w.e.ImportRecords(w.ctx, "max", "four.csv", strings.NewReader(csv), "lead")
+	must(t, err)
+	seq := w.sequence(mailFirstSequence)
+	w.connect(seq, "lead/R-1", "lead/R-2") // Monday 09:00: the hour's two
+	w.after(0)
+	kept := func() (n int) {
+		for _, m := range w.outbox() {
+			if m.State == "kept" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := kept(); n != 2 {
+		t.Fatalf("%d kept at 09:00, want 2", n)
+	}
+	w.restart()
+	w.clock.Advance(20 * time.Minute)
+	w.connect(seq, "lead/R-3", "lead/R-4") // due at once, but the hour's two went out before the restart
+	w.after(0)
+	if n := kept(); n != 2 {
+		t.Fatalf("after a restart at 09:20, %d kept: the mailbox sent past its 2 an hour", n)
+	}
+	until, why := w.heldUntil("lead/R-3")
+	wantTime(t, "R-3's hold", until, monday.Add(time.Hour))
+	if !strings.Contains(why, "2 an hour") {
+		t.Fatalf("R-3 held for %q", why)
+	}
+	w.restart()
+	w.after(40 * time.Minute) // 10:00: a new hour
+	if n := kept(); n != 4 {
+		t.Fatalf("%d kept at 10:00, want all 4", n)
 	}
 }

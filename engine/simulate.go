@@ -283,7 +283,7 @@ func describe(h store.Event) string {
 	if len(h.Assignees) > 0 {
 		parts = append(parts, "for "+strings.Join(h.Assignees, ", "))
 	}
-	if h.Reason != "" {
+	if h.Reason != "" && h.Type != store.EventMessageHeld { // a hold's kind: its Why says it in words
 		parts = append(parts, "("+h.Reason+")")
 	}
 	if h.Note != "" {

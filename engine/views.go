@@ -274,7 +274,9 @@ type OutboxRow struct {
 	// queued message waits past now (its send window, its mailbox's limits, a pause).
 	NextTry time.Time `json:"next_try,omitzero"`
 	Held    string    `json:"held,omitempty"`
-	Body    string    `json:"body"`
+	// HeldFor is what holds it, one of the Hold constants ("" for a retry's wait).
+	HeldFor string `json:"held_for,omitempty"`
+	Body    string `json:"body"`
 }
 
 // Outbox lists the messages pacer has queued, sent or kept, oldest first. Managers and
@@ -309,7 +311,7 @@ func (e *Engine) Outbox(ctx context.Context, by string) ([]OutboxRow, error) {
 			if m.State == store.MsgQueued {
 				row.NextTry = m.NextTry
 				if m.NextTry.After(now) {
-					if row.Held, err = heldWhy(tx, m); err != nil {
+					if row.Held, row.HeldFor, err = heldWhy(tx, m); err != nil {
 						inner = err
 						return false
 					}
@@ -388,25 +390,32 @@ func countVisits(hist []store.Event, stat func(id string) *StepStat) {
 
 // heldWhy says why a queued message waits: its connection's pause, else the last hold of its
 // step in the history (send window, sending limits), else a retry after an error.
-func heldWhy(tx store.Tx, m store.Message) (string, error) {
+func heldWhy(tx store.Tx, m store.Message) (why, hold string, err error) {
 	c, err := tx.Conn(m.Conn)
 	if err != nil {
-		return "", nil
+		return "", "", nil
 	}
 	if c.Paused() {
-		return "its connection is paused", nil
+		return "its connection is paused", HoldPaused, nil
 	}
 	hist, err := tx.History(m.Conn)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	for i := len(hist) - 1; i >= 0; i-- {
 		if h := hist[i]; h.Type == store.EventMessageHeld && h.StepID == m.StepID {
-			return h.Why, nil
+			if !h.Until.Equal(m.NextTry) {
+				break // held before, waiting now for another try
+			}
+			hold = h.Reason
+			if hold == "" {
+				hold = HoldOther
+			}
+			return h.Why, hold, nil
 		}
 	}
 	if m.LastError != "" {
-		return "tried again after: " + m.LastError, nil
+		return "tried again after: " + m.LastError, "", nil
 	}
-	return "", nil
+	return "", "", nil
 }

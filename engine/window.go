@@ -43,19 +43,24 @@ func (e *Engine) recipientZone(o *org, rec store.Record, sender store.User) (*ti
 }
 
 // sendWindow returns when an automated email queued at now may go out under the sequence's
-// send window, and why it waits when that is later than now. The window is the org's working
-// hours on working days (not on holidays) unless the sequence's send_window gives other hours
-// or says any.
-func (e *Engine) sendWindow(o *org, plan *flow.Plan, rec store.Record, sender store.User, now time.Time) (time.Time, string) {
+// send window, and when that is later than now, what holds it (HoldWindow, HoldAway) and
+// why in words. The window is the org's working hours on working days (not on holidays)
+// unless the sequence's send_window gives other hours or says any. A sender's time off holds
+// them until the return unless the sequence's send_while_away says otherwise.
+func (e *Engine) sendWindow(o *org, plan *flow.Plan, rec store.Record, sender store.User, now time.Time) (at time.Time, hold, why string) {
 	from, awayWhy := now, ""
-	if a, away := awayAt(sender, now); away {
-		// A seller's own emails wait for the seller's return.
+	if a, away := awayAt(sender, now); away && !plan.Def.Options.SendWhileAway {
+		// A seller's own emails wait for the seller's return, unless the sequence says
+		// send_while_away.
 		from = a.To
 		awayWhy = fmt.Sprintf("held while the sender %s is away (until %s)", sender.Username, a.To.UTC().Format("2006-01-02 15:04"))
 	}
 	start, end, anyTime, def, err := sequence.ParseWindow(plan.Def.Options.SendWindow)
 	if anyTime || err != nil {
-		return from, awayWhy
+		if awayWhy == "" {
+			return now, "", ""
+		}
+		return from, HoldAway, awayWhy
 	}
 	cal := o.calendar
 	if def {
@@ -67,12 +72,12 @@ func (e *Engine) sendWindow(o *org, plan *flow.Plan, rec store.Record, sender st
 		loc = time.UTC
 	}
 	cal.Loc = loc
-	at := cal.NextWorking(from)
+	at = cal.NextWorking(from)
 	if !at.After(now) {
-		return now, ""
+		return now, "", ""
 	}
 	if awayWhy != "" {
-		return at, awayWhy
+		return at, HoldAway, awayWhy
 	}
-	return at, fmt.Sprintf("held for the send window %02d:%02d-%02d:%02d in %s (%s)", start/60, start%60, end/60, end%60, loc, source)
+	return at, HoldWindow, fmt.Sprintf("held for the send window %02d:%02d-%02d:%02d in %s (%s)", start/60, start%60, end/60, end%60, loc, source)
 }

@@ -75,6 +75,9 @@ type Pause struct {
 	By     string    `json:"by,omitempty"`
 	// Left is the time its wait or condition window had left when it was paused (0: none).
 	Left time.Duration `json:"left,omitempty"`
+	// Working says Left is working time of the org calendar (a wait that counts working
+	// time only), not time on the clock.
+	Working bool `json:"working,omitempty"`
 }
 
 // Sent is a message a step sent and the email events recorded against it.

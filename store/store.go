@@ -53,6 +53,7 @@ type Watcher interface {
 type Tx interface {
 	RuntimeTx
 	MailTx
+	MailboxUseTx
 
 	Settings() (Settings, error)
 	PutSettings(Settings) error

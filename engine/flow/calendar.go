@@ -73,9 +73,22 @@ func (c Calendar) AddWorking(t time.Time, d time.Duration) time.Time {
 		return t.Add(d)
 	}
 	start, end := c.hours()
-	loc := c.loc()
 	dayLen := time.Duration(end-start) * time.Minute
-	left := (d/(24*time.Hour))*dayLen + d%(24*time.Hour)
+	return c.AddWorkingTime(t, (d/(24*time.Hour))*dayLen+d%(24*time.Hour))
+}
+
+// AddWorkingTime returns the time w of working time after t, w counted as it is (no day is
+// a working day here, unlike AddWorking): what a paused working-time wait had left goes on
+// from its resume with it. Like AddWorking, time that runs out at closing (or outside
+// working time, w = 0) ends at the next opening. A calendar without working days adds w as
+// it is.
+func (c Calendar) AddWorkingTime(t time.Time, w time.Duration) time.Time {
+	if !c.working() || w < 0 {
+		return t.Add(w)
+	}
+	start, end := c.hours()
+	loc := c.loc()
+	left := w
 	cur := t.In(loc)
 	for {
 		y, m, dd := cur.Date()
@@ -99,6 +112,40 @@ func (c Calendar) AddWorking(t time.Time, d time.Duration) time.Time {
 		left -= avail
 		cur = next
 	}
+}
+
+// WorkingBetween returns the working time from a until b (0 when b is not after a): what
+// AddWorkingTime(a, ·) needs to reach b, when b is working time. A calendar without working
+// days counts b - a.
+func (c Calendar) WorkingBetween(a, b time.Time) time.Duration {
+	if !b.After(a) {
+		return 0
+	}
+	if !c.working() {
+		return b.Sub(a)
+	}
+	start, end := c.hours()
+	loc := c.loc()
+	var sum time.Duration
+	for cur := a.In(loc); cur.Before(b); {
+		y, m, dd := cur.Date()
+		next := startOfDay(y, m, dd+1, loc)
+		if c.Days[cur.Weekday()] && !c.holiday(y, m, dd) {
+			open, closeAt := dayWindow(y, m, dd, start, end, next, loc)
+			from, to := cur, b
+			if open.After(from) {
+				from = open
+			}
+			if closeAt.Before(to) {
+				to = closeAt
+			}
+			if to.After(from) {
+				sum += to.Sub(from)
+			}
+		}
+		cur = next
+	}
+	return sum
 }
 
 func (c Calendar) holiday(y int, m time.Month, d int) bool {

@@ -182,3 +182,40 @@ func TestNextWorkingSkipsHoursWeekendsAndHolidays(t *testing.T) {
 		t.Errorf("Holiday(Thanksgiving) = %q, %v", name, off)
 	}
 }
+
+// TestWorkingBetweenUndoesAddWorkingTime: the working time from a start to where a span of
+// working time ends is that span, and the working time between two instants, added to the
+// first, reaches the second when it is working time (or the next opening when it is not).
+func TestWorkingBetweenUndoesAddWorkingTime(t *testing.T) {
+	us := store.DefaultSettings()
+	us.Holidays = "us"
+	cals := []Calendar{
+		NewCalendar(us),
+		{Loc: zone(t, "Europe/Paris"), Days: everyDay, Start: 8*60 + 30, End: 18 * 60},
+		{Loc: zone(t, "America/Santiago"), Days: weekdays, Start: 0, End: 24 * 60},
+		{Loc: zone(t, "Australia/Lord_Howe"), Days: [7]bool{time.Sunday: true, time.Wednesday: true}, Start: 60, End: 23 * 60},
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 4000; i++ {
+		c := cals[i%len(cals)]
+		a := base.Add(time.Duration(rng.Int64N(int64(3 * 365 * 24 * time.Hour)))).Truncate(time.Second)
+		w := time.Duration(rng.Int64N(int64(10 * 24 * time.Hour))).Truncate(time.Second)
+		end := c.AddWorkingTime(a, w)
+		if got := c.WorkingBetween(a, end); got != w {
+			t.Fatalf("%v: WorkingBetween(%v, AddWorkingTime(·, %v) = %v) = %v", c.Loc, a, w, end, got)
+		}
+		b := a.Add(time.Duration(rng.Int64N(int64(20 * 24 * time.Hour)))).Truncate(time.Second)
+		if got, want := c.AddWorkingTime(a, c.WorkingBetween(a, b)), c.NextWorking(b); !got.Equal(want) {
+			t.Fatalf("%v: AddWorkingTime(%v, WorkingBetween(·, %v)) = %v, want %v", c.Loc, a, b, got, want)
+		}
+	}
+	plain := Calendar{}
+	a := base.Add(90 * time.Minute)
+	if got := plain.WorkingBetween(a, a.Add(50*time.Hour)); got != 50*time.Hour {
+		t.Errorf("a calendar without working days: WorkingBetween = %v, want 50h", got)
+	}
+	if got := cals[0].WorkingBetween(a, a.Add(-time.Hour)); got != 0 {
+		t.Errorf("WorkingBetween backwards = %v, want 0", got)
+	}
+}

@@ -511,6 +511,10 @@ func (d *decision) pause(in Input) {
 	p := store.Pause{At: d.env.Now, Until: in.At, Reason: in.Reason, By: in.By}
 	if !c.WakeAt.IsZero() {
 		p.Left = max(0, c.WakeAt.Sub(d.env.Now))
+		if d.workingWait() {
+			// Counted as the wait counts: nights, weekends and holidays are not time left.
+			p.Left, p.Working = d.env.Calendar.WorkingBetween(d.env.Now, c.WakeAt), true
+		}
 	}
 	c.Pause, c.WakeAt = p, p.Until
 	if !c.Task.IsZero() {
@@ -522,7 +526,7 @@ func (d *decision) pause(in Input) {
 // resume starts a paused connection again (by is empty when its resume date came).
 func (d *decision) resume(by string) {
 	c := d.conn()
-	left := c.Pause.Left
+	left, working := c.Pause.Left, c.Pause.Working
 	c.Pause, c.WakeAt = store.Pause{}, time.Time{}
 	d.history(store.Event{Type: store.EventResumed, StepID: c.Step, By: by})
 	if !c.Task.IsZero() {
@@ -539,9 +543,18 @@ func (d *decision) resume(by string) {
 			return
 		}
 	}
-	if left > 0 || cur.Type == sequence.Wait || cur.Type == sequence.Condition {
+	switch {
+	case working && cur.Type == sequence.Wait:
+		c.WakeAt = d.env.Calendar.AddWorkingTime(d.env.Now, left)
+	case left > 0 || cur.Type == sequence.Wait || cur.Type == sequence.Condition:
 		c.WakeAt = d.env.Now.Add(left)
 	}
+}
+
+// workingWait reports whether the current step is a wait that counts working time only.
+func (d *decision) workingWait() bool {
+	cur := d.current()
+	return cur != nil && cur.Type == sequence.Wait && d.plan.Def.Options.SkipNonWorkingDays
 }
 
 // timer handles a wake-up of the current step.

@@ -64,7 +64,7 @@ const (
 var (
 	fileTopKeys     = []string{"name", "description", "entity", "tags", "assign", "options", "steps"}
 	fileAssignKeys  = []string{"to", "field", "members"}
-	fileOptionKeys  = []string{"exit_on_reply", "skip_non_working_days", "send_window"}
+	fileOptionKeys  = []string{"exit_on_reply", "skip_non_working_days", "send_window", "send_while_away"}
 	fileCommonKeys  = []string{"type", "id", "name", "description"}
 	fileTestKeys    = []string{"field", "op", "value", "all", "any"}
 	fileTemplateKey = []string{"template"}
@@ -613,13 +613,15 @@ func (d *fileDecoder) assign(e fileEntry, a *Assign) {
 }
 
 func (d *fileDecoder) options(e fileEntry, o *Options) {
-	es := d.mapping(e, "", "a mapping (exit_on_reply:, skip_non_working_days:)")
+	es := d.mapping(e, "", "a mapping (exit_on_reply:, skip_non_working_days:, send_window:, send_while_away:)")
 	for _, e := range es {
 		switch e.key {
 		case "exit_on_reply":
 			o.ExitOnReply, _ = d.boolean(e, "options")
 		case "skip_non_working_days":
 			o.SkipNonWorkingDays, _ = d.boolean(e, "options")
+		case "send_while_away":
+			o.SendWhileAway, _ = d.boolean(e, "options")
 		case "send_window":
 			w := strings.TrimSpace(d.str(e, "options"))
 			if _, _, _, _, err := ParseWindow(w); err != nil {
@@ -1145,7 +1147,7 @@ func Marshal(s *Sequence) []byte {
 		}
 		yamlAdd(root, "assign", m)
 	}
-	if o := s.Options; o.ExitOnReply || o.SkipNonWorkingDays || o.SendWindow != "" {
+	if o := s.Options; o != (Options{}) {
 		m := yamlMap(false)
 		if o.ExitOnReply {
 			yamlAdd(m, "exit_on_reply", yamlBool(true))
@@ -1155,6 +1157,9 @@ func Marshal(s *Sequence) []byte {
 		}
 		if o.SendWindow != "" {
 			yamlAdd(m, "send_window", yamlStr(o.SendWindow))
+		}
+		if o.SendWhileAway {
+			yamlAdd(m, "send_while_away", yamlBool(true))
 		}
 		yamlAdd(root, "options", m)
 	}

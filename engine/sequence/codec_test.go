@@ -294,7 +294,7 @@ var codecGoldenSequence = &Sequence{
 	Description: "Starts three months before the end date.\nOwned by account managers.",
 	Tags:        []string{"renewal", "yes", "2024"},
 	Assign:      Assign{To: AssignOwnerTeam, Members: map[string]string{"territory": "EMEA", "role": "account manager"}},
-	Options:     Options{SkipNonWorkingDays: true},
+	Options:     Options{SkipNonWorkingDays: true, SendWhileAway: true},
 	Steps: []Step{
 		{Type: AutoEmail, ID: "notice", Template: "renewal-notice"},
 		{Type: Condition, If: EmailOpened, Within: 36 * time.Hour, Early: codecBoolPtr(false),
@@ -320,6 +320,7 @@ assign:
   members: {role: account manager, territory: EMEA}
 options:
   skip_non_working_days: true
+  send_while_away: true
 steps:
   - type: auto_email
     id: notice
@@ -437,9 +438,10 @@ func TestCodecErrors(t *testing.T) {
 			`seq.yaml:1: wrong type: "assign" must be a mapping (to:, field:, members:), got "record_owner"`}},
 		{"send window", "options:\n  send_window: 18:00-08:00\n", []string{
 			`seq.yaml:2: options: send_window "18:00-08:00": the start must be before the end`}},
-		{"options", "options:\n  exit_on_reply: sometimes\n  skip_weekends: true\n", []string{
+		{"options", "options:\n  exit_on_reply: sometimes\n  skip_weekends: true\n  send_while_away: 1\n", []string{
 			`seq.yaml:2: wrong type: "exit_on_reply" in options must be true or false, got "sometimes"`,
-			`seq.yaml:3: unknown key "skip_weekends" in options; valid keys: exit_on_reply, skip_non_working_days, send_window`}},
+			`seq.yaml:3: unknown key "skip_weekends" in options; valid keys: exit_on_reply, skip_non_working_days, send_window, send_while_away`,
+			`seq.yaml:4: wrong type: "send_while_away" in options must be true or false, got "1"`}},
 		{"step not a mapping", "steps:\n  - call\n", []string{
 			`seq.yaml:2: wrong type: steps[0] must be a mapping (a step with a type), got "call"`}},
 		{"step without type", "steps:\n  - name: x\n", []string{

@@ -245,6 +245,9 @@ type Options struct {
 	// org's working hours on working days, "any" for any time, or "HH:MM-HH:MM" (every day
 	// that is a working day). See ParseWindow.
 	SendWindow string
+	// SendWhileAway keeps sending the automated emails of a seller who is away (time off);
+	// otherwise they wait for the seller's return.
+	SendWhileAway bool
 }
 
 // ParseWindow reads a send window: "any" (anyTime), or "HH:MM-HH:MM" with the start before

@@ -129,7 +129,11 @@ func appendConn(b []byte, c store.Connection) []byte {
 	e.time(c.UpdatedAt)
 	if c.Paused() {
 		// An optional tail: connections that were never paused have none.
-		e.byte(connPaused)
+		if c.Pause.Working {
+			e.byte(connPausedWorking)
+		} else {
+			e.byte(connPaused)
+		}
 		e.time(c.Pause.At)
 		e.time(c.Pause.Until)
 		e.str(c.Pause.Reason)
@@ -139,8 +143,12 @@ func appendConn(b []byte, c store.Connection) []byte {
 	return e.b
 }
 
-// connPaused marks the tail of a paused connection.
-const connPaused byte = 1
+// connPaused marks the tail of a paused connection; connPausedWorking the tail of one whose
+// Left is working time.
+const (
+	connPaused        byte = 1
+	connPausedWorking byte = 2
+)
 
 func decodeConn(id store.ID, v []byte) (store.Connection, error) {
 	d := decoder{b: v}
@@ -181,7 +189,11 @@ func decodeConn(id store.ID, v []byte) (store.Connection, error) {
 	c.Skipped = d.strs()
 	c.UpdatedAt = d.time()
 	if d.err == nil && len(d.b) > 0 {
-		if mark := d.byte(); mark != connPaused {
+		switch mark := d.byte(); mark {
+		case connPaused:
+		case connPausedWorking:
+			c.Pause.Working = true
+		default:
 			d.fail(fmt.Errorf("unknown connection tail %d", mark))
 		}
 		c.Pause.At, c.Pause.Until = d.time(), d.time()

@@ -28,6 +28,7 @@ var migrations = []migration{
 	mailIndexes,    // 5 → 6: messages by tracking id and recipient, suppressions, mailbox positions
 	recordOrder,    // 6 → 7: records by name, by modification time and by owner
 	recordsByEmail, // 7 → 8: records by email
+	mailboxUse,     // 8 → 9: what each sender mailbox has let out (sending limits)
 }
 
 // currentSchema is the schema this version of pacer writes.

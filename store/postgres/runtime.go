@@ -26,6 +26,8 @@ type pauseDoc struct {
 	Reason string `json:"reason,omitempty"`
 	By     string `json:"by,omitempty"`
 	Left   int64  `json:"left_ns,omitempty"`
+	// Working: Left is working time.
+	Working bool `json:"working,omitempty"`
 }
 
 func unixNanos(t time.Time) int64 {
@@ -62,7 +64,7 @@ func scanConn(r pgx.Rows) (store.Connection, error) {
 		if err := json.Unmarshal(pause, &d); err != nil {
 			return c, fmt.Errorf("damaged pause of connection %s: %w", c.ID, err)
 		}
-		c.Pause = store.Pause{At: fromNanos(d.At), Until: fromNanos(d.Until), Reason: d.Reason, By: d.By, Left: time.Duration(d.Left)}
+		c.Pause = store.Pause{At: fromNanos(d.At), Until: fromNanos(d.Until), Reason: d.Reason, By: d.By, Left: time.Duration(d.Left), Working: d.Working}
 	}
 	c.Skipped = nilIfEmpty(c.Skipped)
 	if len(outcomes) > 0 {
@@ -142,7 +144,7 @@ func (t *tx) PutConn(c store.Connection) error {
 	}
 	var pause any
 	if c.Paused() {
-		b, err := json.Marshal(pauseDoc{At: unixNanos(c.Pause.At), Until: unixNanos(c.Pause.Until), Reason: c.Pause.Reason, By: c.Pause.By, Left: int64(c.Pause.Left)})
+		b, err := json.Marshal(pauseDoc{At: unixNanos(c.Pause.At), Until: unixNanos(c.Pause.Until), Reason: c.Pause.Reason, By: c.Pause.By, Left: int64(c.Pause.Left), Working: c.Pause.Working})
 		if err != nil {
 			return fmt.Errorf("connection %s: %w", c.ID, err)
 		}

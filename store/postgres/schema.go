@@ -23,6 +23,7 @@ var migrations = []string{
 	schema5, // 4 → 5: records by name, by modification time and by owner
 	schema6, // 5 → 6: reserved
 	schema7, // 6 → 7: templates' and emails' own HTML, users' mailboxes, records by email
+	schema8, // 7 → 8: what each sender mailbox has let out (sending limits)
 }
 
 // schema6 is taken by a change to another part of the store that is merged apart from
@@ -36,7 +37,7 @@ func currentSchema() int { return len(migrations) }
 var tables = []string{
 	"meta", "settings", "users", "teams", "records", "templates", "sequences", "versions",
 	"prefs", "conns", "history", "tasks", "task_assignees", "messages", "segments", "leaders",
-	"suppressions", "mailboxes",
+	"suppressions", "mailboxes", "mailbox_use",
 }
 
 // schema2 lets records be removed (store.Tx.RemoveRecord): a removed record keeps its row,

@@ -137,6 +137,9 @@ func testConns(t *testing.T, s store.Store) {
 	paused.WakeAt = at(600)
 	putConns(t, s, paused)
 	wantEqual(t, "paused connection", getConn(t, s, want.ID), paused)
+	paused.Pause.Working = true // Left counts working time
+	putConns(t, s, paused)
+	wantEqual(t, "paused connection with working time left", getConn(t, s, want.ID), paused)
 	paused.Pause, paused.WakeAt = store.Pause{}, time.Time{}
 	putConns(t, s, paused)
 	wantEqual(t, "resumed connection", getConn(t, s, want.ID), paused)

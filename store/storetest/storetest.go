@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MailboxPos", testMailboxPos},
 		{"MessageHTML", testMessageHTML},
 		{"RecordsByEmail", testRecordsByEmail},
+		{"MailboxUse", testMailboxUse},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open(t)) })

@@ -498,6 +498,7 @@ type propValues struct {
 	Role, Title, Terr string
 	ExitOnReply       bool
 	SkipNonWorking    bool
+	SendWhileAway     bool
 }
 
 const otherEntity = "\x00other"
@@ -508,6 +509,7 @@ func propsOf(def *sequence.Sequence) *propValues {
 		Tags: strings.Join(def.Tags, ", "), Assign: def.Assign.Rule(), AssignField: def.Assign.Field,
 		Role: def.Assign.Members["role"], Title: def.Assign.Members["title"], Terr: def.Assign.Members["territory"],
 		ExitOnReply: def.Options.ExitOnReply, SkipNonWorking: def.Options.SkipNonWorkingDays,
+		SendWhileAway: def.Options.SendWhileAway,
 	}
 	if !slices.Contains(sequence.BuiltinEntities, p.Entity) {
 		p.Custom, p.Entity = p.Entity, otherEntity
@@ -531,7 +533,9 @@ func (p *propValues) apply(def *sequence.Sequence, lockAssign bool) {
 		def.Entity = ""
 	}
 	def.Tags = splitList(p.Tags)
-	def.Options = sequence.Options{ExitOnReply: p.ExitOnReply, SkipNonWorkingDays: p.SkipNonWorking}
+	// The form has no send window: the sequence keeps the one it has.
+	def.Options.ExitOnReply, def.Options.SkipNonWorkingDays = p.ExitOnReply, p.SkipNonWorking
+	def.Options.SendWhileAway = p.SendWhileAway
 	if lockAssign {
 		return
 	}
@@ -609,6 +613,8 @@ func propsForm(p *propValues, active bool) *huh.Form {
 		huh.NewConfirm().Title("Exit when the customer replies to any email?").Value(&p.ExitOnReply),
 		huh.NewConfirm().Title("Count waits in working time only?").
 			Description("skips the org calendar's non-working days and hours").Value(&p.SkipNonWorking),
+		huh.NewConfirm().Title("Send automated emails while the seller is away?").
+			Description("otherwise they wait for the seller's return").Value(&p.SendWhileAway),
 	).Title("Options"))
 	return huh.NewForm(groups...)
 }

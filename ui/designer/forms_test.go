@@ -79,3 +79,18 @@ func TestWindowsAreBoundedByMaxWait(t *testing.T) {
 		}
 	}
 }
+
+// The properties form carries the options it shows and keeps the send window it doesn't.
+func TestPropertiesKeepOptions(t *testing.T) {
+	def := &sequence.Sequence{Name: "Away", Options: sequence.Options{SendWindow: "08:00-18:00", SendWhileAway: true}}
+	p := propsOf(def)
+	if !p.SendWhileAway {
+		t.Fatal("the form does not show send_while_away")
+	}
+	p.SendWhileAway, p.ExitOnReply = false, true
+	p.apply(def, false)
+	want := sequence.Options{SendWindow: "08:00-18:00", ExitOnReply: true}
+	if def.Options != want {
+		t.Fatalf("options after the form: %+v, want %+v", def.Options, want)
+	}
+}

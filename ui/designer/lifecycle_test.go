@@ -58,7 +58,7 @@ func TestPropertiesAssignmentChoices(t *testing.T) {
 		h.press("down", "enter")
 		h.wantView("Record field holding the user")
 		h.typeText("account_manager")
-		h.press("enter", "y", "enter")
+		h.press("enter", "y", "enter", "enter") // exit on reply: yes; the other two options: no
 		want := sequence.Sequence{Name: "Renamed", Description: "Calls first", Entity: "opportunity", Tags: []string{"outbound", "q3"},
 			Assign:  sequence.Assign{To: sequence.AssignRecordField, Field: "account_manager"},
 			Options: sequence.Options{ExitOnReply: true}}
@@ -76,7 +76,7 @@ func TestPropertiesAssignmentChoices(t *testing.T) {
 		h.typeText("sales rep")
 		h.press("enter", "enter")
 		h.typeText("West")
-		h.press("enter", "enter", "y")
+		h.press("enter", "enter", "y", "enter")
 		if a := m.def.Assign; a.To != sequence.AssignOwnerTeam || a.Field != "" || !reflect.DeepEqual(a.Members, map[string]string{"role": "sales rep", "territory": "West"}) {
 			t.Fatalf("owner team assignment = %+v", a)
 		}
@@ -91,7 +91,7 @@ func TestPropertiesAssignmentChoices(t *testing.T) {
 		}
 		h.press("enter")
 		h.typeText("Account Executive")
-		h.press("enter", "enter", "enter", "enter")
+		h.press("enter", "enter", "enter", "enter", "enter")
 		if a := m.def.Assign; a.To != sequence.AssignAccessTeam || !reflect.DeepEqual(a.Members, map[string]string{"title": "Account Executive", "territory": "West"}) {
 			t.Fatalf("access team assignment = %+v", a)
 		}
@@ -106,7 +106,7 @@ func TestPropertiesAssignmentChoices(t *testing.T) {
 			h.press("backspace")
 		}
 		h.typeText("partner")
-		h.press("enter", "up", "up", "up", "enter", "enter", "enter")
+		h.press("enter", "up", "up", "up", "enter", "enter", "enter", "enter")
 		if m.def.Assign.To != "" || m.def.Assign.Members != nil || m.def.Entity != "partner" {
 			t.Fatalf("assign %+v entity %q", m.def.Assign, m.def.Entity)
 		}
@@ -134,7 +134,7 @@ func TestActiveSequenceKeepsItsAssignment(t *testing.T) {
 		h.typeText("Calls")
 		h.press("enter", "enter", "enter")
 		h.wantView("The record owner.", "Deactivate the sequence before assigning it.")
-		h.press("enter", "enter", "enter")
+		h.press("enter", "enter", "enter", "enter") // the note, then the three options
 		if m.def.Description != "Calls" || m.def.Assign.Rule() != sequence.AssignRecordOwner {
 			t.Fatalf("def = %+v", m.def)
 		}
