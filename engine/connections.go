@@ -27,6 +27,7 @@ type ConnectResult struct {
 func (e *Engine) Connect(ctx context.Context, by, seqName string, refs []string) ([]ConnectResult, error) {
 	var out []ConnectResult
 	err := e.update(ctx, func(tx store.Tx) error {
+		out = nil // a transaction the store runs again starts over
 		u, err := actor(tx, by)
 		if err != nil {
 			return err
@@ -37,6 +38,9 @@ func (e *Engine) Connect(ctx context.Context, by, seqName string, refs []string)
 		}
 		if seq.State != store.Active {
 			return invalid("sequence %q is %s; only active sequences take new connections", seq.Name, seq.State)
+		}
+		if err := prefetchRecords(tx, refs); err != nil {
+			return err
 		}
 		var recs []store.Record
 		var problems []string
@@ -397,4 +401,43 @@ func (e *Engine) RecordEventIn(ctx context.Context, by, ref string, kind sequenc
 		return err
 	})
 	return err
+}
+
+// prefetchRecords reads ahead, on a store that reads ahead (store.Prefetcher), the records
+// refs name and their connections, so that checking and connecting them costs no round
+// trip each; refs that do not parse are left to the checks.
+func prefetchRecords(tx store.Tx, refs []string) error {
+	for {
+		switch t := tx.(type) {
+		case checkedTx:
+			tx = t.Tx
+			continue
+		case *orgTx:
+			tx = t.Tx
+			continue
+		}
+		break
+	}
+	p, ok := tx.(store.Prefetcher)
+	if !ok {
+		return nil
+	}
+	ids := map[string][]string{}
+	var entities []string
+	for _, ref := range refs {
+		entity, id, err := ParseRef(ref)
+		if err != nil {
+			continue
+		}
+		if _, ok := ids[entity]; !ok {
+			entities = append(entities, entity)
+		}
+		ids[entity] = append(ids[entity], id)
+	}
+	for _, entity := range entities {
+		if err := p.PrefetchRecords(entity, ids[entity]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

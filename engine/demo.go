@@ -29,6 +29,7 @@ func (e *Engine) LoadDemo(ctx context.Context) (DemoResult, error) {
 	org := demo.Org()
 	var res DemoResult
 	err := e.update(ctx, func(tx store.Tx) error {
+		res = DemoResult{} // a transaction the store runs again starts over
 		users, err := tx.Users()
 		if err != nil {
 			return err

@@ -73,6 +73,7 @@ func (e *Engine) ImportRecords(ctx context.Context, by, file string, r io.Reader
 		return res, invalid("%s: no records (the first line must be a header with an id column)", file)
 	}
 	err = e.update(ctx, func(tx store.Tx) error {
+		res = ImportResult{} // a transaction the store runs again starts over
 		if _, err := requireManager(tx, by, "import records"); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 func (e *Engine) RemoveRecord(ctx context.Context, by, ref string) (int, error) {
 	n := 0
 	err := e.update(ctx, func(tx store.Tx) error {
+		n = 0 // a transaction the store runs again starts over
 		u, rec, err := e.ownedRecord(tx, by, ref, "remove")
 		if err != nil {
 			return err

@@ -428,7 +428,10 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
+		// Counted once it commits: a transaction the store runs again counts afresh.
+		var done TickReport
 		err := e.write(ctx, func(tx store.Tx) error {
+			done = TickReport{}
 			cur, err := tx.Message(m.ID)
 			if err != nil || cur.State != store.MsgQueued {
 				return err
@@ -446,17 +449,17 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 				if !again {
 					in = &flow.Input{Kind: flow.MessageSent, Visit: cur.Visit, Message: cur.ID, At: now}
 				}
-				rep.Sent++
+				done.Sent++
 			case mail.RecipientRefused(sendErr):
 				// The server refused the recipient for good: a hard bounce, not a retry.
 				cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
-				rep.Failed++
+				done.Failed++
 				if err := tx.PutMessage(cur); err != nil {
 					return err
 				}
 				return e.bounce(tx, cur, Bounce{Hard: true, Diagnostic: clip(sendErr.Error(), maxErrorText), At: now})
 			case cur.Tries >= mail.MaxTries && again:
-				rep.Failed++
+				done.Failed++
 				c, err := tx.Conn(cur.Conn)
 				if err != nil {
 					return err
@@ -465,10 +468,10 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 			case cur.Tries >= mail.MaxTries:
 				cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
 				in = &flow.Input{Kind: flow.MessageFailed, Visit: cur.Visit, Message: cur.ID, Error: fmt.Sprintf("not sent after %d tries: %v", cur.Tries, sendErr)}
-				rep.Failed++
+				done.Failed++
 			default:
 				cur.LastError, cur.NextTry = sendErr.Error(), now.Add(mail.Backoff(cur.Tries))
-				rep.Retried++
+				done.Retried++
 			}
 			if err := tx.PutMessage(cur); err != nil {
 				return err
@@ -490,6 +493,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		if err != nil {
 			return 0, err
 		}
+		rep.Sent, rep.Failed, rep.Retried = rep.Sent+done.Sent, rep.Failed+done.Failed, rep.Retried+done.Retried
 	}
 	return claimed, nil
 }

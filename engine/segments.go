@@ -67,6 +67,7 @@ func (e *Engine) Segments(ctx context.Context, by string) ([]store.Segment, erro
 func (e *Engine) SetSegmentActive(ctx context.Context, by, name string, active bool) (int, error) {
 	n := 0
 	err := e.update(ctx, func(tx store.Tx) error {
+		n = 0 // a transaction the store runs again starts over
 		if _, err := requireManager(tx, by, "manage segments"); err != nil {
 			return err
 		}

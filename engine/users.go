@@ -353,6 +353,7 @@ func UserKeyInfos(u User) []KeyInfo { return keyInfos(u) }
 func (e *Engine) RemoveUser(ctx context.Context, by, username, reassignTo string) (RemoveUserResult, error) {
 	var res RemoveUserResult
 	err := e.update(ctx, func(tx store.Tx) error {
+		res = RemoveUserResult{} // a transaction the store runs again starts over
 		me, err := requireAdmin(tx, by, "remove users")
 		if err != nil {
 			return err

@@ -9,7 +9,9 @@ import (
 // CopyCounts says how much Copy moved.
 type CopyCounts struct {
 	Users, Teams, Records, Templates, Sequences, Versions, Segments int
-	Conns, Events, Tasks, Messages                                  int
+	// Removed counts the removed records (not in Records), kept for their connections.
+	Removed                        int
+	Conns, Events, Tasks, Messages int
 }
 
 // copyBatch is how many entities Copy writes per transaction of the destination.
@@ -21,8 +23,10 @@ var ErrNotEmpty = errors.New("the destination is not empty")
 // Copy moves a whole org from src to dst through the store port alone, so it works between
 // any two backends: settings, users and their preferences, teams, records, templates,
 // sequences and their versions, segments, connections with their history, tasks (open and
-// closed) and the outbox. Records get new keys in dst (PutRecord assigns them); connections,
-// tasks and messages are rewritten to point at them. Everything else keeps its ID.
+// closed) and the outbox. Removed records are copied removed, so their connections (also
+// those of deleted sequences) keep their names. Records get new keys in dst (PutRecord
+// assigns them); connections, tasks and messages are rewritten to point at them. Everything
+// else keeps its ID.
 //
 // It reads src in one snapshot and writes dst in batches, so an org of millions of
 // connections fits in memory. dst must be empty (no users, records or sequences): Copy
@@ -144,10 +148,28 @@ func (c *copier) org(tx Tx) error {
 	})
 }
 
-// records copies every record, noting its key in dst.
+// records copies every record, noting its key in dst: the removed ones first (put, then
+// removed, so a live record of the same entity and id is put apart from them).
 func (c *copier) records(tx Tx) error {
 	var werr error
-	err := tx.Records("", func(r Record) bool {
+	err := tx.RemovedRecords(func(r Record) bool {
+		c.n.Removed++
+		old := r.Key
+		werr = c.add(func(d Tx) error {
+			got, err := d.PutRecord(r)
+			if err != nil {
+				return err
+			}
+			c.keys[old] = got.Key
+			_, err = d.RemoveRecord(r.Entity, r.ID)
+			return err
+		})
+		return werr == nil
+	})
+	if err != nil || werr != nil {
+		return errors.Join(err, werr)
+	}
+	err = tx.Records("", func(r Record) bool {
 		c.n.Records++
 		old := r.Key
 		werr = c.add(func(d Tx) error {
@@ -213,8 +235,8 @@ func (c *copier) conns(tx Tx) error {
 			return errors.Join(err, werr)
 		}
 	}
-	// Connections of deleted sequences are found through their records.
-	err = tx.Records("", func(r Record) bool {
+	// Connections of deleted sequences are found through their records, removed or not.
+	ofRecord := func(r Record) bool {
 		cs, err := tx.ConnsByRecord(r.Key)
 		if err != nil {
 			werr = err
@@ -226,7 +248,11 @@ func (c *copier) conns(tx Tx) error {
 			}
 		}
 		return true
-	})
+	}
+	if err := tx.Records("", ofRecord); err != nil || werr != nil {
+		return errors.Join(err, werr)
+	}
+	err = tx.RemovedRecords(ofRecord)
 	return errors.Join(err, werr)
 }
 

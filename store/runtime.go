@@ -317,7 +317,9 @@ type RuntimeTx interface {
 	// ClaimDue returns up to limit due-index entries with At <= until, earliest first,
 	// that no other transaction has claimed, and holds each entry's connection for this
 	// transaction until it ends: another process's ClaimDue skips them, and its reads of
-	// those connections in an Update wait. In a View it is DueBefore.
+	// those connections in an Update wait. A backend may claim more entries than it returns
+	// (a batch ahead, held alike), which the same transaction's later ClaimDue calls return
+	// in their turn, its own changes of them included. In a View it is DueBefore.
 	ClaimDue(until time.Time, limit int) ([]Due, error)
 	// ClaimQueued returns up to limit queued messages with NextTry <= until, earliest
 	// first, that no other process holds a lease on, and leases them to this one for lease
@@ -337,4 +339,14 @@ type RuntimeTx interface {
 	Segments() ([]Segment, error)
 	PutSegment(Segment) error
 	DeleteSegment(name string) error
+}
+
+// Prefetcher is a Tx that can read ahead: a backend whose every read is a round trip
+// (PostgreSQL) implements it, so work that is about to read many records reads them in
+// one. It changes no answer: the reads that follow return what they would have returned.
+type Prefetcher interface {
+	// PrefetchRecords reads ahead, in an Update, the live records of entity with the given
+	// ids (locking them, as Record does) and their connections; ids of no record are
+	// skipped.
+	PrefetchRecords(entity string, ids []string) error
 }

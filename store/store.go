@@ -31,7 +31,9 @@ type Store interface {
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction; all its writes commit together or not at
-	// all (an error from fn rolls back).
+	// all (an error from fn rolls back). A backend may run fn again, in a new transaction,
+	// after a conflict with another one (PostgreSQL: a deadlock or serialization failure), so
+	// what fn counts or collects outside itself must start over at its start.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Backup writes a consistent copy of the whole database to w while it stays in use.
 	Backup(ctx context.Context, w io.Writer) (int64, error)

@@ -41,8 +41,8 @@ func (b *backend) copyCmd(a *cli.App) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("copy %s to %s: %w", from, to, err)
 			}
-			fmt.Fprintf(a.Stdout(), "copied %d users, %d teams, %d records, %d templates, %d sequences (%d versions), %d segments, %d connections (%d history events), %d tasks, %d messages\n",
-				n.Users, n.Teams, n.Records, n.Templates, n.Sequences, n.Versions, n.Segments, n.Conns, n.Events, n.Tasks, n.Messages)
+			fmt.Fprintf(a.Stdout(), "copied %d users, %d teams, %d records (%d removed), %d templates, %d sequences (%d versions), %d segments, %d connections (%d history events), %d tasks, %d messages\n",
+				n.Users, n.Teams, n.Records, n.Removed, n.Templates, n.Sequences, n.Versions, n.Segments, n.Conns, n.Events, n.Tasks, n.Messages)
 			return nil
 		},
 	}

@@ -23,18 +23,19 @@ func (t *tx) ClaimDue(until time.Time, limit int) ([]store.Due, error) {
 	if !t.writable {
 		return t.DueBefore(until, limit)
 	}
-	var list []store.Due
 	if limit <= 0 {
-		return list, nil
+		return []store.Due{}, nil
 	}
-	err := t.query(`SELECT wake_at, id, visit FROM conns WHERE wake_at IS NOT NULL AND wake_at <= $1
-		ORDER BY wake_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-		[]any{until.UnixNano(), limit}, func(r pgx.Rows) error {
-			d, err := scanDue(r)
-			list = append(list, d)
-			return err
-		})
-	return list, err
+	if t.keep.due != nil {
+		if list, ok := t.keep.due.take(until, limit); ok {
+			return list, nil
+		}
+	}
+	if err := t.claimBatch(until, limit); err != nil {
+		return nil, err
+	}
+	list, _ := t.keep.due.take(until, limit)
+	return list, nil
 }
 
 // ClaimQueued leases up to limit queued messages due by until that no other process holds.

@@ -49,7 +49,7 @@ func dueConns(ds []store.Due) []store.ID {
 // TestClaimDueSkipsClaimed checks that a node claiming due timers skips those another
 // node's open transaction has claimed, and gets them once that transaction ends.
 func TestClaimDueSkipsClaimed(t *testing.T) {
-	a, b := nodes(t, postgres.Options{})
+	a, b := nodes(t, postgres.Options{ClaimAhead: 1})
 	ctx := t.Context()
 	if err := a.Update(ctx, func(tx store.Tx) error {
 		for i := 1; i <= 4; i++ {
@@ -99,6 +99,99 @@ func TestClaimDueSkipsClaimed(t *testing.T) {
 	}
 	if want := []store.ID{conn(1).ID, conn(2).ID}; fmt.Sprint(dueConns(third)) != fmt.Sprint(want) {
 		t.Errorf("claim after the first transaction ended got %v, want %v (until minute 2)", dueConns(third), want)
+	}
+}
+
+// TestClaimDueAhead checks the batch a claim takes ahead: another node skips all of it
+// while the transaction runs, and the transaction's later claims hand it out in due order,
+// following the transaction's own changes (a connection moved later, one moved out of the
+// window, a new one due) and reading the claimed connections without asking again.
+func TestClaimDueAhead(t *testing.T) {
+	a, b := nodes(t, postgres.Options{ClaimAhead: 3})
+	ctx := t.Context()
+	if err := a.Update(ctx, func(tx store.Tx) error {
+		for i := 1; i <= 5; i++ {
+			if err := tx.PutConn(conn(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	until := base.Add(time.Hour)
+	claimed := make(chan []store.Due)
+	release := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- a.Update(ctx, func(tx store.Tx) error {
+			ds, err := tx.ClaimDue(until, 1)
+			if err != nil {
+				return err
+			}
+			claimed <- ds
+			<-release
+			// conn 1 moves after conn 3, conn 2 out of the window, and a new conn 0 is due first.
+			c1, err := tx.Conn(conn(1).ID)
+			if err != nil {
+				return err
+			}
+			c1.WakeAt = conn(3).WakeAt.Add(time.Second)
+			c2, err := tx.Conn(conn(2).ID)
+			if err != nil {
+				return err
+			}
+			c2.WakeAt = until.Add(time.Minute)
+			c0 := conn(0)
+			for _, c := range []store.Connection{c1, c2, c0} {
+				if err := tx.PutConn(c); err != nil {
+					return err
+				}
+			}
+			ds, err = tx.ClaimDue(until, 10)
+			claimed <- ds
+			return err
+		})
+	}()
+	if got, want := dueConns(<-claimed), []store.ID{conn(1).ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("first claim got %v, want %v", got, want)
+	}
+	var other []store.Due
+	if err := b.Update(ctx, func(tx store.Tx) (err error) {
+		other, err = tx.ClaimDue(until, 10)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := dueConns(other), []store.ID{conn(4).ID, conn(5).ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("another node's claim got %v, want the two past the batch %v", got, want)
+	}
+	close(release)
+	got := dueConns(<-claimed)
+	if want := []store.ID{conn(0).ID, conn(3).ID, conn(1).ID, conn(4).ID, conn(5).ID}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("claim after the changes got %v, want %v", got, want)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// A connection read from the batch is the caller's copy: changing it changes nothing kept.
+	if err := a.Update(ctx, func(tx store.Tx) error {
+		if _, err := tx.ClaimDue(until, 1); err != nil {
+			return err
+		}
+		c, err := tx.Conn(conn(3).ID)
+		if err != nil {
+			return err
+		}
+		c.Outcomes = map[string]string{"x": "y"}
+		c.Skipped = append(c.Skipped, "x")
+		again, err := tx.Conn(conn(3).ID)
+		if err == nil && (again.Outcomes != nil || again.Skipped != nil) {
+			t.Errorf("a change to a returned connection reached the transaction's next read: %+v", again)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -220,5 +313,70 @@ func TestWatch(t *testing.T) {
 	change(2)
 	cancel()
 	for range ch {
+	}
+}
+
+// TestPrefetchRecords checks that records read ahead answer as the database would: the
+// record locked (another node's read of it waits), its connections with the transaction's
+// own new one in order, and an id of no record skipped.
+func TestPrefetchRecords(t *testing.T) {
+	a, b := nodes(t, postgres.Options{})
+	ctx := t.Context()
+	var rec store.Record
+	if err := a.Update(ctx, func(tx store.Tx) (err error) {
+		if rec, err = tx.PutRecord(store.Record{Entity: "lead", ID: "p1", Name: "P", Email: "p@example.com"}); err != nil {
+			return err
+		}
+		c := conn(2)
+		c.Record = rec.Key
+		return tx.PutConn(c)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan error)
+	prefetched := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- a.Update(ctx, func(tx store.Tx) error {
+			if err := tx.(store.Prefetcher).PrefetchRecords("lead", []string{"p1", "nobody"}); err != nil {
+				return err
+			}
+			close(prefetched)
+			c := conn(1) // a new connection of the record, listed in ID order
+			c.Record = rec.Key
+			if err := tx.PutConn(c); err != nil {
+				return err
+			}
+			got, err := tx.ConnsByRecord(rec.Key)
+			if err != nil {
+				return err
+			}
+			want := []store.ID{conn(1).ID, conn(2).ID}
+			if string(want[1][:]) < string(want[0][:]) {
+				want[0], want[1] = want[1], want[0]
+			}
+			if len(got) != 2 || got[0].ID != want[0] || got[1].ID != want[1] {
+				t.Errorf("connections of the prefetched record %v, want %v", got, want)
+			}
+			if _, err := tx.Record("lead", "nobody"); err == nil {
+				t.Error("a record that does not exist was found after a prefetch")
+			}
+			select {
+			case err := <-read:
+				t.Errorf("another node read the prefetched record while it was locked (%v)", err)
+			default:
+			}
+			return nil
+		})
+	}()
+	<-prefetched
+	go func() {
+		read <- b.Update(ctx, func(tx store.Tx) error { _, err := tx.Record("lead", "p1"); return err })
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-read; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,10 +32,10 @@ CREATE TABLE mailboxes (
 );
 `
 
-// schema7 adds an email template's own HTML body and the HTML an email rendered from it
+// schema6 adds an email template's own HTML body and the HTML an email rendered from it
 // (empty when the HTML part is made from the text), a user's own mailbox, and the index of
 // records by email an unsubscribe or bounce finds the records of an address with.
-const schema7 = `
+const schema6 = `
 ALTER TABLE templates ADD COLUMN html text NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN html text NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN imap_url text NOT NULL DEFAULT '';
@@ -105,8 +106,11 @@ func scanSuppression(r pgx.Rows) (store.Suppression, error) {
 
 // Suppressions returns the suppressions of an address, by kind.
 func (t *tx) Suppressions(address string) ([]store.Suppression, error) {
+	if list, ok := t.keep.supps[suppressionKey(address)]; ok {
+		return slices.Clone(list), nil
+	}
 	list := []store.Suppression{}
-	err := t.query("SELECT "+suppressionCols+" FROM suppressions WHERE address = $1 ORDER BY kind",
+	err := t.queryOrg("SELECT "+suppressionCols+" FROM suppressions WHERE address = $1 ORDER BY kind",
 		[]any{strings.ToLower(strings.TrimSpace(address))}, func(r pgx.Rows) error {
 			s, err := scanSuppression(r)
 			list = append(list, s)
@@ -144,6 +148,7 @@ func (t *tx) PutSuppression(s store.Suppression) error {
 	if s.At.IsZero() {
 		s.At = time.Now().UTC()
 	}
+	delete(t.keep.supps, addr)
 	return t.write("store suppression "+addr, `INSERT INTO suppressions (`+suppressionCols+`) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (kind, address) DO UPDATE SET at = excluded.at, reason = excluded.reason, message_id = excluded.message_id`,
 		s.Kind, addr, nanos(s.At), s.Reason, s.MessageID)
@@ -151,7 +156,8 @@ func (t *tx) PutSuppression(s store.Suppression) error {
 
 // DeleteSuppression removes one suppression.
 func (t *tx) DeleteSuppression(kind, address string) error {
-	addr := strings.ToLower(strings.TrimSpace(address))
+	addr := suppressionKey(address)
+	delete(t.keep.supps, addr)
 	n, err := t.exec("delete suppression "+addr, "DELETE FROM suppressions WHERE kind = $1 AND address = $2", kind, addr)
 	if err == nil && n == 0 {
 		err = notFound("%s address %q", kind, address)

@@ -12,15 +12,19 @@
 // so names order by their bytes. The tables live in the first schema of the DSN's
 // search_path; meta holds the schema version, and Open runs the migrations a database needs.
 //
-// Writes of the runtime (connections, history, tasks, messages) are queued in the
-// transaction and sent together with its next read, or at commit: one round trip carries a
-// whole transition. A write that fails makes that read, or the commit, fail and the
-// transaction roll back.
+// Writes are queued in the transaction and sent with its next read, or at commit. The
+// runtime's rows (connections, history, tasks, messages) collect per table and go as one
+// statement per table over arrays (rows.go), and only a read of those tables, or the
+// commit, sends them: a batch of transitions costs a few round trips, not several each. A
+// write that fails makes that read, or the commit, fail and the transaction roll back.
 //
 // In an Update, reading a connection, record, task or message locks its row (FOR UPDATE),
 // so an action of one node queues behind another node's transition of the same connection
-// instead of racing it. A transaction that deadlocks or fails to serialize is run again (up
-// to maxAttempts times), so fn must be safe to repeat.
+// instead of racing it. The connections and records an Update has locked it keeps (with
+// the suppressions of the records' addresses) and reads again without a round trip; its
+// ClaimDue claims a batch of due connections ahead, with their records (cache.go). A
+// transaction that deadlocks or fails to serialize is run again (up to maxAttempts times),
+// so fn must be safe to repeat.
 package postgres
 
 import (
@@ -51,7 +55,15 @@ type Options struct {
 	// PollInterval is how often Watch signals when it cannot listen for notifications (or
 	// has just reconnected); 0 means DefaultPollInterval.
 	PollInterval time.Duration
+	// ClaimAhead is how many due connections a ClaimDue of an Update claims at once (at
+	// least as many as it is asked for), handing the rest out to the transaction's later
+	// ClaimDue calls without a round trip; 0 means DefaultClaimAhead, the engine's batch.
+	ClaimAhead int
 }
+
+// DefaultClaimAhead is ClaimAhead's default: the engine applies up to 500 timers per
+// transaction.
+const DefaultClaimAhead = 500
 
 // DefaultPollInterval is Watch's polling interval while notifications are unavailable.
 const DefaultPollInterval = 2 * time.Second
@@ -89,6 +101,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
+	}
+	if opts.ClaimAhead <= 0 {
+		opts.ClaimAhead = DefaultClaimAhead
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -154,18 +169,21 @@ func (db *DB) update(ctx context.Context, fn func(store.Tx) error) error {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
 	defer func() { _ = ptx.Rollback(context.WithoutCancel(ctx)) }()
-	t := &tx{ctx: ctx, pg: ptx, writable: true, channel: db.channel}
+	t := &tx{ctx: ctx, pg: ptx, writable: true, channel: db.channel, ahead: db.opts.ClaimAhead}
 	if err := fn(t); err != nil {
 		return err
 	}
+	if t.wrote {
+		// Delivered at commit, to every node listening (Watch); one per transaction, sent
+		// with the last writes.
+		if t.pending == nil {
+			t.pending = &pgx.Batch{}
+		}
+		t.pending.Queue("SELECT pg_notify($1, '')", t.channel)
+		t.what = append(t.what, "notify")
+	}
 	if err := t.flush(); err != nil {
 		return err
-	}
-	if t.wrote {
-		// Delivered at commit, to every node listening (Watch); one per transaction.
-		if _, err := ptx.Exec(ctx, "SELECT pg_notify($1, '')", t.channel); err != nil {
-			return fmt.Errorf("postgres: notify: %w", err)
-		}
 	}
 	if err := ptx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)

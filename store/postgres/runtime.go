@@ -59,34 +59,39 @@ func scanConn(r pgx.Rows) (store.Connection, error) {
 	if err != nil {
 		return c, err
 	}
+	return c, decodeConn(&c, outcomes, sent, pause)
+}
+
+// decodeConn sets the JSON columns of a scanned connection.
+func decodeConn(c *store.Connection, outcomes, sent, pause []byte) error {
 	if len(pause) > 0 {
 		var d pauseDoc
 		if err := json.Unmarshal(pause, &d); err != nil {
-			return c, fmt.Errorf("damaged pause of connection %s: %w", c.ID, err)
+			return fmt.Errorf("damaged pause of connection %s: %w", c.ID, err)
 		}
 		c.Pause = store.Pause{At: fromNanos(d.At), Until: fromNanos(d.Until), Reason: d.Reason, By: d.By, Left: time.Duration(d.Left), Working: d.Working}
 	}
 	c.Skipped = nilIfEmpty(c.Skipped)
 	if len(outcomes) > 0 {
 		if err := json.Unmarshal(outcomes, &c.Outcomes); err != nil {
-			return c, fmt.Errorf("damaged outcomes of connection %s: %w", c.ID, err)
+			return fmt.Errorf("damaged outcomes of connection %s: %w", c.ID, err)
 		}
 	}
 	if len(sent) > 0 {
 		var docs map[string]sentDoc
 		if err := json.Unmarshal(sent, &docs); err != nil {
-			return c, fmt.Errorf("damaged sent messages of connection %s: %w", c.ID, err)
+			return fmt.Errorf("damaged sent messages of connection %s: %w", c.ID, err)
 		}
 		c.Sent = make(map[string]store.Sent, len(docs))
 		for k, d := range docs {
 			mid, err := store.ParseID(d.Message)
 			if err != nil {
-				return c, fmt.Errorf("damaged sent message of connection %s: %w", c.ID, err)
+				return fmt.Errorf("damaged sent message of connection %s: %w", c.ID, err)
 			}
 			c.Sent[k] = store.Sent{Message: mid, At: d.At.UTC(), Events: utcTimes(d.Events)}
 		}
 	}
-	return c, nil
+	return nil
 }
 
 func utcTimes(m map[string]time.Time) map[string]time.Time {
@@ -97,6 +102,9 @@ func utcTimes(m map[string]time.Time) map[string]time.Time {
 }
 
 func (t *tx) Conn(id store.ID) (store.Connection, error) {
+	if c, ok := t.keep.conn(id); ok {
+		return c, nil
+	}
 	var c store.Connection
 	found, err := t.queryOne("SELECT "+connCols+" FROM conns WHERE id = $1"+t.lock(), []any{id[:]}, func(r pgx.Rows) (err error) {
 		c, err = scanConn(r)
@@ -104,6 +112,9 @@ func (t *tx) Conn(id store.ID) (store.Connection, error) {
 	})
 	if err == nil && !found {
 		err = notFound("connection %s", id)
+	}
+	if err == nil && t.writable {
+		t.keep.keepConn(c) // locked FOR UPDATE
 	}
 	return c, err
 }
@@ -118,6 +129,9 @@ func (t *tx) PutConn(c store.Connection) error {
 	}
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = c.UpdatedAt
+	}
+	if t.writable {
+		t.keep.putConn(copyConn(c))
 	}
 	var outcomes, sent any
 	if len(c.Outcomes) > 0 {
@@ -138,7 +152,7 @@ func (t *tx) PutConn(c store.Connection) error {
 		}
 		sent = string(b)
 	}
-	var skipped any
+	var skipped []string
 	if len(c.Skipped) > 0 {
 		skipped = slices.Clone(c.Skipped)
 	}
@@ -150,19 +164,25 @@ func (t *tx) PutConn(c store.Connection) error {
 		}
 		pause = string(b)
 	}
-	return t.write("store connection "+c.ID.String(), `INSERT INTO conns (`+connCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-		ON CONFLICT (id) DO UPDATE SET record = excluded.record, seq = excluded.seq, version = excluded.version,
-			state = excluded.state, reason = excluded.reason, source = excluded.source, step = excluded.step,
-			visit = excluded.visit, entered_at = excluded.entered_at, wake_at = excluded.wake_at,
-			task = excluded.task, outcomes = excluded.outcomes, sent = excluded.sent, skipped = excluded.skipped,
-			updated_at = excluded.updated_at, pause = excluded.pause`,
-		c.ID[:], c.Record[:], c.Sequence[:], c.Version, string(c.State), c.Reason, c.Source, c.Step, int64(c.Visit),
-		nanos(c.EnteredAt), nanos(c.WakeAt), c.Task[:], outcomes, sent, skipped, nanos(c.CreatedAt), nanos(c.UpdatedAt), pause)
+	if !t.writable {
+		return errReadOnly("store connection " + c.ID.String())
+	}
+	t.wrote = true
+	t.rows.conns.put(string(c.ID[:]), []any{c.ID[:], c.Record[:], c.Sequence[:], int64(c.Version), string(c.State), c.Reason,
+		c.Source, c.Step, int64(c.Visit), nanos(c.EnteredAt), nanos(c.WakeAt), c.Task[:], outcomes, sent, skipped,
+		nanos(c.CreatedAt), nanos(c.UpdatedAt), pause})
+	return nil
 }
 
 // ConnsByRecord returns every connection of a record, oldest first.
 func (t *tx) ConnsByRecord(record store.ID) ([]store.Connection, error) {
+	if kept, ok := t.keep.byRecord[record]; ok {
+		var list []store.Connection
+		for _, c := range kept {
+			list = append(list, copyConn(c))
+		}
+		return list, nil
+	}
 	var list []store.Connection
 	err := t.query("SELECT "+connCols+" FROM conns WHERE record = $1 ORDER BY id", []any{record[:]}, func(r pgx.Rows) error {
 		c, err := scanConn(r)
@@ -284,8 +304,12 @@ func (t *tx) AppendHistory(conn store.ID, events ...store.Event) error {
 	if err != nil {
 		return fmt.Errorf("history of connection %s: %w", conn, err)
 	}
-	return t.write("append to the history of connection "+conn.String(),
-		"INSERT INTO history (conn, events) VALUES ($1, $2)", conn[:], string(b))
+	if !t.writable {
+		return errReadOnly("append to the history of connection " + conn.String())
+	}
+	t.wrote = true
+	t.rows.history.put("", []any{conn[:], string(b)})
+	return nil
 }
 
 func utc(t time.Time) time.Time {
@@ -367,36 +391,25 @@ func (t *tx) PutTask(tk store.Task) error {
 	if tk.CreatedAt.IsZero() {
 		tk.CreatedAt = time.Now().UTC()
 	}
-	what := "store task " + tk.ID.String()
-	assignees := strs(tk.Assignees)
-	err := t.write(what, `INSERT INTO tasks (`+taskCols+`, due_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
-		ON CONFLICT (id) DO UPDATE SET conn = excluded.conn, record = excluded.record, seq = excluded.seq,
-			record_ref = excluded.record_ref, record_name = excluded.record_name, seq_name = excluded.seq_name,
-			step_id = excluded.step_id, visit = excluded.visit, type = excluded.type, name = excluded.name,
-			template = excluded.template, due_at = excluded.due_at, due_key = excluded.due_key,
-			assignees = excluded.assignees, state = excluded.state, outcome = excluded.outcome, note = excluded.note,
-			error = excluded.error, closed_at = excluded.closed_at, closed_by = excluded.closed_by`,
-		tk.ID[:], tk.Conn[:], tk.Record[:], tk.Sequence[:], tk.RecordRef, tk.RecordName, tk.SeqName, tk.StepID,
-		int64(tk.Visit), tk.Type, tk.Name, tk.Template, nanos(tk.DueAt), assignees, string(tk.State), tk.Outcome,
-		tk.Note, tk.Error, nanos(tk.CreatedAt), nanos(tk.ClosedAt), tk.ClosedBy, dueKey(tk.DueAt))
-	if err != nil {
-		return err
+	if !t.writable {
+		return errReadOnly("store task " + tk.ID.String())
 	}
-	if err := t.write(what, "DELETE FROM task_assignees WHERE task = $1", tk.ID[:]); err != nil {
-		return err
-	}
-	if tk.State != store.TaskOpen || len(assignees) == 0 {
-		return nil
-	}
-	return t.write(what, `INSERT INTO task_assignees (username, task, due_key)
-		SELECT DISTINCT u, $2::bytea, $3::int8 FROM unnest($1::text[]) AS u`, assignees, tk.ID[:], dueKey(tk.DueAt))
+	t.wrote = true
+	t.rows.tasks.put(string(tk.ID[:]), []any{tk.ID[:], tk.Conn[:], tk.Record[:], tk.Sequence[:], tk.RecordRef, tk.RecordName,
+		tk.SeqName, tk.StepID, int64(tk.Visit), tk.Type, tk.Name, tk.Template, nanos(tk.DueAt), strs(tk.Assignees),
+		string(tk.State), tk.Outcome, tk.Note, tk.Error, nanos(tk.CreatedAt), nanos(tk.ClosedAt), tk.ClosedBy, dueKey(tk.DueAt)})
+	return nil
 }
 
 // TasksFor walks username's open tasks, earliest due first, a chunk at a time.
 func (t *tx) TasksFor(username string, fn func(store.Task) bool) error {
-	return t.walkTasks(`SELECT `+taskColsOf+`, a.due_key FROM task_assignees a JOIN tasks t ON t.id = a.task
-		WHERE a.username = $1 AND (a.due_key, a.task) > ($2, $3) ORDER BY a.due_key, a.task LIMIT $4`, username, fn)
+	// The page of the assignee's index first, then each task by its key (OFFSET 0 keeps the
+	// lookup per row): a large page never turns into a scan of every task.
+	return t.walkTasks(`SELECT `+taskColsOf+`, a.due_key FROM (
+			SELECT task, due_key FROM task_assignees WHERE username = $1 AND (due_key, task) > ($2, $3)
+			ORDER BY due_key, task LIMIT $4) a
+		CROSS JOIN LATERAL (SELECT * FROM tasks WHERE id = a.task OFFSET 0) t
+		ORDER BY a.due_key, a.task`, username, fn)
 }
 
 // OpenTasks walks every open task, earliest due first, a chunk at a time.
@@ -405,12 +418,16 @@ func (t *tx) OpenTasks(fn func(store.Task) bool) error {
 		WHERE t.state = 'open' AND $1::text IS NOT NULL AND (t.due_key, t.id) > ($2, $3) ORDER BY t.due_key, t.id LIMIT $4`, "", fn)
 }
 
+// maxTaskPage bounds the pages of walkTasks, which grow from chunk: a work list of ten
+// thousand tasks takes three queries.
+const maxTaskPage = 32 * chunk
+
 func (t *tx) walkTasks(sql, username string, fn func(store.Task) bool) error {
 	afterKey, afterID := int64(math.MinInt64), []byte{}
-	for {
+	for page := chunk; ; page = min(4*page, maxTaskPage) {
 		var list []store.Task
 		var lastKey int64
-		err := t.query(sql, []any{username, afterKey, afterID, chunk}, func(r pgx.Rows) error {
+		err := t.query(sql, []any{username, afterKey, afterID, page}, func(r pgx.Rows) error {
 			tk, err := scanTaskKey(r, &lastKey)
 			list = append(list, tk)
 			return err
@@ -423,7 +440,7 @@ func (t *tx) walkTasks(sql, username string, fn func(store.Task) bool) error {
 				return nil
 			}
 		}
-		if len(list) < chunk {
+		if len(list) < page {
 			return nil
 		}
 		last := list[len(list)-1].ID
@@ -477,17 +494,14 @@ func (t *tx) PutMessage(m store.Message) error {
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = time.Now().UTC()
 	}
-	return t.write("store message "+m.ID.String(), `INSERT INTO messages (`+msgCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-		ON CONFLICT (id) DO UPDATE SET conn = excluded.conn, record = excluded.record, seq = excluded.seq,
-			step_id = excluded.step_id, visit = excluded.visit, key = excluded.key, message_id = excluded.message_id,
-			channel = excluded.channel, from_addr = excluded.from_addr, to_addr = excluded.to_addr,
-			subject = excluded.subject, body = excluded.body, state = excluded.state, tries = excluded.tries,
-			next_try = excluded.next_try, last_error = excluded.last_error, sent_at = excluded.sent_at,
-			html = excluded.html, lease_until = NULL`,
-		m.ID[:], m.Conn[:], m.Record[:], m.Sequence[:], m.StepID, int64(m.Visit), m.Key, m.MessageID, m.Channel,
-		m.From, m.To, m.Subject, m.Body, string(m.State), m.Tries, nanos(m.NextTry), m.LastError, nanos(m.CreatedAt),
-		nanos(m.SentAt), m.HTML)
+	if !t.writable {
+		return errReadOnly("store message " + m.ID.String())
+	}
+	t.wrote = true
+	t.rows.messages.put(string(m.ID[:]), []any{m.ID[:], m.Conn[:], m.Record[:], m.Sequence[:], m.StepID, int64(m.Visit), m.Key,
+		m.MessageID, m.Channel, m.From, m.To, m.Subject, m.Body, string(m.State), int64(m.Tries), nanos(m.NextTry), m.LastError,
+		nanos(m.CreatedAt), nanos(m.SentAt), m.HTML})
+	return nil
 }
 
 // queuedWhere selects the queued messages due by $1; a zero NextTry is due at once.

@@ -27,6 +27,14 @@ type tx struct {
 	// pending holds the writes not sent yet, and what names each for an error.
 	pending *pgx.Batch
 	what    []string
+	rows    writeBufs
+	// recordRows holds the updates of kept records, sent before any read (records are read
+	// by the org's reads too).
+	recordRows rowBuf
+	// keep holds, in an Update, rows it has locked (cache.go); ahead is how many due
+	// connections a claim takes at once.
+	keep  locked
+	ahead int
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -54,13 +62,36 @@ func (t *tx) write(what, sql string, args ...any) error {
 	return nil
 }
 
-// flush sends the pending writes.
-func (t *tx) flush() error {
-	if t.pending == nil {
-		return nil
+// take returns the pending writes as one batch, and what names each, leaving none pending;
+// with rows false, the runtime's rows (writeBufs) stay pending.
+func (t *tx) take(rows bool) (*pgx.Batch, []string, error) {
+	rows = rows && t.rows.any()
+	if t.pending == nil && !rows && t.recordRows.empty() {
+		return nil, nil, nil
 	}
 	b, what := t.pending, t.what
 	t.pending, t.what = nil, nil
+	if b == nil {
+		b = &pgx.Batch{}
+	}
+	t.recordRows.tb = recordsTable
+	if err := t.recordRows.queue(b, &what, "store records"); err != nil {
+		return nil, nil, err
+	}
+	if rows {
+		if err := t.rows.queue(b, &what); err != nil {
+			return nil, nil, err
+		}
+	}
+	return b, what, nil
+}
+
+// flush sends the pending writes.
+func (t *tx) flush() error {
+	b, what, err := t.take(true)
+	if err != nil || b == nil {
+		return err
+	}
 	br := t.pg.SendBatch(t.ctx, b)
 	if err := execAll(br, what); err != nil {
 		_ = br.Close()
@@ -81,12 +112,23 @@ func execAll(br pgx.BatchResults, what []string) error {
 // query runs sql after the pending writes, in the same round trip, and calls scan for each
 // row it returns.
 func (t *tx) query(sql string, args []any, scan func(pgx.Rows) error) error {
+	return t.run(true, sql, args, scan)
+}
+
+// queryOrg is query for a read of none of the tables the runtime's rows go to (connections,
+// history, tasks, messages): those rows stay pending, to be sent together later.
+func (t *tx) queryOrg(sql string, args []any, scan func(pgx.Rows) error) error {
+	return t.run(false, sql, args, scan)
+}
+
+func (t *tx) run(withRows bool, sql string, args []any, scan func(pgx.Rows) error) error {
 	var rows pgx.Rows
 	var br pgx.BatchResults
-	var err error
-	if t.pending != nil {
-		b, what := t.pending, t.what
-		t.pending, t.what = nil, nil
+	b, what, err := t.take(withRows)
+	if err != nil {
+		return err
+	}
+	if b != nil {
 		b.Queue(sql, args...)
 		br = t.pg.SendBatch(t.ctx, b)
 		if err := execAll(br, what); err != nil {
@@ -119,7 +161,16 @@ func (t *tx) query(sql string, args []any, scan func(pgx.Rows) error) error {
 
 // queryOne is query for at most one row; found reports whether there was one.
 func (t *tx) queryOne(sql string, args []any, scan func(pgx.Rows) error) (found bool, err error) {
-	err = t.query(sql, args, func(r pgx.Rows) error {
+	return t.runOne(true, sql, args, scan)
+}
+
+// queryOneOrg is queryOrg for at most one row.
+func (t *tx) queryOneOrg(sql string, args []any, scan func(pgx.Rows) error) (found bool, err error) {
+	return t.runOne(false, sql, args, scan)
+}
+
+func (t *tx) runOne(rows bool, sql string, args []any, scan func(pgx.Rows) error) (found bool, err error) {
+	err = t.run(rows, sql, args, func(r pgx.Rows) error {
 		found = true
 		return scan(r)
 	})
@@ -176,7 +227,7 @@ func putSettings(ctx context.Context, q pgx.Tx, d stored.Settings) error {
 
 func (t *tx) Settings() (store.Settings, error) {
 	var d stored.Settings
-	found, err := t.queryOne("SELECT doc FROM settings WHERE id = 1", nil, func(r pgx.Rows) error {
+	found, err := t.queryOneOrg("SELECT doc FROM settings WHERE id = 1", nil, func(r pgx.Rows) error {
 		var doc []byte
 		if err := r.Scan(&doc); err != nil {
 			return err
@@ -222,7 +273,7 @@ func scanUser(r pgx.Rows) (store.User, error) {
 
 func (t *tx) User(username string) (store.User, error) {
 	var u store.User
-	found, err := t.queryOne("SELECT "+userCols+" FROM users WHERE username = $1", []any{username}, func(r pgx.Rows) (err error) {
+	found, err := t.queryOneOrg("SELECT "+userCols+" FROM users WHERE username = $1", []any{username}, func(r pgx.Rows) (err error) {
 		u, err = scanUser(r)
 		return err
 	})
@@ -234,7 +285,7 @@ func (t *tx) User(username string) (store.User, error) {
 
 func (t *tx) Users() ([]store.User, error) {
 	users := []store.User{}
-	err := t.query("SELECT "+userCols+" FROM users ORDER BY username", nil, func(r pgx.Rows) error {
+	err := t.queryOrg("SELECT "+userCols+" FROM users ORDER BY username", nil, func(r pgx.Rows) error {
 		u, err := scanUser(r)
 		users = append(users, u)
 		return err
@@ -283,7 +334,7 @@ func (t *tx) DeleteUser(username string) error {
 
 func (t *tx) Team(name string) (store.Team, error) {
 	var tm store.Team
-	found, err := t.queryOne("SELECT name, type, members FROM teams WHERE name = $1", []any{name}, func(r pgx.Rows) (err error) {
+	found, err := t.queryOneOrg("SELECT name, type, members FROM teams WHERE name = $1", []any{name}, func(r pgx.Rows) (err error) {
 		tm, err = scanTeam(r)
 		return err
 	})
@@ -304,7 +355,7 @@ func scanTeam(r pgx.Rows) (store.Team, error) {
 
 func (t *tx) Teams() ([]store.Team, error) {
 	teams := []store.Team{}
-	err := t.query("SELECT name, type, members FROM teams ORDER BY name", nil, func(r pgx.Rows) error {
+	err := t.queryOrg("SELECT name, type, members FROM teams ORDER BY name", nil, func(r pgx.Rows) error {
 		tm, err := scanTeam(r)
 		teams = append(teams, tm)
 		return err
@@ -337,25 +388,44 @@ func (t *tx) DeleteTeam(name string) error {
 
 const recordCols = "key, entity, id, name, owner, stage, access_team, email, phone, fields, created_at, modified_at"
 
-func scanRecord(r pgx.Rows) (store.Record, error) {
+func scanRecord(r pgx.Rows) (store.Record, error) { return scanRecordWith(r) }
+
+// scanRecordWith scans a record, followed by the columns of more.
+func scanRecordWith(r pgx.Rows, more ...any) (store.Record, error) {
 	var rec store.Record
 	var fields []byte
-	err := r.Scan(idp(&rec.Key), &rec.Entity, &rec.ID, &rec.Name, &rec.Owner, &rec.Stage, &rec.AccessTeam,
-		&rec.Email, &rec.Phone, &fields, tm(&rec.CreatedAt), tm(&rec.ModifiedAt))
+	dest := []any{idp(&rec.Key), &rec.Entity, &rec.ID, &rec.Name, &rec.Owner, &rec.Stage, &rec.AccessTeam,
+		&rec.Email, &rec.Phone, &fields, tm(&rec.CreatedAt), tm(&rec.ModifiedAt)}
+	dest = append(dest, more...)
+	err := r.Scan(dest...)
 	if err != nil {
 		return rec, err
 	}
+	return rec, decodeFields(&rec, fields)
+}
+
+// decodeFields sets a scanned record's free fields.
+func decodeFields(rec *store.Record, fields []byte) error {
 	if len(fields) > 0 {
 		if err := json.Unmarshal(fields, &rec.Fields); err != nil {
-			return rec, fmt.Errorf("damaged fields of record %s: %w", rec.Ref(), err)
+			return fmt.Errorf("damaged fields of record %s: %w", rec.Ref(), err)
 		}
 	}
-	return rec, nil
+	return nil
 }
 
 func (t *tx) Record(entity, id string) (store.Record, error) {
+	if key, ok := t.keep.refs[refKey(entity, id)]; ok {
+		rec, _ := t.keep.record(key)
+		return rec, nil
+	}
+	if t.writable {
+		return t.lockRecord("entity = $1 AND id = $2 AND NOT removed", []any{entity, id}, func() error {
+			return notFound("record %s/%s", entity, id)
+		})
+	}
 	var rec store.Record
-	found, err := t.queryOne("SELECT "+recordCols+" FROM records WHERE entity = $1 AND id = $2 AND NOT removed"+t.lock(), []any{entity, id},
+	found, err := t.queryOneOrg("SELECT "+recordCols+" FROM records WHERE entity = $1 AND id = $2 AND NOT removed", []any{entity, id},
 		func(r pgx.Rows) (err error) {
 			rec, err = scanRecord(r)
 			return err
@@ -366,9 +436,37 @@ func (t *tx) Record(entity, id string) (store.Record, error) {
 	return rec, err
 }
 
-func (t *tx) RecordByKey(key store.ID) (store.Record, error) {
+// lockRecord reads, in an Update, the record where holds, locking and keeping it with the
+// suppressions of its address (its automated emails ask for them).
+func (t *tx) lockRecord(where string, args []any, missing func() error) (store.Record, error) {
 	var rec store.Record
-	found, err := t.queryOne("SELECT "+recordCols+" FROM records WHERE key = $1"+t.lock(), []any{key[:]},
+	var removed bool
+	var addrKey *string
+	var doc []byte
+	found, err := t.queryOneOrg("SELECT "+recordCols+", removed, "+suppressionsOf+" FROM records r WHERE "+where+" FOR UPDATE OF r", args,
+		func(r pgx.Rows) (err error) {
+			rec, err = scanRecordWith(r, &removed, &addrKey, &doc)
+			return err
+		})
+	switch {
+	case err != nil:
+		return rec, err
+	case !found:
+		return rec, missing()
+	}
+	t.keep.keepRecord(rec, removed)
+	return rec, t.keep.keepSuppressions(rec, addrKey, doc)
+}
+
+func (t *tx) RecordByKey(key store.ID) (store.Record, error) {
+	if rec, ok := t.keep.record(key); ok {
+		return rec, nil
+	}
+	if t.writable {
+		return t.lockRecord("key = $1", []any{key[:]}, func() error { return notFound("record with key %s", key) })
+	}
+	var rec store.Record
+	found, err := t.queryOneOrg("SELECT "+recordCols+" FROM records WHERE key = $1", []any{key[:]},
 		func(r pgx.Rows) (err error) {
 			rec, err = scanRecord(r)
 			return err
@@ -403,10 +501,19 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		}
 		fields = string(b)
 	}
+	if key, ok := t.keep.refs[refKey(r.Entity, r.ID)]; ok {
+		// Kept, so locked: it exists as kept, and the write can wait for the next round trip.
+		old := t.keep.records[key]
+		r.Key, r.CreatedAt, r.ModifiedAt = key, old.CreatedAt, r.ModifiedAt.UTC()
+		t.keep.keepRecord(r, false)
+		t.wrote = true
+		t.recordRows.put(string(key[:]), []any{key[:], r.Name, r.Owner, r.Stage, r.AccessTeam, r.Email, r.Phone, fields, nanos(r.ModifiedAt)})
+		return r, nil
+	}
 	key := store.NewID(r.CreatedAt)
 	created, modified := nanos(r.CreatedAt), nanos(r.ModifiedAt)
 	t.wrote = true
-	_, err := t.queryOne(`INSERT INTO records (`+recordCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	_, err := t.queryOneOrg(`INSERT INTO records (`+recordCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (entity, id) WHERE NOT removed DO UPDATE SET name = excluded.name, owner = excluded.owner, stage = excluded.stage,
 			access_team = excluded.access_team, email = excluded.email, phone = excluded.phone,
 			fields = excluded.fields, modified_at = excluded.modified_at
@@ -417,6 +524,7 @@ func (t *tx) PutRecord(r store.Record) (store.Record, error) {
 		return store.Record{}, fmt.Errorf("record %s: %w", r.Ref(), err)
 	}
 	r.ModifiedAt = r.ModifiedAt.UTC()
+	t.keep.keepRecord(r, false) // the upsert locked it
 	return r, nil
 }
 
@@ -449,10 +557,10 @@ func (t *tx) records(entity, after string, fn func(store.Record) bool) error {
 			return err
 		}
 		if entity != "" {
-			err = t.query("SELECT "+recordCols+" FROM records WHERE entity = $1 AND id > $2 AND NOT removed ORDER BY id LIMIT $3",
+			err = t.queryOrg("SELECT "+recordCols+" FROM records WHERE entity = $1 AND id > $2 AND NOT removed ORDER BY id LIMIT $3",
 				[]any{entity, lastID, chunk}, scan)
 		} else {
-			err = t.query("SELECT "+recordCols+" FROM records WHERE (entity, id) > ($1, $2) AND NOT removed ORDER BY entity, id LIMIT $3",
+			err = t.queryOrg("SELECT "+recordCols+" FROM records WHERE (entity, id) > ($1, $2) AND NOT removed ORDER BY entity, id LIMIT $3",
 				[]any{lastEntity, lastID, chunk}, scan)
 		}
 		if err != nil {
@@ -477,13 +585,16 @@ func (t *tx) RemoveRecord(entity, id string) (store.Record, error) {
 		return r, err
 	}
 	_, err = t.exec("remove record "+r.Ref(), "UPDATE records SET removed = true WHERE key = $1", r.Key[:])
+	if err == nil {
+		t.keep.keepRecord(r, true)
+	}
 	return r, err
 }
 
 // RemovedRecords walks the removed records in key order.
 func (t *tx) RemovedRecords(fn func(store.Record) bool) error {
 	var recs []store.Record
-	err := t.query("SELECT "+recordCols+" FROM records WHERE removed ORDER BY key", nil, func(r pgx.Rows) error {
+	err := t.queryOrg("SELECT "+recordCols+" FROM records WHERE removed ORDER BY key", nil, func(r pgx.Rows) error {
 		rec, err := scanRecord(r)
 		recs = append(recs, rec)
 		return err
@@ -511,7 +622,7 @@ func scanTemplate(r pgx.Rows) (store.Template, error) {
 
 func (t *tx) Template(name string) (store.Template, error) {
 	var tp store.Template
-	found, err := t.queryOne("SELECT "+templateCols+" FROM templates WHERE name = $1", []any{name},
+	found, err := t.queryOneOrg("SELECT "+templateCols+" FROM templates WHERE name = $1", []any{name},
 		func(r pgx.Rows) (err error) {
 			tp, err = scanTemplate(r)
 			return err
@@ -524,7 +635,7 @@ func (t *tx) Template(name string) (store.Template, error) {
 
 func (t *tx) Templates() ([]store.Template, error) {
 	list := []store.Template{}
-	err := t.query("SELECT "+templateCols+" FROM templates ORDER BY name", nil, func(r pgx.Rows) error {
+	err := t.queryOrg("SELECT "+templateCols+" FROM templates ORDER BY name", nil, func(r pgx.Rows) error {
 		tp, err := scanTemplate(r)
 		list = append(list, tp)
 		return err
@@ -579,7 +690,7 @@ func fold(name string) string { return strings.ToLower(name) }
 
 func (t *tx) sequenceWhere(where string, args ...any) (store.Sequence, bool, error) {
 	var s store.Sequence
-	found, err := t.queryOne("SELECT "+seqSummaryCols+", definition FROM sequences WHERE "+where, args,
+	found, err := t.queryOneOrg("SELECT "+seqSummaryCols+", definition FROM sequences WHERE "+where, args,
 		func(r pgx.Rows) (err error) {
 			s, err = scanSequence(r, true)
 			return err
@@ -611,7 +722,7 @@ func (t *tx) SequenceByName(name string) (store.Sequence, error) {
 
 func (t *tx) Sequences() ([]store.Sequence, error) {
 	list := []store.Sequence{}
-	err := t.query("SELECT "+seqSummaryCols+" FROM sequences ORDER BY id", nil, func(r pgx.Rows) error {
+	err := t.queryOrg("SELECT "+seqSummaryCols+" FROM sequences ORDER BY id", nil, func(r pgx.Rows) error {
 		s, err := scanSequence(r, false)
 		list = append(list, s)
 		return err
@@ -630,7 +741,7 @@ func (t *tx) PutSequence(s store.Sequence) (store.Sequence, error) {
 	}
 	exists := false
 	if !s.ID.IsZero() {
-		found, err := t.queryOne("SELECT created_at FROM sequences WHERE id = $1 FOR UPDATE", []any{s.ID[:]},
+		found, err := t.queryOneOrg("SELECT created_at FROM sequences WHERE id = $1 FOR UPDATE", []any{s.ID[:]},
 			func(r pgx.Rows) error { return r.Scan(tm(&s.CreatedAt)) })
 		if err != nil {
 			return store.Sequence{}, err
@@ -650,7 +761,7 @@ func (t *tx) PutSequence(s store.Sequence) (store.Sequence, error) {
 	folded := fold(s.Name)
 	if folded != "" {
 		var holder store.ID
-		found, err := t.queryOne("SELECT id FROM sequences WHERE folded = $1", []any{folded},
+		found, err := t.queryOneOrg("SELECT id FROM sequences WHERE folded = $1", []any{folded},
 			func(r pgx.Rows) error { return r.Scan(idp(&holder)) })
 		if err != nil {
 			return store.Sequence{}, err
@@ -688,7 +799,7 @@ func (t *tx) PutSequence(s store.Sequence) (store.Sequence, error) {
 func (t *tx) nextSequenceID(at time.Time) (store.ID, error) {
 	id := store.NewID(at)
 	var last store.ID
-	found, err := t.queryOne("SELECT id FROM sequences ORDER BY id DESC LIMIT 1", nil,
+	found, err := t.queryOneOrg("SELECT id FROM sequences ORDER BY id DESC LIMIT 1", nil,
 		func(r pgx.Rows) error { return r.Scan(idp(&last)) })
 	if err != nil || !found || string(last[:]) < string(id[:]) {
 		return id, err
@@ -727,7 +838,7 @@ func (t *tx) Version(seq store.ID, n int) (store.Version, error) {
 	found := false
 	var err error
 	if validVersion(n) {
-		found, err = t.queryOne("SELECT seq, n, definition, published_at, by_user, note FROM versions WHERE seq = $1 AND n = $2",
+		found, err = t.queryOneOrg("SELECT seq, n, definition, published_at, by_user, note FROM versions WHERE seq = $1 AND n = $2",
 			[]any{seq[:], n}, func(r pgx.Rows) (err error) {
 				v, err = scanVersion(r)
 				return err
@@ -741,7 +852,7 @@ func (t *tx) Version(seq store.ID, n int) (store.Version, error) {
 
 func (t *tx) Versions(seq store.ID) ([]store.Version, error) {
 	list := []store.Version{}
-	err := t.query("SELECT seq, n, definition, published_at, by_user, note FROM versions WHERE seq = $1 ORDER BY n",
+	err := t.queryOrg("SELECT seq, n, definition, published_at, by_user, note FROM versions WHERE seq = $1 ORDER BY n",
 		[]any{seq[:]}, func(r pgx.Rows) error {
 			v, err := scanVersion(r)
 			list = append(list, v)
@@ -759,7 +870,7 @@ func (t *tx) PutVersion(v store.Version) error {
 	if !t.writable {
 		return errReadOnly(fmt.Sprintf("store version %d of sequence %s", v.N, v.Sequence))
 	}
-	found, err := t.queryOne("SELECT 1 FROM sequences WHERE id = $1", []any{v.Sequence[:]}, func(pgx.Rows) error { return nil })
+	found, err := t.queryOneOrg("SELECT 1 FROM sequences WHERE id = $1", []any{v.Sequence[:]}, func(pgx.Rows) error { return nil })
 	if err != nil {
 		return err
 	}
@@ -786,7 +897,7 @@ func (t *tx) PutVersion(v store.Version) error {
 
 func (t *tx) Prefs(username string) (store.Prefs, error) {
 	p := store.Prefs{}
-	err := t.query("SELECT screen, value FROM prefs WHERE username = $1", []any{username}, func(r pgx.Rows) error {
+	err := t.queryOrg("SELECT screen, value FROM prefs WHERE username = $1", []any{username}, func(r pgx.Rows) error {
 		var screen string
 		var v []byte
 		err := r.Scan(&screen, &v)
