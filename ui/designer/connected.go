@@ -32,7 +32,7 @@ type connTab struct {
 	// statsOffset scrolls the per-step table.
 	statsOffset int
 	// held are the emails held per step (see heldByStep), as last read.
-	held map[string]held
+	held map[string]engine.StepHolds
 }
 
 func (t *connTab) loaded(msg activityMsg) {

@@ -78,7 +78,7 @@ type (
 		stats engine.SeqStats
 		err   error
 		// held are the emails held per step, read while the Stats tab shows (withHeld).
-		held     map[string]held
+		held     map[string]engine.StepHolds
 		withHeld bool
 	}
 	// savedMsg ends a save and/or an activation.
@@ -259,16 +259,16 @@ func (m *Model) loadCmd() tea.Cmd {
 }
 
 // activityCmd reads the connected records and the stats, and while the Stats tab shows
-// the emails held at its steps (the outbox is read only then).
+// the emails held at its steps (read only then).
 func (m *Model) activityCmd() tea.Cmd {
 	eng, ctx, by, name, withHeld := m.c.Engine, m.c.Ctx, m.c.User.Username, m.name, m.tab == tabStats
 	return m.own(func() tea.Msg {
 		rows, stats, err := eng.SequenceActivity(ctx, by, name)
 		msg := activityMsg{rows: rows, stats: stats, err: err, withHeld: withHeld}
 		if err == nil && withHeld {
-			var box []engine.OutboxRow
-			if box, msg.err = eng.Outbox(ctx, by); msg.err == nil {
-				msg.held = heldByStep(name, box, rows)
+			var h engine.Holds
+			if h, msg.err = eng.SequenceHolds(ctx, by, name); msg.err == nil {
+				msg.held = heldByStep(h)
 			}
 		}
 		return msg

@@ -47,27 +47,13 @@ func TestStatsShowHeldEmailsPerStep(t *testing.T) {
 		must(t, e.Disconnect(ctx, "ada", "Windowed", []string{"lead/L-1"}))
 		h.send(common.ChangedMsg{})
 		h.wantView("queued 2: send window 1 · sender away 1")
+		// L-2 paused without a date: held for the pause, going out at a resume.
+		_, err := e.Pause(ctx, "ada", "Windowed", engine.Targets{Refs: []string{"lead/L-2"}}, "on leave", time.Time{})
+		must(t, err)
+		h.send(common.ChangedMsg{})
+		h.wantView("queued 2: sender away 1 · paused 1; first out 2026-03-04 14:00 UTC")
+		must(t, e.Disconnect(ctx, "ada", "Windowed", []string{"lead/L-3"}))
+		h.send(common.ChangedMsg{})
+		h.wantView("queued 1: paused 1; first out at a resume")
 	})
-}
-
-// heldByStep counts the sequence's queued emails held past now, by why, on the step of their
-// record's active connection.
-func TestHeldByStepCountsWhy(t *testing.T) {
-	box := []engine.OutboxRow{
-		{State: "queued", Sequence: "windowed", Record: "lead/L-1", Held: "held by the sending limit of a@example.com: 5 an hour", NextTry: t0.Add(time.Hour)},
-		{State: "queued", Sequence: "Windowed", Record: "lead/L-2", Held: "its connection is paused", NextTry: t0.Add(2 * time.Hour)},
-		{State: "queued", Sequence: "Windowed", Record: "lead/L-3"},                                                        // due now: not held
-		{State: "kept", Sequence: "Windowed", Record: "lead/L-1", Held: "held for the send window 14:00-16:00 in UTC (x)"}, // sent
-		{State: "queued", Sequence: "Other", Record: "lead/L-1", Held: "held for the send window 14:00-16:00 in UTC (x)"},
-	}
-	conns := []engine.ConnRow{
-		{ConnView: engine.ConnView{State: "active", CurrentStep: "hello"}, Record: "lead/L-1"},
-		{ConnView: engine.ConnView{State: "active", CurrentStep: "hello"}, Record: "lead/L-2"},
-		{ConnView: engine.ConnView{State: "active", CurrentStep: "hello"}, Record: "lead/L-3"},
-	}
-	got := heldByStep("Windowed", box, conns)
-	want := held{limit: 1, other: 1, next: t0.Add(time.Hour)}
-	if len(got) != 1 || got["hello"] != want {
-		t.Fatalf("held = %+v, want hello: %+v", got, want)
-	}
 }
