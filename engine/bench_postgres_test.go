@@ -19,7 +19,8 @@ import (
 // (three engines with pools of their own on one database, ticking together on one clock),
 // with PostgreSQL's own rate for comparable batched inserts (rows of a 24-byte key and a
 // 100-byte value, 500 per transaction, sent as one pipelined batch) on the same server.
-// The server is pgtest's (fsync on unless PACER_TEST_PG_ARGS says otherwise) or
+// The server is pgtest's (throwaway: fsync and synchronous_commit off; PACER_TEST_PG_ARGS="-c
+// fsync=on -c synchronous_commit=on -c full_page_writes=on" makes it durable) or
 // PACER_TEST_PG's.
 func BenchmarkEngineWalkPostgres(b *testing.B) {
 	for _, nodes := range []int{1, 3} {
