@@ -32,10 +32,10 @@ CREATE TABLE mailboxes (
 );
 `
 
-// schema6 adds an email template's own HTML body and the HTML an email rendered from it
+// schema7 adds an email template's own HTML body and the HTML an email rendered from it
 // (empty when the HTML part is made from the text), a user's own mailbox, and the index of
 // records by email an unsubscribe or bounce finds the records of an address with.
-const schema6 = `
+const schema7 = `
 ALTER TABLE templates ADD COLUMN html text NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN html text NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN imap_url text NOT NULL DEFAULT '';

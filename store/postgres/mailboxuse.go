@@ -8,9 +8,9 @@ import (
 	"github.com/pacer-sales/pacer/store"
 )
 
-// schema7 adds what each sender mailbox has let out, for the sending limits (one row per
+// schema8 adds what each sender mailbox has let out, for the sending limits (one row per
 // mailbox, times as int8 Unix nanoseconds). It creates only what is missing.
-const schema7 = `
+const schema8 = `
 CREATE TABLE IF NOT EXISTS mailbox_use (
 	mailbox    text COLLATE "C" PRIMARY KEY,
 	hour_start int8,
