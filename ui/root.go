@@ -224,6 +224,7 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 	case common.StatusMsg:
 		m.statusSeq++
 		m.status = msg
+		m.resize() // a message of several lines takes them from the screen
 		seq := m.statusSeq
 		keep := 5 * time.Second
 		if msg.Err {
@@ -233,6 +234,7 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 	case statusExpiredMsg:
 		if msg.seq == m.statusSeq {
 			m.status = common.StatusMsg{}
+			m.resize()
 		}
 		return nil
 	case routed:
