@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"slices"
 	"strings"
@@ -253,9 +254,21 @@ func TestTemplateEditPreviewSave(t *testing.T) {
 		if !h.s.Dirty() {
 			t.Fatal("edit not dirty")
 		}
-		// Preview the unsaved edit for a chosen record.
+		// Preview the unsaved edit for a record found in the shared record picker: its
+		// type picked with ctrl+t, then searched by name.
 		h.press("ctrl+p")
-		h.choose(rec.Name)
+		rp := h.m().edit.records
+		if rp == nil || !rp.Single {
+			t.Fatalf("no single-record picker open:\n%s", h.view())
+		}
+		for rp.Entity() != rec.Entity {
+			h.press("ctrl+t")
+		}
+		h.typeText(rec.Name)
+		if v := h.view(); !strings.Contains(v, rec.Entity+"/"+rec.ID) || !strings.Contains(v, "record type: "+rec.Entity) {
+			t.Fatalf("record picker after a search for %q:\n%s", rec.Name, v)
+		}
+		h.press("enter")
 		first, _, _ := strings.Cut(rec.Name, " ")
 		if v := h.view(); !strings.Contains(v, "Subject: Hello "+first) || !strings.Contains(v, "Dear "+rec.Name) ||
 			!strings.Contains(v, "--- html ---") || !strings.Contains(v, "<p>"+html.EscapeString(rec.Name)+"</p>") {
@@ -297,6 +310,52 @@ func TestTemplateEditPreviewSave(t *testing.T) {
 		}
 		if got, _ := e.Template(ctx, admin, name); got.Subject != "Hello {{first_name}}" {
 			t.Fatalf("discarded edit saved: %+v", got)
+		}
+	})
+}
+
+// The preview's record picker searches every record of the org, a page at a time: a lead
+// far past the first few hundred is found by name and fills the preview.
+func TestTemplatePreviewSearchesAllRecords(t *testing.T) {
+	e := demoEngine(t)
+	var csv strings.Builder
+	csv.WriteString("id,name,owner\n")
+	for i := range 700 {
+		fmt.Fprintf(&csv, "ZZ-%03d,Bulk Person %03d,%s\n", i, i, seller)
+	}
+	if _, err := e.ImportRecords(ctx, admin, "many.csv", strings.NewReader(csv.String()), "lead"); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := e.Templates(ctx, admin)
+	if err != nil || len(ts) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		h.section(secTemplates)
+		h.selectRow(ts[0].Name)
+		h.press("enter")
+		h.m().edit.body.SetValue("Dear {{name}}")
+		h.press("ctrl+p")
+		if v := h.view(); !strings.Contains(v, "record type: lead") || strings.Contains(v, "[ ]") {
+			t.Fatalf("preview picker:\n%s", v)
+		}
+		h.typeText("person 699")
+		if v := h.view(); !strings.Contains(v, "lead/ZZ-699") || strings.Contains(v, "lead/ZZ-698") {
+			t.Fatalf("search for the 700th lead:\n%s", v)
+		}
+		h.press("enter")
+		if v := h.view(); !strings.Contains(v, "Preview for lead/ZZ-699") || !strings.Contains(v, "Dear Bulk Person 699") {
+			t.Fatalf("preview:\n%s", v)
+		}
+		// The next preview opens on the record type last used; esc leaves the edit as it was.
+		h.press("ctrl+p")
+		if h.m().edit.records == nil || h.m().edit.records.Entity() != "lead" {
+			t.Fatal("picker not reopened on leads")
+		}
+		h.press("esc")
+		if h.m().edit == nil || h.m().edit.records != nil || h.m().edit.body.Value() != "Dear {{name}}" {
+			t.Fatalf("esc from the picker: %+v", h.m().edit)
 		}
 	})
 }
