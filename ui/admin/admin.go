@@ -13,8 +13,8 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
-	"github.com/pacer-sales/pacer/ui/components/recordpicker"
 	"github.com/pacer-sales/pacer/ui/components/grid"
+	"github.com/pacer-sales/pacer/ui/components/recordpicker"
 )
 
 // section is one part of the tab.

@@ -44,7 +44,7 @@ type editor struct {
 	records *recordpicker.Model
 	// preview is the last preview, previewRef its record and previewType its record type.
 	preview, previewRef, previewType string
-	err                 string
+	err                              string
 	// saving is set while a save runs.
 	saving bool
 	// readOnly marks a manager's editor: it shows and previews, never saves.
