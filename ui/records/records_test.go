@@ -504,3 +504,56 @@ func TestBulkPreviewReadsStandingAgain(t *testing.T) {
 	s.keys("C", "enter")
 	s.want("Connect 1 record(s) to Nurture?", "6 record(s) marked; 5 already connected will be left out")
 }
+
+// From the record view: c picks an active sequence of its type and connects the record;
+// x asks before disconnecting it (n keeps it), y disconnects it with its history kept.
+func TestRecordViewConnectAndDisconnect(t *testing.T) {
+	e := org(t)
+	ctx := context.Background()
+	def, err := sequence.Parse([]byte("name: Other\nsteps:\n  - type: task\n    id: call\n    name: Call\n"), "o.yaml")
+	must(t, err)
+	_, err = e.ImportSequence(ctx, "ada", def, engine.SaveOptions{Activate: true})
+	must(t, err)
+	s := open(t, e, "sam", 160, 30)
+	s.keys("enter")
+	s.want("Ana Lima", "Not connected to any sequence")
+	s.keys("x")
+	s.wantFail("lead/L-1 is not active in any sequence")
+	s.keys("c")
+	s.want("Connect lead/L-1 to", "Nurture", "Other")
+	s.keys("esc")
+	s.want("Not connected to any sequence")
+	s.keys("c", "down", "enter") // Other
+	s.wantStatus("Connected lead/L-1 to Other")
+	s.want("◆ Other (v1) · active · at ☐ Call", "step entered · call")
+	v, err := e.RecordDetail(ctx, "sam", "lead/L-1")
+	must(t, err)
+	if len(v.Connections) != 1 || v.Connections[0].Sequence != "Other" || v.Connections[0].State != "active" {
+		t.Fatalf("after connect: %+v", v.Connections)
+	}
+	// Connected again to the same sequence: refused, said once.
+	s.keys("c", "down", "enter")
+	s.wantFail(`nothing connected:`)
+	if st := s.status[len(s.status)-1].Text; strings.Count(st, "nothing connected") != 1 || !strings.Contains(st, `lead/L-1 is already connected to "Other"`) {
+		t.Fatalf("refusal %q", st)
+	}
+	s.keys("x")
+	s.want("Disconnect Ana Lima from", "Other", "at Call")
+	s.keys("enter")
+	s.want("Disconnect lead/L-1 from Other?", "Its open tasks close and its history is kept.")
+	s.keys("n")
+	s.want("◆ Other (v1) · active")
+	s.keys("x", "enter", "y")
+	s.wantStatus("Disconnected lead/L-1 from Other")
+	s.want("◆ Other (v1) · disconnected", "step entered · call")
+	v, err = e.RecordDetail(ctx, "sam", "lead/L-1")
+	must(t, err)
+	if len(v.Connections) != 1 || v.Connections[0].State == "active" {
+		t.Fatalf("after disconnect: %+v", v.Connections)
+	}
+	tasks, err := e.Tasks(ctx, "sam", engine.TaskQuery{User: "sam"})
+	must(t, err)
+	if len(tasks) != 0 {
+		t.Fatalf("open tasks after disconnect: %+v", tasks)
+	}
+}
