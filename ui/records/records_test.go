@@ -30,11 +30,14 @@ func must(t testing.TB, err error) {
 }
 
 // org is an admin, a seller (sam) owning six leads, and an active sequence that waits.
-func org(t *testing.T) *engine.Engine {
+func org(t *testing.T) *engine.Engine { return orgAt(t, engine.FixedClock(monday)) }
+
+// orgAt is org on the clock given.
+func orgAt(t *testing.T, clock engine.Clock) *engine.Engine {
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "pacer.db"), bolt.Options{NoSync: true})
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
-	e := engine.New(db, engine.FixedClock(monday))
+	e := engine.New(db, clock)
 	ctx := context.Background()
 	must(t, e.AddUser(ctx, "", store.User{Username: "ada", Roles: []store.Role{store.RoleAdmin}}))
 	must(t, e.AddUser(ctx, "ada", store.User{Username: "sam", Roles: []store.Role{store.RoleSeller}}))
@@ -556,4 +559,33 @@ func TestRecordViewConnectAndDisconnect(t *testing.T) {
 	if len(tasks) != 0 {
 		t.Fatalf("open tasks after disconnect: %+v", tasks)
 	}
+}
+
+// Days in step show for every active connection — at a task, waiting and paused — in the
+// list and in the record view.
+func TestDaysInStep(t *testing.T) {
+	clock := engine.NewManualClock(monday)
+	e := orgAt(t, clock)
+	ctx := context.Background()
+	def, err := sequence.Parse([]byte("name: Calls\nsteps:\n  - type: task\n    id: call\n    name: Call\n"), "c.yaml")
+	must(t, err)
+	_, err = e.ImportSequence(ctx, "ada", def, engine.SaveOptions{Activate: true})
+	must(t, err)
+	_, err = e.Connect(ctx, "ada", "Nurture", []string{"lead/L-1", "lead/L-2"})
+	must(t, err)
+	_, err = e.Connect(ctx, "ada", "Calls", []string{"lead/L-3"})
+	must(t, err)
+	_, err = e.Pause(ctx, "ada", "Nurture", engine.Targets{Refs: []string{"lead/L-2"}}, "on holiday", time.Time{})
+	must(t, err)
+	clock.Advance(36 * time.Hour)
+	s := open(t, e, "sam", 200, 30)
+	s.want("Nurture: ◷ Wait · waiting until Thu Mar 5 09:00 UTC · 1.5 d in step",
+		"Nurture: ⏸ paused at Wait (on holiday) · 1.5 d in step",
+		"Calls: ☐ Call · active · 1.5 d in step")
+	s.keys("enter")
+	s.want("◆ Nurture (v1) · active · at ◷ Wait · waiting until Thu Mar 5 09:00 UTC (w skips it) · 1.5 d in step")
+	s.keys("esc", "down", "enter")
+	s.want("(r resumes it) · 1.5 d in step")
+	s.keys("esc", "down", "enter")
+	s.want("◆ Calls (v1) · active · at ☐ Call · 1.5 d in step")
 }

@@ -130,6 +130,7 @@ func (m *Model) viewLines(st *common.Styles) []string {
 	if len(v.Connections) == 0 {
 		out = append(out, st.Muted.Render("  Not connected to any sequence. c connects it."))
 	}
+	now := m.c.Engine.Clock().Now()
 	for _, c := range v.Connections {
 		line := fmt.Sprintf("  ◆ %s (v%d) · %s", c.Sequence, c.Version, c.State)
 		switch {
@@ -144,12 +145,13 @@ func (m *Model) viewLines(st *common.Styles) []string {
 			if !c.Pause.Until.IsZero() {
 				line += " · resumes by itself " + m.when(c.Pause.Until)
 			}
-			line += " (r resumes it)"
+			line += " (r resumes it) · " + inStep(c.EnteredAt, now)
 		case c.State == "active":
 			line += " · at " + common.StepIcon(c.StepType) + " " + c.StepName
 			if isWait(c) && c.WakeAt != nil {
 				line += " · waiting until " + m.when(*c.WakeAt) + " (w skips it)"
 			}
+			line += " · " + inStep(c.EnteredAt, now)
 		case c.Reason != "":
 			line += " (" + c.Reason + ")"
 		}
