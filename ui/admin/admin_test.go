@@ -405,6 +405,56 @@ func TestSettingsAndTestEmail(t *testing.T) {
 	})
 }
 
+// A secret setting is echoed as dots while typed: the view never holds the secret, not
+// while typing, not when a bad value is refused; the value typed is what is saved.
+func TestSecretSettingsEchoAsDots(t *testing.T) {
+	e := demoEngine(t)
+	const secret = "hunter2-Pa55"
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		h.section(secSettings)
+		for _, k := range []string{"smtp_url", "imap_url"} {
+			h.selectRow(k)
+			h.press("enter")
+			h.typeText(secret) // the password alone: refused
+			if v := h.view(); strings.Contains(v, secret) || !strings.Contains(v, "••••") {
+				t.Fatalf("%s while typing:\n%s", k, v)
+			}
+			h.press("enter")
+			if m := h.m(); m.dlg == nil || m.dlg.prompt.Err == "" || strings.Contains(h.view(), secret) {
+				t.Fatalf("%s refused value: err %q\n%s", k, m.dlg.prompt.Err, h.view())
+			}
+			h.m().dlg.prompt.Input.SetValue("")
+			url := strings.TrimSuffix(k, "_url") + "://u:" + secret + "@127.0.0.1:2525"
+			if k == "imap_url" {
+				url += "/INBOX"
+			}
+			h.typeText(url)
+			if v := h.view(); strings.Contains(v, secret) || strings.Contains(v, "127.0.0.1") {
+				t.Fatalf("%s while typing a URL:\n%s", k, v)
+			}
+			h.press("enter")
+			h.wantStatus("changed setting " + k)
+			if v := h.view(); strings.Contains(v, secret) {
+				t.Fatalf("%s listed in clear:\n%s", k, v)
+			}
+		}
+		// A plain setting still shows what is typed.
+		h.selectRow("tracking_url")
+		h.press("enter")
+		h.typeText("https://t.example.com")
+		if !strings.Contains(h.view(), "https://t.example.com") {
+			t.Fatalf("a plain setting is masked:\n%s", h.view())
+		}
+		h.press("esc")
+	})
+	s, err := e.Settings(ctx, admin)
+	must(t, err)
+	if !strings.Contains(s.SMTPURL, "127.0.0.1:2525") || !strings.Contains(s.IMAPURL, "127.0.0.1:2525") {
+		t.Fatalf("not saved: %+v", s)
+	}
+}
+
 // TestTestEmail sends the test email through a real SMTP server on 127.0.0.1. It runs
 // outside a synctest bubble (the network and its deadlines need the real clock): the
 // commands run one by one here.
