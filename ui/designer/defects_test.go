@@ -332,7 +332,7 @@ func TestSaveClearsUndoHistory(t *testing.T) {
 		h.cursorTo("step:y2")
 		h.press("K") // y2 y1
 		h.cursorTo("step:y1")
-		h.press("K") // y1 y2
+		h.press("K")      // y1 y2
 		h.press("ctrl+z") // one undone, one left to undo and one to redo
 		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" {
 			t.Fatalf("after undo: %q", got)
