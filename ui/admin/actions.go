@@ -276,6 +276,10 @@ func (m *Model) editUser(name string) tea.Cmd {
 		if f.Value == "roles" {
 			return m.pick(rolePicker("Roles of "+name, u.Roles), func(items []dialog.Item) tea.Cmd {
 				rs := roles(items)
+				if len(rs) == 0 {
+					// No role checked would change nothing (the engine keeps the roles).
+					return common.Fail(fmt.Errorf("roles of %s not changed: a user needs a role at least; check one with space", name))
+				}
 				return call(func() (string, error) {
 					_, err := eng.SetUser(ctx, by, name, engine.UserChange{Roles: rs})
 					return "changed the roles of " + name, err

@@ -151,6 +151,63 @@ func TestUsersAddKeyEditRemove(t *testing.T) {
 	})
 }
 
+// An existing user's roles are edited in the roles picker, which starts on the roles they
+// hold; the engine's rules hold (the last admin keeps the admin role, refused with why).
+func TestEditUserRoles(t *testing.T) {
+	e := demoEngine(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		h.selectRow(seller)
+		h.press("e")
+		h.choose("Roles")
+		p := h.picker()
+		var checked []string
+		for _, it := range p.Checked() {
+			checked = append(checked, it.Value)
+		}
+		if strings.Join(checked, ",") != "seller" {
+			t.Fatalf("roles picker starts with %q checked, want seller", checked)
+		}
+		h.press("down", "space", "enter") // manager on, seller kept
+		h.wantStatus("changed the roles of " + seller)
+		u, err := e.Whoami(ctx, seller)
+		if err != nil || !u.Has(engine.RoleManager) || !u.Has(engine.RoleSeller) || u.Has(engine.RoleAdmin) {
+			t.Fatalf("%s = %+v, %v", seller, u, err)
+		}
+		if v := h.view(); !strings.Contains(v, "manager") {
+			t.Fatalf("new roles not listed:\n%s", v)
+		}
+		// Seller off: a manager only.
+		h.selectRow(seller)
+		h.press("e")
+		h.choose("Roles")
+		h.press("down", "down", "space", "enter")
+		h.wantStatus("changed the roles of " + seller)
+		if u, _ := e.Whoami(ctx, seller); u.Has(engine.RoleSeller) || !u.Has(engine.RoleManager) {
+			t.Fatalf("after unchecking seller: %+v", u)
+		}
+		// No role at all is refused, saying so (it would change nothing).
+		h.selectRow(admin)
+		h.press("e")
+		h.choose("Roles")
+		h.press("space", "enter") // admin off, nothing on
+		if st := h.lastStatus(); !st.Err || !strings.Contains(st.Text, "needs a role") {
+			t.Fatalf("status = %+v", st)
+		}
+		// The only admin can't give up the admin role.
+		h.selectRow(admin)
+		h.press("e")
+		h.choose("Roles")
+		h.press("space", "down", "down", "space", "enter") // admin off, seller on
+		if st := h.lastStatus(); !st.Err || !strings.Contains(st.Text, "last admin") {
+			t.Fatalf("status = %+v", st)
+		}
+		if u, _ := e.Whoami(ctx, admin); !u.Has(engine.RoleAdmin) {
+			t.Fatalf("last admin lost the role: %+v", u)
+		}
+	})
+}
+
 func TestTeamsAndMembers(t *testing.T) {
 	e := demoEngine(t)
 	synctest.Test(t, func(t *testing.T) {
