@@ -413,7 +413,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if msg.err != nil {
 			return m, failErr(msg.err)
 		}
-		return m, tea.Batch(common.Status(msg.text), m.load(), m.reloadView())
+		return m, tea.Batch(done(msg.text), m.load(), m.reloadView())
 	case promptMsg:
 		if msg.err != nil {
 			if m.mode == modePrompt && m.prompt != nil {
@@ -423,7 +423,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			return m, failErr(msg.err)
 		}
 		m.mode, m.prompt = m.back(), nil
-		return m, tea.Batch(common.Status(msg.text), m.load(), m.reloadView())
+		return m, tea.Batch(done(msg.text), m.load(), m.reloadView())
 	case markedMsg:
 		if msg.err != nil {
 			return m, failErr(msg.err)
@@ -490,6 +490,10 @@ func (m *Model) unsortable(key string) string {
 	}
 	return fmt.Sprintf("Records don't sort by %s: sort by Id, Name, Owner or Modified (the orders the database keeps for a million records)", title)
 }
+
+// done shows on the footer's status line that an action was done, marked ✓ (not by colour
+// alone).
+func done(text string) tea.Cmd { return common.Status("✓ " + text) }
 
 // fail shows a refusal on the footer's status line, which wraps it to the width.
 func fail(text string) tea.Cmd { return common.Fail(errors.New(text)) }
