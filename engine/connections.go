@@ -139,6 +139,42 @@ func ownsRecord(tx store.Tx, u store.User, rec store.Record) bool {
 	return false
 }
 
+// ConnectedTo lists which of refs are active in sequence seqName now (the records a Connect
+// of them would refuse as already connected), in the order given; refs that name no record
+// are left out (Connect reports them). A bulk connect's preview reads it just before asking,
+// so what it promises to leave out is what stands at that moment. Any user may.
+func (e *Engine) ConnectedTo(ctx context.Context, by, seqName string, refs []string) ([]string, error) {
+	var out []string
+	err := e.view(ctx, func(tx store.Tx) error {
+		out = nil
+		if _, err := actor(tx, by); err != nil {
+			return err
+		}
+		seq, err := findSequence(tx, seqName)
+		if err != nil {
+			return err
+		}
+		if err := prefetchRecords(tx, refs); err != nil {
+			return err
+		}
+		for _, ref := range refs {
+			rec, err := e.recordFor(tx, ref)
+			if err != nil {
+				continue
+			}
+			c, err := activeConn(tx, rec.Key, seq.ID)
+			if err != nil {
+				return err
+			}
+			if c != nil {
+				out = append(out, rec.Ref())
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // ConnectWhere connects every record of the sequence's entity whose field equals value
 // (ignoring case), skipping those already connected.
 func (e *Engine) ConnectWhere(ctx context.Context, by, seqName, field, value string) ([]ConnectResult, error) {

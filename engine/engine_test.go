@@ -420,6 +420,19 @@ func TestSettingsSecrets(t *testing.T) {
 	}
 }
 
+// A refused secret setting is named in the error without the value typed: a bare word may
+// be the password alone.
+func TestSettingsRefusalMasksTheSecret(t *testing.T) {
+	e := newOrg(t)
+	ctx := context.Background()
+	for _, v := range []string{"hunter2secret", "smtp://u:hunter2secret@host:notaport", "ftp://u:hunter2secret@host"} {
+		err := e.SetSetting(ctx, "ada", "smtp_url", v)
+		if err == nil || strings.Contains(err.Error(), "hunter2secret") {
+			t.Errorf("smtp_url %q: %v", v, err)
+		}
+	}
+}
+
 // Days are matched whole (three letters or the full name, or a range), never by prefix, and a
 // non-ASCII value is refused with a message instead of a panic.
 func TestSettingsWorkdays(t *testing.T) {

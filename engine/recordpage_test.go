@@ -174,3 +174,32 @@ func TestQueryRecordsInSequencesSorted(t *testing.T) {
 		}
 	}
 }
+
+// ConnectedTo names the given records active in the sequence now, in the order given,
+// leaving out unknown ones and finished connections.
+func TestConnectedTo(t *testing.T) {
+	w := newWorld(t)
+	name := w.sequence(`
+name: Standing
+steps:
+  - type: task
+    id: call
+`)
+	w.connect(name, "lead/L-3")
+	w.connect(name, "lead/L-1")
+	got, err := w.e.ConnectedTo(w.ctx, "sam", name, []string{"lead/L-3", "lead/L-2", "lead/L-9", "lead/L-1"})
+	must(t, err)
+	if strings.Join(got, " ") != "lead/L-3 lead/L-1" {
+		t.Fatalf("connected %q", got)
+	}
+	must(t, w.e.Disconnect(w.ctx, "max", name, []string{"lead/L-3"}))
+	got, err = w.e.ConnectedTo(w.ctx, "sam", name, []string{"lead/L-3", "lead/L-1"})
+	must(t, err)
+	if strings.Join(got, " ") != "lead/L-1" {
+		t.Fatalf("after a disconnect: %q", got)
+	}
+	_, err = w.e.ConnectedTo(w.ctx, "sam", "No such", []string{"lead/L-1"})
+	if err == nil {
+		t.Fatal("an unknown sequence answered")
+	}
+}

@@ -430,10 +430,13 @@ var secretParams = []string{"password", "pass", "passwd", "pwd", "secret", "toke
 
 // MaskURL hides the secrets of a URL: the password of its user information and the values of
 // query parameters such as password or token become ****. A value that isn't a URL is
-// masked whole after its scheme.
+// masked whole after its scheme, and one without a scheme is masked whole.
 func MaskURL(raw string) string {
 	if raw == "" {
 		return ""
+	}
+	if !strings.Contains(raw, "://") {
+		return "****" // not a URL at all: it may be the password alone
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -223,7 +223,11 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(m.broadcast(common.ChangedMsg{}), m.waitChange())
 	case common.StatusMsg:
 		m.statusSeq++
+		before := m.statusHeight()
 		m.status = msg
+		if m.statusHeight() != before {
+			m.resize() // a message of several lines takes them from the screen
+		}
 		seq := m.statusSeq
 		keep := 5 * time.Second
 		if msg.Err {
@@ -232,7 +236,11 @@ func (m *Root) update(msg tea.Msg) tea.Cmd {
 		return tea.Tick(keep, func(time.Time) tea.Msg { return statusExpiredMsg{seq} })
 	case statusExpiredMsg:
 		if msg.seq == m.statusSeq {
+			before := m.statusHeight()
 			m.status = common.StatusMsg{}
+			if m.statusHeight() != before {
+				m.resize()
+			}
 		}
 		return nil
 	case routed:

@@ -453,6 +453,17 @@ func TestStatusLine(t *testing.T) {
 	if !strings.Contains(status(), "Error: disk full") {
 		t.Errorf("Fail: %q", status())
 	}
+	// A message of three lines gives the screen three lines less, and they come back when
+	// it goes: the screen never draws under the footer.
+	home := h.last("home")
+	h.send(common.StatusMsg{Text: "one\ntwo\nthree", Err: true})
+	if home.h != 30-2-3-1 {
+		t.Errorf("screen height %d under a three-line status, want %d", home.h, 30-2-3-1)
+	}
+	h.send(statusExpiredMsg{h.m.statusSeq})
+	if home.h != 30-2-1-1 {
+		t.Errorf("screen height %d after the status went, want %d", home.h, 30-2-1-1)
+	}
 }
 
 func TestRoutingOpenAndBack(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/pacer-sales/pacer/engine"
@@ -275,6 +276,10 @@ func (m *Model) editUser(name string) tea.Cmd {
 		if f.Value == "roles" {
 			return m.pick(rolePicker("Roles of "+name, u.Roles), func(items []dialog.Item) tea.Cmd {
 				rs := roles(items)
+				if len(rs) == 0 {
+					// No role checked would change nothing (the engine keeps the roles).
+					return common.Fail(fmt.Errorf("roles of %s not changed: a user needs a role at least; check one with space", name))
+				}
 				return call(func() (string, error) {
 					_, err := eng.SetUser(ctx, by, name, engine.UserChange{Roles: rs})
 					return "changed the roles of " + name, err
@@ -477,19 +482,25 @@ func (m *Model) removeTeam(team string) tea.Cmd {
 	})
 }
 
-// editSetting asks a setting's new value. A secret is never pre-filled: the whole new
-// value is asked for.
+// editSetting asks a setting's new value. A secret is never pre-filled — the whole new
+// value is asked for — and is echoed as dots while typed, so it never shows on the screen.
 func (m *Model) editSetting(k string) tea.Cmd {
 	ctx, eng, by := m.c.Ctx, m.c.Engine, m.c.User.Username
 	value, hint := m.settingValue(k), ""
-	if engine.SecretSetting(k) {
-		value, hint = "", "holds a password: type the whole new value (empty removes it)"
+	secret := engine.SecretSetting(k)
+	if secret {
+		value, hint = "", "holds a password: type the whole new value (empty removes it); it shows as dots"
 	}
-	return m.ask("Setting "+k, hint, value, limits.FieldValue, func(v string) tea.Cmd {
+	cmd := m.ask("Setting "+k, hint, value, limits.FieldValue, func(v string) tea.Cmd {
 		return call(func() (string, error) {
 			return "changed setting " + k, eng.SetSetting(ctx, by, k, v)
 		})
 	})
+	if secret {
+		m.dlg.prompt.Input.EchoMode = textinput.EchoPassword
+		m.dlg.prompt.Input.EchoCharacter = '•'
+	}
+	return cmd
 }
 
 // testEmail asks a recipient (the acting user's email first) and sends a test email.

@@ -14,6 +14,7 @@ import (
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/grid"
+	"github.com/pacer-sales/pacer/ui/components/recordpicker"
 )
 
 // section is one part of the tab.
@@ -60,11 +61,6 @@ type (
 		ref     string
 		preview engine.Preview
 		err     error
-	}
-	// recordsMsg carries the records a preview may be filled from.
-	recordsMsg struct {
-		recs []engine.Record
-		err  error
 	}
 )
 
@@ -187,7 +183,7 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return m, nil
 	case doneMsg:
 		return m, m.done(msg)
-	case previewMsg, recordsMsg:
+	case previewMsg, recordpicker.LoadedMsg:
 		if m.edit != nil {
 			return m, m.editorResult(msg)
 		}

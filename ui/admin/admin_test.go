@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"slices"
 	"strings"
@@ -150,6 +151,63 @@ func TestUsersAddKeyEditRemove(t *testing.T) {
 	})
 }
 
+// An existing user's roles are edited in the roles picker, which starts on the roles they
+// hold; the engine's rules hold (the last admin keeps the admin role, refused with why).
+func TestEditUserRoles(t *testing.T) {
+	e := demoEngine(t)
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		h.selectRow(seller)
+		h.press("e")
+		h.choose("Roles")
+		p := h.picker()
+		var checked []string
+		for _, it := range p.Checked() {
+			checked = append(checked, it.Value)
+		}
+		if strings.Join(checked, ",") != "seller" {
+			t.Fatalf("roles picker starts with %q checked, want seller", checked)
+		}
+		h.press("down", "space", "enter") // manager on, seller kept
+		h.wantStatus("changed the roles of " + seller)
+		u, err := e.Whoami(ctx, seller)
+		if err != nil || !u.Has(engine.RoleManager) || !u.Has(engine.RoleSeller) || u.Has(engine.RoleAdmin) {
+			t.Fatalf("%s = %+v, %v", seller, u, err)
+		}
+		if v := h.view(); !strings.Contains(v, "manager") {
+			t.Fatalf("new roles not listed:\n%s", v)
+		}
+		// Seller off: a manager only.
+		h.selectRow(seller)
+		h.press("e")
+		h.choose("Roles")
+		h.press("down", "down", "space", "enter")
+		h.wantStatus("changed the roles of " + seller)
+		if u, _ := e.Whoami(ctx, seller); u.Has(engine.RoleSeller) || !u.Has(engine.RoleManager) {
+			t.Fatalf("after unchecking seller: %+v", u)
+		}
+		// No role at all is refused, saying so (it would change nothing).
+		h.selectRow(admin)
+		h.press("e")
+		h.choose("Roles")
+		h.press("space", "enter") // admin off, nothing on
+		if st := h.lastStatus(); !st.Err || !strings.Contains(st.Text, "needs a role") {
+			t.Fatalf("status = %+v", st)
+		}
+		// The only admin can't give up the admin role.
+		h.selectRow(admin)
+		h.press("e")
+		h.choose("Roles")
+		h.press("space", "down", "down", "space", "enter") // admin off, seller on
+		if st := h.lastStatus(); !st.Err || !strings.Contains(st.Text, "last admin") {
+			t.Fatalf("status = %+v", st)
+		}
+		if u, _ := e.Whoami(ctx, admin); !u.Has(engine.RoleAdmin) {
+			t.Fatalf("last admin lost the role: %+v", u)
+		}
+	})
+}
+
 func TestTeamsAndMembers(t *testing.T) {
 	e := demoEngine(t)
 	synctest.Test(t, func(t *testing.T) {
@@ -253,9 +311,21 @@ func TestTemplateEditPreviewSave(t *testing.T) {
 		if !h.s.Dirty() {
 			t.Fatal("edit not dirty")
 		}
-		// Preview the unsaved edit for a chosen record.
+		// Preview the unsaved edit for a record found in the shared record picker: its
+		// type picked with ctrl+t, then searched by name.
 		h.press("ctrl+p")
-		h.choose(rec.Name)
+		rp := h.m().edit.records
+		if rp == nil || !rp.Single {
+			t.Fatalf("no single-record picker open:\n%s", h.view())
+		}
+		for rp.Entity() != rec.Entity {
+			h.press("ctrl+t")
+		}
+		h.typeText(rec.Name)
+		if v := h.view(); !strings.Contains(v, rec.Entity+"/"+rec.ID) || !strings.Contains(v, "record type: "+rec.Entity) {
+			t.Fatalf("record picker after a search for %q:\n%s", rec.Name, v)
+		}
+		h.press("enter")
 		first, _, _ := strings.Cut(rec.Name, " ")
 		if v := h.view(); !strings.Contains(v, "Subject: Hello "+first) || !strings.Contains(v, "Dear "+rec.Name) ||
 			!strings.Contains(v, "--- html ---") || !strings.Contains(v, "<p>"+html.EscapeString(rec.Name)+"</p>") {
@@ -297,6 +367,52 @@ func TestTemplateEditPreviewSave(t *testing.T) {
 		}
 		if got, _ := e.Template(ctx, admin, name); got.Subject != "Hello {{first_name}}" {
 			t.Fatalf("discarded edit saved: %+v", got)
+		}
+	})
+}
+
+// The preview's record picker searches every record of the org, a page at a time: a lead
+// far past the first few hundred is found by name and fills the preview.
+func TestTemplatePreviewSearchesAllRecords(t *testing.T) {
+	e := demoEngine(t)
+	var csv strings.Builder
+	csv.WriteString("id,name,owner\n")
+	for i := range 700 {
+		fmt.Fprintf(&csv, "ZZ-%03d,Bulk Person %03d,%s\n", i, i, seller)
+	}
+	if _, err := e.ImportRecords(ctx, admin, "many.csv", strings.NewReader(csv.String()), "lead"); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := e.Templates(ctx, admin)
+	if err != nil || len(ts) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		h.section(secTemplates)
+		h.selectRow(ts[0].Name)
+		h.press("enter")
+		h.m().edit.body.SetValue("Dear {{name}}")
+		h.press("ctrl+p")
+		if v := h.view(); !strings.Contains(v, "record type: lead") || strings.Contains(v, "[ ]") {
+			t.Fatalf("preview picker:\n%s", v)
+		}
+		h.typeText("person 699")
+		if v := h.view(); !strings.Contains(v, "lead/ZZ-699") || strings.Contains(v, "lead/ZZ-698") {
+			t.Fatalf("search for the 700th lead:\n%s", v)
+		}
+		h.press("enter")
+		if v := h.view(); !strings.Contains(v, "Preview for lead/ZZ-699") || !strings.Contains(v, "Dear Bulk Person 699") {
+			t.Fatalf("preview:\n%s", v)
+		}
+		// The next preview opens on the record type last used; esc leaves the edit as it was.
+		h.press("ctrl+p")
+		if h.m().edit.records == nil || h.m().edit.records.Entity() != "lead" {
+			t.Fatal("picker not reopened on leads")
+		}
+		h.press("esc")
+		if h.m().edit == nil || h.m().edit.records != nil || h.m().edit.body.Value() != "Dear {{name}}" {
+			t.Fatalf("esc from the picker: %+v", h.m().edit)
 		}
 	})
 }
@@ -344,6 +460,56 @@ func TestSettingsAndTestEmail(t *testing.T) {
 		h.press("esc")
 
 	})
+}
+
+// A secret setting is echoed as dots while typed: the view never holds the secret, not
+// while typing, not when a bad value is refused; the value typed is what is saved.
+func TestSecretSettingsEchoAsDots(t *testing.T) {
+	e := demoEngine(t)
+	const secret = "hunter2-Pa55"
+	synctest.Test(t, func(t *testing.T) {
+		h := screenFor(t, e, admin)
+		h.section(secSettings)
+		for _, k := range []string{"smtp_url", "imap_url"} {
+			h.selectRow(k)
+			h.press("enter")
+			h.typeText(secret) // the password alone: refused
+			if v := h.view(); strings.Contains(v, secret) || !strings.Contains(v, "••••") {
+				t.Fatalf("%s while typing:\n%s", k, v)
+			}
+			h.press("enter")
+			if m := h.m(); m.dlg == nil || m.dlg.prompt.Err == "" || strings.Contains(h.view(), secret) {
+				t.Fatalf("%s refused value: err %q\n%s", k, m.dlg.prompt.Err, h.view())
+			}
+			h.m().dlg.prompt.Input.SetValue("")
+			url := strings.TrimSuffix(k, "_url") + "://u:" + secret + "@127.0.0.1:2525"
+			if k == "imap_url" {
+				url += "/INBOX"
+			}
+			h.typeText(url)
+			if v := h.view(); strings.Contains(v, secret) || strings.Contains(v, "127.0.0.1") {
+				t.Fatalf("%s while typing a URL:\n%s", k, v)
+			}
+			h.press("enter")
+			h.wantStatus("changed setting " + k)
+			if v := h.view(); strings.Contains(v, secret) {
+				t.Fatalf("%s listed in clear:\n%s", k, v)
+			}
+		}
+		// A plain setting still shows what is typed.
+		h.selectRow("tracking_url")
+		h.press("enter")
+		h.typeText("https://t.example.com")
+		if !strings.Contains(h.view(), "https://t.example.com") {
+			t.Fatalf("a plain setting is masked:\n%s", h.view())
+		}
+		h.press("esc")
+	})
+	s, err := e.Settings(ctx, admin)
+	must(t, err)
+	if !strings.Contains(s.SMTPURL, "127.0.0.1:2525") || !strings.Contains(s.IMAPURL, "127.0.0.1:2525") {
+		t.Fatalf("not saved: %+v", s)
+	}
 }
 
 // TestTestEmail sends the test email through a real SMTP server on 127.0.0.1. It runs

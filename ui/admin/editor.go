@@ -11,14 +11,13 @@ import (
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/limits"
 	"github.com/pacer-sales/pacer/engine/mail"
+	"github.com/pacer-sales/pacer/engine/sequence"
 	"github.com/pacer-sales/pacer/ui/common"
 	"github.com/pacer-sales/pacer/ui/components/dialog"
 	"github.com/pacer-sales/pacer/ui/components/grid"
 	"github.com/pacer-sales/pacer/ui/components/input"
+	"github.com/pacer-sales/pacer/ui/components/recordpicker"
 )
-
-// pickRecords is how many records the preview's picker offers.
-const pickRecords = 500
 
 // The fields of the template editor, in the order the switch key moves through them.
 const (
@@ -38,13 +37,16 @@ type editor struct {
 	html textarea.Model
 	// field is the field that has the keys (onSubject, onBody, onHTML).
 	field int
-	// picker chooses the preview's record; nil when closed.
+	// picker asks about unsaved changes on closing; nil when closed.
 	picker *dialog.Picker
-	// preview is the last preview, previewRef its record.
-	preview, previewRef string
-	err                 string
-	// saving is set while a save runs; closing while the picker asks about unsaved changes.
-	saving, closing bool
+	// records chooses the preview's record (the shared record picker, searched as you
+	// type); nil when closed.
+	records *recordpicker.Model
+	// preview is the last preview, previewRef its record and previewType its record type.
+	preview, previewRef, previewType string
+	err                              string
+	// saving is set while a save runs.
+	saving bool
 	// readOnly marks a manager's editor: it shows and previews, never saves.
 	readOnly      bool
 	width, height int
@@ -168,23 +170,28 @@ func (e *editor) nextField() tea.Cmd {
 // editorKey handles a key in the template editor.
 func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 	e, k := m.edit, m.keys
+	if e.records != nil {
+		r, cmd := e.records.Update(msg)
+		switch r {
+		case dialog.Accepted:
+			ref := e.records.Chosen()[0]
+			e.previewType, e.records = e.records.Entity(), nil
+			return previewCmd(m.c, e.edited(), ref)
+		case dialog.Cancelled:
+			e.records = nil
+		}
+		return cmd
+	}
 	if e.picker != nil {
 		switch e.picker.Update(msg) {
 		case dialog.Accepted:
 			it, ok := e.picker.Selected()
 			e.picker = nil
-			if e.closing {
-				e.closing = false
-				if ok && it.Value == "discard" {
-					m.edit = nil
-				}
-				return nil
-			}
-			if ok {
-				return previewCmd(m.c, e.edited(), it.Value)
+			if ok && it.Value == "discard" {
+				m.edit = nil
 			}
 		case dialog.Cancelled:
-			e.picker, e.closing = nil, false
+			e.picker = nil
 		}
 		return nil
 	}
@@ -211,7 +218,7 @@ func (m *Model) editorKey(msg tea.KeyPressMsg) tea.Cmd {
 			return "saved template " + t.Name, err
 		})
 	case key.Matches(msg, k.Preview):
-		return recordsCmd(m.c)
+		return e.openRecords(m.c)
 	case key.Matches(msg, k.SwitchField):
 		return e.nextField()
 	}
@@ -234,26 +241,31 @@ func (m *Model) confirmClose() tea.Cmd {
 		{Label: "Discard the changes", Value: "discard"},
 	}
 	e.picker = dialog.NewPicker("Template "+e.orig.Name+" has unsaved changes", items)
-	e.closing = true
 	return nil
 }
 
-// editorResult handles the records for the preview's picker and a preview.
+// openRecords opens the record picker of the preview on the record type last previewed
+// (leads at first); ctrl+t shows the other types.
+func (e *editor) openRecords(c *common.Common) tea.Cmd {
+	entity := e.previewType
+	if entity == "" {
+		entity = sequence.BuiltinEntities[0]
+	}
+	e.records = recordpicker.New(c, entity, "Preview "+e.orig.Name+" for which record?")
+	e.records.Single = true
+	e.records.SetTypes(sequence.BuiltinEntities)
+	return e.records.Init()
+}
+
+// editorResult handles a page of the preview's record picker and a preview.
 func (m *Model) editorResult(msg tea.Msg) tea.Cmd {
 	e := m.edit
 	switch msg := msg.(type) {
-	case recordsMsg:
-		if msg.err != nil {
-			e.err = msg.err.Error()
-			return nil
+	case recordpicker.LoadedMsg:
+		if e.records != nil {
+			_, cmd := e.records.Update(msg)
+			return cmd
 		}
-		var items []dialog.Item
-		for _, r := range msg.recs {
-			ref := r.Entity + "/" + r.ID
-			items = append(items, dialog.Item{Label: grid.Clean(r.Name), Hint: ref, Value: ref})
-		}
-		e.picker = dialog.NewPicker("Preview "+e.orig.Name+" for which record?", items)
-		e.picker.Empty = "There are no records to fill the template from."
 	case previewMsg:
 		if msg.err != nil {
 			e.err, e.preview = msg.err.Error(), ""
@@ -281,18 +293,6 @@ func clipLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// recordsCmd reads the first records the acting user sees.
-func recordsCmd(c *common.Common) tea.Cmd {
-	ctx, eng, by := c.Ctx, c.Engine, c.User.Username
-	return func() tea.Msg {
-		recs, err := eng.Records(ctx, by, "")
-		if len(recs) > pickRecords {
-			recs = recs[:pickRecords]
-		}
-		return recordsMsg{recs: recs, err: err}
-	}
-}
-
 // previewCmd fills the edited template for ref.
 func previewCmd(c *common.Common, t engine.Template, ref string) tea.Cmd {
 	ctx, eng, by := c.Ctx, c.Engine, c.User.Username
@@ -304,6 +304,9 @@ func previewCmd(c *common.Common, t engine.Template, ref string) tea.Cmd {
 
 // view draws the editor: the picker when open, else subject, body, placeholders, preview.
 func (e *editor) view(st *common.Styles) string {
+	if e.records != nil {
+		return "\n" + e.records.View(st, min(e.width, 100), max(e.height-2, 3))
+	}
 	if e.picker != nil {
 		return "\n" + e.picker.View(st, min(e.width, 100), max(e.height-2, 3))
 	}

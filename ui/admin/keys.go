@@ -74,6 +74,8 @@ func (m *Model) actionKeys() []key.Binding {
 // ShortHelp lists the keys of what is shown.
 func (m *Model) ShortHelp() []key.Binding {
 	switch {
+	case m.edit != nil && m.edit.records != nil:
+		return m.edit.records.Help()
 	case m.edit != nil && !m.admin:
 		return []key.Binding{m.keys.Preview, m.keys.SwitchField, m.keys.Close}
 	case m.edit != nil:

@@ -271,3 +271,95 @@ func TestDraftRestoredAfterAKill(t *testing.T) {
 		}
 	})
 }
+
+// With NO_COLOR the Yes/No options of the sequence properties show which answer each
+// holds by a sign, and ←→ moves it.
+func TestPropertiesYesNoMarkedWithoutColour(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, branchy, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Branchy", 100, 40)
+		h.press("p", "enter", "enter", "enter", "enter", "enter") // name … tags, who works the steps
+		h.wantView("Options", "Exit when the customer replies to any email?")
+		// marks says, for each Yes/No line, which answer carries the sign ("Yes", "No", or
+		// "" when none or both do).
+		marks := func() []string {
+			var out []string
+			for _, l := range strings.Split(h.view(), "\n") {
+				y, n := strings.Index(l, "Yes"), strings.Index(l, "No")
+				if y < 0 || n < 0 || n < y {
+					continue
+				}
+				switch sign := strings.Index(l, "▸"); {
+				case strings.Count(l, "▸") != 1:
+					out = append(out, "")
+				case sign < y:
+					out = append(out, "Yes")
+				case sign > y && sign < n:
+					out = append(out, "No")
+				default:
+					out = append(out, "")
+				}
+			}
+			return out
+		}
+		if got := strings.Join(marks(), " "); got != "No No No" {
+			t.Fatalf("answers marked %q, want each on No:\n%s", got, h.view())
+		}
+		h.press("left")
+		if got := strings.Join(marks(), " "); got != "Yes No No" {
+			t.Fatalf("after ←: %q\n%s", got, h.view())
+		}
+		h.press("enter", "right")
+		if got := strings.Join(marks(), " "); got != "Yes Yes No" {
+			t.Fatalf("after enter and →: %q\n%s", got, h.view())
+		}
+		h.press("enter", "enter")
+		if o := h.model().def.Options; !o.ExitOnReply || !o.SkipNonWorkingDays || o.SendWhileAway {
+			t.Fatalf("options = %+v", o)
+		}
+	})
+}
+
+// Saving ends the undo history: nothing is left to undo or redo past a save, so ctrl+z
+// never reaches back into what was saved.
+func TestSaveClearsUndoHistory(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, movable, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Movable", 100, 30)
+		m := h.model()
+		h.cursorTo("step:y2")
+		h.press("K") // y2 y1
+		h.cursorTo("step:y1")
+		h.press("K")      // y1 y2
+		h.press("ctrl+z") // one undone, one left to undo and one to redo
+		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" {
+			t.Fatalf("after undo: %q", got)
+		}
+		h.press("ctrl+s")
+		h.wantStatus("Saved Movable (draft)")
+		if m.Dirty() {
+			t.Fatal("dirty after save")
+		}
+		h.press("ctrl+z")
+		h.wantStatus("Nothing to undo")
+		h.press("ctrl+y")
+		h.wantStatus("Nothing to redo")
+		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || m.Dirty() {
+			t.Fatalf("after undo and redo past the save: %q dirty %v", got, m.Dirty())
+		}
+		if got := ids(h.stored("Movable").Def.Steps[2].Yes); got != "y2 y1" {
+			t.Fatalf("stored %q", got)
+		}
+		// Edits after the save undo back to the saved state, not past it.
+		h.cursorTo("step:y1")
+		h.press("K")
+		h.press("ctrl+z")
+		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || m.Dirty() {
+			t.Fatalf("undo after the save: %q dirty %v", got, m.Dirty())
+		}
+		h.press("ctrl+z")
+		h.wantStatus("Nothing to undo")
+	})
+}

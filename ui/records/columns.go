@@ -115,8 +115,9 @@ func (m *Model) cell(key string, r engine.RecordRow, now time.Time) string {
 	return ""
 }
 
-// standings says where a record stands in each sequence: "Seq: ◷ Wait · waiting until
-// Mon Mar 4 09:00 PST; Other: completed".
+// standings says where a record stands in each sequence, with the days at its step while
+// active (waiting and paused too): "Seq: ◷ Wait · waiting until Mon Mar 4 09:00 PST ·
+// 1.5 d in step; Other: completed".
 func (m *Model) standings(ss []engine.Standing, now time.Time) string {
 	if len(ss) == 0 {
 		return "—"
@@ -138,14 +139,20 @@ func (m *Model) standings(ss []engine.Standing, now time.Time) string {
 			if !s.ResumeAt.IsZero() {
 				p += " · resumes " + m.when(s.ResumeAt)
 			}
+			p += " · " + inStep(s.EnteredAt, now)
 		case s.Waiting:
-			p += common.StepIcon(s.StepType) + " " + s.StepName + " · waiting until " + m.when(s.WakeAt)
+			p += common.StepIcon(s.StepType) + " " + s.StepName + " · waiting until " + m.when(s.WakeAt) + " · " + inStep(s.EnteredAt, now)
 		default:
-			p += fmt.Sprintf("%s %s · active · %.1f d", common.StepIcon(s.StepType), s.StepName, now.Sub(s.EnteredAt).Hours()/24)
+			p += common.StepIcon(s.StepType) + " " + s.StepName + " · active · " + inStep(s.EnteredAt, now)
 		}
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// inStep says how long a connection has been at its step: "1.5 d in step".
+func inStep(entered, now time.Time) string {
+	return fmt.Sprintf("%.1f d in step", max(now.Sub(entered).Hours()/24, 0))
 }
 
 // filterItems are the values the filter of column key offers, checked as the grid has them.

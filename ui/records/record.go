@@ -43,7 +43,6 @@ func (m *Model) reloadView() tea.Cmd {
 func (m *Model) viewKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	v := m.view
-	m.status = ""
 	switch {
 	case key.Matches(msg, k.Back):
 		m.mode, m.view = modeList, nil
@@ -55,8 +54,7 @@ func (m *Model) viewKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Disconnect):
 		items := m.connItems(func(c engine.ConnView) bool { return c.State == "active" }, func(c engine.ConnView) string { return "at " + c.StepName })
 		if len(items) == 0 {
-			m.setStatus(v.Ref()+" is not active in any sequence", true)
-			return nil
+			return fail(v.Ref() + " is not active in any sequence")
 		}
 		m.openPicker(pickDisconnect, "Disconnect "+v.Name+" from", items)
 		return nil
@@ -94,8 +92,7 @@ func (m *Model) connItems(keep func(engine.ConnView) bool, hint func(engine.Conn
 func (m *Model) pick(f pickFor, items []dialog.Item, none, title string) tea.Cmd {
 	switch len(items) {
 	case 0:
-		m.setStatus(none, true)
-		return nil
+		return fail(none)
 	case 1:
 		m.pickFor = f
 		return m.viewPicked(items[0].Value)
@@ -159,8 +156,7 @@ func (m *Model) editFields() tea.Cmd {
 		if owner == "" {
 			owner = "nobody"
 		}
-		m.setStatus(fmt.Sprintf("You can change only the records you own; %s belongs to %s (a manager can change it or its owner)", v.Ref(), owner), true)
-		return nil
+		return fail(fmt.Sprintf("You can change only the records you own; %s belongs to %s (a manager can change it or its owner)", v.Ref(), owner))
 	}
 	var items []dialog.Item
 	for _, f := range ownFields {

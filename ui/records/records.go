@@ -9,6 +9,7 @@ package records
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,6 +43,8 @@ const (
 	modePicker
 	modeConfirm
 	modePrompt
+	// modeReasons shows a refusal in full (every reason of a refused bulk connect).
+	modeReasons
 )
 
 // pickFor is what an open picker chooses for.
@@ -95,10 +98,9 @@ func newKeys() keyMap {
 	}
 }
 
-// mark is a marked record and the sequences it is active in (for the bulk preview).
-type mark struct {
-	active []string
-}
+// mark is a marked record. Where it stands is read again when the marks are connected
+// (Engine.ConnectedTo), never taken from the page it was marked on.
+type mark struct{}
 
 // Model is the Records screen. It is used through a pointer.
 type Model struct {
@@ -148,8 +150,8 @@ type Model struct {
 	onYes    tea.Cmd
 	prompt   *dialog.Prompt
 	onPrompt func(string) tea.Cmd
-	status   string
-	failed   bool
+	// refused is the refusal shown in full (modeReasons).
+	refused *refusal
 }
 
 // New returns the Records screen of the acting user.
@@ -229,7 +231,7 @@ func (m *Model) SetSize(w, h int) {
 	grew := h > m.height
 	m.width, m.height = w, h
 	m.input.SetWidth(max(10, w-4))
-	m.grid.SetSize(w, max(h-2, 0))
+	m.grid.SetSize(w, max(h-1, 0))
 	if grew && len(m.rows) < m.pageSize() && m.more {
 		m.gen++ // a taller screen shows a longer page: the next load fills it
 	}
@@ -237,7 +239,7 @@ func (m *Model) SetSize(w, h int) {
 
 // CapturesInput is true while a search, a picker, a prompt or a question has the keys.
 func (m *Model) CapturesInput() bool {
-	return m.mode == modeSearch || m.mode == modePicker || m.mode == modeConfirm || m.mode == modePrompt
+	return m.mode == modeSearch || m.mode == modePicker || m.mode == modeConfirm || m.mode == modePrompt || m.mode == modeReasons
 }
 
 // Dirty is false: nothing is kept unsaved.
@@ -392,46 +394,47 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return m, m.onSeqs(msg)
 	case ownersMsg:
 		if msg.err != nil {
-			m.setStatus(errText(msg.err), true)
-			return m, nil
+			return m, failErr(msg.err)
 		}
 		m.openFilter(colOwner, msg.owners)
 		return m, nil
 	case bulkDoneMsg:
 		m.marks = map[string]mark{}
 		return m.Update(msg.actedMsg)
+	case refusedMsg:
+		m.refused, m.mode = &refusal{title: "Nothing connected to " + msg.seq, reasons: msg.reasons}, modeReasons
+		return m, fail(fmt.Sprintf("nothing connected to %s: %d record(s) refused (reasons above)", msg.seq, len(msg.reasons)))
+	case previewMsg:
+		if msg.err != nil {
+			return m, failErr(msg.err)
+		}
+		return m, m.bulkPreview(msg.seq, msg.refs, msg.connected)
 	case actedMsg:
 		if msg.err != nil {
-			m.setStatus(errText(msg.err), true)
-			return m, nil
+			return m, failErr(msg.err)
 		}
-		m.setStatus(msg.text, false)
-		return m, tea.Batch(m.load(), m.reloadView())
+		return m, tea.Batch(done(msg.text), m.load(), m.reloadView())
 	case promptMsg:
 		if msg.err != nil {
 			if m.mode == modePrompt && m.prompt != nil {
 				m.prompt.Err = errText(msg.err)
-			} else {
-				m.setStatus(errText(msg.err), true)
+				return m, nil
 			}
-			return m, nil
+			return m, failErr(msg.err)
 		}
 		m.mode, m.prompt = m.back(), nil
-		m.setStatus(msg.text, false)
-		return m, tea.Batch(m.load(), m.reloadView())
+		return m, tea.Batch(done(msg.text), m.load(), m.reloadView())
 	case markedMsg:
 		if msg.err != nil {
-			m.setStatus(errText(msg.err), true)
-			return m, nil
+			return m, failErr(msg.err)
 		}
 		m.marks = msg.marks
 		text := fmt.Sprintf("Marked %d record(s) that match", len(m.marks))
 		if msg.capped {
 			text += fmt.Sprintf(" (stopped at %d)", maxMarks)
 		}
-		m.setStatus(text, false)
 		m.setRows()
-		return m, nil
+		return m, common.Status(text)
 	case common.ChangedMsg:
 		return m, tea.Batch(m.load(), m.reloadView())
 	case common.StylesChangedMsg:
@@ -470,8 +473,7 @@ func (m *Model) mouse(msg tea.MouseMsg) tea.Cmd {
 		if !sortable(s) {
 			m.grid.SetState(before)
 			m.prefsVersion = m.grid.Version()
-			m.setStatus(m.unsortable(s), true)
-			return nil
+			return fail(m.unsortable(s))
 		}
 		return tea.Batch(m.rememberLayout(), m.restart())
 	}
@@ -489,8 +491,15 @@ func (m *Model) unsortable(key string) string {
 	return fmt.Sprintf("Records don't sort by %s: sort by Id, Name, Owner or Modified (the orders the database keeps for a million records)", title)
 }
 
-// setStatus shows a message on the screen's status line.
-func (m *Model) setStatus(s string, failed bool) { m.status, m.failed = s, failed }
+// done shows on the footer's status line that an action was done, marked ✓ (not by colour
+// alone).
+func done(text string) tea.Cmd { return common.Status("✓ " + text) }
+
+// fail shows a refusal on the footer's status line, which wraps it to the width.
+func fail(text string) tea.Cmd { return common.Fail(errors.New(text)) }
+
+// failErr shows an engine error on the status line, without the engine's kind prefix.
+func failErr(err error) tea.Cmd { return fail(errText(err)) }
 
 // errText is an error for the status line, without the engine's kind prefix.
 func errText(err error) string {
@@ -523,6 +532,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case modeView:
 		return m.viewKey(msg)
+	case modeReasons:
+		m.refusedKey(msg)
+		return nil
 	}
 	if !m.ready {
 		return nil
@@ -540,7 +552,6 @@ func (m *Model) back() mode {
 
 func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
-	m.status = ""
 	last := m.grid.Cursor() == len(m.rows)-1
 	switch {
 	case key.Matches(msg, k.Down) && last && m.more, key.Matches(msg, k.PageDown) && m.more:
@@ -559,8 +570,7 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.restart()
 	case key.Matches(msg, k.Sort):
 		if c := m.grid.SelectedColumn(); !sortable(c.Key) {
-			m.setStatus(m.unsortable(c.Key), true)
-			return nil
+			return fail(m.unsortable(c.Key))
 		}
 		m.grid.SortBySelected()
 		return tea.Batch(m.rememberLayout(), m.restart())
@@ -573,22 +583,19 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.input.Focus()
 	case key.Matches(msg, k.ClearSearch) && m.search != "":
 		m.search = ""
-		m.setStatus("Search cleared", false)
-		return m.restart()
+		return tea.Batch(common.Status("Search cleared"), m.restart())
 	case key.Matches(msg, k.Entity):
 		return m.setEntity((m.entity + 1) % len(Entities))
 	case key.Matches(msg, k.Filter):
 		return m.filter()
 	case key.Matches(msg, k.ClearFilters):
 		if len(m.grid.Filter(colOwner)) == 0 && len(m.grid.Filter(colStands)) == 0 {
-			m.setStatus("No filters to clear", false)
-			return nil
+			return common.Status("No filters to clear")
 		}
 		m.grid.SetFilter(colOwner, nil)
 		m.grid.SetFilter(colStands, nil)
 		m.marks = map[string]mark{}
-		m.setStatus("Filters cleared", false)
-		return tea.Batch(m.rememberLayout(), m.restart())
+		return tea.Batch(common.Status("Filters cleared"), m.rememberLayout(), m.restart())
 	case key.Matches(msg, k.Columns):
 		var items []dialog.Item
 		for _, c := range m.grid.AllColumns() {
@@ -602,7 +609,7 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 			if _, on := m.marks[r.Ref()]; on {
 				delete(m.marks, r.Ref())
 			} else if len(m.marks) < maxMarks {
-				m.marks[r.Ref()] = mark{active: activeIn(r)}
+				m.marks[r.Ref()] = mark{}
 			}
 			m.setRows()
 			m.grid.MoveCursor(1)
@@ -616,8 +623,7 @@ func (m *Model) listKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.BulkConnect):
 		if len(m.marks) == 0 {
-			m.setStatus("Mark records first: space marks one, * all that match", true)
-			return nil
+			return fail("Mark records first: space marks one, * all that match")
 		}
 		return m.seqsCmd("", true)
 	case key.Matches(msg, k.Refresh):
@@ -651,8 +657,7 @@ func (m *Model) filter() tea.Cmd {
 	c := m.grid.SelectedColumn()
 	switch {
 	case !filterable(c.Key):
-		m.setStatus(fmt.Sprintf("Records filter by Owner, Where it stands and Type; %s is searched with /", c.Title), true)
-		return nil
+		return fail(fmt.Sprintf("Records filter by Owner, Where it stands and Type; %s is searched with /", c.Title))
 	case c.Key == colOwner:
 		e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
 		return func() tea.Msg {
@@ -693,17 +698,6 @@ func (m *Model) openFilter(key string, owners []string) {
 	m.pickCol = key
 }
 
-// activeIn lists the sequences a record is active in.
-func activeIn(r engine.RecordRow) []string {
-	var out []string
-	for _, s := range r.Standings {
-		if s.State == "active" {
-			out = append(out, s.Sequence)
-		}
-	}
-	return out
-}
-
 // markAll marks every record that passes the search and filters, page by page, up to
 // maxMarks.
 func (m *Model) markAll() tea.Cmd {
@@ -718,7 +712,7 @@ func (m *Model) markAll() tea.Cmd {
 				return markedMsg{err: err}
 			}
 			for _, r := range p.Rows {
-				marks[r.Ref()] = mark{active: activeIn(r)}
+				marks[r.Ref()] = mark{}
 			}
 			if !p.More || len(p.Rows) == 0 {
 				return markedMsg{marks: marks}
@@ -785,14 +779,13 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(m.rememberLayout(), m.restart())
 	case pickColumns:
 		if len(checked) == 0 {
-			m.setStatus("Keep one column at least", true)
-			return nil
+			return fail("Keep one column at least")
 		}
 		m.grid.SetShown(checked)
 		m.setRows()
 		return m.rememberLayout()
 	case pickBulk:
-		return m.bulkPreview(it.Value)
+		return m.previewCmd(it.Value)
 	}
 	return m.viewPicked(it.Value)
 }
@@ -821,27 +814,46 @@ func (m *Model) ask(d *dialog.Confirm, yes tea.Cmd) {
 	m.confirm, m.onYes, m.mode = d, yes, modeConfirm
 }
 
-// bulkPreview asks before connecting the marked records: how many, and how many already
-// active in the sequence are left out.
-func (m *Model) bulkPreview(seq string) tea.Cmd {
-	var refs []string
-	left := 0
-	for ref, mk := range m.marks {
-		if slices.Contains(mk.active, seq) {
-			left++
-			continue
-		}
+// previewMsg carries what the bulk preview needs: the marked records and which of them
+// are active in the sequence now.
+type previewMsg struct {
+	seq             string
+	refs, connected []string
+	err             error
+}
+
+// previewCmd reads, when the sequence is chosen, which marked records are connected to it
+// now — a record may have been connected elsewhere since it was marked — so the preview
+// counts what stands, and the all-or-nothing connect it asks about takes only the others.
+func (m *Model) previewCmd(seq string) tea.Cmd {
+	refs := make([]string, 0, len(m.marks))
+	for ref := range m.marks {
 		refs = append(refs, ref)
 	}
 	slices.Sort(refs)
-	q := fmt.Sprintf("Connect %d record(s) to %s?", len(refs), seq)
-	detail := []string{"All or nothing: if any record is refused, none is connected and every reason is listed."}
-	if left > 0 {
-		detail = append([]string{fmt.Sprintf("%d record(s) marked; %d already connected will be left out.", len(m.marks), left)}, detail...)
+	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
+	return func() tea.Msg {
+		connected, err := e.ConnectedTo(ctx, by, seq, refs)
+		return previewMsg{seq: seq, refs: refs, connected: connected, err: err}
+	}
+}
+
+// bulkPreview asks before connecting the marked records: how many, and how many already
+// active in the sequence (read just now) are left out.
+func (m *Model) bulkPreview(seq string, marked, connected []string) tea.Cmd {
+	var refs []string
+	for _, ref := range marked {
+		if !slices.Contains(connected, ref) {
+			refs = append(refs, ref)
+		}
 	}
 	if len(refs) == 0 {
-		m.setStatus(fmt.Sprintf("Every marked record is already connected to %s", seq), true)
-		return nil
+		return fail(fmt.Sprintf("Every marked record is already connected to %s", seq))
+	}
+	q := fmt.Sprintf("Connect %d record(s) to %s?", len(refs), seq)
+	detail := []string{"All or nothing: if any record is refused, none is connected and every reason is listed."}
+	if left := len(marked) - len(refs); left > 0 {
+		detail = append([]string{fmt.Sprintf("%d record(s) marked; %d already connected will be left out.", len(marked), left)}, detail...)
 	}
 	m.ask(dialog.NewConfirm(q, detail...), m.connectCmd(seq, refs))
 	return nil
@@ -868,12 +880,10 @@ func (m *Model) seqsCmd(ref string, bulk bool) tea.Cmd {
 
 func (m *Model) onSeqs(msg seqsMsg) tea.Cmd {
 	if msg.err != nil {
-		m.setStatus(errText(msg.err), true)
-		return nil
+		return failErr(msg.err)
 	}
 	if len(msg.seqs) == 0 {
-		m.setStatus("No active sequence takes "+m.entityName()+" records: activate one first", true)
-		return nil
+		return fail("No active sequence takes " + m.entityName() + " records: activate one first")
 	}
 	items := make([]dialog.Item, len(msg.seqs))
 	for i, s := range msg.seqs {
@@ -887,18 +897,59 @@ func (m *Model) onSeqs(msg seqsMsg) tea.Cmd {
 	return nil
 }
 
+// connectCmd connects refs to seq, all or nothing. A refusal of several records opens every
+// reason in full (refusedMsg); one record's refusal goes to the status line.
 func (m *Model) connectCmd(seq string, refs []string) tea.Cmd {
 	e, ctx, by := m.c.Engine, m.c.Ctx, m.c.User.Username
 	bulk := len(refs) > 1
 	return func() tea.Msg {
 		res, err := e.Connect(ctx, by, seq, refs)
 		if err != nil {
-			return actedMsg{err: fmt.Errorf("nothing connected: %w", err)}
+			text := errText(err)
+			head, rest, _ := strings.Cut(text, "\n")
+			if !strings.HasPrefix(head, "nothing connected") {
+				return actedMsg{err: fmt.Errorf("nothing connected: %s", text)}
+			}
+			if !bulk {
+				return actedMsg{err: errors.New(text)}
+			}
+			var reasons []string
+			for _, l := range strings.Split(rest, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					reasons = append(reasons, l)
+				}
+			}
+			return refusedMsg{seq: seq, reasons: reasons}
 		}
 		if bulk {
 			return bulkDoneMsg{actedMsg{text: fmt.Sprintf("Connected %d record(s) to %s", len(res), seq)}}
 		}
 		return actedMsg{text: fmt.Sprintf("Connected %s to %s", refs[0], seq)}
+	}
+}
+
+// refusedMsg ends a refused bulk connect: nothing was connected, for these reasons.
+type refusedMsg struct {
+	seq     string
+	reasons []string
+}
+
+// refusal is a refusal read in full: every reason, scrolled with the navigation keys.
+type refusal struct {
+	title   string
+	reasons []string
+	offset  int
+}
+
+// refusedKey scrolls the reasons; esc, enter or q closes them.
+func (m *Model) refusedKey(msg tea.KeyPressMsg) {
+	switch msg.String() {
+	case "esc", "enter", "q":
+		m.mode, m.refused = m.back(), nil
+		return
+	}
+	if o, ok := m.keys.Move(msg, m.refused.offset, len(m.refused.reasons), max(m.height-8, 1)); ok {
+		m.refused.offset = o
 	}
 }
 

@@ -30,11 +30,14 @@ func must(t testing.TB, err error) {
 }
 
 // org is an admin, a seller (sam) owning six leads, and an active sequence that waits.
-func org(t *testing.T) *engine.Engine {
+func org(t *testing.T) *engine.Engine { return orgAt(t, engine.FixedClock(monday)) }
+
+// orgAt is org on the clock given.
+func orgAt(t *testing.T, clock engine.Clock) *engine.Engine {
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "pacer.db"), bolt.Options{NoSync: true})
 	must(t, err)
 	t.Cleanup(func() { db.Close() })
-	e := engine.New(db, engine.FixedClock(monday))
+	e := engine.New(db, clock)
 	ctx := context.Background()
 	must(t, e.AddUser(ctx, "", store.User{Username: "ada", Roles: []store.Role{store.RoleAdmin}}))
 	must(t, e.AddUser(ctx, "ada", store.User{Username: "sam", Roles: []store.Role{store.RoleSeller}}))
@@ -132,6 +135,22 @@ func (s *screen) want(parts ...string) {
 	}
 }
 
+// wantStatus fails unless the last footer message is a success holding text.
+func (s *screen) wantStatus(text string) {
+	s.t.Helper()
+	if n := len(s.status); n == 0 || s.status[n-1].Err || !strings.Contains(s.status[n-1].Text, text) {
+		s.t.Fatalf("status %+v, want a success with %q:\n%s", s.status, text, s.view())
+	}
+}
+
+// wantFail fails unless the last footer message is an error holding text.
+func (s *screen) wantFail(text string) {
+	s.t.Helper()
+	if n := len(s.status); n == 0 || !s.status[n-1].Err || !strings.Contains(s.status[n-1].Text, text) {
+		s.t.Fatalf("status %+v, want an error with %q:\n%s", s.status, text, s.view())
+	}
+}
+
 // at is the record under the cursor.
 func (s *screen) at() string { return records.Selected(s.s) }
 
@@ -145,7 +164,7 @@ func (s *screen) wantAt(ref string) {
 
 func TestPagesAndSearch(t *testing.T) {
 	e := org(t)
-	s := open(t, e, "sam", 100, 8) // pages of 4
+	s := open(t, e, "sam", 100, 7) // pages of 4
 	s.want("Records · lead", "page 1", "Ana Lima", "Di Evans", "4 on this page", "next page")
 	s.wantAt("lead/L-1")
 	if strings.Contains(s.view(), "Ed Fox") {
@@ -182,7 +201,8 @@ func TestRecordViewSkipsTheWait(t *testing.T) {
 	s.keys("down", "down", "enter")
 	s.want("Cy Diaz", "lead/L-3", "email", "cy@example.com", "◆ Nurture (v1) · active · at ◷ Wait", "(w skips it)", "step entered · pause")
 	s.keys("w")
-	s.want("✓ Skipped the wait of lead/L-3 in Nurture", "at ☐ Wrap up")
+	s.wantStatus("Skipped the wait of lead/L-3 in Nurture")
+	s.want("at ☐ Wrap up")
 	v, err := e.RecordDetail(ctx, "sam", "lead/L-3")
 	must(t, err)
 	if v.Connections[0].CurrentStep != "wrap" {
@@ -190,7 +210,7 @@ func TestRecordViewSkipsTheWait(t *testing.T) {
 	}
 	// Nothing left to skip: it says so.
 	s.keys("w")
-	s.want("✗ lead/L-3 is not at a wait in any sequence")
+	s.wantFail("lead/L-3 is not at a wait in any sequence")
 	s.keys("esc")
 	s.want("Records · lead")
 }
@@ -212,7 +232,7 @@ func TestBulkConnectWithPreview(t *testing.T) {
 	s.keys("enter")
 	s.want("Connect 5 record(s) to Nurture?", "6 record(s) marked; 1 already connected will be left out")
 	s.keys("y")
-	s.want("✓ Connected 5 record(s) to Nurture")
+	s.wantStatus("Connected 5 record(s) to Nurture")
 	if strings.Contains(s.view(), "marked") {
 		t.Fatalf("marks kept after the connect:\n%s", s.view())
 	}
@@ -226,7 +246,7 @@ func TestBulkConnectWithPreview(t *testing.T) {
 	// Marking one by one, then connecting records that are all connected already.
 	s.keys("esc", "space")
 	s.keys("C", "enter")
-	s.want("✗ Every marked record is already connected to Nurture")
+	s.wantFail("Every marked record is already connected to Nurture")
 }
 
 // A refused bulk connect changes nothing and says why.
@@ -236,7 +256,7 @@ func TestBulkConnectAllOrNothing(t *testing.T) {
 	must(t, e.AddUser(ctx, "ada", store.User{Username: "sue", Roles: []store.Role{store.RoleSeller}}))
 	s := open(t, e, "sue", 120, 30) // sue owns none of sam's leads
 	s.keys("space", "space", "C", "enter", "y")
-	s.want("✗ nothing connected")
+	s.wantFail("nothing connected")
 	v, err := e.RecordDetail(ctx, "ada", "lead/L-1")
 	must(t, err)
 	if len(v.Connections) != 0 {
@@ -303,7 +323,8 @@ func TestSortFilterAndLayoutRemembered(t *testing.T) {
 	// Where it stands has no order in the store: s says so and the sort stays.
 	s.column("Where it stands")
 	s.keys("s")
-	s.want("✗ Records don't sort by Where it stands", "sorted by Owner, ascending")
+	s.wantFail("Records don't sort by Where it stands")
+	s.want("sorted by Owner, ascending")
 
 	// Filter where it stands: waiting (the second value).
 	s.keys("f")
@@ -321,7 +342,7 @@ func TestSortFilterAndLayoutRemembered(t *testing.T) {
 	s.keys("f", "down", "down", "space", "down", "space", "enter") // sam off, sue on
 	s.want("No lead record passes the filters. F clears them.")
 	s.keys("F")
-	s.want("✓ Filters cleared")
+	s.wantStatus("Filters cleared")
 	s.wantRefs("lead/L-1", "lead/L-3", "lead/L-4", "lead/L-5", "lead/L-6", "lead/L-2")
 	s.column("Where it stands")
 	s.keys("f", "down", "down", "space", "enter") // paused: none is
@@ -375,7 +396,8 @@ func TestEditFields(t *testing.T) {
 	s.want("✗ lead/L-1: name can't be empty")
 	s.typeText("Ana Silva")
 	s.keys("enter")
-	s.want("✓ Saved name of lead/L-1", "Ana Silva")
+	s.wantStatus("Saved name of lead/L-1")
+	s.want("Ana Silva")
 	// A new free field with a bad name: refused in the prompt, the text kept.
 	s.keys("e", "G", "enter")
 	s.typeText("Bad Name=1")
@@ -384,7 +406,8 @@ func TestEditFields(t *testing.T) {
 	s.keys("ctrl+u")
 	s.typeText("industry=retail")
 	s.keys("enter")
-	s.want("✓ Saved industry of lead/L-1", "industry", "retail")
+	s.wantStatus("Saved industry of lead/L-1")
+	s.want("industry", "retail")
 	r, err := e.Record(ctx, "sam", "lead/L-1")
 	must(t, err)
 	if r.Name != "Ana Silva" || r.Fields["industry"] != "retail" {
@@ -394,7 +417,7 @@ func TestEditFields(t *testing.T) {
 	// sue owns none of them.
 	s = open(t, e, "sue", 120, 30)
 	s.keys("enter", "e")
-	s.want("✗ You can change only the records you own; lead/L-1 belongs to sam")
+	s.wantFail("You can change only the records you own; lead/L-1 belongs to sam")
 	// An admin changes the owner; an unknown one is refused.
 	s = open(t, e, "ada", 120, 30)
 	s.keys("enter", "e", "down", "enter")
@@ -406,7 +429,8 @@ func TestEditFields(t *testing.T) {
 	s.keys("ctrl+u")
 	s.typeText("sue")
 	s.keys("enter")
-	s.want("✓ Saved owner of lead/L-1", "sue")
+	s.wantStatus("Saved owner of lead/L-1")
+	s.want("sue")
 }
 
 // Pause a record's connection from its view with a reason and a resume date: it shows as
@@ -418,7 +442,7 @@ func TestPauseAndResume(t *testing.T) {
 	must(t, err)
 	s := open(t, e, "sam", 160, 30)
 	s.keys("down", "down", "enter", "r")
-	s.want("✗ lead/L-3 is not paused in any sequence")
+	s.wantFail("lead/L-3 is not paused in any sequence")
 	s.keys("p")
 	s.want("Why pause lead/L-3 in Nurture?")
 	s.typeText("on holiday")
@@ -430,19 +454,21 @@ func TestPauseAndResume(t *testing.T) {
 	s.keys("ctrl+u")
 	s.typeText("2026-03-10 09:00")
 	s.keys("enter")
-	s.want("✓ Paused lead/L-3 in Nurture until Tue Mar 10 09:00 UTC",
+	s.wantStatus("Paused lead/L-3 in Nurture until Tue Mar 10 09:00 UTC")
+	s.want(
 		"⏸ paused at ◷ Wait since Mon Mar 2 09:00 UTC · on holiday · by sam · resumes by itself Tue Mar 10 09:00 UTC (r resumes it)")
 	s.keys("w")
-	s.want("✗ lead/L-3 is not at a wait in any sequence")
+	s.wantFail("lead/L-3 is not at a wait in any sequence")
 	s.keys("p")
-	s.want("✗ lead/L-3 has no running connection to pause")
+	s.wantFail("lead/L-3 has no running connection to pause")
 	s.keys("esc")
 	s.want("Nurture: ⏸ paused at Wait (on holiday) · resumes Tue Mar 10 09:00 UTC")
 	s.column("Where it stands")
 	s.keys("f", "down", "down", "space", "enter") // paused
 	s.wantRefs("lead/L-3")
 	s.keys("enter", "r")
-	s.want("✓ Resumed lead/L-3 in Nurture", "at ◷ Wait · waiting until")
+	s.wantStatus("Resumed lead/L-3 in Nurture")
+	s.want("at ◷ Wait · waiting until")
 	v, err := e.RecordDetail(ctx, "sam", "lead/L-3")
 	must(t, err)
 	if v.Connections[0].Pause != nil {
@@ -450,4 +476,116 @@ func TestPauseAndResume(t *testing.T) {
 	}
 	s.keys("esc")
 	s.want("No lead record passes the filters")
+}
+
+// The preview counts what stands when the sequence is chosen, not when the records were
+// marked: a record connected elsewhere since is left out, and the connect goes through
+// instead of being refused whole.
+func TestBulkPreviewReadsStandingAgain(t *testing.T) {
+	e := org(t)
+	ctx := context.Background()
+	s := open(t, e, "ada", 120, 30)
+	s.keys("*")
+	s.want("6 marked")
+	// Someone connects two of the marked records from elsewhere.
+	_, err := e.Connect(ctx, "sam", "Nurture", []string{"lead/L-2", "lead/L-5"})
+	must(t, err)
+	s.keys("C", "enter")
+	s.want("Connect 4 record(s) to Nurture?", "6 record(s) marked; 2 already connected will be left out")
+	s.keys("y")
+	s.wantStatus("Connected 4 record(s) to Nurture")
+	for i := 1; i <= 6; i++ {
+		v, err := e.RecordDetail(ctx, "ada", fmt.Sprintf("lead/L-%d", i))
+		must(t, err)
+		if len(v.Connections) != 1 || v.Connections[0].State != "active" {
+			t.Fatalf("lead/L-%d: %+v", i, v.Connections)
+		}
+	}
+	// A record disconnected since it was marked is counted back in.
+	s.keys("*")
+	must(t, e.Disconnect(ctx, "ada", "Nurture", []string{"lead/L-3"}))
+	s.keys("C", "enter")
+	s.want("Connect 1 record(s) to Nurture?", "6 record(s) marked; 5 already connected will be left out")
+}
+
+// From the record view: c picks an active sequence of its type and connects the record;
+// x asks before disconnecting it (n keeps it), y disconnects it with its history kept.
+func TestRecordViewConnectAndDisconnect(t *testing.T) {
+	e := org(t)
+	ctx := context.Background()
+	def, err := sequence.Parse([]byte("name: Other\nsteps:\n  - type: task\n    id: call\n    name: Call\n"), "o.yaml")
+	must(t, err)
+	_, err = e.ImportSequence(ctx, "ada", def, engine.SaveOptions{Activate: true})
+	must(t, err)
+	s := open(t, e, "sam", 160, 30)
+	s.keys("enter")
+	s.want("Ana Lima", "Not connected to any sequence")
+	s.keys("x")
+	s.wantFail("lead/L-1 is not active in any sequence")
+	s.keys("c")
+	s.want("Connect lead/L-1 to", "Nurture", "Other")
+	s.keys("esc")
+	s.want("Not connected to any sequence")
+	s.keys("c", "down", "enter") // Other
+	s.wantStatus("Connected lead/L-1 to Other")
+	s.want("◆ Other (v1) · active · at ☐ Call", "step entered · call")
+	v, err := e.RecordDetail(ctx, "sam", "lead/L-1")
+	must(t, err)
+	if len(v.Connections) != 1 || v.Connections[0].Sequence != "Other" || v.Connections[0].State != "active" {
+		t.Fatalf("after connect: %+v", v.Connections)
+	}
+	// Connected again to the same sequence: refused, said once.
+	s.keys("c", "down", "enter")
+	s.wantFail(`nothing connected:`)
+	if st := s.status[len(s.status)-1].Text; strings.Count(st, "nothing connected") != 1 || !strings.Contains(st, `lead/L-1 is already connected to "Other"`) {
+		t.Fatalf("refusal %q", st)
+	}
+	s.keys("x")
+	s.want("Disconnect Ana Lima from", "Other", "at Call")
+	s.keys("enter")
+	s.want("Disconnect lead/L-1 from Other?", "Its open tasks close and its history is kept.")
+	s.keys("n")
+	s.want("◆ Other (v1) · active")
+	s.keys("x", "enter", "y")
+	s.wantStatus("Disconnected lead/L-1 from Other")
+	s.want("◆ Other (v1) · disconnected", "step entered · call")
+	v, err = e.RecordDetail(ctx, "sam", "lead/L-1")
+	must(t, err)
+	if len(v.Connections) != 1 || v.Connections[0].State == "active" {
+		t.Fatalf("after disconnect: %+v", v.Connections)
+	}
+	tasks, err := e.Tasks(ctx, "sam", engine.TaskQuery{User: "sam"})
+	must(t, err)
+	if len(tasks) != 0 {
+		t.Fatalf("open tasks after disconnect: %+v", tasks)
+	}
+}
+
+// Days in step show for every active connection — at a task, waiting and paused — in the
+// list and in the record view.
+func TestDaysInStep(t *testing.T) {
+	clock := engine.NewManualClock(monday)
+	e := orgAt(t, clock)
+	ctx := context.Background()
+	def, err := sequence.Parse([]byte("name: Calls\nsteps:\n  - type: task\n    id: call\n    name: Call\n"), "c.yaml")
+	must(t, err)
+	_, err = e.ImportSequence(ctx, "ada", def, engine.SaveOptions{Activate: true})
+	must(t, err)
+	_, err = e.Connect(ctx, "ada", "Nurture", []string{"lead/L-1", "lead/L-2"})
+	must(t, err)
+	_, err = e.Connect(ctx, "ada", "Calls", []string{"lead/L-3"})
+	must(t, err)
+	_, err = e.Pause(ctx, "ada", "Nurture", engine.Targets{Refs: []string{"lead/L-2"}}, "on holiday", time.Time{})
+	must(t, err)
+	clock.Advance(36 * time.Hour)
+	s := open(t, e, "sam", 200, 30)
+	s.want("Nurture: ◷ Wait · waiting until Thu Mar 5 09:00 UTC · 1.5 d in step",
+		"Nurture: ⏸ paused at Wait (on holiday) · 1.5 d in step",
+		"Calls: ☐ Call · active · 1.5 d in step")
+	s.keys("enter")
+	s.want("◆ Nurture (v1) · active · at ◷ Wait · waiting until Thu Mar 5 09:00 UTC (w skips it) · 1.5 d in step")
+	s.keys("esc", "down", "enter")
+	s.want("(r resumes it) · 1.5 d in step")
+	s.keys("esc", "down", "enter")
+	s.want("◆ Calls (v1) · active · at ☐ Call · 1.5 d in step")
 }

@@ -24,36 +24,54 @@ func (m *Model) View() string {
 	var lines []string
 	switch {
 	case m.mode == modePicker && m.picker != nil:
-		lines = strings.Split(m.picker.View(st, min(m.width, 90), m.height-1), "\n")
+		lines = strings.Split(m.picker.View(st, min(m.width, 90), m.height), "\n")
 	case m.mode == modeConfirm && m.confirm != nil:
-		lines = strings.Split(m.confirm.View(st, min(m.width, 90), m.height-1), "\n")
+		lines = strings.Split(m.confirm.View(st, min(m.width, 90), m.height), "\n")
 	case m.mode == modePrompt && m.prompt != nil:
-		lines = strings.Split(m.prompt.View(st, min(m.width, 90), m.height-1), "\n")
+		lines = strings.Split(m.prompt.View(st, min(m.width, 90), m.height), "\n")
+	case m.mode == modeReasons && m.refused != nil:
+		lines = strings.Split(m.refused.view(st, min(m.width, 90), m.height), "\n")
 	case m.view != nil:
 		lines = m.viewLines(st)
 	default:
 		lines = m.listLines(st)
 	}
-	status := ""
-	if m.status != "" {
-		if m.failed {
-			status = st.Danger.Render("✗ " + m.status)
-		} else {
-			status = st.Success.Render("✓ " + m.status)
-		}
+	if len(lines) > m.height {
+		lines = lines[:m.height]
 	}
-	body := m.height - 1
-	if len(lines) > body {
-		lines = lines[:body]
-	}
-	for len(lines) < body {
+	for len(lines) < m.height {
 		lines = append(lines, "")
 	}
-	lines = append(lines, status)
 	for i, l := range lines {
 		lines[i] = dialog.Fit(l, m.width)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// view draws the reasons in a box w×h, wrapped to it, from the first one scrolled to.
+func (r *refusal) view(st *common.Styles, w, h int) string {
+	rows := max(h-6, 1) // the box's borders, title, blank line, blank line and footer
+	var lines []string
+	for _, reason := range r.reasons[r.offset:] {
+		for i, l := range dialog.Wrap(reason, max(w-6, 1)) {
+			if i == 0 {
+				l = "• " + l
+			} else {
+				l = "  " + l
+			}
+			lines = append(lines, st.Text.Render(l))
+		}
+	}
+	var above []string
+	if r.offset > 0 {
+		above = []string{st.Muted.Render(fmt.Sprintf("↑ %d reason(s) above", r.offset))}
+		rows = max(rows-1, 1)
+	}
+	if len(lines) > rows {
+		lines = append(lines[:max(rows-1, 0)], st.Muted.Render("↓ more reasons below"))
+	}
+	lines = append(above, lines...)
+	return dialog.Panel(st, r.title, strings.Join(lines, "\n"), "↑↓ pgup pgdn scroll · esc or enter closes", w, h)
 }
 
 // listLines are the title and the grid (its header, the page of records and the position
@@ -112,6 +130,7 @@ func (m *Model) viewLines(st *common.Styles) []string {
 	if len(v.Connections) == 0 {
 		out = append(out, st.Muted.Render("  Not connected to any sequence. c connects it."))
 	}
+	now := m.c.Engine.Clock().Now()
 	for _, c := range v.Connections {
 		line := fmt.Sprintf("  ◆ %s (v%d) · %s", c.Sequence, c.Version, c.State)
 		switch {
@@ -126,12 +145,13 @@ func (m *Model) viewLines(st *common.Styles) []string {
 			if !c.Pause.Until.IsZero() {
 				line += " · resumes by itself " + m.when(c.Pause.Until)
 			}
-			line += " (r resumes it)"
+			line += " (r resumes it) · " + inStep(c.EnteredAt, now)
 		case c.State == "active":
 			line += " · at " + common.StepIcon(c.StepType) + " " + c.StepName
 			if isWait(c) && c.WakeAt != nil {
 				line += " · waiting until " + m.when(*c.WakeAt) + " (w skips it)"
 			}
+			line += " · " + inStep(c.EnteredAt, now)
 		case c.Reason != "":
 			line += " (" + c.Reason + ")"
 		}
@@ -176,6 +196,8 @@ func (m *Model) ShortHelp() []key.Binding {
 		return m.confirm.Help()
 	case modePrompt:
 		return m.prompt.Help()
+	case modeReasons:
+		return append(m.keys.NavKeys.Bindings()[:4], key.NewBinding(key.WithKeys("esc", "enter"), key.WithHelp("esc", "close")))
 	case modeView:
 		return []key.Binding{k.Edit, k.Connect, k.Disconnect, k.SkipWait, k.Pause, k.Resume, k.Back}
 	}

@@ -2,7 +2,9 @@
 // Connect, the Records screen's bulk connect): a search as you type over name, email and
 // id, a page of matches from the engine (never the whole list), marks with tab, and enter to
 // accept the marked records (or the one under the cursor). A refused choice stays in the
-// picker with its reason, so nothing chosen or typed is lost.
+// picker with its reason, so nothing chosen or typed is lost. A picker of one record
+// (Single) has no marks; one offered several record types (SetTypes) changes type with
+// ctrl+t.
 package recordpicker
 
 import (
@@ -39,6 +41,10 @@ type Model struct {
 	entity string
 	// Title heads the picker; Err is why the last choice was refused (shown until a key).
 	Title, Err string
+	// Single makes it choose one record: no marks, enter takes the one under the cursor.
+	Single bool
+	// types are the record types ctrl+t cycles through (entity is one of them).
+	types []string
 
 	input  textinput.Model
 	rows   []engine.RecordRow
@@ -47,6 +53,7 @@ type Model struct {
 	gen    int
 	nav    common.NavKeys
 	mark   key.Binding
+	kind   key.Binding
 }
 
 // New returns a picker of entity records titled title.
@@ -57,8 +64,21 @@ func New(c *common.Common, entity, title string) *Model {
 	in.CharLimit = limits.Name
 	in.Focus()
 	return &Model{c: c, entity: entity, Title: title, input: in, nav: common.TypingNavKeys(),
-		mark: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "mark"))}
+		mark: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "mark")),
+		kind: key.NewBinding(key.WithKeys("ctrl+t"), key.WithHelp("ctrl+t", "another record type"))}
 }
+
+// SetTypes offers the record types ctrl+t cycles through, starting at the picker's own
+// (added first when it is not among them).
+func (p *Model) SetTypes(types []string) {
+	p.types = slices.Clone(types)
+	if !slices.Contains(p.types, p.entity) {
+		p.types = append([]string{p.entity}, p.types...)
+	}
+}
+
+// Entity is the record type the picker shows.
+func (p *Model) Entity() string { return p.entity }
 
 // Init reads the first page of matches.
 func (p *Model) Init() tea.Cmd { return p.load() }
@@ -75,7 +95,7 @@ func (p *Model) load() tea.Cmd {
 
 // Chosen are the records chosen: the marked ones, else the one under the cursor.
 func (p *Model) Chosen() []string {
-	if len(p.marked) > 0 {
+	if len(p.marked) > 0 && !p.Single {
 		return slices.Clone(p.marked)
 	}
 	if p.cursor < len(p.rows) {
@@ -106,7 +126,11 @@ func (p *Model) Update(msg tea.Msg) (dialog.Result, tea.Cmd) {
 				return dialog.Open, nil
 			}
 			return dialog.Accepted, nil
-		case key.Matches(msg, p.mark):
+		case key.Matches(msg, p.kind) && len(p.types) > 1:
+			p.entity = p.types[(slices.Index(p.types, p.entity)+1)%len(p.types)]
+			p.rows, p.cursor, p.Err = nil, 0, ""
+			return dialog.Open, p.load()
+		case key.Matches(msg, p.mark) && !p.Single:
 			if p.cursor < len(p.rows) {
 				ref := p.rows[p.cursor].Ref()
 				if i := slices.Index(p.marked, ref); i >= 0 {
@@ -138,21 +162,33 @@ func (p *Model) Update(msg tea.Msg) (dialog.Result, tea.Cmd) {
 
 // Help lists the picker's keys.
 func (p *Model) Help() []key.Binding {
-	return []key.Binding{p.nav.Up, p.nav.Down, p.mark,
-		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
-		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}
+	bs := []key.Binding{p.nav.Up, p.nav.Down}
+	if !p.Single {
+		bs = append(bs, p.mark)
+	}
+	if len(p.types) > 1 {
+		bs = append(bs, p.kind)
+	}
+	return append(bs, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")))
 }
 
 // View draws the picker in a box w×h.
 func (p *Model) View(st *common.Styles, w, h int) string {
 	p.input.SetWidth(max(w-16, 10))
 	lines := []string{p.input.View(), ""}
+	if len(p.types) > 1 {
+		lines = []string{p.input.View(), st.Muted.Render("record type: ") + st.Accent.Render(p.entity) + st.Muted.Render("  (ctrl+t another)"), ""}
+	}
 	rows := max(h-9, 1)
 	first := max(0, p.cursor-rows+1)
 	for i := first; i < len(p.rows) && i < first+rows; i++ {
 		r := p.rows[i]
 		box := "[ ] "
-		if slices.Contains(p.marked, r.Ref()) {
+		switch {
+		case p.Single:
+			box = ""
+		case slices.Contains(p.marked, r.Ref()):
 			box = "[x] "
 		}
 		text := box + grid.Clean(r.Ref()+"  "+r.Name)
@@ -168,7 +204,7 @@ func (p *Model) View(st *common.Styles, w, h int) string {
 	if len(p.rows) == 0 {
 		lines = append(lines, st.Muted.Render("No record matches."))
 	}
-	if len(p.marked) > 0 {
+	if len(p.marked) > 0 && !p.Single {
 		lines = append(lines, "", st.Warning.Render(fmt.Sprintf("%d marked: %s", len(p.marked), strings.Join(p.marked, " "))))
 	}
 	if p.Err != "" {
@@ -178,5 +214,11 @@ func (p *Model) View(st *common.Styles, w, h int) string {
 		}
 	}
 	footer := "type to search · ↑↓ move · tab mark · enter choose (the marked, else the one under ›) · esc cancel"
+	if p.Single {
+		footer = "type to search · ↑↓ move · enter choose · esc cancel"
+	}
+	if len(p.types) > 1 {
+		footer = "ctrl+t record type · " + footer
+	}
 	return dialog.Panel(st, p.Title, strings.Join(lines, "\n"), footer, w, h)
 }
