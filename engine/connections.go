@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -326,35 +327,34 @@ func (e *Engine) RecordEventIn(ctx context.Context, by, ref string, kind sequenc
 		var target *store.Connection
 		var step string
 		var latest time.Time
-		var candidates []string
-		seen := map[store.ID]bool{}
+		// The candidates: per connection, its latest email that matches.
+		var candidates []EventCandidate
 		o, err := loadOrg(tx)
 		if err != nil {
 			return err
 		}
 		for i := range conns {
+			var cand *EventCandidate
 			for sid, s := range conns[i].Sent {
 				if stepID != "" && sid != stepID {
 					continue
 				}
-				if !seen[conns[i].ID] {
-					seen[conns[i].ID] = true
-					candidates = append(candidates, fmt.Sprintf("--seq %q (step %s, sent %s, %s)",
-						o.seqName(tx, conns[i].Sequence), sid, s.At.UTC().Format(time.RFC3339), conns[i].State))
+				if cand == nil || s.At.After(cand.SentAt) || s.At.Equal(cand.SentAt) && sid < cand.Step {
+					cand = &EventCandidate{Seq: o.seqName(tx, conns[i].Sequence), Step: sid, SentAt: s.At.UTC(), State: string(conns[i].State)}
 				}
 				if target == nil || s.At.After(latest) {
 					target, step, latest = &conns[i], sid, s.At
 				}
 			}
-		}
-		if len(seen) > 1 {
-			slices.Sort(candidates)
-			what := "emails of several sequences"
-			if stepID != "" {
-				what = fmt.Sprintf("emails of step %q in several sequences", stepID)
+			if cand != nil {
+				candidates = append(candidates, *cand)
 			}
-			return fmt.Errorf("%w: %s: %s could belong to %s; say which with --seq or --step: %s",
-				ErrAmbiguous, ref, kind, what, strings.Join(candidates, "; "))
+		}
+		if len(candidates) > 1 {
+			slices.SortFunc(candidates, func(a, b EventCandidate) int {
+				return cmp.Or(strings.Compare(a.Seq, b.Seq), strings.Compare(a.Step, b.Step), a.SentAt.Compare(b.SentAt))
+			})
+			return &AmbiguousEventError{Ref: ref, Kind: kind, Step: stepID, Candidates: candidates}
 		}
 		if target == nil && stepID != "" {
 			// An event can come before the step's task is done (a seller's email opened
