@@ -534,8 +534,10 @@ func ignore(err, target error) error {
 
 // outgoing is the email of an outbox message as it goes out: text and HTML parts, and
 // with tracking_url set, tracked links, the open pixel and the unsubscribe line and
-// headers; with bounce_domain set, the envelope sender bounce+ID@bounce_domain. The Date
-// header is the engine's time, like every other time it records.
+// headers; with bounce_domain set, the envelope sender bounce+ID@bounce_domain, and
+// without tracking_url, List-Unsubscribe <mailto:unsubscribe+ID@bounce_domain> (the
+// watcher unsubscribes whoever writes to it). The Date header is the engine's time, like
+// every other time it records.
 func outgoing(m store.Message, s store.Settings, now time.Time) mail.Email {
 	tk := mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: mail.TrackingID(m.MessageID)}
 	p := mail.Compose(m.Body, m.HTML, tk)
@@ -545,6 +547,9 @@ func outgoing(m store.Message, s store.Settings, now time.Time) mail.Email {
 	}
 	if s.BounceDomain != "" {
 		em.EnvelopeFrom = mail.VERP(m.MessageID, s.BounceDomain)
+		if em.Unsubscribe == "" {
+			em.Unsubscribe = "mailto:" + mail.UnsubscribeAddress(m.MessageID, s.BounceDomain)
+		}
 	}
 	return em
 }

@@ -261,17 +261,35 @@ func TrackingID(messageID string) string {
 
 // VERP is the envelope sender of the email with Message-ID messageID when bounces go to
 // domain: bounce+ID@domain, ID its tracking id, so a bounce names the email it is about.
-func VERP(messageID, domain string) string {
-	return "bounce+" + TrackingID(messageID) + "@" + domain
-}
+func VERP(messageID, domain string) string { return tagged("bounce", messageID, domain) }
 
 // FromVERP returns the tracking id of a VERP address made by VERP, or false.
-func FromVERP(addr string) (string, bool) {
+func FromVERP(addr string) (string, bool) { return fromTagged("bounce", addr) }
+
+// UnsubscribeAddress is the address that unsubscribes the recipient of the email with
+// Message-ID messageID when there is no tracking URL to unsubscribe at: unsubscribe+ID@domain
+// (domain the bounce_domain, whose mail comes to a watched mailbox), for a List-Unsubscribe
+// mailto.
+func UnsubscribeAddress(messageID, domain string) string {
+	return tagged("unsubscribe", messageID, domain)
+}
+
+// FromUnsubscribeAddress returns the tracking id of an address made by
+// UnsubscribeAddress, or false.
+func FromUnsubscribeAddress(addr string) (string, bool) { return fromTagged("unsubscribe", addr) }
+
+// tagged is the address tag+ID@domain of the email with Message-ID messageID.
+func tagged(tag, messageID, domain string) string {
+	return tag + "+" + TrackingID(messageID) + "@" + domain
+}
+
+// fromTagged returns the ID of an address tag+ID@domain, or false.
+func fromTagged(tag, addr string) (string, bool) {
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	local, _, ok := strings.Cut(addr, "@")
 	if !ok {
 		return "", false
 	}
-	id, ok := strings.CutPrefix(local, "bounce+")
+	id, ok := strings.CutPrefix(local, tag+"+")
 	return id, ok && id != ""
 }
