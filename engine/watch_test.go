@@ -292,3 +292,63 @@ func TestUnsubscribeByMailto(t *testing.T) {
 		t.Errorf("the server has %d messages after the unsubscribe, want 2", n)
 	}
 }
+
+// A mailbox whose UIDVALIDITY changed (the server renumbered it) is read again from the
+// start: a reply seen before is not recorded twice, and a new one is recorded.
+func TestWatchUIDValidityChange(t *testing.T) {
+	w := newWorld(t)
+	srv := imaptest.Start(t)
+	w.sequence(replySeq)
+	w.connect("Replies", "lead/L-1", "lead/L-3")
+	box := w.outbox()
+	name := mail.MailboxName(srv.URL())
+	read := func() (uint32, []engine.WatchReport) {
+		t.Helper()
+		conn, validity, err := mail.DialIMAP(w.ctx, srv.URL())
+		must(t, err)
+		defer conn.Close()
+		var reps []engine.WatchReport
+		_, err = w.e.ReadMailbox(w.ctx, conn, name, validity, func(r engine.WatchReport) { reps = append(reps, r) })
+		must(t, err)
+		return validity, reps
+	}
+	replies := func(ref string) int {
+		n := 0
+		for _, h := range w.conn(ref).History {
+			if h.Type == store.EventEmail && h.Event == "email_replied" {
+				n++
+			}
+		}
+		return n
+	}
+
+	srv.Append(t, reply(box["lead/L-1"]))
+	first, reps := read()
+	if len(reps) != 1 || reps[0].Recorded != "email_replied" || replies("lead/L-1") != 1 {
+		t.Fatalf("first read: %+v, %d replies", reps, replies("lead/L-1"))
+	}
+	if _, reps := read(); len(reps) != 0 {
+		t.Fatalf("read again with the same UIDVALIDITY: %+v", reps)
+	}
+
+	// Renumbered: the same reply comes back under new UIDs, and a new one after it.
+	srv.Recreate(t)
+	srv.Append(t, reply(box["lead/L-1"]))
+	srv.Append(t, reply(box["lead/L-3"]))
+	second, reps := read()
+	if second == first {
+		t.Fatalf("the recreated mailbox kept UIDVALIDITY %d", first)
+	}
+	if len(reps) != 2 || reps[0].UID != 1 || reps[1].UID != 2 {
+		t.Fatalf("after the change the mailbox was not read from the start: %+v", reps)
+	}
+	if n := replies("lead/L-1"); n != 1 {
+		t.Errorf("lead/L-1's reply recorded %d times", n)
+	}
+	if n := replies("lead/L-3"); n != 1 || !w.replied("lead/L-3") {
+		t.Errorf("lead/L-3's new reply recorded %d times (at %s)", n, w.conn("lead/L-3").CurrentStep)
+	}
+	if _, reps := read(); len(reps) != 0 {
+		t.Errorf("the new position was not kept: %+v", reps)
+	}
+}
