@@ -311,15 +311,15 @@ var pixelGIF = []byte{
 // pixel records email_opened for the email whose Message-ID has the local part in the
 // path and answers a transparent 1×1 GIF. It is anonymous, as a mail client loading an
 // image is: the unguessable Message-ID stands in for a permission, and the event is
-// recorded as the system. Loading it again records nothing more.
+// recorded as the system. Loading it again records nothing more. A malformed id (not
+// ID.gif with 32 hex digits) gets the pixel too and records nothing, as an unknown one does.
 func (t *tracker) pixel(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	id, ok := strings.CutSuffix(file, ".gif")
-	if !ok || !isHexID(id) {
-		http.Error(w, "message id: want /t/open/ID.gif with ID the 32 hex digits of a Message-ID's local part", http.StatusBadRequest)
-		return
+	if ok = ok && isHexID(id); !ok {
+		t.log.Info("http: pixel of a malformed id")
 	}
-	if r.Method == http.MethodGet {
+	if ok && r.Method == http.MethodGet {
 		err := t.eng.RecordMessageEvent(r.Context(), id, sequence.EmailOpened, time.Time{})
 		switch {
 		case errors.Is(err, engine.ErrUnknownMessage):

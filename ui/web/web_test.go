@@ -210,14 +210,23 @@ func TestPixelRecordsOpen(t *testing.T) {
 	if step, _ := o.at(t, "lead/L-1"); step != "opened" {
 		t.Errorf("lead/L-1 moved to %q on another message's pixel", step)
 	}
-	for path, want := range map[string]int{
-		"/t/open/" + strings.Repeat("0", 32) + ".gif": http.StatusOK,
-		"/t/open/" + id + ".png":                      http.StatusBadRequest,
-		"/t/open/xyz.gif":                             http.StatusBadRequest,
+	// Unknown and malformed ids get the pixel too, a harmless answer, and record nothing.
+	idL1 := o.localID(t, "lead/L-1")
+	for _, path := range []string{
+		"/t/open/" + strings.Repeat("0", 32) + ".gif",
+		"/t/open/" + idL1 + ".png",
+		"/t/open/" + idL1,
+		"/t/open/" + idL1 + "0.gif",
+		"/t/open/xyz.gif",
+		"/t/open/%3Cscript%3E.gif",
 	} {
-		if r := o.get(t, path); r.status != want {
-			t.Errorf("GET %s: %d %q, want %d", path, r.status, r.body, want)
+		r := o.get(t, path)
+		if r.status != http.StatusOK || r.header.Get("Content-Type") != "image/gif" || !bytes.Equal(r.body, pixelGIF) {
+			t.Errorf("GET %s: %d %q %q, want the GIF", path, r.status, r.header.Get("Content-Type"), r.body)
 		}
+	}
+	if step, _ := o.at(t, "lead/L-1"); step != "opened" {
+		t.Errorf("lead/L-1 moved to %q on a malformed pixel id", step)
 	}
 	if r := o.get(t, "/healthz"); r.status != http.StatusOK || string(r.body) != "ok\n" {
 		t.Errorf("GET /healthz: %d %q", r.status, r.body)
