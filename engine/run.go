@@ -539,19 +539,29 @@ func ignore(err, target error) error {
 // watcher unsubscribes whoever writes to it). The Date header is the engine's time, like
 // every other time it records.
 func outgoing(m store.Message, s store.Settings, now time.Time) mail.Email {
-	tk := mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: mail.TrackingID(m.MessageID)}
+	tk := unsubscribing(s, m.MessageID)
 	p := mail.Compose(m.Body, m.HTML, tk)
 	em := mail.Email{MessageID: m.MessageID, From: m.From, To: m.To, Subject: m.Subject, Body: p.Text, HTML: p.HTML, Date: now}
-	if tk.BaseURL != "" {
+	switch {
+	case tk.BaseURL != "":
 		em.Unsubscribe, em.OneClick = tk.UnsubscribeURL(), tk.OneClick()
+	case tk.Address != "":
+		em.Unsubscribe = "mailto:" + tk.Address
 	}
 	if s.BounceDomain != "" {
 		em.EnvelopeFrom = mail.VERP(m.MessageID, s.BounceDomain)
-		if em.Unsubscribe == "" {
-			em.Unsubscribe = "mailto:" + mail.UnsubscribeAddress(m.MessageID, s.BounceDomain)
-		}
 	}
 	return em
+}
+
+// unsubscribing is how the email with messageID is tracked and unsubscribed from by the
+// settings: tracking_url, else the unsubscribe address at bounce_domain.
+func unsubscribing(s store.Settings, messageID string) mail.Tracking {
+	tk := mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: mail.TrackingID(messageID)}
+	if tk.BaseURL == "" && s.BounceDomain != "" {
+		tk.Address = mail.UnsubscribeAddress(messageID, s.BounceDomain)
+	}
+	return tk
 }
 
 // pausedRecheck is how often a queued message of a connection paused without a resume date

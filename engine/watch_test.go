@@ -258,6 +258,10 @@ func TestUnsubscribeByMailto(t *testing.T) {
 		if r.From != "bounce+"+id+"@bounces.example.com" {
 			t.Errorf("envelope sender %q", r.From)
 		}
+		if !strings.Contains(r.Text, "To stop receiving these emails, write to unsubscribe+"+id+"@bounces.example.com") ||
+			!strings.Contains(r.HTML, `href="mailto:unsubscribe+`+id+`@bounces.example.com"`) {
+			t.Errorf("no unsubscribe line:\n%s\n%s", r.Text, r.HTML)
+		}
 		if slices.Equal(r.To, []string{"ana@example.com"}) {
 			toAna = r
 		}
