@@ -291,8 +291,10 @@ type EventTarget struct {
 
 // RecordEventIn is RecordEvent for the email of one sequence and/or step. Among the
 // record's emails that match, the event belongs to the latest one sent; when they come
-// from more than one connection (several sequences, or one step id in several) the event
-// is refused with the candidates listed, since guessing would move the wrong record along.
+// from the connections of more than one sequence (several sequences, or one step id in
+// several) the event is refused with the candidates listed, since guessing would move the
+// wrong record along. Connections of one sequence (a record connected again after an
+// earlier run ended) are no ambiguity: the latest email is the one meant.
 func (e *Engine) RecordEventIn(ctx context.Context, by, ref string, kind sequence.Kind, where EventTarget, at time.Time) error {
 	stepID := where.Step
 	if !slices.Contains(sequence.EventKinds, kind) {
@@ -329,6 +331,7 @@ func (e *Engine) RecordEventIn(ctx context.Context, by, ref string, kind sequenc
 		var latest time.Time
 		// The candidates: per connection, its latest email that matches.
 		var candidates []EventCandidate
+		seqs := map[store.ID]bool{}
 		o, err := loadOrg(tx)
 		if err != nil {
 			return err
@@ -348,9 +351,10 @@ func (e *Engine) RecordEventIn(ctx context.Context, by, ref string, kind sequenc
 			}
 			if cand != nil {
 				candidates = append(candidates, *cand)
+				seqs[conns[i].Sequence] = true
 			}
 		}
-		if len(candidates) > 1 {
+		if len(seqs) > 1 {
 			slices.SortFunc(candidates, func(a, b EventCandidate) int {
 				return cmp.Or(strings.Compare(a.Seq, b.Seq), strings.Compare(a.Step, b.Step), a.SentAt.Compare(b.SentAt))
 			})
