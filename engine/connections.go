@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -326,8 +327,10 @@ type EventTarget struct {
 
 // RecordEventIn is RecordEvent for the email of one sequence and/or step. Among the
 // record's emails that match, the event belongs to the latest one sent; when they come
-// from more than one connection (several sequences, or one step id in several) the event
-// is refused with the candidates listed, since guessing would move the wrong record along.
+// from the connections of more than one sequence (several sequences, or one step id in
+// several) the event is refused with the candidates listed, since guessing would move the
+// wrong record along. Connections of one sequence (a record connected again after an
+// earlier run ended) are no ambiguity: the latest email is the one meant.
 func (e *Engine) RecordEventIn(ctx context.Context, by, ref string, kind sequence.Kind, where EventTarget, at time.Time) error {
 	stepID := where.Step
 	if !slices.Contains(sequence.EventKinds, kind) {
@@ -362,35 +365,36 @@ func (e *Engine) RecordEventIn(ctx context.Context, by, ref string, kind sequenc
 		var target *store.Connection
 		var step string
 		var latest time.Time
-		var candidates []string
-		seen := map[store.ID]bool{}
+		// The candidates: per connection, its latest email that matches.
+		var candidates []EventCandidate
+		seqs := map[store.ID]bool{}
 		o, err := loadOrg(tx)
 		if err != nil {
 			return err
 		}
 		for i := range conns {
+			var cand *EventCandidate
 			for sid, s := range conns[i].Sent {
 				if stepID != "" && sid != stepID {
 					continue
 				}
-				if !seen[conns[i].ID] {
-					seen[conns[i].ID] = true
-					candidates = append(candidates, fmt.Sprintf("--seq %q (step %s, sent %s, %s)",
-						o.seqName(tx, conns[i].Sequence), sid, s.At.UTC().Format(time.RFC3339), conns[i].State))
+				if cand == nil || s.At.After(cand.SentAt) || s.At.Equal(cand.SentAt) && sid < cand.Step {
+					cand = &EventCandidate{Seq: o.seqName(tx, conns[i].Sequence), Step: sid, SentAt: s.At.UTC(), State: string(conns[i].State)}
 				}
 				if target == nil || s.At.After(latest) {
 					target, step, latest = &conns[i], sid, s.At
 				}
 			}
-		}
-		if len(seen) > 1 {
-			slices.Sort(candidates)
-			what := "emails of several sequences"
-			if stepID != "" {
-				what = fmt.Sprintf("emails of step %q in several sequences", stepID)
+			if cand != nil {
+				candidates = append(candidates, *cand)
+				seqs[conns[i].Sequence] = true
 			}
-			return fmt.Errorf("%w: %s: %s could belong to %s; say which with --seq or --step: %s",
-				ErrAmbiguous, ref, kind, what, strings.Join(candidates, "; "))
+		}
+		if len(seqs) > 1 {
+			slices.SortFunc(candidates, func(a, b EventCandidate) int {
+				return cmp.Or(strings.Compare(a.Seq, b.Seq), strings.Compare(a.Step, b.Step), a.SentAt.Compare(b.SentAt))
+			})
+			return &AmbiguousEventError{Ref: ref, Kind: kind, Step: stepID, Candidates: candidates}
 		}
 		if target == nil && stepID != "" {
 			// An event can come before the step's task is done (a seller's email opened

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
@@ -70,4 +71,29 @@ func (w *world) connOf(seq, ref string) engine.ConnView {
 	}
 	w.t.Fatalf("%s has no connection to %s", ref, seq)
 	return engine.ConnView{}
+}
+
+// A record connected again to the same sequence after its first run ended has emails in
+// two connections of one sequence: no ambiguity, the event belongs to the latest email.
+func TestEventByRecordReconnected(t *testing.T) {
+	w := newWorld(t)
+	w.sequence(`
+name: Intro
+steps:
+  - type: auto_email
+    id: hello
+    template: intro
+  - type: condition
+    if: email_opened
+    within: 3d
+    yes: [{type: task, id: opened}]
+    no: [{type: task, id: not-opened}]
+`)
+	w.connect("Intro", "lead/L-1")
+	must(t, w.e.Disconnect(w.ctx, "ada", "Intro", []string{"lead/L-1"}))
+	w.clock.Advance(time.Hour)
+	w.connect("Intro", "lead/L-1")
+	must(t, w.e.RecordEvent(w.ctx, "max", "lead/L-1", sequence.EmailOpened, "", w.clock.Now()))
+	wantState(t, w.connOf("Intro", "lead/L-1"), "active", "opened")
+	must(t, w.e.RecordEventIn(w.ctx, "max", "lead/L-1", sequence.EmailReplied, engine.EventTarget{Seq: "Intro"}, w.clock.Now()))
 }

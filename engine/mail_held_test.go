@@ -106,8 +106,20 @@ func TestMailRecipientRefusedIsHardBounce(t *testing.T) {
 	if rep.Failed != 1 || rep.Retried != 0 {
 		t.Fatalf("tick %+v", rep)
 	}
-	if c := w.conn("lead/L-1"); c.State != "disconnected" || c.Reason != "bounced" {
+	c := w.conn("lead/L-1")
+	if c.State != "disconnected" || c.Reason != "bounced" {
 		t.Fatalf("after the refusal: %s (%s)", c.State, c.Reason)
+	}
+	// The bounce is in the history and the step's numbers: tried once, bounced once.
+	if got := strings.Join(kinds(c), " "); !strings.Contains(got, "step_entered event:email_bounced disconnected:bounced") {
+		t.Errorf("history %s", got)
+	}
+	_, st, err := w.e.SequenceActivity(w.ctx, "ada", "Offer")
+	must(t, err)
+	for _, s := range st.Steps {
+		if s.ID == "offer" && (s.Sent != 1 || s.Bounced != 1 || s.Rates.Bounced != 1) {
+			t.Errorf("step offer: sent %d, bounced %d (%.2f)", s.Sent, s.Bounced, s.Rates.Bounced)
+		}
 	}
 	list, err := w.e.Suppressions(w.ctx, "ada", store.SuppressBounced)
 	must(t, err)

@@ -85,17 +85,22 @@ func (e *Engine) Unsubscribe(ctx context.Context, id, how string) (string, error
 			return err
 		}
 		addr = maskAddress(m.To)
-		now := e.clock.Now()
-		if err := tx.PutSuppression(store.Suppression{Address: bareAddress(m.To), Kind: store.SuppressUnsubscribed,
-			At: now, Reason: how, MessageID: m.MessageID}); err != nil {
-			return err
-		}
-		if err := e.messageEvent(tx, m, flow.Unsubscribed, how, now); err != nil && !errors.Is(err, ErrInvalid) {
-			return err
-		}
-		return e.suppress(tx, m.Record, bareAddress(m.To), store.ReasonUnsubscribed)
+		return e.unsubscribe(tx, m, how)
 	})
 	return addr, err
+}
+
+// unsubscribe unsubscribes the recipient of email m in tx, how saying by what means.
+func (e *Engine) unsubscribe(tx store.Tx, m store.Message, how string) error {
+	now := e.clock.Now()
+	if err := tx.PutSuppression(store.Suppression{Address: bareAddress(m.To), Kind: store.SuppressUnsubscribed,
+		At: now, Reason: how, MessageID: m.MessageID}); err != nil {
+		return err
+	}
+	if err := e.messageEvent(tx, m, flow.Unsubscribed, how, now); err != nil && !errors.Is(err, ErrInvalid) {
+		return err
+	}
+	return e.suppress(tx, m.Record, bareAddress(m.To), store.ReasonUnsubscribed)
 }
 
 // Bounce is a delivery failure of one of pacer's emails: found by its Message-ID (or

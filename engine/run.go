@@ -534,19 +534,34 @@ func ignore(err, target error) error {
 
 // outgoing is the email of an outbox message as it goes out: text and HTML parts, and
 // with tracking_url set, tracked links, the open pixel and the unsubscribe line and
-// headers; with bounce_domain set, the envelope sender bounce+ID@bounce_domain. The Date
-// header is the engine's time, like every other time it records.
+// headers; with bounce_domain set, the envelope sender bounce+ID@bounce_domain, and
+// without tracking_url, List-Unsubscribe <mailto:unsubscribe+ID@bounce_domain> (the
+// watcher unsubscribes whoever writes to it). The Date header is the engine's time, like
+// every other time it records.
 func outgoing(m store.Message, s store.Settings, now time.Time) mail.Email {
-	tk := mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: mail.TrackingID(m.MessageID)}
+	tk := unsubscribing(s, m.MessageID)
 	p := mail.Compose(m.Body, m.HTML, tk)
 	em := mail.Email{MessageID: m.MessageID, From: m.From, To: m.To, Subject: m.Subject, Body: p.Text, HTML: p.HTML, Date: now}
-	if tk.BaseURL != "" {
+	switch {
+	case tk.BaseURL != "":
 		em.Unsubscribe, em.OneClick = tk.UnsubscribeURL(), tk.OneClick()
+	case tk.Address != "":
+		em.Unsubscribe = "mailto:" + tk.Address
 	}
 	if s.BounceDomain != "" {
 		em.EnvelopeFrom = mail.VERP(m.MessageID, s.BounceDomain)
 	}
 	return em
+}
+
+// unsubscribing is how the email with messageID is tracked and unsubscribed from by the
+// settings: tracking_url, else the unsubscribe address at bounce_domain.
+func unsubscribing(s store.Settings, messageID string) mail.Tracking {
+	tk := mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: mail.TrackingID(messageID)}
+	if tk.BaseURL == "" && s.BounceDomain != "" {
+		tk.Address = mail.UnsubscribeAddress(messageID, s.BounceDomain)
+	}
+	return tk
 }
 
 // pausedRecheck is how often a queued message of a connection paused without a resume date

@@ -177,7 +177,7 @@ func (e *Engine) PreviewTemplate(ctx context.Context, by string, t store.Templat
 			return err
 		}
 		r := c.Fill(rec, ownerFor(tx, rec, ""))
-		parts := mail.Compose(r.Body, r.HTML, mail.Tracking{BaseURL: strings.TrimRight(s.TrackingURL, "/"), ID: "preview"})
+		parts := mail.Compose(r.Body, r.HTML, unsubscribing(s, "<preview@pacer>"))
 		p = Preview{Template: t.Name, Record: rec.Ref(), To: rec.Email, Subject: r.Subject, Text: parts.Text, HTML: parts.HTML, Missing: r.Missing}
 		p.Suppressed, err = suppressed(tx, rec.Email)
 		return err

@@ -129,10 +129,12 @@ type StepStat struct {
 	Waiting int    `json:"waiting"`
 	Yes     int    `json:"yes,omitempty"`
 	No      int    `json:"no,omitempty"`
-	Sent    int    `json:"sent,omitempty"`
-	Opened  int    `json:"opened,omitempty"`
-	Replied int    `json:"replied,omitempty"`
-	Clicked int    `json:"clicked,omitempty"`
+	// Sent counts the emails handed to the mail server, those it refused (hard bounces at
+	// sending) included.
+	Sent    int `json:"sent,omitempty"`
+	Opened  int `json:"opened,omitempty"`
+	Replied int `json:"replied,omitempty"`
+	Clicked int `json:"clicked,omitempty"`
 	// Bounced, Unsubscribed and AutoReplied count those signals of the step's emails; Held
 	// the emails held for placeholders without a value.
 	Bounced      int `json:"bounced,omitempty"`
@@ -334,6 +336,10 @@ func (e *Engine) Outbox(ctx context.Context, by string) ([]OutboxRow, error) {
 // disconnected there.
 func countVisits(hist []store.Event, stat func(id string) *StepStat) {
 	cur, skipped := "", false
+	// sent are the steps whose email went out: a bounce of a step without one is a
+	// refusal by the mail server, counted as sent too (it was handed over), so that the
+	// bounce rate is of every email tried.
+	sent := map[string]bool{}
 	leave := func() {
 		if cur == "" {
 			return
@@ -367,6 +373,7 @@ func countVisits(hist []store.Event, stat func(id string) *StepStat) {
 			}
 		case store.EventEmailSent:
 			stat(h.StepID).Sent++
+			sent[h.StepID] = true
 		case store.EventEmail:
 			switch sequence.Kind(h.Event) {
 			case sequence.EmailOpened:
@@ -377,6 +384,10 @@ func countVisits(hist []store.Event, stat func(id string) *StepStat) {
 				stat(h.StepID).Clicked++
 			case flow.EmailBounced:
 				stat(h.StepID).Bounced++
+				if !sent[h.StepID] {
+					stat(h.StepID).Sent++
+					sent[h.StepID] = true
+				}
 			case flow.Unsubscribed:
 				stat(h.StepID).Unsubscribed++
 			case flow.AutoReply:

@@ -149,6 +149,9 @@ func (e *Engine) inbound(tx store.Tx, data []byte) (WatchReport, error) {
 	if in.Report != nil {
 		return e.inboundReport(tx, in, now)
 	}
+	if rep, ok, err := e.inboundUnsubscribe(tx, in); ok || err != nil {
+		return rep, err
+	}
 	m, ok, err := e.repliedTo(tx, in, now)
 	if err != nil || !ok {
 		return WatchReport{Note: "no email of pacer's matches"}, err
@@ -232,6 +235,30 @@ func (e *Engine) repliedTo(tx store.Tx, in mail.Inbound, now time.Time) (store.M
 		}
 	}
 	return store.Message{}, false, nil
+}
+
+// inboundUnsubscribe unsubscribes the recipient of the email whose unsubscribe address
+// (List-Unsubscribe mailto, mail.UnsubscribeAddress) the message was sent to, like the
+// one-click POST does. It reports whether the message was such a request.
+func (e *Engine) inboundUnsubscribe(tx store.Tx, in mail.Inbound) (WatchReport, bool, error) {
+	for _, to := range in.To {
+		id, ok := mail.FromUnsubscribeAddress(to)
+		if !ok {
+			continue
+		}
+		m, err := findMessage(tx, id)
+		if errors.Is(err, ErrInvalid) {
+			continue // not one of pacer's emails (or not an id at all)
+		}
+		if err != nil {
+			return WatchReport{}, true, err
+		}
+		if err := e.unsubscribe(tx, m, "unsubscribe email"); err != nil {
+			return WatchReport{}, true, err
+		}
+		return WatchReport{Recorded: string(flow.Unsubscribed), MessageID: m.MessageID, Note: "unsubscribe email"}, true, nil
+	}
+	return WatchReport{}, false, nil
 }
 
 // inboundReport records the bounces of a delivery-status notification.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/mail"
+	"github.com/pacer-sales/pacer/engine/mail/mailtest"
 	"github.com/pacer-sales/pacer/internal/imaptest"
 	"github.com/pacer-sales/pacer/store"
 	"github.com/pacer-sales/pacer/store/postgres"
@@ -227,5 +228,131 @@ func TestAutoReplyWithReturnDatePauses(t *testing.T) {
 	w.after(back.Sub(w.clock.Now()))
 	if c := w.conn("lead/L-1"); c.Pause != nil || c.CurrentStep != "replied" {
 		t.Errorf("on the day back: pause %+v at %s", c.Pause, c.CurrentStep)
+	}
+}
+
+// Without tracking_url, an automated email's List-Unsubscribe is a mailto of
+// unsubscribe+ID@bounce_domain; a message to that address in the watched mailbox (named by
+// To or by the envelope's X-Original-To) unsubscribes the email's recipient as the one-click
+// POST does: the address is suppressed and its connections end. One to an unknown id does
+// nothing.
+func TestUnsubscribeByMailto(t *testing.T) {
+	w, smtp := mailWorld(t)
+	imap := imaptest.Start(t)
+	must(t, w.e.SetSetting(w.ctx, "ada", "bounce_domain", "bounces.example.com"))
+	w.connect("Offer", "lead/L-1", "lead/L-3")
+	w.tick()
+	sent := smtp.Messages()
+	if len(sent) != 2 {
+		t.Fatalf("the server got %d messages", len(sent))
+	}
+	var toAna mailtest.Received
+	for _, r := range sent {
+		id := mail.TrackingID(r.MessageID)
+		if got, want := r.Header.Get("List-Unsubscribe"), "<mailto:unsubscribe+"+id+"@bounces.example.com>"; got != want {
+			t.Errorf("List-Unsubscribe %q, want %q", got, want)
+		}
+		if got := r.Header.Get("List-Unsubscribe-Post"); got != "" {
+			t.Errorf("List-Unsubscribe-Post %q without an https URL", got)
+		}
+		if r.From != "bounce+"+id+"@bounces.example.com" {
+			t.Errorf("envelope sender %q", r.From)
+		}
+		if !strings.Contains(r.Text, "To stop receiving these emails, write to unsubscribe+"+id+"@bounces.example.com") ||
+			!strings.Contains(r.HTML, `href="mailto:unsubscribe+`+id+`@bounces.example.com"`) {
+			t.Errorf("no unsubscribe line:\n%s\n%s", r.Text, r.HTML)
+		}
+		if slices.Equal(r.To, []string{"ana@example.com"}) {
+			toAna = r
+		}
+	}
+	id := mail.TrackingID(toAna.MessageID)
+	imap.Append(t, []byte("From: someone@example.net\r\nTo: unsubscribe+"+strings.Repeat("0", 32)+"@bounces.example.com\r\nSubject: unsubscribe\r\n\r\n\r\n"))
+	imap.Append(t, []byte("From: Ana <ana@example.com>\r\nTo: undisclosed-recipients:;\r\nX-Original-To: unsubscribe+"+id+"@bounces.example.com\r\nSubject: unsubscribe\r\n\r\n\r\n"))
+	conn, validity, err := mail.DialIMAP(w.ctx, imap.URL())
+	must(t, err)
+	defer conn.Close()
+	var reps []engine.WatchReport
+	_, err = w.e.ReadMailbox(w.ctx, conn, mail.MailboxName(imap.URL()), validity, func(r engine.WatchReport) { reps = append(reps, r) })
+	must(t, err)
+	if len(reps) != 2 || reps[0].Recorded != "" || reps[1].Recorded != "unsubscribed" || reps[1].MessageID != toAna.MessageID {
+		t.Fatalf("reports %+v", reps)
+	}
+	if c := w.conn("lead/L-1"); c.State != "disconnected" || c.Reason != "unsubscribed" {
+		t.Fatalf("lead/L-1 after the unsubscribe email: %s (%s)", c.State, c.Reason)
+	}
+	if c := w.conn("lead/L-3"); c.State != "active" {
+		t.Errorf("lead/L-3 is %s (%s)", c.State, c.Reason)
+	}
+	list, err := w.e.Suppressions(w.ctx, "ada", store.SuppressUnsubscribed)
+	must(t, err)
+	if len(list) != 1 || list[0].Address != "ana@example.com" || list[0].Reason != "unsubscribe email" || list[0].MessageID != toAna.MessageID {
+		t.Fatalf("suppressions %+v", list)
+	}
+	// No automated email goes to the address again.
+	w.connect("Offer", "lead/L-1")
+	w.tick()
+	if n := len(smtp.Messages()); n != 2 {
+		t.Errorf("the server has %d messages after the unsubscribe, want 2", n)
+	}
+}
+
+// A mailbox whose UIDVALIDITY changed (the server renumbered it) is read again from the
+// start: a reply seen before is not recorded twice, and a new one is recorded.
+func TestWatchUIDValidityChange(t *testing.T) {
+	w := newWorld(t)
+	srv := imaptest.Start(t)
+	w.sequence(replySeq)
+	w.connect("Replies", "lead/L-1", "lead/L-3")
+	box := w.outbox()
+	name := mail.MailboxName(srv.URL())
+	read := func() (uint32, []engine.WatchReport) {
+		t.Helper()
+		conn, validity, err := mail.DialIMAP(w.ctx, srv.URL())
+		must(t, err)
+		defer conn.Close()
+		var reps []engine.WatchReport
+		_, err = w.e.ReadMailbox(w.ctx, conn, name, validity, func(r engine.WatchReport) { reps = append(reps, r) })
+		must(t, err)
+		return validity, reps
+	}
+	replies := func(ref string) int {
+		n := 0
+		for _, h := range w.conn(ref).History {
+			if h.Type == store.EventEmail && h.Event == "email_replied" {
+				n++
+			}
+		}
+		return n
+	}
+
+	srv.Append(t, reply(box["lead/L-1"]))
+	first, reps := read()
+	if len(reps) != 1 || reps[0].Recorded != "email_replied" || replies("lead/L-1") != 1 {
+		t.Fatalf("first read: %+v, %d replies", reps, replies("lead/L-1"))
+	}
+	if _, reps := read(); len(reps) != 0 {
+		t.Fatalf("read again with the same UIDVALIDITY: %+v", reps)
+	}
+
+	// Renumbered: the same reply comes back under new UIDs, and a new one after it.
+	srv.Recreate(t)
+	srv.Append(t, reply(box["lead/L-1"]))
+	srv.Append(t, reply(box["lead/L-3"]))
+	second, reps := read()
+	if second == first {
+		t.Fatalf("the recreated mailbox kept UIDVALIDITY %d", first)
+	}
+	if len(reps) != 2 || reps[0].UID != 1 || reps[1].UID != 2 {
+		t.Fatalf("after the change the mailbox was not read from the start: %+v", reps)
+	}
+	if n := replies("lead/L-1"); n != 1 {
+		t.Errorf("lead/L-1's reply recorded %d times", n)
+	}
+	if n := replies("lead/L-3"); n != 1 || !w.replied("lead/L-3") {
+		t.Errorf("lead/L-3's new reply recorded %d times (at %s)", n, w.conn("lead/L-3").CurrentStep)
+	}
+	if _, reps := read(); len(reps) != 0 {
+		t.Errorf("the new position was not kept: %+v", reps)
 	}
 }

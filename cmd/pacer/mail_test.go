@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pacer-sales/pacer/engine"
 )
 
 // template show --record previews both parts of the email and names missing fields;
@@ -89,5 +92,63 @@ func TestMailCommands(t *testing.T) {
 	}
 	if r := pacer(t, db, "user", "set", "sam", "--imap", "ftp://x"); r.code != 1 || !strings.Contains(r.stderr, "--imap") {
 		t.Errorf("a bad --imap: %+v", r)
+	}
+}
+
+// Warnings stop nothing but are told: seq validate --json lists them beside the problems
+// (placeholders without fallback that records lack, automated emails without an address to
+// unsubscribe at), and seq activate and seq import --activate print them after activating.
+func TestSeqWarnings(t *testing.T) {
+	db := orgDB(t)
+	dir := t.TempDir()
+	body := filepath.Join(dir, "offer.txt")
+	os.WriteFile(body, []byte("Hi {{first_name|there}} at {{field:company}}."), 0o644)
+	ok(t, pacer(t, db, "template", "add", "offer", "--subject", "For you", "--body-file", body))
+	check := filepath.Join(dir, "check.yaml")
+	os.WriteFile(check, []byte("name: Check\noptions: {send_window: any}\nsteps:\n  - type: call\n    id: c\n  - type: auto_email\n    id: o\n    template: offer\n"), 0o644)
+
+	var v struct {
+		Problems []json.RawMessage `json:"problems"`
+		Warnings []engine.Warning  `json:"warnings"`
+	}
+	r := ok(t, pacer(t, db, "seq", "validate", "--json", check))
+	must(t, json.Unmarshal([]byte(r.stdout), &v))
+	if v.Problems == nil || len(v.Problems) != 0 || len(v.Warnings) != 2 {
+		t.Fatalf("validate --json:\n%s", r.stdout)
+	}
+	byCode := map[string]engine.Warning{}
+	for _, w := range v.Warnings {
+		byCode[w.Code] = w
+	}
+	if w := byCode["no_unsubscribe"]; w.Path != "steps[1]" || w.StepID != "o" || !strings.Contains(w.Message, "without List-Unsubscribe") {
+		t.Errorf("no_unsubscribe warning %+v", w)
+	}
+	if w := byCode["merge_unfilled"]; w.Merge == nil || w.Merge.Placeholder != "{{field:company}}" || w.Merge.Lacking != 2 || w.Merge.Records != 2 ||
+		w.Path != "steps[1]" || !strings.Contains(w.Message, "has no fallback") {
+		t.Errorf("merge_unfilled warning %+v", w)
+	}
+
+	// Activating succeeds and tells the same.
+	r = ok(t, pacer(t, db, "seq", "import", check))
+	if strings.Contains(r.stdout, "warning") {
+		t.Errorf("import of a draft warns:\n%s", r.stdout)
+	}
+	r = ok(t, pacer(t, db, "seq", "activate", "Check"))
+	for _, want := range []string{`Sequence "Check" is active`, "steps[1] (o): warning: {{field:company}} of template \"offer\" has no fallback and 2 of 2 lead records have no value",
+		"steps[1] (o): warning: automated emails go out without List-Unsubscribe", "[no_unsubscribe]", "[merge_unfilled]"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("seq activate lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	// With an address to unsubscribe at, only the merge warning is left.
+	ok(t, pacer(t, db, "settings", "bounce_domain", "bounces.example.com"))
+	r = ok(t, pacer(t, db, "seq", "import", check, "--activate"))
+	if !strings.Contains(r.stdout, "[merge_unfilled]") || strings.Contains(r.stdout, "no_unsubscribe") {
+		t.Errorf("seq import --activate with bounce_domain:\n%s", r.stdout)
+	}
+	r = ok(t, pacer(t, db, "seq", "validate", check))
+	if !strings.Contains(r.stdout, "[merge_unfilled]") || strings.Contains(r.stdout, "no_unsubscribe") || !strings.Contains(r.stdout, "no problems") {
+		t.Errorf("seq validate with bounce_domain:\n%s", r.stdout)
 	}
 }

@@ -215,8 +215,11 @@ func TestSeqValidate(t *testing.T) {
 		t.Errorf("validate bad: %+v", r)
 	}
 	r = pacer(t, db, "seq", "validate", "--json", bad)
-	var probs []sequence.Problem
-	if err := json.Unmarshal([]byte(r.stdout), &probs); err != nil || len(probs) != 2 || r.code != 1 {
+	var v struct {
+		Problems []sequence.Problem `json:"problems"`
+		Warnings []json.RawMessage  `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || len(v.Problems) != 2 || v.Warnings == nil || r.code != 1 {
 		t.Errorf("validate --json: %v %+v", err, r)
 	}
 	broken := filepath.Join(dir, "broken.yaml")

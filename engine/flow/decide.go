@@ -589,6 +589,18 @@ func (d *decision) emailEvent(in Input) {
 		return
 	}
 	s, ok := c.Sent[in.StepID]
+	if !ok && in.Event == EmailBounced && in.StepID == c.Step {
+		if st := d.plan.Step(in.StepID); st != nil && isAutoMessage(st) {
+			// The mail server refused the step's message while it was sent: the bounce is
+			// part of the history (and the step's numbers) though nothing was sent.
+			at := in.At
+			if at.IsZero() {
+				at = d.env.Now
+			}
+			d.history(store.Event{Type: store.EventEmail, StepID: in.StepID, Event: string(in.Event), At: at, Note: in.Note})
+			return
+		}
+	}
 	if !ok {
 		// A seller's manual email can be opened or answered before the task is marked done:
 		// the event is kept for the current step, and its window starts when the task is

@@ -68,6 +68,21 @@ type Tracking struct {
 	BaseURL string
 	// ID is the message's tracking id (the local part of its Message-ID).
 	ID string
+	// Address, used without BaseURL, is the address that unsubscribes the recipient
+	// (UnsubscribeAddress): the unsubscribe line names it. "" for none.
+	Address string
+}
+
+// unsubscribeLink is the link of the unsubscribe line: the unsubscribe URL when tracked,
+// else a mailto of Address, else "" (no line).
+func (t Tracking) unsubscribeLink(track bool) string {
+	switch {
+	case track:
+		return t.UnsubscribeURL()
+	case t.Address != "":
+		return "mailto:" + t.Address
+	}
+	return ""
 }
 
 // ClickURL is the tracked URL of link i of the message.
@@ -96,7 +111,8 @@ type Parts struct {
 // paragraphs at blank lines, line breaks kept, links made clickable, and everything else
 // escaped (merged values included), so nothing a record holds becomes markup. With tracking
 // (t.BaseURL set) every link of both parts is rewritten to its tracked URL, the HTML part
-// gets the open pixel, and both end with an unsubscribe line.
+// gets the open pixel, and both end with an unsubscribe line; without tracking but with
+// t.Address, both end with an unsubscribe line naming the address.
 func Compose(text, own string, t Tracking) Parts {
 	track := t.BaseURL != "" && t.ID != ""
 	index := map[string]int{}
@@ -164,12 +180,15 @@ func Compose(text, own string, t Tracking) Parts {
 	if paraOpen {
 		hb.WriteString("</p>\n")
 	}
-	if track {
-		u := t.UnsubscribeURL()
+	if u := t.unsubscribeLink(track); u != "" {
 		if !strings.HasSuffix(tb.String(), "\n") {
 			tb.WriteString("\n")
 		}
-		tb.WriteString("\n--\nTo stop receiving these emails, unsubscribe: " + u + "\n")
+		if track {
+			tb.WriteString("\n--\nTo stop receiving these emails, unsubscribe: " + u + "\n")
+		} else {
+			tb.WriteString("\n--\nTo stop receiving these emails, write to " + t.Address + "\n")
+		}
 	}
 	if own != "" {
 		return Parts{Text: tb.String(), HTML: ownHTML(own, t, track, index)}
@@ -179,14 +198,19 @@ func Compose(text, own string, t Tracking) Parts {
 	return Parts{Text: tb.String(), HTML: hb.String()}
 }
 
-// trailer is what a tracked HTML part ends with: the unsubscribe line and the open pixel.
+// trailer is what an HTML part ends with: the unsubscribe line (when there is one to
+// give) and, tracked, the open pixel.
 func trailer(t Tracking, track bool) string {
-	if !track {
+	u := t.unsubscribeLink(track)
+	if u == "" {
 		return ""
 	}
-	return `<p style="font-size:small;color:#666">To stop receiving these emails, <a href="` +
-		html.EscapeString(t.UnsubscribeURL()) + `">unsubscribe</a>.</p>` + "\n" +
-		`<img src="` + html.EscapeString(t.PixelURL()) + `" width="1" height="1" alt="">` + "\n"
+	out := `<p style="font-size:small;color:#666">To stop receiving these emails, <a href="` +
+		html.EscapeString(u) + `">unsubscribe</a>.</p>` + "\n"
+	if track {
+		out += `<img src="` + html.EscapeString(t.PixelURL()) + `" width="1" height="1" alt="">` + "\n"
+	}
+	return out
 }
 
 // hrefRE finds the href attribute of an a or area element: the part before the value, and
@@ -223,13 +247,13 @@ func hrefs(body string) []href {
 // numbers them) and the unsubscribe line and open pixel before </body> (at the end when
 // it has none).
 func ownHTML(body string, t Tracking, track bool, index map[string]int) string {
-	if !track {
+	if t.unsubscribeLink(track) == "" {
 		return body
 	}
 	var b strings.Builder
 	last := 0
 	for _, h := range hrefs(body) {
-		if h.link == "" {
+		if h.link == "" || !track {
 			continue
 		}
 		b.WriteString(body[last:h.start])
@@ -261,17 +285,35 @@ func TrackingID(messageID string) string {
 
 // VERP is the envelope sender of the email with Message-ID messageID when bounces go to
 // domain: bounce+ID@domain, ID its tracking id, so a bounce names the email it is about.
-func VERP(messageID, domain string) string {
-	return "bounce+" + TrackingID(messageID) + "@" + domain
-}
+func VERP(messageID, domain string) string { return tagged("bounce", messageID, domain) }
 
 // FromVERP returns the tracking id of a VERP address made by VERP, or false.
-func FromVERP(addr string) (string, bool) {
+func FromVERP(addr string) (string, bool) { return fromTagged("bounce", addr) }
+
+// UnsubscribeAddress is the address that unsubscribes the recipient of the email with
+// Message-ID messageID when there is no tracking URL to unsubscribe at: unsubscribe+ID@domain
+// (domain the bounce_domain, whose mail comes to a watched mailbox), for a List-Unsubscribe
+// mailto.
+func UnsubscribeAddress(messageID, domain string) string {
+	return tagged("unsubscribe", messageID, domain)
+}
+
+// FromUnsubscribeAddress returns the tracking id of an address made by
+// UnsubscribeAddress, or false.
+func FromUnsubscribeAddress(addr string) (string, bool) { return fromTagged("unsubscribe", addr) }
+
+// tagged is the address tag+ID@domain of the email with Message-ID messageID.
+func tagged(tag, messageID, domain string) string {
+	return tag + "+" + TrackingID(messageID) + "@" + domain
+}
+
+// fromTagged returns the ID of an address tag+ID@domain, or false.
+func fromTagged(tag, addr string) (string, bool) {
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	local, _, ok := strings.Cut(addr, "@")
 	if !ok {
 		return "", false
 	}
-	id, ok := strings.CutPrefix(local, "bounce+")
+	id, ok := strings.CutPrefix(local, tag+"+")
 	return id, ok && id != ""
 }

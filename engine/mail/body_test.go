@@ -230,3 +230,35 @@ func TestComposeOwnHTML(t *testing.T) {
 		t.Errorf("Missing of the HTML body = %q", got)
 	}
 }
+
+// Without tracking but with an unsubscribe address, both parts end with an unsubscribe
+// line naming it (a mailto in the HTML part); links stay as they are and there is no pixel,
+// in an HTML part made from the text and in one of the template's own.
+func TestComposeUnsubscribeAddress(t *testing.T) {
+	addr := mail.UnsubscribeAddress("<ABC123@pacer.example>", "bounces.example.com")
+	if addr != "unsubscribe+abc123@bounces.example.com" {
+		t.Fatalf("UnsubscribeAddress = %q", addr)
+	}
+	if id, ok := mail.FromUnsubscribeAddress("Unsubscribe+ABC123@bounces.example.com"); !ok || id != "abc123" {
+		t.Errorf("FromUnsubscribeAddress = %q, %v", id, ok)
+	}
+	for _, a := range []string{"bounce+abc123@bounces.example.com", "unsubscribe+@x", "unsubscribe+abc"} {
+		if _, ok := mail.FromUnsubscribeAddress(a); ok {
+			t.Errorf("FromUnsubscribeAddress(%q) took it", a)
+		}
+	}
+	tk := mail.Tracking{ID: "abc123", Address: addr}
+	p := mail.Compose("See https://example.com/a.", "", tk)
+	if want := "See https://example.com/a.\n\n--\nTo stop receiving these emails, write to " + addr + "\n"; p.Text != want {
+		t.Errorf("text part %q, want %q", p.Text, want)
+	}
+	own := mail.Compose("x", `<html><body><a href="https://example.com/b">b</a></body></html>`, tk)
+	for _, h := range []string{p.HTML, own.HTML} {
+		if !strings.Contains(h, `<a href="mailto:`+addr+`">unsubscribe</a>`) || strings.Contains(h, "<img") || strings.Contains(h, "/t/click/") {
+			t.Errorf("HTML part:\n%s", h)
+		}
+	}
+	if !strings.Contains(own.HTML, `<a href="https://example.com/b">b</a>`) || !strings.HasSuffix(strings.TrimSpace(own.HTML), "</body></html>") {
+		t.Errorf("own HTML part:\n%s", own.HTML)
+	}
+}

@@ -15,13 +15,17 @@ import (
 	gomail "github.com/emersion/go-message/mail"
 )
 
+// envelopeTo are the headers in which delivering servers record the envelope recipient.
+var envelopeTo = []string{"Delivered-To", "X-Original-To", "Envelope-To"}
+
 // Inbound is what pacer reads of a message in a watched mailbox.
 type Inbound struct {
 	MessageID string
 	// From is the sender's address, in lower case.
 	From string
-	// To are the recipients' addresses (To and Delivered-To), in lower case: a bounce to a
-	// VERP address names its email.
+	// To are the recipients' addresses (To, and the envelope's from Delivered-To,
+	// X-Original-To and Envelope-To), in lower case: a bounce to a VERP address, or a
+	// message to an unsubscribe address, names its email.
 	To      []string
 	Subject string
 	// Refs are the Message-IDs of In-Reply-To then References, each "<…>" once, in order.
@@ -91,8 +95,13 @@ func ReadInbound(r io.Reader) (Inbound, error) {
 			in.To = append(in.To, strings.ToLower(a.Address))
 		}
 	}
-	if d := strings.Trim(strings.TrimSpace(h.Get("Delivered-To")), "<>"); d != "" {
-		in.To = append(in.To, strings.ToLower(d))
+	// The envelope recipient, as the delivering server recorded it.
+	for _, k := range envelopeTo {
+		for _, v := range h.Values(k) {
+			if d := strings.Trim(strings.TrimSpace(v), "<>"); d != "" {
+				in.To = append(in.To, strings.ToLower(d))
+			}
+		}
 	}
 	if s, err := h.Text("Subject"); err == nil {
 		in.Subject = s

@@ -35,14 +35,29 @@ func TestReadInboundReply(t *testing.T) {
 	}
 }
 
+// Automatic replies are told by their headers (Auto-Submitted other than no, X-Autoreply,
+// X-Autorespond) or an out-of-office subject; Auto-Submitted: no is a person's reply.
 func TestReadInboundAutoReplies(t *testing.T) {
-	for name, why := range map[string]string{"ooo.eml": "subject", "autosubmitted.eml": "Auto-Submitted: auto-replied"} {
-		in := readFixture(t, name)
-		if !in.Auto || in.Why != why || in.Report != nil {
-			t.Errorf("%s: Auto %v (%q), report %v", name, in.Auto, in.Why, in.Report)
+	for _, c := range []struct {
+		file string
+		auto bool
+		why  string
+	}{
+		{"ooo.eml", true, "subject"},
+		{"autosubmitted.eml", true, "Auto-Submitted: auto-replied"},
+		{"x-autoreply.eml", true, "X-Autoreply"},
+		{"x-autorespond.eml", true, "X-Autorespond"},
+		{"autosubmitted-no.eml", false, ""},
+	} {
+		in := readFixture(t, c.file)
+		if in.Auto != c.auto || in.Why != c.why || in.Report != nil {
+			t.Errorf("%s: Auto %v (%q), report %v; want Auto %v (%q)", c.file, in.Auto, in.Why, in.Report, c.auto, c.why)
 		}
 		if len(in.Refs) != 1 || in.Refs[0] != pacerID {
-			t.Errorf("%s: Refs %q", name, in.Refs)
+			t.Errorf("%s: Refs %q", c.file, in.Refs)
+		}
+		if !c.auto && in.Text != "" {
+			t.Errorf("%s: a real reply's text was read for a return date: %q", c.file, in.Text)
 		}
 	}
 }

@@ -26,8 +26,9 @@ type Email struct {
 	Body    string
 	// HTML is the HTML part; the email is text only when empty.
 	HTML string
-	// Unsubscribe is the URL of the List-Unsubscribe header (none when empty); OneClick adds
-	// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058), for an https URL.
+	// Unsubscribe is the URL of the List-Unsubscribe header (none when empty), https or
+	// mailto; OneClick adds List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058),
+	// for an https URL.
 	Unsubscribe string
 	OneClick    bool
 	// EnvelopeFrom is the envelope sender (MAIL FROM) when it differs from From: the

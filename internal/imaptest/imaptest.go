@@ -61,6 +61,19 @@ func (s *Server) Append(t testing.TB, msg []byte) {
 	}
 }
 
+// Recreate deletes the INBOX and creates it again, empty and with a new UIDVALIDITY, as a
+// server does when it renumbers a mailbox; a session that has it selected should be ended
+// first.
+func (s *Server) Recreate(t testing.TB) {
+	t.Helper()
+	if err := s.user.Delete("INBOX"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.user.Create("INBOX", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 type literal struct {
 	*bytes.Reader
 	n int64

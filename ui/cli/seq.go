@@ -55,6 +55,9 @@ func (a *App) seqImportCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "Saved sequence %q: %s, version %d, %d steps.\n", s.Name, s.State, s.Version, s.Steps)
+			if opt.Activate {
+				return a.warnActivated(cmd, eng, as, s.Name)
+			}
 			return nil
 		},
 	}
@@ -111,25 +114,22 @@ func (a *App) seqValidateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			warns, err := eng.SequenceWarnings(cmd.Context(), as, def)
+			if err != nil {
+				return err
+			}
 			if a.asJSON {
 				if probs == nil {
 					probs = []sequence.Problem{}
 				}
-				if err := a.printJSON(probs); err != nil {
+				if err := a.printJSON(validation{Problems: probs, Warnings: warns}); err != nil {
 					return err
 				}
 			} else {
 				for _, p := range probs {
 					fmt.Fprintf(a.stdout, "%s: %s\n", args[0], engine.FormatProblem(p))
 				}
-				warns, err := eng.MergeWarnings(cmd.Context(), as, def)
-				if err != nil {
-					return err
-				}
-				for _, w := range warns {
-					fmt.Fprintf(a.stdout, "%s: %s (%s): warning: %s of template %q has no fallback and %d of %d %s records have no value; their emails would be held as manual tasks\n",
-						args[0], w.Path, w.StepID, w.Placeholder, Cell(w.Template), w.Lacking, w.Records, Cell(def.Entity))
-				}
+				a.printWarnings(args[0]+": ", warns)
 			}
 			if len(probs) > 0 {
 				return fmt.Errorf("%s: %d problem(s)", args[0], len(probs))
@@ -140,6 +140,34 @@ func (a *App) seqValidateCmd() *cobra.Command {
 			return nil
 		},
 	})
+}
+
+// validation is the JSON of seq validate: what stops activation, and what only warns.
+type validation struct {
+	Problems []sequence.Problem `json:"problems"`
+	Warnings []engine.Warning   `json:"warnings"`
+}
+
+// printWarnings prints a sequence's warnings, a line each after prefix.
+func (a *App) printWarnings(prefix string, warns []engine.Warning) {
+	for _, w := range warns {
+		fmt.Fprintf(a.stdout, "%s%s\n", prefix, Cell(engine.FormatWarning(w)))
+	}
+}
+
+// warnActivated prints the warnings of the sequence just activated: they stop nothing, but
+// its author should know.
+func (a *App) warnActivated(cmd *cobra.Command, eng *engine.Engine, as, name string) error {
+	d, err := eng.Sequence(cmd.Context(), as, name)
+	if err != nil {
+		return err
+	}
+	warns, err := eng.SequenceWarnings(cmd.Context(), as, d.Def)
+	if err != nil {
+		return err
+	}
+	a.printWarnings("  ", warns)
+	return nil
 }
 
 func (a *App) seqListCmd() *cobra.Command {
@@ -397,6 +425,9 @@ func (a *App) seqLifecycleCmd(verb, short string) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "Sequence %q is %s (version %d).\n", s.Name, s.State, s.Version)
+			if verb == "activate" {
+				return a.warnActivated(cmd, eng, as, s.Name)
+			}
 			return nil
 		},
 	}

@@ -105,8 +105,11 @@ type eventRequest struct {
 	Record    string `json:"record"`
 	MessageID string `json:"message_id"`
 	Type      string `json:"type"`
-	Step      string `json:"step"`
-	At        string `json:"at"`
+	// Seq and Step say which email of the record is meant (by record only): the
+	// sequence's name and the step id, either or both.
+	Seq  string `json:"seq"`
+	Step string `json:"step"`
+	At   string `json:"at"`
 }
 
 // eventReply is the answer of POST /events.
@@ -117,6 +120,9 @@ type eventReply struct {
 	Error     string `json:"error,omitempty"`
 	// Field names the request field that is wrong, when one is.
 	Field string `json:"field,omitempty"`
+	// Candidates are the emails an event by record could belong to, when it was refused
+	// as ambiguous: give seq (or step) to say which.
+	Candidates []engine.EventCandidate `json:"candidates,omitempty"`
 }
 
 // events records an email event by record (as the acting user, with the engine's role
@@ -151,7 +157,12 @@ func (t *tracker) events(w http.ResponseWriter, r *http.Request) {
 	if req.MessageID != "" {
 		err = t.eng.RecordMessageEvent(r.Context(), req.MessageID, kind, at)
 	} else {
-		err = t.eng.RecordEvent(r.Context(), t.as, req.Record, kind, req.Step, at)
+		err = t.eng.RecordEventIn(r.Context(), t.as, req.Record, kind, engine.EventTarget{Seq: req.Seq, Step: req.Step}, at)
+	}
+	var ambiguous *engine.AmbiguousEventError
+	if errors.As(err, &ambiguous) {
+		reply(w, http.StatusConflict, eventReply{Error: ambiguous.Explain("seq", "step"), Field: "seq", Candidates: ambiguous.Candidates})
+		return
 	}
 	if err != nil {
 		status := http.StatusInternalServerError
@@ -193,6 +204,9 @@ func (t *tracker) allowed(r *http.Request) (int, string) {
 // errMediaType is returned for a body that is neither a form nor JSON.
 var errMediaType = errors.New("Content-Type: want application/json or application/x-www-form-urlencoded")
 
+// knownFields are the fields of POST /events.
+const knownFields = "record, message_id, type, seq, step, at"
+
 // readEvent reads the fields of POST /events from a JSON or form body; on error, field
 // names the field at fault when there is one.
 func readEvent(r *http.Request) (req eventRequest, field string, err error) {
@@ -208,7 +222,7 @@ func readEvent(r *http.Request) (req eventRequest, field string, err error) {
 				return req, typeErr.Field, fmt.Errorf("%s: want a string", typeErr.Field)
 			case strings.HasPrefix(err.Error(), "json: unknown field "):
 				f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-				return req, f, fmt.Errorf("%s: unknown field (known: record, message_id, type, step, at)", f)
+				return req, f, fmt.Errorf("%s: unknown field (known: %s)", f, knownFields)
 			}
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
@@ -224,11 +238,11 @@ func readEvent(r *http.Request) (req eventRequest, field string, err error) {
 		if err := r.ParseForm(); err != nil {
 			return req, "", fmt.Errorf("the form can't be read: %w", err)
 		}
-		known := map[string]*string{"record": &req.Record, "message_id": &req.MessageID, "type": &req.Type, "step": &req.Step, "at": &req.At}
+		known := map[string]*string{"record": &req.Record, "message_id": &req.MessageID, "type": &req.Type, "seq": &req.Seq, "step": &req.Step, "at": &req.At}
 		for k, vs := range r.PostForm {
 			p, ok := known[k]
 			if !ok {
-				return req, k, fmt.Errorf("%s: unknown field (known: record, message_id, type, step, at)", k)
+				return req, k, fmt.Errorf("%s: unknown field (known: %s)", k, knownFields)
 			}
 			if len(vs) > 1 {
 				return req, k, fmt.Errorf("%s: given %d times; give it once", k, len(vs))
@@ -243,7 +257,7 @@ func readEvent(r *http.Request) (req eventRequest, field string, err error) {
 // check validates an event request; on error, field names the field at fault.
 func (q *eventRequest) check() (kind sequence.Kind, at time.Time, field string, err error) {
 	q.Record, q.MessageID, q.Type = strings.TrimSpace(q.Record), strings.TrimSpace(q.MessageID), strings.TrimSpace(q.Type)
-	q.Step, q.At = strings.TrimSpace(q.Step), strings.TrimSpace(q.At)
+	q.Seq, q.Step, q.At = strings.TrimSpace(q.Seq), strings.TrimSpace(q.Step), strings.TrimSpace(q.At)
 	kinds := "email_opened, email_replied, link_clicked or attachment_downloaded"
 	switch {
 	case q.Type == "":
@@ -256,6 +270,8 @@ func (q *eventRequest) check() (kind sequence.Kind, at time.Time, field string, 
 		return "", at, "message_id", errors.New("message_id: give record or message_id, not both")
 	case q.MessageID != "" && q.Step != "":
 		return "", at, "step", errors.New("step: goes with record only; a message_id names its step itself")
+	case q.MessageID != "" && q.Seq != "":
+		return "", at, "seq", errors.New("seq: goes with record only; a message_id names its sequence itself")
 	}
 	if q.Record != "" {
 		if _, _, err := engine.ParseRef(q.Record); err != nil {
@@ -295,15 +311,15 @@ var pixelGIF = []byte{
 // pixel records email_opened for the email whose Message-ID has the local part in the
 // path and answers a transparent 1×1 GIF. It is anonymous, as a mail client loading an
 // image is: the unguessable Message-ID stands in for a permission, and the event is
-// recorded as the system. Loading it again records nothing more.
+// recorded as the system. Loading it again records nothing more. A malformed id (not
+// ID.gif with 32 hex digits) gets the pixel too and records nothing, as an unknown one does.
 func (t *tracker) pixel(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("file")
 	id, ok := strings.CutSuffix(file, ".gif")
-	if !ok || !isHexID(id) {
-		http.Error(w, "message id: want /t/open/ID.gif with ID the 32 hex digits of a Message-ID's local part", http.StatusBadRequest)
-		return
+	if ok = ok && isHexID(id); !ok {
+		t.log.Info("http: pixel of a malformed id")
 	}
-	if r.Method == http.MethodGet {
+	if ok && r.Method == http.MethodGet {
 		err := t.eng.RecordMessageEvent(r.Context(), id, sequence.EmailOpened, time.Time{})
 		switch {
 		case errors.Is(err, engine.ErrUnknownMessage):

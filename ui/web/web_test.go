@@ -210,14 +210,23 @@ func TestPixelRecordsOpen(t *testing.T) {
 	if step, _ := o.at(t, "lead/L-1"); step != "opened" {
 		t.Errorf("lead/L-1 moved to %q on another message's pixel", step)
 	}
-	for path, want := range map[string]int{
-		"/t/open/" + strings.Repeat("0", 32) + ".gif": http.StatusOK,
-		"/t/open/" + id + ".png":                      http.StatusBadRequest,
-		"/t/open/xyz.gif":                             http.StatusBadRequest,
+	// Unknown and malformed ids get the pixel too, a harmless answer, and record nothing.
+	idL1 := o.localID(t, "lead/L-1")
+	for _, path := range []string{
+		"/t/open/" + strings.Repeat("0", 32) + ".gif",
+		"/t/open/" + idL1 + ".png",
+		"/t/open/" + idL1,
+		"/t/open/" + idL1 + "0.gif",
+		"/t/open/xyz.gif",
+		"/t/open/%3Cscript%3E.gif",
 	} {
-		if r := o.get(t, path); r.status != want {
-			t.Errorf("GET %s: %d %q, want %d", path, r.status, r.body, want)
+		r := o.get(t, path)
+		if r.status != http.StatusOK || r.header.Get("Content-Type") != "image/gif" || !bytes.Equal(r.body, pixelGIF) {
+			t.Errorf("GET %s: %d %q %q, want the GIF", path, r.status, r.header.Get("Content-Type"), r.body)
 		}
+	}
+	if step, _ := o.at(t, "lead/L-1"); step != "opened" {
+		t.Errorf("lead/L-1 moved to %q on a malformed pixel id", step)
 	}
 	if r := o.get(t, "/healthz"); r.status != http.StatusOK || string(r.body) != "ok\n" {
 		t.Errorf("GET /healthz: %d %q", r.status, r.body)
@@ -293,4 +302,93 @@ func TestEventsWhoMayPost(t *testing.T) {
 	if r := o.postForm(t, ev, "Authorization", "Bearer s3cret"); r.status != http.StatusOK {
 		t.Errorf("with the token: %d %s", r.status, r.body)
 	}
+}
+
+// An event by record that could belong to the emails of two sequences is refused (409)
+// in the terms of the request, naming both; seq says which, and the event lands on that
+// sequence's email only.
+func TestEventsAmbiguousBySeq(t *testing.T) {
+	o := newTrackingOrg(t, "")
+	ctx := context.Background()
+	def, err := sequence.Parse([]byte(`
+name: Second
+options:
+  send_window: any
+steps:
+  - type: auto_email
+    id: again
+    template: intro
+  - type: condition
+    id: replied
+    if: email_replied
+    within: 2d
+    yes: [{type: task, id: answer}]
+    no: [{type: task, id: nudge}]
+`), "second.yaml")
+	must(t, err)
+	_, err = o.eng.ImportSequence(ctx, "ada", def, engine.SaveOptions{Activate: true})
+	must(t, err)
+	_, err = o.eng.Connect(ctx, "ada", "Second", []string{"lead/L-1"})
+	must(t, err)
+
+	r := o.postForm(t, url.Values{"record": {"lead/L-1"}, "type": {"email_replied"}})
+	if r.status != http.StatusConflict || r.reply.Field != "seq" {
+		t.Fatalf("ambiguous event: %d %s, want 409 with field seq", r.status, r.body)
+	}
+	for _, want := range []string{`seq "Opened or not" (step hello`, `seq "Second" (step again`, "say which with seq or step"} {
+		if !strings.Contains(r.reply.Error, want) {
+			t.Errorf("error %q does not say %s", r.reply.Error, want)
+		}
+	}
+	if strings.Contains(r.reply.Error, "--") {
+		t.Errorf("error %q speaks of flags", r.reply.Error)
+	}
+	var seqs []string
+	for _, c := range r.reply.Candidates {
+		seqs = append(seqs, c.Seq+"/"+c.Step)
+	}
+	if strings.Join(seqs, " ") != "Opened or not/hello Second/again" {
+		t.Errorf("candidates %q", seqs)
+	}
+	if conn := o.conn(t, "lead/L-1", "Second"); conn.CurrentStep != "replied" {
+		t.Fatalf("Second moved to %q on a refused event", conn.CurrentStep)
+	}
+
+	r = o.post(t, "application/json", `{"record": "lead/L-1", "type": "email_replied", "seq": "second"}`)
+	if r.status != http.StatusOK {
+		t.Fatalf("with seq: %d %s", r.status, r.body)
+	}
+	if conn := o.conn(t, "lead/L-1", "Second"); conn.CurrentStep != "answer" {
+		t.Errorf("Second at %q after the reply, want its Yes branch", conn.CurrentStep)
+	}
+	if conn := o.conn(t, "lead/L-1", "Opened or not"); conn.CurrentStep != "opened" {
+		t.Errorf("Opened or not moved to %q on Second's reply", conn.CurrentStep)
+	}
+
+	for _, c := range []struct {
+		form        url.Values
+		status      int
+		field, says string
+	}{
+		{url.Values{"message_id": {strings.Repeat("a", 32)}, "seq": {"Second"}, "type": {"email_opened"}}, 400, "seq", "goes with record only"},
+		{url.Values{"record": {"lead/L-1"}, "seq": {"Nope"}, "type": {"email_opened"}}, 400, "", `sequence "Nope"`},
+	} {
+		if r := o.postForm(t, c.form); r.status != c.status || r.reply.Field != c.field || !strings.Contains(r.reply.Error, c.says) {
+			t.Errorf("%v: %d %s, want %d with field %q and %q", c.form, r.status, r.body, c.status, c.field, c.says)
+		}
+	}
+}
+
+// conn is the record's latest connection to the sequence.
+func (o *trackingOrg) conn(t *testing.T, ref, seq string) engine.ConnView {
+	t.Helper()
+	v, err := o.eng.RecordDetail(context.Background(), "ada", ref)
+	must(t, err)
+	for i := len(v.Connections) - 1; i >= 0; i-- {
+		if v.Connections[i].Sequence == seq {
+			return v.Connections[i]
+		}
+	}
+	t.Fatalf("%s has no connection to %s", ref, seq)
+	return engine.ConnView{}
 }
