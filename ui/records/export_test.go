@@ -13,3 +13,6 @@ func Selected(s common.Screen) string {
 
 // Column is the title of the selected column of a Records screen.
 func Column(s common.Screen) string { return s.(*Model).grid.SelectedColumn().Title }
+
+// IsPage reports whether msg is a page the Records screen loaded.
+func IsPage(msg any) bool { _, ok := msg.(pageMsg); return ok }

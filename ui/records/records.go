@@ -130,6 +130,9 @@ type Model struct {
 	gen     int
 	land    land
 	loading bool
+	// refill asks the load under way to read its page again when it comes back shorter
+	// than the screen has grown to (SetSize).
+	refill bool
 	// cancel gives up the load under way (a search that reads many records) when another
 	// one starts.
 	cancel context.CancelFunc
@@ -232,8 +235,10 @@ func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
 	m.input.SetWidth(max(10, w-4))
 	m.grid.SetSize(w, max(h-1, 0))
-	if grew && len(m.rows) < m.pageSize() && m.more {
-		m.gen++ // a taller screen shows a longer page: the next load fills it
+	if grew {
+		// A taller screen shows a longer page: a load under way reads the page again when
+		// it arrives short, and the next key's load fills it otherwise.
+		m.refill = true
 	}
 }
 
@@ -378,6 +383,11 @@ func (m *Model) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			m.grid.MoveCursor(len(m.rows))
 		}
 		m.land = landKeep
+		if m.refill && msg.err == nil && m.more && len(m.rows) < m.pageSize() {
+			m.refill = false
+			return m, m.load()
+		}
+		m.refill = false
 		return m, nil
 	case detailMsg:
 		if m.view != nil && m.view.Ref() != msg.ref && msg.err == nil {

@@ -589,3 +589,36 @@ func TestDaysInStep(t *testing.T) {
 	s.keys("esc", "down", "enter")
 	s.want("◆ Calls (v1) · active · at ☐ Call · 1.5 d in step")
 }
+
+// A screen that grows while its page is loading reads the page again when the short one
+// arrives, so the rows fill the taller screen instead of the load being thrown away.
+func TestGrowWhileLoadingRefills(t *testing.T) {
+	e := org(t)
+	s := open(t, e, "sam", 100, 7) // pages of 4
+	s.want("Ana Lima", "Di Evans")
+	// A change elsewhere reloads the page; the screen grows before the page arrives.
+	var cmd tea.Cmd
+	s.s, cmd = s.s.Update(common.ChangedMsg{})
+	var page tea.Msg
+	for queue := []tea.Cmd{cmd}; len(queue) > 0 && page == nil; {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		default:
+			if records.IsPage(msg) {
+				page = msg
+			}
+		}
+	}
+	if page == nil {
+		t.Fatal("a change loads no page")
+	}
+	s.s.SetSize(100, 12)
+	s.send(page)
+	s.want("Ana Lima", "Flo Gray", "6 on this page")
+}
