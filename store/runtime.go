@@ -192,6 +192,9 @@ type Task struct {
 	CreatedAt time.Time `json:"created_at"`
 	ClosedAt  time.Time `json:"closed_at,omitempty"`
 	ClosedBy  string    `json:"closed_by,omitempty"`
+	// Why says why the task's due time or assignees differ from the step's own: a holiday,
+	// the seller's time off and cover, the seller's working hours ("" when nothing moved).
+	Why string `json:"why,omitempty"`
 }
 
 // MsgState is the state of an outbox message.

@@ -23,6 +23,7 @@ var migrations = []string{
 	schema5, // 4 → 5: records by name, by modification time and by owner
 	schema6, // 5 → 6: templates' and emails' own HTML, users' mailboxes, records by email
 	schema7, // 6 → 7: what each sender mailbox has let out (sending limits)
+	schema8, // 7 → 8: why a task's due time or assignees were moved
 }
 
 // currentSchema is the schema this version of pacer writes.
@@ -50,6 +51,11 @@ CREATE INDEX records_removed ON records (key) WHERE removed;
 const schema4 = `
 ALTER TABLE conns ADD COLUMN pause json;
 ALTER TABLE users ADD COLUMN timing json;
+`
+
+// schema8 adds why a task's due time or assignees differ from its step's own (store.Task.Why).
+const schema8 = `
+ALTER TABLE tasks ADD COLUMN why text NOT NULL DEFAULT '';
 `
 
 // schema1 is the first schema. Times are int8 Unix nanoseconds, NULL for the zero time;
