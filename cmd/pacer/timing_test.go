@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -102,4 +104,25 @@ func TestAwayAndUserSetWorkTime(t *testing.T) {
 		t.Fatalf("sam's email while away:\n%s", r.stdout)
 	}
 	ok(t, pacer(t, db, "away", "remove", "sam", "--from", "2026-03-02"))
+}
+
+func TestTasksSayWhyTheyMoved(t *testing.T) {
+	db := orgDB(t)
+	seq := filepath.Join(t.TempDir(), "calls.yaml")
+	if err := os.WriteFile(seq, []byte("name: Calls\nsteps:\n  - type: call\n    id: ring\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, pacer(t, db, "seq", "import", seq, "--activate"))
+	ok(t, pacer(t, db, "settings", "holidays", "us"))
+	ok(t, pacer(t, db, "--now", "2026-11-26T10:00:00Z", "connect", "Calls", "lead/L-1")) // Thanksgiving
+	const why = "due moved from the holiday Thanksgiving Day to the next working hour"
+	r := ok(t, pacer(t, db, "--as", "sam", "tasks"))
+	head, rest, _ := strings.Cut(r.stdout, "\n")
+	if !strings.HasSuffix(strings.TrimSpace(head), "ASSIGNEES  WHY") || !strings.Contains(rest, "2026-11-27 09:00") || !strings.Contains(rest, why) {
+		t.Fatalf("pacer tasks:\n%s", r.stdout)
+	}
+	var rows []struct{ Why string }
+	if err := json.Unmarshal([]byte(ok(t, pacer(t, db, "--as", "sam", "tasks", "--json")).stdout), &rows); err != nil || len(rows) != 1 || rows[0].Why != why {
+		t.Fatalf("pacer tasks --json: %+v, %v", rows, err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,12 @@ func (a *App) tasksCmd() *cobra.Command {
 			if a.asJSON {
 				return a.printJSON(rows)
 			}
+			head := []string{"TASK", "DUE", "RECORD", "NAME", "TYPE", "STEP", "SEQUENCE", "ASSIGNEES"}
+			// A WHY column when the engine moved a task: a holiday, time off, working hours.
+			moved := slices.ContainsFunc(rows, func(t engine.TaskRow) bool { return t.Why != "" })
+			if moved {
+				head = append(head, "WHY")
+			}
 			cells := make([][]string, len(rows))
 			for i, t := range rows {
 				name := t.Name
@@ -107,8 +114,11 @@ func (a *App) tasksCmd() *cobra.Command {
 					name += " (" + clip(t.Error, 40) + ")"
 				}
 				cells[i] = []string{t.ID[:12], t.DueAt.Format("2006-01-02 15:04"), t.Record, clip(t.RecordName, 24), t.Type, clip(name, 40), clip(t.Sequence, 30), strings.Join(t.Assignees, ",")}
+				if moved {
+					cells[i] = append(cells[i], orDash(clip(t.Why, 80)))
+				}
 			}
-			return a.table([]string{"TASK", "DUE", "RECORD", "NAME", "TYPE", "STEP", "SEQUENCE", "ASSIGNEES"}, cells)
+			return a.table(head, cells)
 		},
 	})
 	c.Flags().StringVar(&q.User, "user", "", "whose work list (managers and admins)")
