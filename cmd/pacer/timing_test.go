@@ -79,6 +79,27 @@ func TestSimulateSaysWhyAnEmailMoved(t *testing.T) {
 	}
 }
 
+func TestSimulateSaysWhyASendingLimitAndAPauseMovedSteps(t *testing.T) {
+	db := orgDB(t)
+	ok(t, pacer(t, db, "settings", "max_per_hour", "1"))
+	ok(t, pacer(t, db, "--now", "2026-03-02T09:00:00Z", "connect", "Outreach", "lead/L-1")) // sam's hour's one
+	r := ok(t, pacer(t, db, "--now", "2026-03-02T09:10:00Z", "simulate", "Outreach", "--record", "lead/L-2",
+		"--outcome", "ring=no_answer", "--pause", "1h+2d=trade show"))
+	for _, want := range []string{
+		"message held until 2026-03-02 10:00: held by the sending limit of sam@example.com: 1 an hour",
+		"paused (trade show) until 2026-03-04 10:10",
+		"2026-03-06 10:00  Phone call [ring-again]  step entered",
+		"resumed: paused for 2d (trade show): the step goes on with the time it had left",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := pacer(t, db, "simulate", "Outreach", "--pause", "1d"); r.code != 1 || !strings.Contains(r.stderr, "AFTER+FOR") {
+		t.Fatalf("--pause 1d: exit %d, %s", r.code, r.stderr)
+	}
+}
+
 func TestOutboxShowsHeldMessages(t *testing.T) {
 	db := orgDB(t)
 	ok(t, pacer(t, db, "--now", "2026-03-02T20:00:00Z", "connect", "Outreach", "lead/L-1"))

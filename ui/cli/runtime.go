@@ -372,9 +372,9 @@ func PrintTick(w io.Writer, rep engine.TickReport) {
 
 func (a *App) simulateCmd() *cobra.Command {
 	var opt engine.SimOptions
-	var events, outcomes []string
+	var events, outcomes, pauses []string
 	c := a.jsonFlag(&cobra.Command{
-		Use:   "simulate SEQ [--record E/ID] [--event TYPE@DURATION]... [--outcome STEP=OUTCOME]...",
+		Use:   "simulate SEQ [--record E/ID] [--event TYPE@DURATION]... [--outcome STEP=OUTCOME]... [--pause AFTER+FOR[=REASON]]...",
 		Short: "Print the timeline a record would follow through a sequence, changing nothing",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -390,6 +390,13 @@ func (a *App) simulateCmd() *cobra.Command {
 					return fmt.Errorf("--event %q: write TYPE@DURATION, e.g. email_opened@2h", ev)
 				}
 				opt.Events = append(opt.Events, engine.SimEvent{Kind: sequence.Kind(kind), After: d})
+			}
+			for _, p := range pauses {
+				sp, err := parseSimPause(p)
+				if err != nil {
+					return err
+				}
+				opt.Pauses = append(opt.Pauses, sp)
 			}
 			for _, o := range outcomes {
 				step, out, ok := strings.Cut(o, "=")
@@ -429,7 +436,20 @@ func (a *App) simulateCmd() *cobra.Command {
 	c.Flags().StringVar(&opt.Record, "record", "", "a real record (default: a made-up one)")
 	c.Flags().StringArrayVar(&events, "event", nil, "TYPE@DURATION after the start, e.g. email_opened@2h (repeatable)")
 	c.Flags().StringArrayVar(&outcomes, "outcome", nil, "STEP=OUTCOME for a call, or STEP=skip (repeatable)")
+	c.Flags().StringArrayVar(&pauses, "pause", nil, "AFTER+FOR[=REASON]: pause AFTER the start, resuming FOR later, e.g. 1d+3d=trade show (repeatable)")
 	return c
+}
+
+// parseSimPause reads simulate's --pause AFTER+FOR[=REASON].
+func parseSimPause(v string) (engine.SimPause, error) {
+	spec, reason, _ := strings.Cut(v, "=")
+	after, dur, ok := strings.Cut(spec, "+")
+	a, aerr := sequence.ParseDuration(strings.TrimSpace(after))
+	d, derr := sequence.ParseDuration(strings.TrimSpace(dur))
+	if !ok || aerr != nil || derr != nil || d <= 0 {
+		return engine.SimPause{}, fmt.Errorf("--pause %q: write AFTER+FOR[=REASON], e.g. 1d+3d=trade show", v)
+	}
+	return engine.SimPause{After: a, For: d, Reason: strings.TrimSpace(reason)}, nil
 }
 
 // simulate runs the simulation on a throwaway copy of the database.
