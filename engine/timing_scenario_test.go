@@ -98,6 +98,30 @@ func TestAwayWithoutCoverTaskWaitsForTheReturn(t *testing.T) {
 	if n := len(w.tasksOf("sam", "lead/L-1")); n != 1 {
 		t.Fatalf("sam has %d tasks for L-1", n)
 	}
+	// Paused and resumed, the task is due at once: the reason it moved no longer holds.
+	_, err := w.e.Pause(w.ctx, "max", "Call", engine.Targets{Refs: []string{"lead/L-1"}}, "", time.Time{})
+	must(t, err)
+	w.clock.Advance(time.Hour)
+	_, err = w.e.Resume(w.ctx, "max", "Call", engine.Targets{Refs: []string{"lead/L-1"}})
+	must(t, err)
+	if task := w.only("sam"); !task.DueAt.Equal(w.clock.Now()) || task.Why != "" {
+		t.Fatalf("after a resume the task is due %s and says %q, want due now and no reason", task.DueAt, task.Why)
+	}
+}
+
+// A seller who snoozes a moved task chose its time: the reason goes.
+func TestSnoozingAMovedTaskClearsWhy(t *testing.T) {
+	w := newWorld(t)
+	w.samAway("")
+	w.connect(w.sequence(callSequence), "lead/L-1")
+	task := w.only("sam")
+	if task.Why == "" {
+		t.Fatal("the task of a seller away says nothing")
+	}
+	w.act("sam", task.ID, engine.TaskAction{Kind: engine.ActSnooze, Until: task.DueAt.Add(2 * time.Hour)})
+	if got := w.only("sam"); got.Why != "" || !got.DueAt.Equal(task.DueAt.Add(2*time.Hour)) {
+		t.Fatalf("after snoozing: due %s, why %q", got.DueAt, got.Why)
+	}
 }
 
 // max_per_day: what is over a mailbox's day goes out the next day, in its send window, and
