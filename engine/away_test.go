@@ -1,9 +1,12 @@
 package engine_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pacer-sales/pacer/engine"
 )
 
 // A seller away from Monday 09:00 until Thursday 09:00.
@@ -69,7 +72,28 @@ func TestAwaySellersTaskGoesToTheCover(t *testing.T) {
 	if n := len(w.tasks("sam")); n != 0 {
 		t.Fatalf("sam, away, has %d tasks", n)
 	}
-	if task := w.only("sue"); !task.DueAt.Equal(monday) {
+	task := w.only("sue")
+	if !task.DueAt.Equal(monday) {
 		t.Fatalf("sue's cover task is due %s, want at once", task.DueAt)
+	}
+	const why = "sam is away until 2026-03-05 09:00: covered by sue"
+	if task.Why != why {
+		t.Fatalf("sue's work list says %q, want %q", task.Why, why)
+	}
+	// pacer tasks --json carries it.
+	b, err := json.Marshal(w.tasks("sue"))
+	must(t, err)
+	var rows []map[string]any
+	must(t, json.Unmarshal(b, &rows))
+	if len(rows) != 1 || rows[0]["why"] != why {
+		t.Fatalf("tasks --json = %s, want the task with why %q", b, why)
+	}
+	// Handed over by hand, the reason is gone; a task nothing moved has no why in its JSON.
+	w.act("max", task.ID, engine.TaskAction{Kind: engine.ActAssign, To: "tom"})
+	if got := w.only("tom"); got.Why != "" {
+		t.Fatalf("after assigning it to tom the task says %q", got.Why)
+	}
+	if b, _ := json.Marshal(w.only("tom")); strings.Contains(string(b), `"why"`) {
+		t.Fatalf("a task without a reason has one in its JSON: %s", b)
 	}
 }

@@ -109,8 +109,12 @@ const connectBatch = 1000
 // is not how pacer runs, and the raw rate is always measured with fsync.
 //
 // It runs twice in one run: timing=off (send_window: any, no holidays: the walk as before
-// pacer knew about people's time) and timing=on (the org's US holidays and the default send
-// window in force).
+// pacer knew about people's time) and timing=on (the org's US holidays, and a send window
+// that opens at 09:00, when the walk starts, and closes halfway through connecting: the
+// intro emails of the later half are held — queued with a message_held entry — and go out
+// the next morning, and so are the later emails that come due after the window closes).
+// The walk has the same step entries either way, so transitions/s compare; the log line
+// says how many emails were held.
 func BenchmarkEngineWalk(b *testing.B) {
 	for _, timing := range []bool{false, true} {
 		b.Run(fmt.Sprintf("timing=%s", map[bool]string{false: "off", true: "on"}[timing]), func(b *testing.B) {
@@ -151,7 +155,7 @@ func benchEngineWalk(b *testing.B, timing bool) {
 			}
 			clock.Advance(time.Minute)
 		}
-		connected := time.Since(start)
+		connected, connectedAt := time.Since(start), clock.Now()
 		ticks := 0
 		for {
 			next, ok, err := e.NextWake(ctx)
@@ -182,11 +186,14 @@ func benchEngineWalk(b *testing.B, timing bool) {
 		// The disk's speed drifts; the raw rate is measured on either side of the walk.
 		rawAfter := rawBatchedPutRate(b, 5*n)
 		raw := (rawBefore + rawAfter) / 2
-		entries, atConnect := countWalk(b, db, seq, n)
-		b.Logf("%d records: %d step entries (%d while connecting) in %v (connect %v, %d ticks); raw bbolt %.0f puts/s (%.0f before, %.0f after); peak RSS %.0f MB (anonymous %.0f, file-backed %.0f), heap in use %.0f MB",
-			n, entries, atConnect, walked.Round(time.Millisecond), connected.Round(time.Millisecond), ticks, raw, rawBefore, rawAfter, rss, mem.anon, mem.file, mem.heap)
+		got := countWalk(b, db, seq, n, connectedAt)
+		if timing && n >= 2*connectBatch && got.held == 0 {
+			b.Fatal("timing=on held no email for its send window")
+		}
+		b.Logf("%d records: %d step entries (%d while connecting), %d emails held, in %v (connect %v, %d ticks); raw bbolt %.0f puts/s (%.0f before, %.0f after); peak RSS %.0f MB (anonymous %.0f, file-backed %.0f), heap in use %.0f MB",
+			n, got.entries, got.atConnect, got.held, walked.Round(time.Millisecond), connected.Round(time.Millisecond), ticks, raw, rawBefore, rawAfter, rss, mem.anon, mem.file, mem.heap)
 		total.add(walkFigures{
-			entries: entries, tickEntries: entries - atConnect, wall: walked, tickWall: walked - connected, cpu: cpu,
+			entries: got.entries, tickEntries: got.entries - got.atConnect, wall: walked, tickWall: walked - connected, cpu: cpu,
 			raw: raw, rss: rss, heap: mem.heap,
 		})
 		b.StartTimer()
@@ -257,14 +264,16 @@ func walkOrgOn(b *testing.B, db store.Store, clock engine.Clock, n int, timing b
 			b.Fatal(err)
 		}
 	}
-	src := walkSequence
+	window := "any"
 	if timing {
 		if err := e.SetSetting(ctx, "ada", "holidays", "us"); err != nil {
 			b.Fatal(err)
 		}
-	} else {
-		src = strings.Replace(src, "steps:", "options:\n  send_window: any\nsteps:", 1)
+		// The walk connects a batch a minute from 09:00 (t0): the window closes halfway.
+		half := max(1, (n+connectBatch-1)/connectBatch/2)
+		window = fmt.Sprintf("09:00-%02d:%02d", 9+half/60, half%60)
 	}
+	src := strings.Replace(walkSequence, "steps:", "options:\n  send_window: "+window+"\nsteps:", 1)
 	def, err := sequence.Parse([]byte(src), "walk.yaml")
 	if err != nil {
 		b.Fatal(err)
@@ -297,12 +306,18 @@ func mustSeqID(b *testing.B, db store.Store, name string) store.ID {
 	return id
 }
 
+// walkCount is what countWalk counts of a walk: its step entries, those made while
+// connecting, and its emails held (message_held entries).
+type walkCount struct{ entries, atConnect, held int }
+
 // countWalk checks that all n connections of seq completed and counts their step entries:
-// in all, and those made while connecting (the first two of each connection: the intro
-// email, kept and so sent at once, and the email window that follows it).
-func countWalk(b *testing.B, db store.Store, seq store.ID, n int) (entries, atConnect int) {
+// in all, and those made while connecting (before connected, the clock when the last batch
+// was connected: the intro email, kept and so sent at once, and the email window that
+// follows it, unless the send window held the email), and the holds of their emails.
+func countWalk(b *testing.B, db store.Store, seq store.ID, n int, connected time.Time) walkCount {
 	b.Helper()
 	conns := 0
+	var got walkCount
 	err := db.View(context.Background(), func(tx store.Tx) error {
 		var hErr error
 		err := tx.ConnsBySequence(seq, func(c store.Connection) bool {
@@ -317,8 +332,14 @@ func countWalk(b *testing.B, db store.Store, seq store.ID, n int) (entries, atCo
 				return false
 			}
 			for _, h := range hist {
-				if h.Type == "step_entered" {
-					entries++
+				switch h.Type {
+				case store.EventStepEntered:
+					got.entries++
+					if h.At.Before(connected) {
+						got.atConnect++
+					}
+				case store.EventMessageHeld:
+					got.held++
 				}
 			}
 			return true
@@ -334,7 +355,7 @@ func countWalk(b *testing.B, db store.Store, seq store.ID, n int) (entries, atCo
 	if conns != n {
 		b.Fatalf("%d connections, want %d", conns, n)
 	}
-	return entries, 2 * n
+	return got
 }
 
 // rawBatchedPutRate measures bare bbolt on a fresh file opened with the options pacer's

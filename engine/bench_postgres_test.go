@@ -104,7 +104,7 @@ func benchWalkPostgres(b *testing.B, nodes int) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		got, _ := countWalk(b, db, mustSeqID(b, db, "Throughput walk"), n)
+		got := countWalk(b, db, mustSeqID(b, db, "Throughput walk"), n, time.Time{}).entries
 		db.Close()
 		entries += got
 		wall += walked

@@ -393,33 +393,45 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		// Every message claimed was held (paused, over a sending limit): others may be due.
 		return claimed, nil
 	}
+	if settings.SMTPURL == "" {
+		// No transport: nothing leaves the machine, so the batch is kept in the local outbox
+		// in one transaction (a crash before it commits keeps the claims, kept later).
+		var done TickReport
+		err := e.write(ctx, func(tx store.Tx) error {
+			done = TickReport{}
+			var o *org
+			for _, m := range msgs {
+				if why, ok := dropped[m.ID]; ok {
+					if err := dropMessage(tx, m, why); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := e.recordSend(tx, &o, m, nil, settings, &done); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		rep.Sent, rep.Failed, rep.Retried = rep.Sent+done.Sent, rep.Failed+done.Failed, rep.Retried+done.Retried
+		return claimed, nil
+	}
 	tr, trErr := e.transportFor(settings.SMTPURL)
 	for _, m := range msgs {
 		if why, ok := dropped[m.ID]; ok {
 			// Its connection has left the step: the email is no longer wanted.
-			if err := e.write(ctx, func(tx store.Tx) error {
-				cur, err := tx.Message(m.ID)
-				if err != nil || cur.State != store.MsgQueued {
-					return err
-				}
-				cur.State, cur.LastError = store.MsgFailed, why
-				if resent(cur) {
-					// Sent once and bounced: it stays sent, with why it went no more.
-					cur.State, cur.LastError = store.MsgSent, strings.Replace(why, "not sent", "not sent again", 1)
-				}
-				return tx.PutMessage(cur)
-			}); err != nil {
+			if err := e.write(ctx, func(tx store.Tx) error { return dropMessage(tx, m, why) }); err != nil {
 				return 0, err
 			}
 			continue
 		}
 		var sendErr error
-		switch {
-		case settings.SMTPURL == "":
-			sendErr = nil // no transport: kept in the local outbox, counts as sent
-		case trErr != nil:
+		if trErr != nil {
 			sendErr = trErr
-		default:
+		} else {
 			em := outgoing(m, settings, e.clock.Now())
 			if em.DKIM, sendErr = e.dkim(settings); sendErr == nil {
 				sendErr = tr.Send(ctx, em)
@@ -432,63 +444,8 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		var done TickReport
 		err := e.write(ctx, func(tx store.Tx) error {
 			done = TickReport{}
-			cur, err := tx.Message(m.ID)
-			if err != nil || cur.State != store.MsgQueued {
-				return err
-			}
-			cur.Tries++
-			now := e.clock.Now()
-			again := resent(cur) // a resend after a soft bounce: its step has moved on
-			var in *flow.Input
-			switch {
-			case sendErr == nil:
-				cur.State, cur.SentAt, cur.LastError = store.MsgSent, now, ""
-				if settings.SMTPURL == "" {
-					cur.State = store.MsgKept
-				}
-				if !again {
-					in = &flow.Input{Kind: flow.MessageSent, Visit: cur.Visit, Message: cur.ID, At: now}
-				}
-				done.Sent++
-			case mail.RecipientRefused(sendErr):
-				// The server refused the recipient for good: a hard bounce, not a retry.
-				cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
-				done.Failed++
-				if err := tx.PutMessage(cur); err != nil {
-					return err
-				}
-				return e.bounce(tx, cur, Bounce{Hard: true, Diagnostic: clip(sendErr.Error(), maxErrorText), At: now})
-			case cur.Tries >= mail.MaxTries && again:
-				done.Failed++
-				c, err := tx.Conn(cur.Conn)
-				if err != nil {
-					return err
-				}
-				return e.undelivered(tx, cur, c, fmt.Sprintf("not sent again after %d tries: %v", cur.Tries, sendErr), now)
-			case cur.Tries >= mail.MaxTries:
-				cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
-				in = &flow.Input{Kind: flow.MessageFailed, Visit: cur.Visit, Message: cur.ID, Error: fmt.Sprintf("not sent after %d tries: %v", cur.Tries, sendErr)}
-				done.Failed++
-			default:
-				cur.LastError, cur.NextTry = sendErr.Error(), now.Add(mail.Backoff(cur.Tries))
-				done.Retried++
-			}
-			if err := tx.PutMessage(cur); err != nil {
-				return err
-			}
-			if in == nil {
-				return nil
-			}
-			c, err := tx.Conn(cur.Conn)
-			if err != nil {
-				return err
-			}
-			o, err := loadOrg(tx)
-			if err != nil {
-				return err
-			}
-			_, err = e.step(tx, o, c, *in, now)
-			return err
+			var o *org
+			return e.recordSend(tx, &o, m, sendErr, settings, &done)
 		})
 		if err != nil {
 			return 0, err
@@ -496,6 +453,85 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		rep.Sent, rep.Failed, rep.Retried = rep.Sent+done.Sent, rep.Failed+done.Failed, rep.Retried+done.Retried
 	}
 	return claimed, nil
+}
+
+// dropMessage fails a claimed message that is no longer wanted (its connection left the
+// step), with why; one sent before and bounced stays sent.
+func dropMessage(tx store.Tx, m store.Message, why string) error {
+	cur, err := tx.Message(m.ID)
+	if err != nil || cur.State != store.MsgQueued {
+		return err
+	}
+	cur.State, cur.LastError = store.MsgFailed, why
+	if resent(cur) {
+		// Sent once and bounced: it stays sent, with why it went no more.
+		cur.State, cur.LastError = store.MsgSent, strings.Replace(why, "not sent", "not sent again", 1)
+	}
+	return tx.PutMessage(cur)
+}
+
+// recordSend records the result of sending a claimed message (sendErr nil: sent, or kept
+// without a transport) and steps its connection on; done counts it. *o is the org of the
+// transaction, loaded at the first step that needs it.
+func (e *Engine) recordSend(tx store.Tx, o **org, m store.Message, sendErr error, settings store.Settings, done *TickReport) error {
+	cur, err := tx.Message(m.ID)
+	if err != nil || cur.State != store.MsgQueued {
+		return err
+	}
+	cur.Tries++
+	now := e.clock.Now()
+	again := resent(cur) // a resend after a soft bounce: its step has moved on
+	var in *flow.Input
+	switch {
+	case sendErr == nil:
+		cur.State, cur.SentAt, cur.LastError = store.MsgSent, now, ""
+		if settings.SMTPURL == "" {
+			cur.State = store.MsgKept
+		}
+		if !again {
+			in = &flow.Input{Kind: flow.MessageSent, Visit: cur.Visit, Message: cur.ID, At: now}
+		}
+		done.Sent++
+	case mail.RecipientRefused(sendErr):
+		// The server refused the recipient for good: a hard bounce, not a retry.
+		cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
+		done.Failed++
+		if err := tx.PutMessage(cur); err != nil {
+			return err
+		}
+		return e.bounce(tx, cur, Bounce{Hard: true, Diagnostic: clip(sendErr.Error(), maxErrorText), At: now})
+	case cur.Tries >= mail.MaxTries && again:
+		done.Failed++
+		c, err := tx.Conn(cur.Conn)
+		if err != nil {
+			return err
+		}
+		return e.undelivered(tx, cur, c, fmt.Sprintf("not sent again after %d tries: %v", cur.Tries, sendErr), now)
+	case cur.Tries >= mail.MaxTries:
+		cur.State, cur.LastError = store.MsgFailed, sendErr.Error()
+		in = &flow.Input{Kind: flow.MessageFailed, Visit: cur.Visit, Message: cur.ID, Error: fmt.Sprintf("not sent after %d tries: %v", cur.Tries, sendErr)}
+		done.Failed++
+	default:
+		cur.LastError, cur.NextTry = sendErr.Error(), now.Add(mail.Backoff(cur.Tries))
+		done.Retried++
+	}
+	if err := tx.PutMessage(cur); err != nil {
+		return err
+	}
+	if in == nil {
+		return nil
+	}
+	c, err := tx.Conn(cur.Conn)
+	if err != nil {
+		return err
+	}
+	if *o == nil {
+		if *o, err = loadOrg(tx); err != nil {
+			return err
+		}
+	}
+	_, err = e.step(tx, *o, c, *in, now)
+	return err
 }
 
 // sendBatch is how many queued messages one dispatch claims.

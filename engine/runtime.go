@@ -400,7 +400,7 @@ func (e *Engine) pauseTask(tx store.Tx, conn store.Connection, ef flow.Effect, n
 	case ef.Kind == flow.PauseTask && t.State == store.TaskOpen:
 		t.State = store.TaskPaused
 	case ef.Kind == flow.ResumeTask && t.State == store.TaskPaused:
-		t.State, t.DueAt = store.TaskOpen, now
+		t.State, t.DueAt, t.Why = store.TaskOpen, now, "" // due at once: no longer moved
 	default:
 		return nil
 	}
@@ -436,6 +436,7 @@ func (e *Engine) createTask(tx store.Tx, o *org, conn *store.Connection, plan *f
 		t.DueAt, t.Assignees, users = due, as, as
 		moved = strings.TrimPrefix(moved+"; "+why, "; ")
 	}
+	t.Why = moved
 	if err := tx.PutTask(t); err != nil {
 		return nil, err
 	}

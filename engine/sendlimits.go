@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -128,11 +129,52 @@ func (e *Engine) holdForLimits(tx store.Tx, o *org, users []store.User, m store.
 	if next.IsZero() || err != nil {
 		return false, err
 	}
+	// The next slot the limits allow (the next day starts at midnight) may be outside the
+	// email's send window or the sender's time off: it waits for those from there.
+	at, inWindow, err := e.windowAfter(tx, o, users, m, next)
+	if err != nil {
+		return false, err
+	}
+	if at.After(next) {
+		next, why = at, why+", then "+strings.TrimPrefix(inWindow, "held ")
+	}
 	m.NextTry = next
 	if err := tx.PutMessage(m); err != nil {
 		return false, err
 	}
 	return true, tx.AppendHistory(m.Conn, store.Event{At: now, Type: store.EventMessageHeld, StepID: m.StepID, Until: next, Reason: HoldLimit, Why: why})
+}
+
+// windowAfter returns when a queued email may go out at or after at under its send window
+// and its sender's time off (at itself when nothing holds it), and why in words.
+func (e *Engine) windowAfter(tx store.Tx, o *org, users []store.User, m store.Message, at time.Time) (time.Time, string, error) {
+	c, err := tx.Conn(m.Conn)
+	if errors.Is(err, store.ErrNotFound) {
+		return at, "", nil
+	} else if err != nil {
+		return at, "", err
+	}
+	plan, err := e.plans.get(tx, c.Sequence, c.Version)
+	if err != nil {
+		return at, "", err
+	}
+	rec, err := tx.RecordByKey(m.Record)
+	if errors.Is(err, store.ErrNotFound) {
+		return at, "", nil
+	} else if err != nil {
+		return at, "", err
+	}
+	var sender store.User
+	if addr := mailboxOf(m.From); addr != "" {
+		for _, u := range users {
+			if mailboxOf(u.From) == addr || mailboxOf(u.Email) == addr {
+				sender = u
+				break
+			}
+		}
+	}
+	next, _, why := e.sendWindow(o, plan, rec, sender, at)
+	return next, why, nil
 }
 
 // limited reports whether any sending limit is set (org-wide or for a user), in which case

@@ -29,8 +29,17 @@ type SimOptions struct {
 	// A call without one gets the org's first outcome when a call-outcome condition follows
 	// it; other tasks are done.
 	Outcomes map[string]string
+	// Pauses pause the record's connection to the sequence After the start, resuming by
+	// itself For later.
+	Pauses []SimPause
 	// Horizon bounds simulated time (default one year).
 	Horizon time.Duration
+}
+
+// SimPause is a scripted pause of the simulated connection.
+type SimPause struct {
+	After, For time.Duration
+	Reason     string
 }
 
 // SimLine is one line of a simulated timeline.
@@ -140,17 +149,25 @@ func (e *Engine) Simulate(ctx context.Context, by string, opt SimOptions) ([]Sim
 	}
 	events := slices.Clone(opt.Events)
 	slices.SortStableFunc(events, func(a, b SimEvent) int { return int(a.After - b.After) })
+	pauses := slices.Clone(opt.Pauses)
+	slices.SortStableFunc(pauses, func(a, b SimPause) int { return int(a.After - b.After) })
 	var notes []SimLine
 	for guard := 0; guard < 100_000; guard++ {
-		if err := e.settleSimTasks(ctx, by, rec, opt.Outcomes); err != nil {
+		// Tasks are worked when they are due: a task the seller's time off, hours or a
+		// holiday moved is worked then, and what follows it moves with it.
+		taskDue, err := e.settleSimTasks(ctx, by, rec, opt.Outcomes)
+		if err != nil {
 			return nil, err
 		}
 		next, ok, err := e.NextWake(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if len(events) > 0 && (!ok || !start.Add(events[0].After).After(next)) {
-			next, ok = start.Add(events[0].After), true
+		for _, at := range []time.Time{taskDue, scripted(start, events, func(ev SimEvent) time.Duration { return ev.After }),
+			scripted(start, pauses, func(p SimPause) time.Duration { return p.After })} {
+			if !at.IsZero() && (!ok || at.Before(next)) {
+				next, ok = at, true
+			}
 		}
 		if !ok || next.After(start.Add(opt.Horizon)) {
 			break
@@ -163,6 +180,14 @@ func (e *Engine) Simulate(ctx context.Context, by string, opt SimOptions) ([]Sim
 			events = events[1:]
 			if err := e.RecordEvent(ctx, by, rec.Ref(), ev.Kind, "", start.Add(ev.After)); err != nil {
 				notes = append(notes, SimLine{At: start.Add(ev.After), What: fmt.Sprintf("%s ignored: %v", ev.Kind, err)})
+			}
+		}
+		for len(pauses) > 0 && !start.Add(pauses[0].After).After(clock.Now()) {
+			p := pauses[0]
+			pauses = pauses[1:]
+			at := start.Add(p.After)
+			if _, err := e.Pause(ctx, by, seq.Name, Targets{Refs: []string{rec.Ref()}}, p.Reason, at.Add(p.For)); err != nil {
+				notes = append(notes, SimLine{At: at, Sequence: seq.Name, What: fmt.Sprintf("pause ignored: %v", err)})
 			}
 		}
 		if _, err := e.Tick(ctx); err != nil {
@@ -182,11 +207,22 @@ func (e *Engine) connsOf(ctx context.Context, rec store.ID) []store.Connection {
 	return conns
 }
 
-// settleSimTasks completes or skips every open task of the record as scripted.
-func (e *Engine) settleSimTasks(ctx context.Context, by string, rec store.Record, outcomes map[string]string) error {
+// scripted returns when the first of the scripted items comes (zero for none).
+func scripted[T any](start time.Time, items []T, after func(T) time.Duration) time.Time {
+	if len(items) == 0 {
+		return time.Time{}
+	}
+	return start.Add(after(items[0]))
+}
+
+// settleSimTasks completes or skips, as scripted, every open task of the record that is due,
+// and returns when the next one not yet due is (zero for none).
+func (e *Engine) settleSimTasks(ctx context.Context, by string, rec store.Record, outcomes map[string]string) (time.Time, error) {
 	for {
 		var open []store.Task
 		var callOutcomes []string
+		var later time.Time
+		now := e.clock.Now()
 		if err := e.view(ctx, func(tx store.Tx) error {
 			s, err := tx.Settings()
 			if err != nil {
@@ -194,16 +230,22 @@ func (e *Engine) settleSimTasks(ctx context.Context, by string, rec store.Record
 			}
 			callOutcomes = s.CallOutcomes
 			return tx.OpenTasks(func(t store.Task) bool {
-				if t.Record == rec.Key {
+				switch {
+				case t.Record != rec.Key:
+				case t.DueAt.After(now):
+					if later.IsZero() || t.DueAt.Before(later) {
+						later = t.DueAt
+					}
+				default:
 					open = append(open, t)
 				}
 				return true
 			})
 		}); err != nil {
-			return err
+			return time.Time{}, err
 		}
 		if len(open) == 0 {
-			return nil
+			return later, nil
 		}
 		for _, t := range open {
 			a := TaskAction{Kind: ActDone}
@@ -216,7 +258,7 @@ func (e *Engine) settleSimTasks(ctx context.Context, by string, rec store.Record
 				a.Outcome = callOutcomes[0]
 			}
 			if _, err := e.ActOnTask(ctx, by, t.ID.String(), a); err != nil {
-				return fmt.Errorf("simulated %s of task %q: %w", a.Kind, t.Name, err)
+				return time.Time{}, fmt.Errorf("simulated %s of task %q: %w", a.Kind, t.Name, err)
 			}
 		}
 	}
@@ -248,8 +290,23 @@ func (e *Engine) timeline(ctx context.Context, rec store.ID, before map[store.ID
 				return err
 			}
 			name := o.seqName(tx, c.Sequence)
+			var paused *store.Event
 			for _, h := range hist {
 				l := SimLine{At: h.At, Sequence: name, StepID: h.StepID, What: describe(h), Branch: h.Branch, Why: h.Why}
+				switch h.Type {
+				case store.EventPaused:
+					paused = &h
+				case store.EventResumed:
+					if paused != nil && l.Why == "" {
+						// What comes after it moved by the pause: say so where it goes on.
+						l.Why = "paused for " + sequence.FormatDuration(h.At.Sub(paused.At))
+						if paused.Reason != "" {
+							l.Why += " (" + paused.Reason + ")"
+						}
+						l.Why += ": the step goes on with the time it had left"
+					}
+					paused = nil
+				}
 				if st := pl.Step(h.StepID); st != nil {
 					l.StepName = st.DisplayName()
 				}

@@ -26,6 +26,9 @@ type TaskRow struct {
 	Assignees  []string  `json:"assignees"`
 	State      string    `json:"state"`
 	Error      string    `json:"error,omitempty"`
+	// Why says why the task is due when it is or assigned to whom it is, when the engine
+	// moved it: a holiday, the seller's time off and cover, the seller's working hours.
+	Why string `json:"why,omitempty"`
 }
 
 func taskRow(t store.Task) TaskRow {
@@ -36,7 +39,7 @@ func taskRow(t store.Task) TaskRow {
 	return TaskRow{
 		ID: t.ID.String(), Record: t.RecordRef, RecordName: t.RecordName, Sequence: t.SeqName,
 		StepID: t.StepID, Type: t.Type, Name: t.Name, DueAt: t.DueAt, Assignees: as,
-		State: string(t.State), Error: t.Error,
+		State: string(t.State), Error: t.Error, Why: t.Why,
 	}
 }
 
@@ -210,7 +213,7 @@ func (e *Engine) ActOnTask(ctx context.Context, by, id string, a TaskAction) (Ta
 			if !a.Until.After(now) {
 				return invalid("snooze until %s: pick a time after now (%s)", a.Until.Format(time.RFC3339), now.Format(time.RFC3339))
 			}
-			t.DueAt = a.Until
+			t.DueAt, t.Why = a.Until, "" // the seller's own choice now
 			if err := tx.PutTask(t); err != nil {
 				return err
 			}
@@ -221,7 +224,7 @@ func (e *Engine) ActOnTask(ctx context.Context, by, id string, a TaskAction) (Ta
 			if err != nil {
 				return notFound(err, "there is no user %q", a.To)
 			}
-			t.Assignees = []string{to.Username}
+			t.Assignees, t.Why = []string{to.Username}, "" // handed over by hand: the engine's reason is gone
 			if err := tx.PutTask(t); err != nil {
 				return err
 			}

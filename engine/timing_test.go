@@ -107,6 +107,9 @@ func TestTaskDueOnHolidayMovesToNextWorkingHour(t *testing.T) {
 	w.after(24 * time.Hour) // the plain wait ends on Thanksgiving
 	task := w.only("sam")
 	wantTime(t, "the call's due time", task.DueAt, time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	if !strings.Contains(task.Why, "holiday Thanksgiving Day") {
+		t.Fatalf("the work list says the task moved because %q, want the holiday", task.Why)
+	}
 	c := w.conn("lead/L-1")
 	last := c.History[len(c.History)-1]
 	if last.Type != "task_created" || !strings.Contains(last.Why, "Thanksgiving Day") {

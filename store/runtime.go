@@ -192,6 +192,10 @@ type Task struct {
 	CreatedAt time.Time `json:"created_at"`
 	ClosedAt  time.Time `json:"closed_at,omitempty"`
 	ClosedBy  string    `json:"closed_by,omitempty"`
+	// Why says why the task's due time or assignees differ from the step's own: a holiday,
+	// the seller's time off and cover, the seller's working hours ("" when nothing moved,
+	// and again once a person snoozes or reassigns it or a resume makes it due at once).
+	Why string `json:"why,omitempty"`
 }
 
 // MsgState is the state of an outbox message.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -77,6 +79,27 @@ func TestSimulateSaysWhyAnEmailMoved(t *testing.T) {
 	}
 }
 
+func TestSimulateSaysWhyASendingLimitAndAPauseMovedSteps(t *testing.T) {
+	db := orgDB(t)
+	ok(t, pacer(t, db, "settings", "max_per_hour", "1"))
+	ok(t, pacer(t, db, "--now", "2026-03-02T09:00:00Z", "connect", "Outreach", "lead/L-1")) // sam's hour's one
+	r := ok(t, pacer(t, db, "--now", "2026-03-02T09:10:00Z", "simulate", "Outreach", "--record", "lead/L-2",
+		"--outcome", "ring=no_answer", "--pause", "1h+2d=trade show"))
+	for _, want := range []string{
+		"message held until 2026-03-02 10:00: held by the sending limit of sam@example.com: 1 an hour",
+		"paused (trade show) until 2026-03-04 10:10",
+		"2026-03-06 10:00  Phone call [ring-again]  step entered",
+		"resumed: paused for 2d (trade show): the step goes on with the time it had left",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := pacer(t, db, "simulate", "Outreach", "--pause", "1d"); r.code != 1 || !strings.Contains(r.stderr, "AFTER+FOR") {
+		t.Fatalf("--pause 1d: exit %d, %s", r.code, r.stderr)
+	}
+}
+
 func TestOutboxShowsHeldMessages(t *testing.T) {
 	db := orgDB(t)
 	ok(t, pacer(t, db, "--now", "2026-03-02T20:00:00Z", "connect", "Outreach", "lead/L-1"))
@@ -102,4 +125,25 @@ func TestAwayAndUserSetWorkTime(t *testing.T) {
 		t.Fatalf("sam's email while away:\n%s", r.stdout)
 	}
 	ok(t, pacer(t, db, "away", "remove", "sam", "--from", "2026-03-02"))
+}
+
+func TestTasksSayWhyTheyMoved(t *testing.T) {
+	db := orgDB(t)
+	seq := filepath.Join(t.TempDir(), "calls.yaml")
+	if err := os.WriteFile(seq, []byte("name: Calls\nsteps:\n  - type: call\n    id: ring\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, pacer(t, db, "seq", "import", seq, "--activate"))
+	ok(t, pacer(t, db, "settings", "holidays", "us"))
+	ok(t, pacer(t, db, "--now", "2026-11-26T10:00:00Z", "connect", "Calls", "lead/L-1")) // Thanksgiving
+	const why = "due moved from the holiday Thanksgiving Day to the next working hour"
+	r := ok(t, pacer(t, db, "--as", "sam", "tasks"))
+	head, rest, _ := strings.Cut(r.stdout, "\n")
+	if !strings.HasSuffix(strings.TrimSpace(head), "ASSIGNEES  WHY") || !strings.Contains(rest, "2026-11-27 09:00") || !strings.Contains(rest, why) {
+		t.Fatalf("pacer tasks:\n%s", r.stdout)
+	}
+	var rows []struct{ Why string }
+	if err := json.Unmarshal([]byte(ok(t, pacer(t, db, "--as", "sam", "tasks", "--json")).stdout), &rows); err != nil || len(rows) != 1 || rows[0].Why != why {
+		t.Fatalf("pacer tasks --json: %+v, %v", rows, err)
+	}
 }

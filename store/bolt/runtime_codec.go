@@ -387,7 +387,8 @@ func decodeEvent(v []byte) (store.Event, error) {
 //
 //	head: state | due | assignees (n, username*) | created
 //	rest: conn id | record id | sequence id | record ref | record name | sequence name |
-//	      step | visit | type | name | template | outcome | note | error | closed | closed by
+//	      step | visit | type | name | template | outcome | note | error | closed | closed by |
+//	      optional why tail: 1 | why
 
 // taskHead is the head of a stored task. State is bbolt's memory: use it only within the
 // transaction it was read in.
@@ -425,7 +426,7 @@ func encodeTask(tk store.Task) []byte { return appendTask(nil, tk) }
 func appendTask(b []byte, tk store.Task) []byte {
 	n := 84 + len(tk.State) + len(tk.RecordRef) + len(tk.RecordName) + len(tk.SeqName) +
 		len(tk.StepID) + len(tk.Type) + len(tk.Name) + len(tk.Template) + len(tk.Outcome) +
-		len(tk.Note) + len(tk.Error) + len(tk.ClosedBy)
+		len(tk.Note) + len(tk.Error) + len(tk.ClosedBy) + len(tk.Why)
 	for _, a := range tk.Assignees {
 		n += 1 + len(a)
 	}
@@ -452,8 +453,16 @@ func appendTask(b []byte, tk store.Task) []byte {
 	e.str(tk.Error)
 	e.time(tk.ClosedAt)
 	e.str(tk.ClosedBy)
+	if tk.Why != "" {
+		// An optional tail: tasks whose due time or assignees nothing moved have none.
+		e.byte(taskWhy)
+		e.str(tk.Why)
+	}
 	return e.b
 }
+
+// taskWhy marks the tail of a task that says why its due time or assignees were moved.
+const taskWhy byte = 1
 
 func decodeTask(id store.ID, v []byte) (store.Task, error) {
 	d := decoder{b: v}
@@ -473,6 +482,12 @@ func decodeTask(id store.ID, v []byte) (store.Task, error) {
 	tk.Outcome, tk.Note, tk.Error = d.str(), d.str(), d.str()
 	tk.ClosedAt = d.time()
 	tk.ClosedBy = d.str()
+	if d.err == nil && len(d.b) > 0 {
+		if mark := d.byte(); mark != taskWhy {
+			d.fail(fmt.Errorf("unknown task tail %d", mark))
+		}
+		tk.Why = d.str()
+	}
 	if err := d.finish("task"); err != nil {
 		return store.Task{}, err
 	}

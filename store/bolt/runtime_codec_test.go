@@ -143,6 +143,38 @@ func TestTaskRoundTrip(t *testing.T) {
 	}
 }
 
+// TestTaskWhyTail checks the optional tail of a task whose due time or assignees were moved:
+// it round-trips, a task without it keeps the form it had before the tail existed, and a
+// damaged tail is an error.
+func TestTaskWhyTail(t *testing.T) {
+	plain := fullTask()
+	moved := plain
+	moved.Why = "zoe is away: due at their first working hour back"
+	v := encodeTask(moved)
+	got, err := decodeTask(tTask, v)
+	if err != nil || !reflect.DeepEqual(got, moved) {
+		t.Fatalf("a task with a why:\n got  %+v, %v\n want %+v", got, err, moved)
+	}
+	base := encodeTask(plain)
+	if !bytes.Equal(v[:len(base)], base) || len(v) != len(base)+2+len(moved.Why) {
+		t.Errorf("a task with a why encodes to %x, want the form without it (%x) and a tail", v, base)
+	}
+	// A task stored before the tail existed (the same bytes as one without a why) reads back.
+	if got, err := decodeTask(tTask, base); err != nil || got.Why != "" || !reflect.DeepEqual(got, plain) {
+		t.Errorf("a task without a tail: %+v, %v", got, err)
+	}
+	for n := len(base) + 1; n < len(v); n++ {
+		if _, err := decodeTask(tTask, v[:n]); err == nil {
+			t.Errorf("a task whose why tail is cut to %d of %d bytes decoded without an error", n, len(v))
+		}
+	}
+	unknown := bytes.Clone(v)
+	unknown[len(base)] = 9
+	if _, err := decodeTask(tTask, unknown); err == nil || !strings.Contains(err.Error(), "unknown task tail 9") {
+		t.Errorf("a task with an unknown tail: %v, want an error naming it", err)
+	}
+}
+
 func TestMessageRoundTrip(t *testing.T) {
 	for name, m := range map[string]store.Message{
 		"every field": fullMessage("Hi {{first_name}},\n\nshort note."),
@@ -283,6 +315,7 @@ func FuzzDecode(f *testing.F) {
 	ev, _ = encodeEvent(fullEvent(true, nil))
 	f.Add(ev)
 	f.Add(encodeTask(fullTask()))
+	f.Add(encodeTask(store.Task{ID: tTask, Why: "due at zoe's working hours"}))
 	f.Add(encodeMessage(fullMessage("Hi"), store.ID{}))
 	f.Add(encodeMessage(fullMessage(""), tConn))
 	f.Add([]byte{format1})

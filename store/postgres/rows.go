@@ -172,13 +172,14 @@ var (
 	historyTable = newTable("history", "conn, events", []colKind{colBytes, colJSON}, "", true)
 	tasksTable   = newTable("tasks", taskCols+", due_key", []colKind{colBytes, colBytes, colBytes, colBytes, colText, colText,
 		colText, colText, colInt8, colText, colText, colText, colInt8, colList, colText, colText, colText, colText, colInt8,
-		colInt8, colText, colInt8},
+		colInt8, colText, colText, colInt8},
 		`ON CONFLICT (id) DO UPDATE SET conn = excluded.conn, record = excluded.record, seq = excluded.seq,
 			record_ref = excluded.record_ref, record_name = excluded.record_name, seq_name = excluded.seq_name,
 			step_id = excluded.step_id, visit = excluded.visit, type = excluded.type, name = excluded.name,
 			template = excluded.template, due_at = excluded.due_at, due_key = excluded.due_key,
 			assignees = excluded.assignees, state = excluded.state, outcome = excluded.outcome, note = excluded.note,
-			error = excluded.error, closed_at = excluded.closed_at, closed_by = excluded.closed_by`, false)
+			error = excluded.error, closed_at = excluded.closed_at, closed_by = excluded.closed_by,
+			why = excluded.why`, false)
 	messagesTable = newTable("messages", msgCols, []colKind{colBytes, colBytes, colBytes, colBytes, colText, colInt8, colText,
 		colText, colText, colText, colText, colText, colText, colText, colInt8, colInt8, colText, colInt8, colInt8, colText},
 		`ON CONFLICT (id) DO UPDATE SET conn = excluded.conn, record = excluded.record, seq = excluded.seq,
@@ -203,7 +204,7 @@ const (
 	taskColID        = 0
 	taskColAssignees = 13
 	taskColState     = 14
-	taskColDueKey    = 21
+	taskColDueKey    = 22
 )
 
 // writeBufs are a transaction's rows not sent yet.

@@ -342,17 +342,17 @@ func (t *tx) History(conn store.ID) ([]store.Event, error) {
 
 // Tasks
 
-const taskCols = "id, conn, record, seq, record_ref, record_name, seq_name, step_id, visit, type, name, template, due_at, assignees, state, outcome, note, error, created_at, closed_at, closed_by"
+const taskCols = "id, conn, record, seq, record_ref, record_name, seq_name, step_id, visit, type, name, template, due_at, assignees, state, outcome, note, error, created_at, closed_at, closed_by, why"
 
 // taskColsOf is taskCols of the table named t.
-const taskColsOf = "t.id, t.conn, t.record, t.seq, t.record_ref, t.record_name, t.seq_name, t.step_id, t.visit, t.type, t.name, t.template, t.due_at, t.assignees, t.state, t.outcome, t.note, t.error, t.created_at, t.closed_at, t.closed_by"
+const taskColsOf = "t.id, t.conn, t.record, t.seq, t.record_ref, t.record_name, t.seq_name, t.step_id, t.visit, t.type, t.name, t.template, t.due_at, t.assignees, t.state, t.outcome, t.note, t.error, t.created_at, t.closed_at, t.closed_by, t.why"
 
 func scanTask(r pgx.Rows) (store.Task, error) {
 	var tk store.Task
 	var visit int64
 	err := r.Scan(idp(&tk.ID), idp(&tk.Conn), idp(&tk.Record), idp(&tk.Sequence), &tk.RecordRef, &tk.RecordName, &tk.SeqName,
 		&tk.StepID, &visit, &tk.Type, &tk.Name, &tk.Template, tm(&tk.DueAt), &tk.Assignees, &tk.State, &tk.Outcome,
-		&tk.Note, &tk.Error, tm(&tk.CreatedAt), tm(&tk.ClosedAt), &tk.ClosedBy)
+		&tk.Note, &tk.Error, tm(&tk.CreatedAt), tm(&tk.ClosedAt), &tk.ClosedBy, &tk.Why)
 	tk.Visit = uint32(visit)
 	tk.Assignees = nilIfEmpty(tk.Assignees)
 	return tk, err
@@ -397,7 +397,7 @@ func (t *tx) PutTask(tk store.Task) error {
 	t.wrote = true
 	t.rows.tasks.put(string(tk.ID[:]), []any{tk.ID[:], tk.Conn[:], tk.Record[:], tk.Sequence[:], tk.RecordRef, tk.RecordName,
 		tk.SeqName, tk.StepID, int64(tk.Visit), tk.Type, tk.Name, tk.Template, nanos(tk.DueAt), strs(tk.Assignees),
-		string(tk.State), tk.Outcome, tk.Note, tk.Error, nanos(tk.CreatedAt), nanos(tk.ClosedAt), tk.ClosedBy, dueKey(tk.DueAt)})
+		string(tk.State), tk.Outcome, tk.Note, tk.Error, nanos(tk.CreatedAt), nanos(tk.ClosedAt), tk.ClosedBy, tk.Why, dueKey(tk.DueAt)})
 	return nil
 }
 
@@ -454,7 +454,7 @@ func scanTaskKey(r pgx.Rows, key *int64) (store.Task, error) {
 	var visit int64
 	err := r.Scan(idp(&tk.ID), idp(&tk.Conn), idp(&tk.Record), idp(&tk.Sequence), &tk.RecordRef, &tk.RecordName, &tk.SeqName,
 		&tk.StepID, &visit, &tk.Type, &tk.Name, &tk.Template, tm(&tk.DueAt), &tk.Assignees, &tk.State, &tk.Outcome,
-		&tk.Note, &tk.Error, tm(&tk.CreatedAt), tm(&tk.ClosedAt), &tk.ClosedBy, key)
+		&tk.Note, &tk.Error, tm(&tk.CreatedAt), tm(&tk.ClosedAt), &tk.ClosedBy, &tk.Why, key)
 	tk.Visit = uint32(visit)
 	tk.Assignees = nilIfEmpty(tk.Assignees)
 	return tk, err

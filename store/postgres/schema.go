@@ -24,6 +24,7 @@ var migrations = []string{
 	schema6, // 5 → 6: nothing (see schema6)
 	schema7, // 6 → 7: templates' and emails' own HTML, users' mailboxes, records by email
 	schema8, // 7 → 8: what each sender mailbox has let out (sending limits)
+	schema9, // 8 → 9: why a task's due time or assignees were moved
 }
 
 // schema6 changes nothing: the number was held for a change that came without tables of its
@@ -55,6 +56,11 @@ CREATE INDEX records_removed ON records (key) WHERE removed;
 const schema4 = `
 ALTER TABLE conns ADD COLUMN pause json;
 ALTER TABLE users ADD COLUMN timing json;
+`
+
+// schema9 adds why a task's due time or assignees differ from its step's own (store.Task.Why).
+const schema9 = `
+ALTER TABLE tasks ADD COLUMN why text NOT NULL DEFAULT '';
 `
 
 // schema1 is the first schema. Times are int8 Unix nanoseconds, NULL for the zero time;

@@ -455,7 +455,7 @@ func fullTask(tid, cid store.ID) store.Task {
 		Type: "call", Name: "Call the buyer", Template: "call-script", DueAt: at(60),
 		Assignees: []string{"zoe", "maria.l"}, State: store.TaskDone, Outcome: "busy",
 		Note: "call back Tuesday", Error: "smtp: 550 mailbox unavailable", CreatedAt: at(1),
-		ClosedAt: at(90), ClosedBy: "zoe",
+		ClosedAt: at(90), ClosedBy: "zoe", Why: "maria.l is away until 2026-03-16 09:00: covered by zoe",
 	}
 }
 
@@ -523,6 +523,29 @@ func testTasks(t *testing.T, s store.Store) {
 	if got := get(t, s, func(tx store.Tx) (store.Task, error) { return tx.Task(fresh.ID) }); got.CreatedAt.IsZero() {
 		t.Error("a task put with a zero CreatedAt still has a zero CreatedAt")
 	}
+
+	// Why a task was moved comes back from the work lists too; a put without one clears it.
+	moved := openTask(4, 40, "maria.l")
+	moved.Why = "due at maria.l's working hours"
+	putTasks(t, s, moved)
+	var listed []store.Task
+	view(t, s, func(tx store.Tx) error {
+		return tx.TasksFor("maria.l", func(tk store.Task) bool { listed = append(listed, tk); return true })
+	})
+	if len(listed) != 1 || listed[0].Why != moved.Why {
+		t.Errorf("TasksFor of a moved task: %+v, want one with why %q", listed, moved.Why)
+	}
+	view(t, s, func(tx store.Tx) error {
+		return tx.OpenTasks(func(tk store.Task) bool {
+			if tk.ID == moved.ID && tk.Why != moved.Why {
+				t.Errorf("OpenTasks of a moved task: why %q, want %q", tk.Why, moved.Why)
+			}
+			return true
+		})
+	})
+	moved.Why = ""
+	putTasks(t, s, moved)
+	wantEqual(t, "a moved task put again without a why", get(t, s, func(tx store.Tx) (store.Task, error) { return tx.Task(moved.ID) }), moved)
 
 	view(t, s, func(tx store.Tx) error {
 		_, err := tx.Task(store.DerivedID("missing"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,12 @@ func (a *App) tasksCmd() *cobra.Command {
 			if a.asJSON {
 				return a.printJSON(rows)
 			}
+			head := []string{"TASK", "DUE", "RECORD", "NAME", "TYPE", "STEP", "SEQUENCE", "ASSIGNEES"}
+			// A WHY column when the engine moved a task: a holiday, time off, working hours.
+			moved := slices.ContainsFunc(rows, func(t engine.TaskRow) bool { return t.Why != "" })
+			if moved {
+				head = append(head, "WHY")
+			}
 			cells := make([][]string, len(rows))
 			for i, t := range rows {
 				name := t.Name
@@ -107,8 +114,11 @@ func (a *App) tasksCmd() *cobra.Command {
 					name += " (" + clip(t.Error, 40) + ")"
 				}
 				cells[i] = []string{t.ID[:12], t.DueAt.Format("2006-01-02 15:04"), t.Record, clip(t.RecordName, 24), t.Type, clip(name, 40), clip(t.Sequence, 30), strings.Join(t.Assignees, ",")}
+				if moved {
+					cells[i] = append(cells[i], orDash(clip(t.Why, 80)))
+				}
 			}
-			return a.table([]string{"TASK", "DUE", "RECORD", "NAME", "TYPE", "STEP", "SEQUENCE", "ASSIGNEES"}, cells)
+			return a.table(head, cells)
 		},
 	})
 	c.Flags().StringVar(&q.User, "user", "", "whose work list (managers and admins)")
@@ -362,9 +372,9 @@ func PrintTick(w io.Writer, rep engine.TickReport) {
 
 func (a *App) simulateCmd() *cobra.Command {
 	var opt engine.SimOptions
-	var events, outcomes []string
+	var events, outcomes, pauses []string
 	c := a.jsonFlag(&cobra.Command{
-		Use:   "simulate SEQ [--record E/ID] [--event TYPE@DURATION]... [--outcome STEP=OUTCOME]...",
+		Use:   "simulate SEQ [--record E/ID] [--event TYPE@DURATION]... [--outcome STEP=OUTCOME]... [--pause AFTER+FOR[=REASON]]...",
 		Short: "Print the timeline a record would follow through a sequence, changing nothing",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -380,6 +390,13 @@ func (a *App) simulateCmd() *cobra.Command {
 					return fmt.Errorf("--event %q: write TYPE@DURATION, e.g. email_opened@2h", ev)
 				}
 				opt.Events = append(opt.Events, engine.SimEvent{Kind: sequence.Kind(kind), After: d})
+			}
+			for _, p := range pauses {
+				sp, err := parseSimPause(p)
+				if err != nil {
+					return err
+				}
+				opt.Pauses = append(opt.Pauses, sp)
 			}
 			for _, o := range outcomes {
 				step, out, ok := strings.Cut(o, "=")
@@ -419,7 +436,20 @@ func (a *App) simulateCmd() *cobra.Command {
 	c.Flags().StringVar(&opt.Record, "record", "", "a real record (default: a made-up one)")
 	c.Flags().StringArrayVar(&events, "event", nil, "TYPE@DURATION after the start, e.g. email_opened@2h (repeatable)")
 	c.Flags().StringArrayVar(&outcomes, "outcome", nil, "STEP=OUTCOME for a call, or STEP=skip (repeatable)")
+	c.Flags().StringArrayVar(&pauses, "pause", nil, "AFTER+FOR[=REASON]: pause AFTER the start, resuming FOR later, e.g. 1d+3d=trade show (repeatable)")
 	return c
+}
+
+// parseSimPause reads simulate's --pause AFTER+FOR[=REASON].
+func parseSimPause(v string) (engine.SimPause, error) {
+	spec, reason, _ := strings.Cut(v, "=")
+	after, dur, ok := strings.Cut(spec, "+")
+	a, aerr := sequence.ParseDuration(strings.TrimSpace(after))
+	d, derr := sequence.ParseDuration(strings.TrimSpace(dur))
+	if !ok || aerr != nil || derr != nil || d <= 0 {
+		return engine.SimPause{}, fmt.Errorf("--pause %q: write AFTER+FOR[=REASON], e.g. 1d+3d=trade show", v)
+	}
+	return engine.SimPause{After: a, For: d, Reason: strings.TrimSpace(reason)}, nil
 }
 
 // simulate runs the simulation on a throwaway copy of the database.

@@ -462,6 +462,9 @@ func (m *Model) rowLine(i int, c columns, w int) string {
 	if len(r.Assignees) > 1 {
 		name += " · team" // a team task, shared with others; Up next names them
 	}
+	if r.Why != "" {
+		name += " · moved" // due later or handed over by the engine; Up next says why
+	}
 	mark := "  "
 	if i == m.cursor {
 		mark = "› "

@@ -3,6 +3,7 @@ package console_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -61,5 +62,37 @@ func TestDoubleClickOpensUpNext(t *testing.T) {
 	s.wantStatus("Skipped: Di Evans", false)
 	if _, open := w.openTask("sam", "lead/L-4", "hello"); open {
 		t.Fatal("x while Up next is opened did not skip the task")
+	}
+}
+
+// A task the engine moved says so: the row carries a short mark, and Up next (beside the
+// list and opened) says why — here sam is away and sue covers.
+func TestMovedTaskSaysWhy(t *testing.T) {
+	w := newWorld(t)
+	back := monday.Add(72 * time.Hour)
+	must(t, w.e.AddAway(w.ctx, "max", "sam", monday.Add(-time.Hour), back, "sue"))
+	w.connectAt(monday, w.sequence(callsSeq), "lead/L-1") // sam's record: the call goes to sue
+	w.connectAt(monday, w.sequence(accountsSeq), "account/A-1")
+	must(t, w.e.RemoveAway(w.ctx, "max", "sam", monday.Add(-time.Hour)))
+	w.connectAt(monday, "Calls", "lead/L-3") // sue's own: nothing moved
+	s := w.open("sue", 120, 30)
+	const why = "moved: sam is away until 2026-03-05 17:00: covered by sue"
+	s.selectRow("Ana Lima")
+	// Beside the list the reason wraps.
+	if p := s.panel(); !strings.Contains(s.cursorRow(), "Ana Lima · moved") || !strings.Contains(p, "moved: sam is away until 2026-03-05") || !strings.Contains(p, "17:00: covered by sue") {
+		t.Fatalf("the covered task:\n%s", s.view())
+	}
+	s.keys("enter")
+	if v := s.view(); !strings.HasPrefix(v, "Up next: Ana Lima") || !strings.Contains(v, why) {
+		t.Fatalf("opened Up next of the covered task:\n%s", v)
+	}
+	s.keys("esc")
+	s.selectRow("Cy Diaz")
+	if strings.Contains(s.cursorRow(), "moved") || strings.Contains(s.panel(), "moved:") {
+		t.Fatalf("a task nothing moved shows a reason:\n%s", s.view())
+	}
+	s.selectRow("Acme")
+	if !strings.Contains(s.cursorRow(), "Acme · moved") {
+		t.Fatalf("the covered account task:\n%s", s.view())
 	}
 }

@@ -224,6 +224,10 @@ func (m *Model) currentLines(x engine.UpNext, sel row) []pline {
 		line += " · decided by " + m.when(c.WakeAt)
 	}
 	out := []pline{{2, st.Text, line}}
+	if c.TaskID == sel.ID && sel.Why != "" {
+		// The engine moved the task: a holiday, time off and its cover, working hours.
+		out = append(out, pline{4, st.Warning, "moved: " + sel.Why})
+	}
 	if len(c.Assignees) > 1 {
 		out = append(out, pline{4, st.Muted, "team task: " + strings.Join(c.Assignees, ", ")})
 	}
