@@ -167,3 +167,42 @@ steps:
 	w.after(time.Minute)
 	w.only("sam")
 }
+
+// A task that resumes while its seller is away goes as a new one would: to the cover, else
+// due at the seller's first working hour back, saying why.
+func TestResumeWhileTheSellerIsAway(t *testing.T) {
+	for _, cover := range []string{"sue", ""} {
+		t.Run("cover="+cover, func(t *testing.T) {
+			w := newWorld(t)
+			seq := w.sequence(`name: Call first
+steps:
+  - type: call
+    id: ring
+`)
+			w.connect(seq, "lead/L-1")
+			w.only("sam")
+			_, err := w.e.Pause(w.ctx, "sam", seq, engine.Targets{Refs: []string{"lead/L-1"}}, "", time.Time{})
+			must(t, err)
+			back := w.samAway(cover)
+			w.after(time.Hour)
+			_, err = w.e.Resume(w.ctx, "max", seq, engine.Targets{Refs: []string{"lead/L-1"}})
+			must(t, err)
+			if cover != "" {
+				task := w.only("sue")
+				wantTime(t, "the covered task's due time", task.DueAt, w.clock.Now())
+				if !strings.Contains(task.Why, "covered by sue") {
+					t.Fatalf("the covered task says %q", task.Why)
+				}
+				if n := len(w.tasks("sam")); n != 0 {
+					t.Fatalf("sam, away, has %d tasks", n)
+				}
+				return
+			}
+			task := w.only("sam")
+			wantTime(t, "the task's due time", task.DueAt, back)
+			if !strings.Contains(task.Why, "sam is away") {
+				t.Fatalf("the task says %q", task.Why)
+			}
+		})
+	}
+}

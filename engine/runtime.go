@@ -315,7 +315,7 @@ func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.R
 					return res, err
 				}
 			case flow.PauseTask, flow.ResumeTask:
-				if err := e.pauseTask(tx, conn, ef, now); err != nil {
+				if err := e.pauseTask(tx, o, conn, ef, now); err != nil {
 					return res, err
 				}
 			case flow.QueueMessage:
@@ -388,8 +388,9 @@ func (e *Engine) stepOne(tx store.Tx, o *org, c store.Connection, known *store.R
 }
 
 // pauseTask takes the task of a paused connection out of the work lists, or puts it back
-// due now when it resumes.
-func (e *Engine) pauseTask(tx store.Tx, conn store.Connection, ef flow.Effect, now time.Time) error {
+// due now when it resumes — as a new task would be: to the cover of a seller who is away,
+// else due at their first working hour back.
+func (e *Engine) pauseTask(tx store.Tx, o *org, conn store.Connection, ef flow.Effect, now time.Time) error {
 	t, err := tx.Task(store.Visit{Conn: conn.ID, Step: ef.StepID, N: ef.Visit}.TaskID())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -401,6 +402,9 @@ func (e *Engine) pauseTask(tx store.Tx, conn store.Connection, ef flow.Effect, n
 		t.State = store.TaskPaused
 	case ef.Kind == flow.ResumeTask && t.State == store.TaskPaused:
 		t.State, t.DueAt, t.Why = store.TaskOpen, now, "" // due at once: no longer moved
+		if due, as, why := e.sellerTime(tx, o, t.Assignees, now); why != "" {
+			t.DueAt, t.Assignees, t.Why = due, as, why
+		}
 	default:
 		return nil
 	}

@@ -98,10 +98,19 @@ func TestAwayWithoutCoverTaskWaitsForTheReturn(t *testing.T) {
 	if n := len(w.tasksOf("sam", "lead/L-1")); n != 1 {
 		t.Fatalf("sam has %d tasks for L-1", n)
 	}
-	// Paused and resumed, the task is due at once: the reason it moved no longer holds.
+	// Paused and resumed while sam is still away, it waits for the return again.
 	_, err := w.e.Pause(w.ctx, "max", "Call", engine.Targets{Refs: []string{"lead/L-1"}}, "", time.Time{})
 	must(t, err)
 	w.clock.Advance(time.Hour)
+	_, err = w.e.Resume(w.ctx, "max", "Call", engine.Targets{Refs: []string{"lead/L-1"}})
+	must(t, err)
+	if task := w.only("sam"); !task.DueAt.Equal(time.Date(2026, 3, 6, 9, 0, 0, 0, time.UTC)) || task.Why == "" {
+		t.Fatalf("resumed while sam is away, the task is due %s and says %q", task.DueAt, task.Why)
+	}
+	// Resumed after the return, it is due at once: the reason it moved no longer holds.
+	_, err = w.e.Pause(w.ctx, "max", "Call", engine.Targets{Refs: []string{"lead/L-1"}}, "", time.Time{})
+	must(t, err)
+	w.clock.Set(time.Date(2026, 3, 6, 10, 0, 0, 0, time.UTC))
 	_, err = w.e.Resume(w.ctx, "max", "Call", engine.Targets{Refs: []string{"lead/L-1"}})
 	must(t, err)
 	if task := w.only("sam"); !task.DueAt.Equal(w.clock.Now()) || task.Why != "" {
