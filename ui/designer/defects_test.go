@@ -1,6 +1,7 @@
 package designer
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -361,5 +362,27 @@ func TestSaveClearsUndoHistory(t *testing.T) {
 		}
 		h.press("ctrl+z")
 		h.wantStatus("Nothing to undo")
+	})
+}
+
+// v on a valid sequence lists its warnings (an automated email without List-Unsubscribe
+// when the org has neither tracking_url nor bounce_domain); they don't stop activation,
+// and they go once the org has an unsubscribe address.
+func TestCheckListsWarnings(t *testing.T) {
+	e := newOrg(t)
+	importSeq(t, e, windowed, false)
+	bubble(t, func(t *testing.T) {
+		h := open(t, e, "ada", "Windowed", 120, 30)
+		h.press("v")
+		h.wantView("No problems: the sequence can be activated; 1 warning(s)", "warning: automated emails go out without List-Unsubscribe")
+		h.press("esc")
+		must(t, e.SetSetting(context.Background(), "ada", "bounce_domain", "bounce.example.com"))
+		h.press("v")
+		h.wantStatus("No problems: the sequence can be activated")
+		if strings.Contains(h.view(), "warning(s)") {
+			t.Fatalf("the warning stayed:\n%s", h.view())
+		}
+		h.press("A")
+		h.wantStatus("Activated Windowed")
 	})
 }

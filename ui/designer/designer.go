@@ -91,6 +91,9 @@ type (
 	}
 	validatedMsg struct {
 		probs []sequence.Problem
+		// warns are the warnings of a valid definition (engine.SequenceWarnings), shown
+		// in the problems list after the check; they don't stop a save or activation.
+		warns []engine.Warning
 		err   error
 		// save: the check before saving an active sequence (ask for the note when valid).
 		save bool
@@ -978,7 +981,11 @@ func (m *Model) checkThen(save bool) tea.Cmd {
 	def := cloneDef(m.def)
 	return m.own(func() tea.Msg {
 		probs, err := eng.Validate(ctx, by, def, name)
-		return validatedMsg{probs: probs, err: err, save: save}
+		msg := validatedMsg{probs: probs, err: err, save: save}
+		if err == nil && len(probs) == 0 && !save {
+			msg.warns, msg.err = eng.SequenceWarnings(ctx, by, def)
+		}
+		return msg
 	})
 }
 
@@ -996,6 +1003,16 @@ func (m *Model) validated(msg validatedMsg) tea.Cmd {
 		}
 		m.note = ""
 		return m.openForm(noteForm(&m.note, m.seq.Version), formNote)
+	}
+	if len(msg.probs) == 0 && len(msg.warns) > 0 {
+		// Listed like problems, so each can be jumped to; they don't stop activation.
+		warns := make([]sequence.Problem, len(msg.warns))
+		for i, w := range msg.warns {
+			warns[i] = sequence.Problem{Path: w.Path, StepID: w.StepID, Code: w.Code, Message: "warning: " + w.Message}
+		}
+		m.showProblems(fmt.Sprintf("No problems: the sequence can be activated; %d warning(s)", len(warns)), warns)
+		m.setStatus(m.problemsTitle)
+		return nil
 	}
 	if len(msg.probs) == 0 {
 		m.problems = nil
