@@ -72,7 +72,7 @@ func (c fileClock) set(t *testing.T, at time.Time) {
 
 // nodeLease is the send lease of the node processes: short, so a dead node's messages
 // come back within the test.
-const nodeLease = time.Second
+const nodeLease = 2 * time.Second
 
 // nodeApp is the application_name of the nodes' database sessions.
 const nodeApp = "pacer-crash-node"

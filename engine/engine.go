@@ -36,8 +36,10 @@ type Engine struct {
 	tr           mail.Transport
 	trURL        string
 
-	// lease is how long dispatch holds the messages it claims (0: DefaultSendLease).
-	lease time.Duration
+	// lease is how long dispatch holds the messages it claims (0: DefaultSendLease);
+	// leaseClock tells the time a lease is measured in, the machine's (time.Now).
+	lease      time.Duration
+	leaseClock func() time.Time
 	// node names this process among those sharing the database; leads says if it leads.
 	node  string
 	leads atomic.Bool
@@ -64,7 +66,7 @@ func New(st store.Store, clock Clock) *Engine {
 	if clock == nil {
 		clock = SystemClock{}
 	}
-	return &Engine{st: st, clock: clock, newTransport: mail.NewSMTP}
+	return &Engine{st: st, clock: clock, newTransport: mail.NewSMTP, leaseClock: time.Now}
 }
 
 // Clock returns the engine's clock.

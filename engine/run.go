@@ -328,13 +328,15 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	var dropped map[store.ID]string // messages not to send, with why
 	claimed := 0                    // messages claimed, held ones included
 	// The messages are claimed with a lease, so no other node sends them meanwhile; the
-	// claim alone is no change to tell subscribers of.
+	// claim alone is no change to tell subscribers of. The lease is timed from before the
+	// claim, so it ends no sooner than this engine thinks.
+	lease, leased := e.sendLease(), e.leaseClock()
 	err := e.st.Update(ctx, func(tx store.Tx) (err error) {
 		dropped = nil
 		if settings, err = tx.Settings(); err != nil {
 			return err
 		}
-		if msgs, err = tx.ClaimQueued(now, sendBatch, e.sendLease()); err != nil {
+		if msgs, err = tx.ClaimQueued(now, sendBatch, lease); err != nil {
 			return err
 		}
 		if len(msgs) == 0 {
@@ -420,7 +422,16 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		return claimed, nil
 	}
 	tr, trErr := e.transportFor(settings.SMTPURL)
-	for _, m := range msgs {
+	for i, m := range msgs {
+		if e.leaseClock().Sub(leased) >= lease/2 {
+			// A slow mail server has used half the lease: what is left might not be sent
+			// and recorded before it ends, and another node would send it too. It goes
+			// back to the outbox, to be claimed afresh (Tick comes back for it at once).
+			if err := e.write(ctx, func(tx store.Tx) error { return unclaim(tx, msgs[i:]) }); err != nil {
+				return 0, err
+			}
+			break
+		}
 		if why, ok := dropped[m.ID]; ok {
 			// Its connection has left the step: the email is no longer wanted.
 			if err := e.write(ctx, func(tx store.Tx) error { return dropMessage(tx, m, why) }); err != nil {
@@ -453,6 +464,22 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 		rep.Sent, rep.Failed, rep.Retried = rep.Sent+done.Sent, rep.Failed+done.Failed, rep.Retried+done.Retried
 	}
 	return claimed, nil
+}
+
+// unclaim ends the lease of claimed messages that are still queued.
+func unclaim(tx store.Tx, msgs []store.Message) error {
+	for _, m := range msgs {
+		cur, err := tx.Message(m.ID)
+		if err != nil {
+			return err
+		}
+		if cur.State == store.MsgQueued {
+			if err := tx.PutMessage(cur); err != nil { // storing a message ends its lease
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // dropMessage fails a claimed message that is no longer wanted (its connection left the
