@@ -14,7 +14,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,9 +119,9 @@ func ListenSocket(path string) (*net.UnixListener, error) {
 			return nil, fmt.Errorf("%s: a stale socket that can't be removed: %w", path, err)
 		}
 	}
-	old := syscall.Umask(0o077)
+	restore := ownerOnly()
 	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
-	syscall.Umask(old)
+	restore()
 	if err != nil {
 		return nil, err
 	}
