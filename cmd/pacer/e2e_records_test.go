@@ -42,7 +42,7 @@ func TestE2ERecordsSkipWait(t *testing.T) {
 	term.Send(ptytest.Enter)
 	// The page of the whole search: Nora alone, in her wait.
 	term.WaitFor(`search "Nora Kow"`, e2eWait)
-	term.WaitFor("1 on this page", e2eWait)
+	term.WaitFor("page 1 · 1 on this page", e2eWait)
 	term.WaitFor("Pause first: ◷ Wait · waiting until", e2eWait)
 	term.Send(ptytest.Enter)
 	term.WaitFor("(w skips it)", e2eWait)
@@ -170,8 +170,8 @@ func TestE2ERecordsSortFilterPause(t *testing.T) {
 	term.Send("l", "l", "f")
 	term.WaitFor("not connected", e2eWait)
 	term.Send("j", " ", ptytest.Enter)
-	scr = term.WaitFor("filters: Where it stands = waiting", e2eWait)
-	term.WaitFor("1 on this page", e2eWait)
+	term.WaitFor("filters: Where it stands = waiting", e2eWait)
+	scr = term.WaitFor("page 1 · 1 on this page", e2eWait)
 	if !strings.Contains(scr, "Nora Kowalski") {
 		t.Fatalf("the waiting record is not shown:\n%s", scr)
 	}

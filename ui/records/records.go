@@ -284,6 +284,7 @@ func (m *Model) load() tea.Cmd {
 	m.cancel = cancel
 	m.gen++
 	m.loading = true
+	m.grid.Empty = m.emptyText() // not what the last page said while this one loads
 	gen, e, by, q := m.gen, m.c.Engine, m.c.User.Username, m.query()
 	return func() tea.Msg {
 		defer cancel()

@@ -622,3 +622,22 @@ func TestGrowWhileLoadingRefills(t *testing.T) {
 	s.send(page)
 	s.want("Ana Lima", "Flo Gray", "6 on this page")
 }
+
+// TestEmptyWhileLoadingSaysSearching: between a filter picked and its page, an empty grid
+// says it is searching, not that no record passes (the page may yet bring some).
+func TestEmptyWhileLoadingSaysSearching(t *testing.T) {
+	e := org(t)
+	_, err := e.Connect(context.Background(), "ada", "Nurture", []string{"lead/L-3"})
+	must(t, err)
+	s := open(t, e, "ada", 160, 30)
+	s.column("Where it stands")
+	s.keys("f", "down", "space")
+	var cmd tea.Cmd
+	s.s, cmd = s.s.Update(uitest.Key("enter"))
+	if v := s.view(); strings.Contains(v, "passes the filters") || !strings.Contains(v, "Searching…") {
+		t.Fatalf("before the filtered page arrives:\n%s", v)
+	}
+	s.run(cmd)
+	s.want("filters: Where it stands = waiting")
+	s.wantRefs("lead/L-3")
+}
