@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -82,15 +81,7 @@ func TestSlowSendsStayInsideTheLease(t *testing.T) {
 	w.e.SetSendLease(lease)
 	engine.SetLeaseClock(w.e, now)
 
-	csv := "id,name,owner,email\n"
-	var refs []string
-	for i := 1; i <= 5; i++ {
-		csv += fmt.Sprintf("S-%d,Slow %d,tom,s%d@example.com\n", i, i, i)
-		refs = append(refs, fmt.Sprintf("lead/S-%d", i))
-	}
-	_, err := w.e.ImportRecords(w.ctx, "max", "slow.csv", strings.NewReader(csv), "lead")
-	must(t, err)
-	w.connect(w.sequence(mailFirstSequence), refs...)
+	w.connect(w.sequence(mailFirstSequence), w.tomsLeads("S", 5)...)
 	w.after(0)
 
 	mu.Lock()

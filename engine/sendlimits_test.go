@@ -13,14 +13,7 @@ import (
 func TestMailboxLimitSpreadsFiveOverThreeHours(t *testing.T) {
 	w := newWorld(t)
 	w.setting("max_per_hour", "2")
-	csv := "id,name,owner,email\n"
-	var refs []string
-	for i := 1; i <= 5; i++ {
-		csv += fmt.Sprintf("T-%d,Lead %d,tom,t%d@example.com\n", i, i, i)
-		refs = append(refs, fmt.Sprintf("lead/T-%d", i))
-	}
-	_, err := w.e.ImportRecords(w.ctx, "max", "five.csv", strings.NewReader(csv), "lead")
-	must(t, err)
+	refs := w.tomsLeads("T", 5)
 	w.connect(w.sequence(mailFirstSequence), refs...) // Monday 09:00: all five due at once
 	sentBy := func() (kept, queued int) {
 		for _, m := range w.outbox() { // fails on a second message for a record
@@ -136,4 +129,19 @@ func TestMailboxLimitHoldsAcrossRestart(t *testing.T) {
 	if n := kept(); n != 4 {
 		t.Fatalf("%d kept at 10:00, want all 4", n)
 	}
+}
+
+// tomsLeads imports n leads of tom's with ids PREFIX-1 … PREFIX-n, each with an email
+// address of its own, and returns their references.
+func (w *world) tomsLeads(prefix string, n int) []string {
+	w.t.Helper()
+	csv := "id,name,owner,email\n"
+	var refs []string
+	for i := 1; i <= n; i++ {
+		csv += fmt.Sprintf("%s-%d,Lead %s%d,tom,%s%d@example.com\n", prefix, i, prefix, i, strings.ToLower(prefix), i)
+		refs = append(refs, fmt.Sprintf("lead/%s-%d", prefix, i))
+	}
+	_, err := w.e.ImportRecords(w.ctx, "max", prefix+".csv", strings.NewReader(csv), "lead")
+	must(w.t, err)
+	return refs
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -25,14 +24,7 @@ import (
 func TestE2EAdminFilterConnectAddUserSSH(t *testing.T) {
 	bin := pacerBin(t)
 	db := demoDBFile(t, bin)
-	pacer := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(bin, append([]string{"--db", db, "--now", e2eNow, "--as", "admin"}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("pacer %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	pacer := adminCLI(t, bin, db)
 	// aaron.ash sorts first among the owners the filter offers.
 	pacer("user", "add", "aaron.ash", "--role", "seller", "--email", "aaron@example.com")
 	var csv strings.Builder

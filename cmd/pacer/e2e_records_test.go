@@ -16,21 +16,8 @@ import (
 func TestE2ERecordsSkipWait(t *testing.T) {
 	bin := pacerBin(t)
 	db := demoDBFile(t, bin)
-	pacer := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(bin, append([]string{"--db", db, "--now", e2eNow, "--as", "admin"}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("pacer %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	seq := filepath.Join(t.TempDir(), "pause.yaml")
-	if err := os.WriteFile(seq, []byte("name: Pause first\nentity: lead\nsteps:\n  - type: wait\n    id: pause\n    duration: 3d\n  - type: task\n    id: follow\n    name: Follow up\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pacer("seq", "import", seq)
-	pacer("seq", "activate", "Pause first")
-	pacer("connect", "Pause first", "lead/L-1010") // Nora Kowalski, priya.raman's
+	pacer := adminCLI(t, bin, db)
+	noraWaits(t, pacer)
 
 	term := ptytest.Start(t, bin, []string{"--db", db, "--now", e2eNow, "--as", "priya.raman"}, ptytest.Options{Width: 120, Height: 30})
 	term.WaitFor("[1 Sequences]", e2eWait)
@@ -141,21 +128,8 @@ func TestE2EDesignerMoveUndoKillRestore(t *testing.T) {
 func TestE2ERecordsSortFilterPause(t *testing.T) {
 	bin := pacerBin(t)
 	db := demoDBFile(t, bin)
-	pacer := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(bin, append([]string{"--db", db, "--now", e2eNow, "--as", "admin"}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("pacer %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	seq := filepath.Join(t.TempDir(), "pause.yaml")
-	if err := os.WriteFile(seq, []byte("name: Pause first\nentity: lead\nsteps:\n  - type: wait\n    id: pause\n    duration: 3d\n  - type: task\n    id: follow\n    name: Follow up\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pacer("seq", "import", seq)
-	pacer("seq", "activate", "Pause first")
-	pacer("connect", "Pause first", "lead/L-1010") // Nora Kowalski, priya.raman's
+	pacer := adminCLI(t, bin, db)
+	noraWaits(t, pacer)
 
 	args := []string{"--db", db, "--now", e2eNow, "--as", "priya.raman"}
 	term := ptytest.Start(t, bin, args, ptytest.Options{Width: 140, Height: 30})
@@ -203,4 +177,17 @@ func TestE2ERecordsSortFilterPause(t *testing.T) {
 	if code := term.Wait(e2eWait); code != 0 {
 		t.Fatalf("exit %d; screen:\n%s", code, term.Screen())
 	}
+}
+
+// noraWaits activates "Pause first", a 3-day wait before a task, and connects Nora
+// Kowalski (lead/L-1010, priya.raman's) to it.
+func noraWaits(t *testing.T, pacer func(...string) string) {
+	t.Helper()
+	seq := filepath.Join(t.TempDir(), "pause.yaml")
+	if err := os.WriteFile(seq, []byte("name: Pause first\nentity: lead\nsteps:\n  - type: wait\n    id: pause\n    duration: 3d\n  - type: task\n    id: follow\n    name: Follow up\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pacer("seq", "import", seq)
+	pacer("seq", "activate", "Pause first")
+	pacer("connect", "Pause first", "lead/L-1010")
 }

@@ -169,3 +169,16 @@ func TestE2EMouseNoColorUnsavedQuit(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// adminCLI returns a runner of pacer commands as the admin on db at e2eNow: it returns
+// their output and fails the test when one fails.
+func adminCLI(t *testing.T, bin, db string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(bin, append([]string{"--db", db, "--now", e2eNow, "--as", "admin"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("pacer %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+}
