@@ -323,9 +323,15 @@ func TestCrashNodes(t *testing.T) {
 }
 
 // deliveredButQueued lists the Message-IDs the SMTP server got that the database still
-// holds as queued: a node's send that it may not have recorded.
+// holds as queued: a node's send that it may not have recorded. It first lets the server
+// finish the transfers under way, so a message whose data a killed node had all sent counts.
 func deliveredButQueued(t *testing.T, db store.Store, srv *mailtest.Server) []string {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := srv.Settle(ctx); err != nil {
+		t.Fatalf("the SMTP server's transfers never ended: %v", err)
+	}
 	got := map[string]bool{}
 	for _, r := range srv.Messages() {
 		got[strings.Trim(r.MessageID, "<>")] = true

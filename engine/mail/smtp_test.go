@@ -357,3 +357,35 @@ func TestMailtestWait(t *testing.T) {
 		t.Errorf("Wait(canceled) = %d messages, %v", len(got), err)
 	}
 }
+
+// TestMailtestSettle: Settle waits for a transfer under way, and returns once it has
+// ended with the message recorded.
+func TestMailtestSettle(t *testing.T) {
+	srv := mailtest.Start(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	srv.OnData(func(mailtest.Received) {
+		close(entered)
+		<-release
+	})
+	tr := newSMTP(t, srv.URL())
+	errc := make(chan error, 1)
+	go func() {
+		errc <- tr.Send(context.Background(), mail.Email{MessageID: "<s@y>", From: "a@example.com", To: "b@example.com", Body: "b"})
+	}()
+	<-entered
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := srv.Settle(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Settle during a transfer = %v, want it to wait (context.Canceled)", err)
+	}
+	close(release)
+	if err := srv.Settle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Messages(); len(got) != 1 || got[0].MessageID != "<s@y>" {
+		t.Fatalf("after Settle: %+v", got)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}

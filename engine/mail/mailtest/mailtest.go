@@ -93,6 +93,11 @@ type Server struct {
 	attempts int
 	refused  map[string]bool // recipients RCPT TO refuses with 550
 	onData   func(Received)  // called as each message is accepted, before the reply
+	// transfers are the message transfers (DATA) under way, by number; ended is closed and
+	// replaced whenever one ends.
+	transfers map[uint64]bool
+	started   uint64
+	ended     chan struct{}
 }
 
 // OnData calls fn with each message as the server accepts it, before it answers the client:
@@ -107,7 +112,8 @@ func (s *Server) OnData(fn func(Received)) {
 // requires AUTH PLAIN as DefaultUser / DefaultPassword (allowed without TLS).
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s := &Server{user: DefaultUser, pass: DefaultPassword, changed: make(chan struct{})}
+	s := &Server{user: DefaultUser, pass: DefaultPassword, changed: make(chan struct{}),
+		transfers: map[uint64]bool{}, ended: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -183,6 +189,48 @@ func (s *Server) Wait(ctx context.Context, n int) ([]Received, error) {
 		case <-ctx.Done():
 			return s.Messages(), ctx.Err()
 		}
+	}
+}
+
+// Settle waits until every message transfer under way when it is called has ended: one
+// whose client has gone (a killed process) is then recorded, if its data all arrived, or
+// refused. It returns the context's error if they don't end before it does.
+func (s *Server) Settle(ctx context.Context) error {
+	s.mu.Lock()
+	upto := s.started
+	for {
+		busy := false
+		for n := range s.transfers {
+			busy = busy || n <= upto
+		}
+		if !busy {
+			s.mu.Unlock()
+			return nil
+		}
+		ch := s.ended
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.mu.Lock()
+	}
+}
+
+// transfer notes a message transfer under way until the function it returns is called.
+func (s *Server) transfer() (end func()) {
+	s.mu.Lock()
+	s.started++
+	n := s.started
+	s.transfers[n] = true
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		delete(s.transfers, n)
+		close(s.ended)
+		s.ended = make(chan struct{})
+		s.mu.Unlock()
 	}
 }
 
@@ -302,6 +350,7 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (se *session) Data(r io.Reader) error {
+	defer se.s.transfer()()
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
