@@ -306,7 +306,7 @@ func ParseDSN(body []byte) (*DSN, error) {
 			case "action":
 				r.Action = strings.ToLower(firstWord(f.value))
 			case "status":
-				r.Status = firstWord(f.value)
+				r.Status = printable(firstWord(f.value))
 			case "diagnostic-code":
 				_, d, ok := strings.Cut(f.value, ";")
 				if !ok {
@@ -352,8 +352,19 @@ func firstWord(v string) string {
 
 // clipText cuts s to at most n bytes.
 func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "")
 	}
-	return strings.ToValidUTF8(s[:n], "")
+	return printable(s)
+}
+
+// printable is s with its control characters (escape sequences among them: the words of a
+// remote server end up on sellers' screens) made spaces.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
 }

@@ -81,6 +81,22 @@ func TestReadInboundDSN(t *testing.T) {
 	}
 }
 
+// TestParseDSNDropsControls: a remote server's words come without escape sequences.
+func TestParseDSNDropsControls(t *testing.T) {
+	d, err := mail.ParseDSN([]byte("Reporting-MTA: dns; x\n\nFinal-Recipient: rfc822; a@example.org\nAction: failed\n" +
+		"Status: 5.1.1\x1b[2J\nDiagnostic-Code: smtp; 550 gone\x1b]0;owned\x07 away\u009b31m\xff\n"))
+	if err != nil || len(d.Recipients) != 1 {
+		t.Fatalf("ParseDSN: %+v, %v", d, err)
+	}
+	r := d.Recipients[0]
+	if strings.ContainsFunc(r.Status+r.Diagnostic, func(c rune) bool { return c < 0x20 || (c >= 0x7f && c < 0xa0) }) {
+		t.Fatalf("controls kept: status %q, diagnostic %q", r.Status, r.Diagnostic)
+	}
+	if r.Diagnostic != "550 gone ]0;owned  away 31m\uFFFD" || !r.Hard() {
+		t.Errorf("diagnostic %q, hard %v", r.Diagnostic, r.Hard())
+	}
+}
+
 func TestParseDSNRefusesNoRecipient(t *testing.T) {
 	for _, body := range []string{"", "Reporting-MTA: dns; x\n", "Reporting-MTA: dns; x\n\nFinal-Recipient: rfc822; a@b\n", "Action: failed\n"} {
 		if _, err := mail.ParseDSN([]byte(body)); err == nil {
