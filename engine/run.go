@@ -331,12 +331,17 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	// claim alone is no change to tell subscribers of. The lease is timed from before the
 	// claim, so it ends no sooner than this engine thinks.
 	lease, leased := e.sendLease(), e.leaseClock()
+	var kept *TickReport // without a transport: what keeping the batch did
 	err := e.st.Update(ctx, func(tx store.Tx) (err error) {
-		dropped = nil
+		dropped, kept = nil, nil
 		if settings, err = tx.Settings(); err != nil {
 			return err
 		}
-		if msgs, err = tx.ClaimQueued(now, sendBatch, lease); err != nil {
+		batch := sendBatch
+		if settings.SMTPURL == "" {
+			batch = batchSize // kept in this transaction, as many as a batch of timers
+		}
+		if msgs, err = tx.ClaimQueued(now, batch, lease); err != nil {
 			return err
 		}
 		if len(msgs) == 0 {
@@ -357,7 +362,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 				return err
 			}
 		}
-		kept := msgs[:0]
+		wanted := msgs[:0]
 		for _, m := range msgs {
 			held, err := holdPaused(tx, m, now)
 			if err != nil {
@@ -377,7 +382,7 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 					continue
 				}
 			}
-			kept = append(kept, m)
+			wanted = append(wanted, m)
 			if why != "" {
 				if dropped == nil {
 					dropped = map[store.ID]string{}
@@ -385,40 +390,34 @@ func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 				dropped[m.ID] = why
 			}
 		}
-		msgs = kept
+		msgs = wanted
+		if settings.SMTPURL == "" && len(msgs) > 0 {
+			// No transport: nothing leaves the machine, so the batch is kept in the local
+			// outbox in the transaction that claimed it.
+			kept = &TickReport{}
+			for _, m := range msgs {
+				if why, ok := dropped[m.ID]; ok {
+					err = dropMessage(tx, m, why)
+				} else {
+					err = e.recordSend(tx, &o, m, nil, settings, kept)
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	})
 	if errors.Is(err, errNothingQueued) || err != nil {
 		return 0, ignore(err, errNothingQueued)
 	}
-	if len(msgs) == 0 {
-		// Every message claimed was held (paused, over a sending limit): others may be due.
+	if kept != nil {
+		e.notify()
+		rep.Sent, rep.Failed, rep.Retried = rep.Sent+kept.Sent, rep.Failed+kept.Failed, rep.Retried+kept.Retried
 		return claimed, nil
 	}
-	if settings.SMTPURL == "" {
-		// No transport: nothing leaves the machine, so the batch is kept in the local outbox
-		// in one transaction (a crash before it commits keeps the claims, kept later).
-		var done TickReport
-		err := e.write(ctx, func(tx store.Tx) error {
-			done = TickReport{}
-			var o *org
-			for _, m := range msgs {
-				if why, ok := dropped[m.ID]; ok {
-					if err := dropMessage(tx, m, why); err != nil {
-						return err
-					}
-					continue
-				}
-				if err := e.recordSend(tx, &o, m, nil, settings, &done); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return 0, err
-		}
-		rep.Sent, rep.Failed, rep.Retried = rep.Sent+done.Sent, rep.Failed+done.Failed, rep.Retried+done.Retried
+	if len(msgs) == 0 {
+		// Every message claimed was held (paused, over a sending limit): others may be due.
 		return claimed, nil
 	}
 	tr, trErr := e.transportFor(settings.SMTPURL)
