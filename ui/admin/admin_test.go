@@ -42,17 +42,17 @@ func TestUsersAddKeyEditRemove(t *testing.T) {
 	pub := newPublicKey(t, "jane@laptop")
 	synctest.Test(t, func(t *testing.T) {
 		h := screenFor(t, e, admin)
-		if v := h.view(); !strings.Contains(v, "[Users]") || !strings.Contains(v, seller) {
+		if v := h.View(); !strings.Contains(v, "[Users]") || !strings.Contains(v, seller) {
 			t.Fatalf("users section:\n%s", v)
 		}
 
 		// Add: username, then roles (seller checked to start; manager checked too).
-		h.press("a")
-		h.typeText("jane.doe")
-		h.press("enter")
+		h.Press("a")
+		h.Type("jane.doe")
+		h.Press("enter")
 		p := h.picker()
 		p.Update(tea.KeyPressMsg{Code: tea.KeyDown})
-		h.press("space", "enter")
+		h.Press("space", "enter")
 		h.wantStatus("added user jane.doe")
 		if id, _ := h.m().grids[secUsers].SelectedID(); id != "jane.doe" {
 			t.Fatalf("cursor on %q after adding jane.doe", id)
@@ -63,59 +63,59 @@ func TestUsersAddKeyEditRemove(t *testing.T) {
 		}
 
 		// A username taken is refused in the prompt, keeping what was typed.
-		h.press("a")
-		h.typeText(seller)
-		h.press("enter")
+		h.Press("a")
+		h.Type(seller)
+		h.Press("enter")
 		if m := h.m(); m.dlg == nil || m.dlg.prompt == nil || !strings.Contains(m.dlg.prompt.Err, "already exists") || m.dlg.prompt.Value() != seller {
 			t.Fatalf("taken username: %+v", m.dlg)
 		}
-		h.press("esc")
+		h.Press("esc")
 
 		// Paste a key: a bad one is refused in place, a good one lands and shows.
 		h.selectRow("jane.doe")
-		h.press("p")
-		h.send(tea.PasteMsg{Content: "ssh-ed25519 nonsense"})
-		h.press("enter")
+		h.Press("p")
+		h.Send(tea.PasteMsg{Content: "ssh-ed25519 nonsense"})
+		h.Press("enter")
 		if m := h.m(); m.dlg == nil || m.dlg.prompt == nil || m.dlg.prompt.Err == "" {
 			t.Fatalf("bad key accepted: %+v", m.dlg)
 		}
 		h.m().dlg.prompt.Input.SetValue("")
-		h.send(tea.PasteMsg{Content: pub})
-		h.press("enter")
+		h.Send(tea.PasteMsg{Content: pub})
+		h.Press("enter")
 		h.wantStatus("added SSH key SHA256:")
 		keys, err := e.UserKeys(ctx, admin, "jane.doe")
 		if err != nil || len(keys) != 1 || keys[0].Comment != "jane@laptop" {
 			t.Fatalf("keys = %+v, %v", keys, err)
 		}
-		if v := h.view(); !strings.Contains(v, keys[0].Fingerprint[:20]) {
+		if v := h.View(); !strings.Contains(v, keys[0].Fingerprint[:20]) {
 			t.Fatalf("fingerprint not listed:\n%s", v)
 		}
 
 		// Edit the email, then the time zone with a bad value (refused in place).
 		h.selectRow("jane.doe")
-		h.press("e")
+		h.Press("e")
 		h.choose("Email")
-		h.typeText("jane@example.com")
-		h.press("enter")
+		h.Type("jane@example.com")
+		h.Press("enter")
 		h.wantStatus("changed email of jane.doe")
 		h.selectRow("jane.doe")
-		h.press("e")
+		h.Press("e")
 		h.choose("Time zone")
-		h.typeText("Mars/Base")
-		h.press("enter")
+		h.Type("Mars/Base")
+		h.Press("enter")
 		if m := h.m(); m.dlg == nil || !strings.Contains(m.dlg.prompt.Err, "unknown time zone") {
 			t.Fatalf("bad zone: %+v", m.dlg)
 		}
-		h.press("esc")
+		h.Press("esc")
 		if u, _ := e.Whoami(ctx, "jane.doe"); u.Email != "jane@example.com" || u.TimeZone != "" {
 			t.Fatalf("after edits: %+v", u)
 		}
 
 		// Remove the key.
 		h.selectRow("jane.doe")
-		h.press("d")
+		h.Press("d")
 		h.choose(keys[0].Fingerprint)
-		h.press("y")
+		h.Press("y")
 		h.wantStatus("removed SSH key")
 		if ks, _ := e.UserKeys(ctx, admin, "jane.doe"); len(ks) != 0 {
 			t.Fatalf("key still there: %+v", ks)
@@ -127,16 +127,16 @@ func TestUsersAddKeyEditRemove(t *testing.T) {
 			t.Fatalf("demo seller has no open tasks: %v", err)
 		}
 		h.selectRow(seller)
-		h.press("x")
+		h.Press("x")
 		h.choose("(nobody)")
-		h.press("y")
-		if st := h.lastStatus(); !st.Err || !strings.Contains(st.Text, "reassign") {
+		h.Press("y")
+		if st := h.LastStatus(); !st.Err || !strings.Contains(st.Text, "reassign") {
 			t.Fatalf("status = %+v", st)
 		}
 		h.selectRow(seller)
-		h.press("x")
+		h.Press("x")
 		h.choose("jane.doe")
-		h.press("y")
+		h.Press("y")
 		h.wantStatus("went to jane.doe")
 		if _, err := e.Whoami(ctx, seller); err == nil {
 			t.Fatal("seller still there")
@@ -145,8 +145,8 @@ func TestUsersAddKeyEditRemove(t *testing.T) {
 		if err != nil || len(after) != len(before) {
 			t.Fatalf("jane.doe has %d tasks, want %d (%v)", len(after), len(before), err)
 		}
-		if strings.Contains(h.view(), seller+" ") {
-			t.Fatalf("removed user still listed:\n%s", h.view())
+		if strings.Contains(h.View(), seller+" ") {
+			t.Fatalf("removed user still listed:\n%s", h.View())
 		}
 	})
 }
@@ -158,7 +158,7 @@ func TestEditUserRoles(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := screenFor(t, e, admin)
 		h.selectRow(seller)
-		h.press("e")
+		h.Press("e")
 		h.choose("Roles")
 		p := h.picker()
 		var checked []string
@@ -168,38 +168,38 @@ func TestEditUserRoles(t *testing.T) {
 		if strings.Join(checked, ",") != "seller" {
 			t.Fatalf("roles picker starts with %q checked, want seller", checked)
 		}
-		h.press("down", "space", "enter") // manager on, seller kept
+		h.Press("down", "space", "enter") // manager on, seller kept
 		h.wantStatus("changed the roles of " + seller)
 		u, err := e.Whoami(ctx, seller)
 		if err != nil || !u.Has(engine.RoleManager) || !u.Has(engine.RoleSeller) || u.Has(engine.RoleAdmin) {
 			t.Fatalf("%s = %+v, %v", seller, u, err)
 		}
-		if v := h.view(); !strings.Contains(v, "manager") {
+		if v := h.View(); !strings.Contains(v, "manager") {
 			t.Fatalf("new roles not listed:\n%s", v)
 		}
 		// Seller off: a manager only.
 		h.selectRow(seller)
-		h.press("e")
+		h.Press("e")
 		h.choose("Roles")
-		h.press("down", "down", "space", "enter")
+		h.Press("down", "down", "space", "enter")
 		h.wantStatus("changed the roles of " + seller)
 		if u, _ := e.Whoami(ctx, seller); u.Has(engine.RoleSeller) || !u.Has(engine.RoleManager) {
 			t.Fatalf("after unchecking seller: %+v", u)
 		}
 		// No role at all is refused, saying so (it would change nothing).
 		h.selectRow(admin)
-		h.press("e")
+		h.Press("e")
 		h.choose("Roles")
-		h.press("space", "enter") // admin off, nothing on
-		if st := h.lastStatus(); !st.Err || !strings.Contains(st.Text, "needs a role") {
+		h.Press("space", "enter") // admin off, nothing on
+		if st := h.LastStatus(); !st.Err || !strings.Contains(st.Text, "needs a role") {
 			t.Fatalf("status = %+v", st)
 		}
 		// The only admin can't give up the admin role.
 		h.selectRow(admin)
-		h.press("e")
+		h.Press("e")
 		h.choose("Roles")
-		h.press("space", "down", "down", "space", "enter") // admin off, seller on
-		if st := h.lastStatus(); !st.Err || !strings.Contains(st.Text, "last admin") {
+		h.Press("space", "down", "down", "space", "enter") // admin off, seller on
+		if st := h.LastStatus(); !st.Err || !strings.Contains(st.Text, "last admin") {
 			t.Fatalf("status = %+v", st)
 		}
 		if u, _ := e.Whoami(ctx, admin); !u.Has(engine.RoleAdmin) {
@@ -213,9 +213,9 @@ func TestTeamsAndMembers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := screenFor(t, e, admin)
 		h.section(secTeams)
-		h.press("a")
-		h.typeText("north")
-		h.press("enter")
+		h.Press("a")
+		h.Type("north")
+		h.Press("enter")
 		h.choose("owner")
 		h.wantStatus("added team north")
 		if id, _ := h.m().grids[secTeams].SelectedID(); id != "north" {
@@ -223,10 +223,10 @@ func TestTeamsAndMembers(t *testing.T) {
 		}
 
 		h.selectRow("north")
-		h.press("m")
+		h.Press("m")
 		h.choose(seller)
-		h.typeText("closer")
-		h.press("enter")
+		h.Type("closer")
+		h.Press("enter")
 		h.wantStatus(seller + " is a member of north")
 		teamOf := func() engine.Team {
 			ts, err := e.Teams(ctx, admin)
@@ -242,30 +242,30 @@ func TestTeamsAndMembers(t *testing.T) {
 		if tm := teamOf(); tm.Type != engine.OwnerTeam || len(tm.Members) != 1 || tm.Members[0] != (engine.Member{Username: seller, Role: "closer"}) {
 			t.Fatalf("team = %+v", tm)
 		}
-		if !strings.Contains(h.view(), seller+" (closer)") {
-			t.Fatalf("member role not shown:\n%s", h.view())
+		if !strings.Contains(h.View(), seller+" (closer)") {
+			t.Fatalf("member role not shown:\n%s", h.View())
 		}
 
 		// Change the member role.
 		h.selectRow("north")
-		h.press("m")
+		h.Press("m")
 		h.choose(seller)
 		h.m().dlg.prompt.Input.SetValue("")
-		h.typeText("opener")
-		h.press("enter")
+		h.Type("opener")
+		h.Press("enter")
 		if tm := teamOf(); tm.Members[0].Role != "opener" {
 			t.Fatalf("role = %+v", tm.Members)
 		}
 
 		h.selectRow("north")
-		h.press("d")
+		h.Press("d")
 		h.choose(seller)
 		h.wantStatus("took " + seller + " out of north")
 		if tm := teamOf(); len(tm.Members) != 0 {
 			t.Fatalf("members = %+v", tm.Members)
 		}
 		h.selectRow("north")
-		h.press("x", "y")
+		h.Press("x", "y")
 		h.wantStatus("removed team north")
 		ts, _ := e.Teams(ctx, admin)
 		if slices.ContainsFunc(ts, func(x engine.Team) bool { return x.Name == "north" }) {
@@ -290,59 +290,59 @@ func TestTemplateEditPreviewSave(t *testing.T) {
 		h := screenFor(t, e, admin)
 		h.section(secTemplates)
 		h.selectRow(name)
-		h.press("enter")
-		if h.m().edit == nil || !h.s.CapturesInput() {
+		h.Press("enter")
+		if h.m().edit == nil || !h.S.CapturesInput() {
 			t.Fatal("editor not open")
 		}
-		v := h.view()
+		v := h.View()
 		for _, want := range []string{"{{first_name}}", "{{field:NAME}}", "{{owner.name}}", ts[0].Subject} {
 			if !strings.Contains(v, want) {
 				t.Fatalf("editor lacks %q:\n%s", want, v)
 			}
 		}
 		h.m().edit.subject.SetValue("")
-		h.typeText("Hello {{first_name}}")
-		h.press("tab")
+		h.Type("Hello {{first_name}}")
+		h.Press("tab")
 		h.m().edit.body.SetValue("")
-		h.typeText("Dear {{name}}")
+		h.Type("Dear {{name}}")
 		// The next field is the email's own HTML body.
-		h.press("tab")
-		h.typeText("<p>{{name}}</p>")
-		if !h.s.Dirty() {
+		h.Press("tab")
+		h.Type("<p>{{name}}</p>")
+		if !h.S.Dirty() {
 			t.Fatal("edit not dirty")
 		}
 		// Preview the unsaved edit for a record found in the shared record picker: its
 		// type picked with ctrl+t, then searched by name.
-		h.press("ctrl+p")
+		h.Press("ctrl+p")
 		rp := h.m().edit.records
 		if rp == nil || !rp.Single {
-			t.Fatalf("no single-record picker open:\n%s", h.view())
+			t.Fatalf("no single-record picker open:\n%s", h.View())
 		}
 		for rp.Entity() != rec.Entity {
-			h.press("ctrl+t")
+			h.Press("ctrl+t")
 		}
-		h.typeText(rec.Name)
-		if v := h.view(); !strings.Contains(v, rec.Entity+"/"+rec.ID) || !strings.Contains(v, "record type: "+rec.Entity) {
+		h.Type(rec.Name)
+		if v := h.View(); !strings.Contains(v, rec.Entity+"/"+rec.ID) || !strings.Contains(v, "record type: "+rec.Entity) {
 			t.Fatalf("record picker after a search for %q:\n%s", rec.Name, v)
 		}
-		h.press("enter")
+		h.Press("enter")
 		first, _, _ := strings.Cut(rec.Name, " ")
-		if v := h.view(); !strings.Contains(v, "Subject: Hello "+first) || !strings.Contains(v, "Dear "+rec.Name) ||
+		if v := h.View(); !strings.Contains(v, "Subject: Hello "+first) || !strings.Contains(v, "Dear "+rec.Name) ||
 			!strings.Contains(v, "--- html ---") || !strings.Contains(v, "<p>"+html.EscapeString(rec.Name)+"</p>") {
 			t.Fatalf("preview:\n%s", v)
 		}
-		h.press("tab")
-		h.press("tab") // back on the body
+		h.Press("tab")
+		h.Press("tab") // back on the body
 		// A bad placeholder is refused on save, naming it; the edit stays.
-		h.typeText(" {{bogus}}")
-		h.press("ctrl+s")
+		h.Type(" {{bogus}}")
+		h.Press("ctrl+s")
 		if ed := h.m().edit; ed == nil || !strings.Contains(ed.err, "{{bogus}}") {
 			t.Fatalf("bad save: %+v", ed)
 		}
 		for range len(" {{bogus}}") {
-			h.press("backspace")
+			h.Press("backspace")
 		}
-		h.press("ctrl+s")
+		h.Press("ctrl+s")
 		h.wantStatus("saved template " + name)
 		if h.m().edit != nil {
 			t.Fatal("editor still open after save")
@@ -353,14 +353,14 @@ func TestTemplateEditPreviewSave(t *testing.T) {
 		}
 
 		// esc on an unsaved edit asks; keeping returns to the editor, discarding closes it.
-		h.press("enter")
-		h.typeText("x")
-		h.press("esc")
+		h.Press("enter")
+		h.Type("x")
+		h.Press("esc")
 		h.choose("Keep editing")
 		if h.m().edit == nil {
 			t.Fatal("keep closed the editor")
 		}
-		h.press("esc")
+		h.Press("esc")
 		h.choose("Discard the changes")
 		if h.m().edit != nil {
 			t.Fatal("discard kept the editor")
@@ -391,26 +391,26 @@ func TestTemplatePreviewSearchesAllRecords(t *testing.T) {
 		h := screenFor(t, e, admin)
 		h.section(secTemplates)
 		h.selectRow(ts[0].Name)
-		h.press("enter")
+		h.Press("enter")
 		h.m().edit.body.SetValue("Dear {{name}}")
-		h.press("ctrl+p")
-		if v := h.view(); !strings.Contains(v, "record type: lead") || strings.Contains(v, "[ ]") {
+		h.Press("ctrl+p")
+		if v := h.View(); !strings.Contains(v, "record type: lead") || strings.Contains(v, "[ ]") {
 			t.Fatalf("preview picker:\n%s", v)
 		}
-		h.typeText("person 699")
-		if v := h.view(); !strings.Contains(v, "lead/ZZ-699") || strings.Contains(v, "lead/ZZ-698") {
+		h.Type("person 699")
+		if v := h.View(); !strings.Contains(v, "lead/ZZ-699") || strings.Contains(v, "lead/ZZ-698") {
 			t.Fatalf("search for the 700th lead:\n%s", v)
 		}
-		h.press("enter")
-		if v := h.view(); !strings.Contains(v, "Preview for lead/ZZ-699") || !strings.Contains(v, "Dear Bulk Person 699") {
+		h.Press("enter")
+		if v := h.View(); !strings.Contains(v, "Preview for lead/ZZ-699") || !strings.Contains(v, "Dear Bulk Person 699") {
 			t.Fatalf("preview:\n%s", v)
 		}
 		// The next preview opens on the record type last used; esc leaves the edit as it was.
-		h.press("ctrl+p")
+		h.Press("ctrl+p")
 		if h.m().edit.records == nil || h.m().edit.records.Entity() != "lead" {
 			t.Fatal("picker not reopened on leads")
 		}
-		h.press("esc")
+		h.Press("esc")
 		if h.m().edit == nil || h.m().edit.records != nil || h.m().edit.body.Value() != "Dear {{name}}" {
 			t.Fatalf("esc from the picker: %+v", h.m().edit)
 		}
@@ -425,7 +425,7 @@ func TestSettingsAndTestEmail(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := screenFor(t, e, admin)
 		h.section(secSettings)
-		v := h.view()
+		v := h.View()
 		for _, k := range engine.SettingKeys {
 			if !strings.Contains(v, k) {
 				t.Fatalf("setting %s not listed:\n%s", k, v)
@@ -436,16 +436,16 @@ func TestSettingsAndTestEmail(t *testing.T) {
 		}
 
 		h.selectRow("active_limit")
-		h.press("enter")
+		h.Press("enter")
 		h.m().dlg.prompt.Input.SetValue("")
-		h.typeText("many")
-		h.press("enter")
+		h.Type("many")
+		h.Press("enter")
 		if m := h.m(); m.dlg == nil || !strings.Contains(m.dlg.prompt.Err, "active_limit") {
 			t.Fatalf("bad value: %+v", m.dlg)
 		}
 		h.m().dlg.prompt.Input.SetValue("")
-		h.typeText("7")
-		h.press("enter")
+		h.Type("7")
+		h.Press("enter")
 		h.wantStatus("changed setting active_limit")
 		if s, _ := e.Settings(ctx, admin); s.ActiveLimit != 7 {
 			t.Fatalf("active_limit = %d", s.ActiveLimit)
@@ -453,11 +453,11 @@ func TestSettingsAndTestEmail(t *testing.T) {
 
 		// smtp_url opens empty: the whole new value is asked for, the old never shown.
 		h.selectRow("smtp_url")
-		h.press("enter")
-		if m := h.m(); m.dlg.prompt.Value() != "" || strings.Contains(h.view(), secret) {
+		h.Press("enter")
+		if m := h.m(); m.dlg.prompt.Value() != "" || strings.Contains(h.View(), secret) {
 			t.Fatalf("smtp_url pre-filled: %q", m.dlg.prompt.Value())
 		}
-		h.press("esc")
+		h.Press("esc")
 
 	})
 }
@@ -472,38 +472,38 @@ func TestSecretSettingsEchoAsDots(t *testing.T) {
 		h.section(secSettings)
 		for _, k := range []string{"smtp_url", "imap_url"} {
 			h.selectRow(k)
-			h.press("enter")
-			h.typeText(secret) // the password alone: refused
-			if v := h.view(); strings.Contains(v, secret) || !strings.Contains(v, "••••") {
+			h.Press("enter")
+			h.Type(secret) // the password alone: refused
+			if v := h.View(); strings.Contains(v, secret) || !strings.Contains(v, "••••") {
 				t.Fatalf("%s while typing:\n%s", k, v)
 			}
-			h.press("enter")
-			if m := h.m(); m.dlg == nil || m.dlg.prompt.Err == "" || strings.Contains(h.view(), secret) {
-				t.Fatalf("%s refused value: err %q\n%s", k, m.dlg.prompt.Err, h.view())
+			h.Press("enter")
+			if m := h.m(); m.dlg == nil || m.dlg.prompt.Err == "" || strings.Contains(h.View(), secret) {
+				t.Fatalf("%s refused value: err %q\n%s", k, m.dlg.prompt.Err, h.View())
 			}
 			h.m().dlg.prompt.Input.SetValue("")
 			url := strings.TrimSuffix(k, "_url") + "://u:" + secret + "@127.0.0.1:2525"
 			if k == "imap_url" {
 				url += "/INBOX"
 			}
-			h.typeText(url)
-			if v := h.view(); strings.Contains(v, secret) || strings.Contains(v, "127.0.0.1") {
+			h.Type(url)
+			if v := h.View(); strings.Contains(v, secret) || strings.Contains(v, "127.0.0.1") {
 				t.Fatalf("%s while typing a URL:\n%s", k, v)
 			}
-			h.press("enter")
+			h.Press("enter")
 			h.wantStatus("changed setting " + k)
-			if v := h.view(); strings.Contains(v, secret) {
+			if v := h.View(); strings.Contains(v, secret) {
 				t.Fatalf("%s listed in clear:\n%s", k, v)
 			}
 		}
 		// A plain setting still shows what is typed.
 		h.selectRow("tracking_url")
-		h.press("enter")
-		h.typeText("https://t.example.com")
-		if !strings.Contains(h.view(), "https://t.example.com") {
-			t.Fatalf("a plain setting is masked:\n%s", h.view())
+		h.Press("enter")
+		h.Type("https://t.example.com")
+		if !strings.Contains(h.View(), "https://t.example.com") {
+			t.Fatalf("a plain setting is masked:\n%s", h.View())
 		}
-		h.press("esc")
+		h.Press("esc")
 	})
 	s, err := e.Settings(ctx, admin)
 	must(t, err)
@@ -560,11 +560,11 @@ func TestManagerReadOnly(t *testing.T) {
 	must(t, e.SetSetting(ctx, admin, "smtp_url", "smtp://ops:s3cr3t@127.0.0.1:2525"))
 	synctest.Test(t, func(t *testing.T) {
 		h := screenFor(t, e, manager)
-		v := h.view()
+		v := h.View()
 		if !strings.Contains(v, "read-only") || !strings.Contains(v, seller) {
 			t.Fatalf("manager view:\n%s", v)
 		}
-		for _, b := range h.s.ShortHelp() {
+		for _, b := range h.S.ShortHelp() {
 			if b.Help().Desc == "add user" {
 				t.Fatal("manager's footer offers add user")
 			}
@@ -576,12 +576,12 @@ func TestManagerReadOnly(t *testing.T) {
 				if s == secTemplates && (k == "e" || k == "enter") {
 					continue
 				}
-				h.statuses = nil
-				h.press(k)
+				h.Sent = nil
+				h.Press(k)
 				if h.m().dlg != nil || h.m().edit != nil {
 					t.Fatalf("%s: %q opened a dialog for a manager", sectionNames[s], k)
 				}
-				if st := h.lastStatus(); k != "enter" && st.Text != "" && !strings.Contains(st.Text, "read-only") {
+				if st := h.LastStatus(); k != "enter" && st.Text != "" && !strings.Contains(st.Text, "read-only") {
 					t.Fatalf("%s %q: status %+v", sectionNames[s], k, st)
 				}
 			}
@@ -593,21 +593,21 @@ func TestManagerReadOnly(t *testing.T) {
 		ts, _ := e.Templates(ctx, admin)
 		h.section(secTemplates)
 		h.selectRow(ts[0].Name)
-		h.press("enter")
-		if h.m().edit == nil || !strings.Contains(h.view(), "read-only") || !strings.Contains(h.view(), ts[0].Subject) {
-			t.Fatalf("manager's template view:\n%s", h.view())
+		h.Press("enter")
+		if h.m().edit == nil || !strings.Contains(h.View(), "read-only") || !strings.Contains(h.View(), ts[0].Subject) {
+			t.Fatalf("manager's template view:\n%s", h.View())
 		}
-		h.typeText("zz")
-		h.press("ctrl+s")
-		if h.s.Dirty() || !strings.Contains(h.lastStatus().Text, "read-only") {
-			t.Fatalf("manager edited: dirty=%v status=%+v", h.s.Dirty(), h.lastStatus())
+		h.Type("zz")
+		h.Press("ctrl+s")
+		if h.S.Dirty() || !strings.Contains(h.LastStatus().Text, "read-only") {
+			t.Fatalf("manager edited: dirty=%v status=%+v", h.S.Dirty(), h.LastStatus())
 		}
-		h.press("ctrl+p")
-		h.press("enter")
-		if !strings.Contains(h.view(), "Preview for ") {
-			t.Fatalf("manager's preview:\n%s", h.view())
+		h.Press("ctrl+p")
+		h.Press("enter")
+		if !strings.Contains(h.View(), "Preview for ") {
+			t.Fatalf("manager's preview:\n%s", h.View())
 		}
-		h.press("esc")
+		h.Press("esc")
 		if h.m().edit != nil {
 			t.Fatal("esc left the editor open")
 		}
@@ -617,7 +617,7 @@ func TestManagerReadOnly(t *testing.T) {
 
 		// Secrets reach a manager stripped of credentials.
 		h.section(secSettings)
-		if v := h.view(); strings.Contains(v, "s3cr3t") || strings.Contains(v, "ops:") || !strings.Contains(v, "smtp://127.0.0.1:2525") {
+		if v := h.View(); strings.Contains(v, "s3cr3t") || strings.Contains(v, "ops:") || !strings.Contains(v, "smtp://127.0.0.1:2525") {
 			t.Fatalf("manager's smtp_url:\n%s", v)
 		}
 	})

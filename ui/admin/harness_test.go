@@ -5,11 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/demo"
@@ -43,17 +41,13 @@ func demoEngine(t *testing.T) *engine.Engine {
 	return e
 }
 
-// harness drives the screen as the program would: every command runs in its own
-// goroutine and what it returns is fed back. It runs inside a synctest bubble, so commands
-// waiting on time (a cursor blink) are left waiting without sleeping.
+// harness drives the admin screen (uitest.Harness) with what this package's tests ask of it.
 type harness struct {
-	t        *testing.T
-	e        *engine.Engine
-	s        common.Screen
-	statuses []common.StatusMsg
-	waiting  []chan tea.Msg
+	*uitest.Harness
+	e *engine.Engine
 }
 
+// screenFor builds the admin screen of a user at 120×30 and runs its first load.
 func screenFor(t *testing.T, e *engine.Engine, user string) *harness {
 	t.Helper()
 	u, err := e.Whoami(context.Background(), user)
@@ -61,125 +55,59 @@ func screenFor(t *testing.T, e *engine.Engine, user string) *harness {
 		t.Fatal(err)
 	}
 	c := &common.Common{Ctx: context.Background(), Engine: e, User: u, Styles: common.NewStyles(common.DefaultTheme(true), false)}
-	h := &harness{t: t, e: e, s: New(c)}
-	t.Cleanup(h.drain)
-	h.send(tea.WindowSizeMsg{Width: 120, Height: 30})
-	h.s.SetSize(120, 30)
-	h.run(h.s.Init())
+	h := &harness{uitest.NewHarness(t, New(c), uitest.Statuses), e}
+	h.Send(tea.WindowSizeMsg{Width: 120, Height: 30})
+	h.S.SetSize(120, 30)
+	h.Run(h.S.Init())
 	if !h.m().loaded || h.m().loadErr != nil {
 		t.Fatalf("not loaded: %v", h.m().loadErr)
 	}
 	return h
 }
 
-func (h *harness) m() *Model { return h.s.(*Model) }
-
-func (h *harness) run(cmd tea.Cmd) {
-	if cmd == nil {
-		return
-	}
-	out := make(chan tea.Msg, 1)
-	go func() { out <- cmd() }()
-	synctest.Wait()
-	select {
-	case msg := <-out:
-		h.handle(msg)
-	default:
-		h.waiting = append(h.waiting, out)
-	}
-}
-
-func (h *harness) drain() {
-	for _, c := range h.waiting {
-		<-c
-	}
-	h.waiting = nil
-}
-
-func (h *harness) handle(msg tea.Msg) {
-	if cmds, ok := uitest.Commands(msg); ok {
-		for _, c := range cmds {
-			h.run(c)
-		}
-		return
-	}
-	switch msg := msg.(type) {
-	case nil:
-	case common.StatusMsg:
-		h.statuses = append(h.statuses, msg)
-	default:
-		h.send(msg)
-	}
-}
-
-func (h *harness) send(msg tea.Msg) {
-	s, cmd := h.s.Update(msg)
-	h.s = s
-	h.run(cmd)
-}
-
-func (h *harness) press(keys ...string) {
-	for _, k := range keys {
-		h.send(uitest.Key(k))
-	}
-}
-
-func (h *harness) typeText(s string) {
-	for _, r := range s {
-		h.send(tea.KeyPressMsg{Code: r, Text: string(r)})
-	}
-}
-
-func (h *harness) view() string { return ansi.Strip(h.s.View()) }
-
-func (h *harness) lastStatus() common.StatusMsg {
-	if len(h.statuses) == 0 {
-		return common.StatusMsg{}
-	}
-	return h.statuses[len(h.statuses)-1]
-}
+func (h *harness) m() *Model { return h.S.(*Model) }
 
 // wantStatus fails unless the last status is a success containing part.
 func (h *harness) wantStatus(part string) {
-	h.t.Helper()
-	if st := h.lastStatus(); st.Err || !strings.Contains(st.Text, part) {
-		h.t.Fatalf("status = %+v, want success with %q", st, part)
+	h.T.Helper()
+	if st := h.LastStatus(); st.Err || !strings.Contains(st.Text, part) {
+		h.T.Fatalf("status = %+v, want success with %q", st, part)
 	}
 }
 
 // section shows section s.
 func (h *harness) section(s section) {
 	for h.m().sec != s {
-		h.press("tab")
+		h.Press("tab")
 	}
 }
 
 // selectRow puts the grid's cursor on the row id.
 func (h *harness) selectRow(id string) {
-	h.t.Helper()
+	h.T.Helper()
 	if !h.m().grids[h.m().sec].Select(id) {
-		h.t.Fatalf("no row %q in %s", id, sectionNames[h.m().sec])
+		h.T.Fatalf("no row %q in %s", id, sectionNames[h.m().sec])
 	}
 }
 
 // choose moves the open picker's cursor to the item labelled label and presses enter.
 func (h *harness) choose(label string) {
-	h.t.Helper()
+	h.T.Helper()
 	p := h.picker()
 	p.Update(uitest.Key("home"))
 	for range len(p.Items()) + 1 {
 		if it, ok := p.Selected(); ok && it.Label == label {
-			h.press("enter")
+			h.Press("enter")
 			return
 		}
 		p.Update(uitest.Key("down"))
 	}
-	h.t.Fatalf("picker %q has no item %q", p.Title, label)
+	h.T.Fatalf("picker %q has no item %q", p.Title, label)
 }
 
 // picker is the open picker (the screen's or the editor's).
 func (h *harness) picker() *dialog.Picker {
-	h.t.Helper()
+	h.T.Helper()
 	m := h.m()
 	switch {
 	case m.dlg != nil && m.dlg.picker != nil:
@@ -187,6 +115,6 @@ func (h *harness) picker() *dialog.Picker {
 	case m.edit != nil && m.edit.picker != nil:
 		return m.edit.picker
 	}
-	h.t.Fatalf("no picker open:\n%s", h.view())
+	h.T.Fatalf("no picker open:\n%s", h.View())
 	return nil
 }

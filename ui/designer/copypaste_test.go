@@ -35,18 +35,18 @@ func TestCopyPasteStepsAndSubtrees(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		m := h.model()
 		h.cursorTo("step:last")
-		h.press("P")
+		h.Press("P")
 		h.wantStatus("Nothing to paste: c copies the selected step first")
 
 		// The email, after the last step.
 		h.cursorTo("step:hello")
-		h.press("c")
+		h.Press("c")
 		h.wantStatus("Copied")
 		if m.Dirty() {
 			t.Fatal("copying is not an edit")
 		}
 		h.cursorTo("step:last")
-		h.press("P")
+		h.Press("P")
 		if got := ids(m.def.Steps); got != "first hello opened last email-1" {
 			t.Fatalf("after pasting the email: %q", got)
 		}
@@ -56,10 +56,10 @@ func TestCopyPasteStepsAndSubtrees(t *testing.T) {
 
 		// The condition with its branches, right after that email: every step gets a new id.
 		h.cursorTo("step:opened")
-		h.press("c")
+		h.Press("c")
 		h.wantStatus("with its branches (3 steps)")
 		h.cursorTo("step:email-1")
-		h.press("P")
+		h.Press("P")
 		if len(m.def.Steps) != 6 {
 			t.Fatalf("after pasting the condition: %q", ids(m.def.Steps))
 		}
@@ -79,10 +79,10 @@ func TestCopyPasteStepsAndSubtrees(t *testing.T) {
 		// Refused: between the email and the condition that reads it; a condition after a
 		// step it can't read. Nothing changes.
 		h.cursorTo("step:hello")
-		h.press("P")
+		h.Press("P")
 		h.wantStatus(`reads the step right before it`)
 		h.cursorTo("step:first")
-		h.press("P")
+		h.Press("P")
 		h.wantStatus(`which must be an email step; here it would follow "First" (task)`)
 		if !bytes.Equal(sequence.Marshal(m.def), before) {
 			t.Fatal("a refused paste changed the definition")
@@ -90,24 +90,24 @@ func TestCopyPasteStepsAndSubtrees(t *testing.T) {
 
 		// Into the condition's empty No branch.
 		h.cursorTo("step:first")
-		h.press("c")
+		h.Press("c")
 		h.cursorTo("empty-no:opened")
-		h.press("P")
+		h.Press("P")
 		if no := m.def.Steps[2].No; len(no) != 1 || no[0].Name != "First" || no[0].ID == "first" {
 			t.Fatalf("no branch after the paste: %+v", no)
 		}
 
 		// Undo takes the pastes back one by one.
-		h.press("ctrl+z")
+		h.Press("ctrl+z")
 		if !bytes.Equal(sequence.Marshal(m.def), before) {
 			t.Fatalf("undo of the paste into the branch:\n%s", sequence.Marshal(m.def))
 		}
-		h.press("ctrl+z", "ctrl+z")
+		h.Press("ctrl+z", "ctrl+z")
 		if got := ids(m.def.Steps); got != "first hello opened last" || m.Dirty() {
 			t.Fatalf("after undoing every paste: %q, dirty %v", got, m.Dirty())
 		}
-		h.press("ctrl+y", "ctrl+y")
-		h.press("ctrl+s")
+		h.Press("ctrl+y", "ctrl+y")
+		h.Press("ctrl+s")
 		h.wantStatus("Saved Movable")
 		if got := allIDs(h.stored("Movable").Def); !slices.Equal(got, allIDs(m.def)) || len(got) != 10 {
 			t.Fatalf("stored ids %v, want %v", got, allIDs(m.def))
@@ -136,39 +136,39 @@ func TestProblemsMarkedOnTheirRows(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Marked", 100, 30)
 		m := h.model()
-		if v := h.view(); strings.Contains(v, "problem") || strings.Contains(v, " !") {
+		if v := h.View(); strings.Contains(v, "problem") || strings.Contains(v, " !") {
 			t.Fatalf("a valid sequence shows a problem:\n%s", v)
 		}
 		h.cursorTo("step:last")
-		h.press("d") // the wait is now last
+		h.Press("d") // the wait is now last
 		h.wantView("Marked  Draft · Lead · owner ada  ● unsaved changes (kept as a draft)  ! 1 problem")
 		h.cursorTo("step:first")
 		h.wantView(" !└─ ◷ Wait  wait 1d")
 		h.cursorTo("step:pause")
 		h.wantView("›!└─ ◷ Wait  wait 1d", "! [wait_last] a sequence can't end with a wait step")
 		h.cursorTo("step:first")
-		if strings.Contains(h.view(), "[wait_last]") {
-			t.Fatalf("the problem is written for a row it is not about:\n%s", h.view())
+		if strings.Contains(h.View(), "[wait_last]") {
+			t.Fatalf("the problem is written for a row it is not about:\n%s", h.View())
 		}
 		// A sequence-level problem goes on the start line.
 		h.cursorTo("step:pause")
-		h.press("d")
+		h.Press("d")
 		h.cursorTo("step:first")
-		h.press("d")
+		h.Press("d")
 		h.wantView("›!● Sequence starts here", "[no_steps]")
 		if m.probCount != 1 {
 			t.Fatalf("problems %v", m.rowProbs)
 		}
 		// Undone back to the stored sequence: no mark left.
-		h.press("ctrl+z", "ctrl+z", "ctrl+z")
-		if v := h.view(); strings.Contains(v, "problem") || strings.Contains(v, "!") || m.Dirty() {
+		h.Press("ctrl+z", "ctrl+z", "ctrl+z")
+		if v := h.View(); strings.Contains(v, "problem") || strings.Contains(v, "!") || m.Dirty() {
 			t.Fatalf("after undo (dirty %v):\n%s", m.Dirty(), v)
 		}
 		// A pasted wait at the end is marked at once, on the pasted row only.
 		h.cursorTo("step:pause")
-		h.press("c")
+		h.Press("c")
 		h.cursorTo("step:last")
-		h.press("P")
+		h.Press("P")
 		h.wantView("›!└─ ◷ Wait  wait 1d", "! [wait_last]")
 		if len(m.rowProbs) != 1 || len(m.rowProbs[stepKey("wait-1")]) != 1 {
 			t.Fatalf("problems after the paste %v", m.rowProbs)
@@ -194,20 +194,20 @@ func TestVersionHistoryShowsAnOldVersionReadOnly(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
 		m := h.model()
 		h.cursorTo("step:book")
-		h.press("c")
+		h.Press("c")
 		h.cursorTo("step:retry")
-		h.press("P") // an unsaved edit, kept across the visit to the old version
+		h.Press("P") // an unsaved edit, kept across the visit to the old version
 		draft := sequence.Marshal(m.def)
 
-		h.press("H")
+		h.Press("H")
 		h.wantView("Versions of Live (2)", "Version 2 (live)", "by ada · 2026-03-02 09:00 UTC · call first, no pause", "Version 1")
 		if !m.CapturesInput() {
 			t.Fatal("the version list must take the keys")
 		}
-		h.press("down", "enter")
+		h.Press("down", "enter")
 		h.wantView("Live  [version 1, read only]  by ada · 2026-03-02 09:00 UTC", "☎ First call", "◷ Wait  wait 1d")
-		if strings.Contains(h.view(), "Opening call") {
-			t.Fatalf("version 1 shows the draft:\n%s", h.view())
+		if strings.Contains(h.View(), "Opening call") {
+			t.Fatalf("version 1 shows the draft:\n%s", h.View())
 		}
 		var help []string
 		for _, b := range m.ShortHelp() {
@@ -217,23 +217,23 @@ func TestVersionHistoryShowsAnOldVersionReadOnly(t *testing.T) {
 			t.Fatalf("old version footer: %s", got)
 		}
 		for _, k := range []string{"d", "a", "e", "K", "ctrl+z", "ctrl+s", "A", "P"} {
-			h.press(k)
+			h.Press(k)
 			h.wantStatus("Version 1 is read only: esc returns to the draft")
 		}
 		h.cursorTo("step:pause")
-		h.press("c") // copying from an old version works
+		h.Press("c") // copying from an old version works
 
-		h.press("esc")
+		h.Press("esc")
 		h.wantStatus("Back to the draft")
 		if !bytes.Equal(sequence.Marshal(m.def), draft) || !m.Dirty() || m.old != nil {
 			t.Fatalf("the draft after the old version (dirty %v):\n%s", m.Dirty(), sequence.Marshal(m.def))
 		}
 		h.wantView("Live  Active v2", "☎ Opening call")
 		h.cursorTo("step:ring")
-		h.press("P") // between the call and the condition that reads its outcome
+		h.Press("P") // between the call and the condition that reads its outcome
 		h.wantStatus(`the condition "Reached?" reads the step right before it ("Opening call")`)
 		h.cursorTo("start")
-		h.press("P")
+		h.Press("P")
 		if st := m.def.Steps[0]; st.Type != sequence.Wait || st.ID == "pause" || st.ID == "" {
 			t.Fatalf("pasted from version 1: %+v", st)
 		}
@@ -246,7 +246,7 @@ func TestNoVersionsYet(t *testing.T) {
 	importSeq(t, e, movable, false)
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
-		h.press("H")
+		h.Press("H")
 		h.wantStatus("Movable has no published version yet: activating it publishes version 1")
 		if h.model().CapturesInput() {
 			t.Fatal("no list opened")

@@ -33,7 +33,7 @@ func TestReadOnlyFooter(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "sam", "Branchy", 100, 30) // ada's: read only for sam
 		var keys []string
-		for _, b := range h.m.ShortHelp() {
+		for _, b := range h.S.ShortHelp() {
 			keys = append(keys, b.Help().Desc)
 		}
 		got := strings.Join(keys, ", ")
@@ -42,7 +42,7 @@ func TestReadOnlyFooter(t *testing.T) {
 				t.Errorf("read-only footer offers %q: %s", no, got)
 			}
 		}
-		for _, g := range h.m.FullHelp() {
+		for _, g := range h.S.FullHelp() {
 			for _, b := range g {
 				if d := b.Help().Desc; d == "add step" || d == "save" || d == "connect" {
 					t.Errorf("read-only full help offers %q", d)
@@ -52,7 +52,7 @@ func TestReadOnlyFooter(t *testing.T) {
 		// The owner sees the editing keys.
 		h = open(t, e, "ada", "Branchy", 100, 30)
 		keys = nil
-		for _, b := range h.m.ShortHelp() {
+		for _, b := range h.S.ShortHelp() {
 			keys = append(keys, b.Help().Desc)
 		}
 		if !strings.Contains(strings.Join(keys, ", "), "add step") {
@@ -68,7 +68,7 @@ func TestDeleteOnEmptySays(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Branchy", 100, 30)
 		h.cursorTo("empty-yes:opened")
-		h.press("d")
+		h.Press("d")
 		m := h.model()
 		if !m.statusErr || !strings.Contains(m.status, "Nothing to delete here") {
 			t.Fatalf("status %q (error %v)", m.status, m.statusErr)
@@ -85,11 +85,11 @@ func TestYesNoMarkedWithoutColour(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Branchy", 100, 30)
 		h.cursorTo("step:hello")
-		h.press("a", "right", "enter")              // a condition after the email: email opened
-		h.press("enter", "enter", "enter", "enter") // name, description, kind, within 3d
+		h.Press("a", "right", "enter")              // a condition after the email: email opened
+		h.Press("enter", "enter", "enter", "enter") // name, description, kind, within 3d
 		h.wantView("Take the Yes path as soon as it happens?")
 		marked := func() string {
-			for _, l := range strings.Split(h.view(), "\n") {
+			for _, l := range strings.Split(h.View(), "\n") {
 				if strings.Contains(l, "At once") {
 					return l
 				}
@@ -102,7 +102,7 @@ func TestYesNoMarkedWithoutColour(t *testing.T) {
 		}
 		onFirst := func(l string) bool { return strings.Index(l, "▸") < strings.Index(l, "At once") }
 		first := onFirst(l)
-		h.press("left")
+		h.Press("left")
 		if l2 := marked(); strings.Count(l2, "▸") != 1 || onFirst(l2) == first {
 			t.Fatalf("the mark did not move: %q then %q", l, l2)
 		}
@@ -115,9 +115,9 @@ func TestPlaceholdersAreExamples(t *testing.T) {
 	importSeq(t, e, branchy, false)
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Branchy", 100, 30)
-		h.press("a", "right", "right", "down", "enter") // Set stage
+		h.Press("a", "right", "right", "down", "enter") // Set stage
 		h.wantView("Stage", "e.g. develop")
-		h.press("enter", "enter", "enter")
+		h.Press("enter", "enter", "enter")
 		h.wantView("The stage is required: type one, e.g. develop")
 		if m := h.model(); m.mode != modeForm {
 			t.Fatalf("a blank stage closed the form")
@@ -138,11 +138,11 @@ steps:
 `, false)
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Ends waiting", 80, 24)
-		h.press("A")
-		flat := strings.Join(strings.Fields(h.view()), " ")
+		h.Press("A")
+		flat := strings.Join(strings.Fields(h.View()), " ")
 		want := "a sequence can't end with a wait step; remove it or add a step after it"
 		if !strings.Contains(flat, want) {
-			t.Fatalf("problem not shown in full:\n%s", h.view())
+			t.Fatalf("problem not shown in full:\n%s", h.View())
 		}
 	})
 }
@@ -190,46 +190,46 @@ func TestMoveUndoRedo(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		m := h.model()
 		h.cursorTo("step:y2")
-		h.press("K")
+		h.Press("K")
 		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || !m.Dirty() {
 			t.Fatalf("after K: yes = %q, dirty %v", got, m.Dirty())
 		}
 		if h.selectedKey() != "step:y2" {
 			t.Fatalf("cursor on %s", h.selectedKey())
 		}
-		h.press("K")
+		h.Press("K")
 		h.wantStatus("already the first of its branch")
 		// The email can't leave the condition that reads it, nor the condition its email.
 		h.cursorTo("step:hello")
-		h.press("J")
+		h.Press("J")
 		h.wantStatus(`Can't move`)
 		h.cursorTo("step:opened")
-		h.press("K")
+		h.Press("K")
 		h.wantStatus(`reads the step before it`)
 		h.cursorTo("step:first")
-		h.press("J")
+		h.Press("J")
 		h.wantStatus(`Can't move`)
 		h.cursorTo("step:last")
-		h.press("K") // it would come between the email and the condition that reads it
+		h.Press("K") // it would come between the email and the condition that reads it
 		h.wantStatus(`Can't move`)
 		if got := ids(m.def.Steps); got != "first hello opened last" {
 			t.Fatalf("a refused move changed the steps: %q", got)
 		}
 		// Undo: back to the loaded definition, not dirty; redo.
-		h.press("ctrl+z")
+		h.Press("ctrl+z")
 		if got := ids(m.def.Steps[2].Yes); got != "y1 y2" || m.Dirty() {
 			t.Fatalf("after undo: yes %q dirty %v", got, m.Dirty())
 		}
-		h.press("u")
+		h.Press("u")
 		h.wantStatus("Nothing to undo")
-		h.press("ctrl+y")
+		h.Press("ctrl+y")
 		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || !m.Dirty() {
 			t.Fatalf("after redo: yes %q dirty %v", got, m.Dirty())
 		}
 		// A new edit drops what was left to redo.
 		h.cursorTo("step:y1")
-		h.press("K")
-		h.press("U")
+		h.Press("K")
+		h.Press("U")
 		h.wantStatus("Nothing to redo")
 	})
 }
@@ -242,32 +242,32 @@ func TestDraftRestoredAfterAKill(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		h.cursorTo("step:y2")
-		h.press("K")
+		h.Press("K")
 		h.wantView("● unsaved changes (kept as a draft)")
 		// The page is dropped without saving; a new one opens.
 		h2 := open(t, e, "ada", "Movable", 100, 30)
 		h2.wantView("Restore the unsaved changes to Movable", "[r] restore them", "[d] discard them")
-		h2.press("r")
+		h2.Press("r")
 		m := h2.model()
 		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || !m.Dirty() {
 			t.Fatalf("restored yes %q dirty %v", got, m.Dirty())
 		}
-		h2.press("ctrl+s")
+		h2.Press("ctrl+s")
 		h2.wantStatus("Saved Movable")
 		if got := ids(h2.stored("Movable").Def.Steps[2].Yes); got != "y2 y1" {
 			t.Fatalf("stored yes %q", got)
 		}
 		h3 := open(t, e, "ada", "Movable", 100, 30)
-		if strings.Contains(h3.view(), "Restore the unsaved") {
-			t.Fatalf("a saved draft is offered again:\n%s", h3.view())
+		if strings.Contains(h3.View(), "Restore the unsaved") {
+			t.Fatalf("a saved draft is offered again:\n%s", h3.View())
 		}
 		// Discarding clears it too.
 		h3.cursorTo("step:y2")
-		h3.press("J")
+		h3.Press("J")
 		h4 := open(t, e, "ada", "Movable", 100, 30)
-		h4.press("d")
+		h4.Press("d")
 		h4.wantStatus("Unsaved changes discarded")
-		if strings.Contains(open(t, e, "ada", "Movable", 100, 30).view(), "Restore the unsaved") {
+		if strings.Contains(open(t, e, "ada", "Movable", 100, 30).View(), "Restore the unsaved") {
 			t.Fatal("a discarded draft is offered again")
 		}
 	})
@@ -280,13 +280,13 @@ func TestPropertiesYesNoMarkedWithoutColour(t *testing.T) {
 	importSeq(t, e, branchy, false)
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Branchy", 100, 40)
-		h.press("p", "enter", "enter", "enter", "enter", "enter") // name … tags, who works the steps
+		h.Press("p", "enter", "enter", "enter", "enter", "enter") // name … tags, who works the steps
 		h.wantView("Options", "Exit when the customer replies to any email?")
 		// marks says, for each Yes/No line, which answer carries the sign ("Yes", "No", or
 		// "" when none or both do).
 		marks := func() []string {
 			var out []string
-			for _, l := range strings.Split(h.view(), "\n") {
+			for _, l := range strings.Split(h.View(), "\n") {
 				y, n := strings.Index(l, "Yes"), strings.Index(l, "No")
 				if y < 0 || n < 0 || n < y {
 					continue
@@ -305,17 +305,17 @@ func TestPropertiesYesNoMarkedWithoutColour(t *testing.T) {
 			return out
 		}
 		if got := strings.Join(marks(), " "); got != "No No No" {
-			t.Fatalf("answers marked %q, want each on No:\n%s", got, h.view())
+			t.Fatalf("answers marked %q, want each on No:\n%s", got, h.View())
 		}
-		h.press("left")
+		h.Press("left")
 		if got := strings.Join(marks(), " "); got != "Yes No No" {
-			t.Fatalf("after ←: %q\n%s", got, h.view())
+			t.Fatalf("after ←: %q\n%s", got, h.View())
 		}
-		h.press("enter", "right")
+		h.Press("enter", "right")
 		if got := strings.Join(marks(), " "); got != "Yes Yes No" {
-			t.Fatalf("after enter and →: %q\n%s", got, h.view())
+			t.Fatalf("after enter and →: %q\n%s", got, h.View())
 		}
-		h.press("enter", "enter")
+		h.Press("enter", "enter")
 		if o := h.model().def.Options; !o.ExitOnReply || !o.SkipNonWorkingDays || o.SendWhileAway {
 			t.Fatalf("options = %+v", o)
 		}
@@ -331,21 +331,21 @@ func TestSaveClearsUndoHistory(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		m := h.model()
 		h.cursorTo("step:y2")
-		h.press("K") // y2 y1
+		h.Press("K") // y2 y1
 		h.cursorTo("step:y1")
-		h.press("K")      // y1 y2
-		h.press("ctrl+z") // one undone, one left to undo and one to redo
+		h.Press("K")      // y1 y2
+		h.Press("ctrl+z") // one undone, one left to undo and one to redo
 		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" {
 			t.Fatalf("after undo: %q", got)
 		}
-		h.press("ctrl+s")
+		h.Press("ctrl+s")
 		h.wantStatus("Saved Movable (draft)")
 		if m.Dirty() {
 			t.Fatal("dirty after save")
 		}
-		h.press("ctrl+z")
+		h.Press("ctrl+z")
 		h.wantStatus("Nothing to undo")
-		h.press("ctrl+y")
+		h.Press("ctrl+y")
 		h.wantStatus("Nothing to redo")
 		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || m.Dirty() {
 			t.Fatalf("after undo and redo past the save: %q dirty %v", got, m.Dirty())
@@ -355,12 +355,12 @@ func TestSaveClearsUndoHistory(t *testing.T) {
 		}
 		// Edits after the save undo back to the saved state, not past it.
 		h.cursorTo("step:y1")
-		h.press("K")
-		h.press("ctrl+z")
+		h.Press("K")
+		h.Press("ctrl+z")
 		if got := ids(m.def.Steps[2].Yes); got != "y2 y1" || m.Dirty() {
 			t.Fatalf("undo after the save: %q dirty %v", got, m.Dirty())
 		}
-		h.press("ctrl+z")
+		h.Press("ctrl+z")
 		h.wantStatus("Nothing to undo")
 	})
 }
@@ -373,16 +373,16 @@ func TestCheckListsWarnings(t *testing.T) {
 	importSeq(t, e, windowed, false)
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Windowed", 120, 30)
-		h.press("v")
+		h.Press("v")
 		h.wantView("No problems: the sequence can be activated; 1 warning(s)", "warning: automated emails go out without List-Unsubscribe")
-		h.press("esc")
+		h.Press("esc")
 		must(t, e.SetSetting(context.Background(), "ada", "bounce_domain", "bounce.example.com"))
-		h.press("v")
+		h.Press("v")
 		h.wantStatus("No problems: the sequence can be activated")
-		if strings.Contains(h.view(), "warning(s)") {
-			t.Fatalf("the warning stayed:\n%s", h.view())
+		if strings.Contains(h.View(), "warning(s)") {
+			t.Fatalf("the warning stayed:\n%s", h.View())
 		}
-		h.press("A")
+		h.Press("A")
 		h.wantStatus("Activated Windowed")
 	})
 }

@@ -29,12 +29,12 @@ func TestAddOneStepOfEachGroupAndInsideBranches(t *testing.T) {
 		}
 
 		// Steps: an email with a template, after the start.
-		h.press("a")
+		h.Press("a")
 		h.wantView("Add a step at the start", "[Steps]", "Email", "Automated email")
-		h.press("enter")
+		h.Press("enter")
 		h.wantView("Add: Email — at the start", "Name", "Template")
-		h.typeText("Intro email")
-		h.press("enter", "enter", "down", "enter")
+		h.Type("Intro email")
+		h.Press("enter", "enter", "down", "enter")
 		m := h.model()
 		if m.mode != modeNormal {
 			t.Fatalf("mode %v after submitting the form", m.mode)
@@ -49,13 +49,13 @@ func TestAddOneStepOfEachGroupAndInsideBranches(t *testing.T) {
 		h.wantStatus("Added Intro email")
 
 		// Conditions: after the email the kind defaults to "email opened".
-		h.press("+", "right")
+		h.Press("+", "right")
 		h.wantView("[Conditions]")
-		h.press("enter")
-		h.typeText("Opened?")
-		h.press("enter", "enter", "enter") // name, description, kind
+		h.Press("enter")
+		h.Type("Opened?")
+		h.Press("enter", "enter", "enter") // name, description, kind
 		h.wantView("Email event", "Within")
-		h.press("enter", "enter") // within 3d, at once
+		h.Press("enter", "enter") // within 3d, at once
 		cond := m.def.Steps[1]
 		if cond.Type != sequence.Condition || cond.If != sequence.EmailOpened || cond.Within != 72*time.Hour || cond.Name != "Opened?" || cond.ID != "condition-1" {
 			t.Fatalf("condition = %+v", cond)
@@ -65,15 +65,15 @@ func TestAddOneStepOfEachGroupAndInsideBranches(t *testing.T) {
 		// Commands: inside the empty Yes branch, from its placeholder.
 		h.cursorTo("empty-yes:condition-1")
 		h.wantView("a adds a step here")
-		h.press("a", "right", "right")
+		h.Press("a", "right", "right")
 		h.wantView("[Commands]", "Update field", "Set stage", "Advance to another sequence")
-		h.press("enter")
+		h.Press("enter")
 		h.wantView("first in Yes of Opened?")
-		h.press("enter", "enter")
-		h.typeText("status")
-		h.press("enter")
-		h.typeText("hot")
-		h.press("enter")
+		h.Press("enter", "enter")
+		h.Type("status")
+		h.Press("enter")
+		h.Type("hot")
+		h.Press("enter")
 		if got := m.def.Steps[1].Yes; len(got) != 1 || got[0].Type != sequence.UpdateField || got[0].Field != "status" || got[0].Value != "hot" {
 			t.Fatalf("yes = %+v", got)
 		}
@@ -83,36 +83,36 @@ func TestAddOneStepOfEachGroupAndInsideBranches(t *testing.T) {
 
 		// LinkedIn: inside the empty No branch (← wraps from Steps to LinkedIn).
 		h.cursorTo("empty-no:condition-1")
-		h.press("a", "left")
+		h.Press("a", "left")
 		h.wantView("[LinkedIn]", "LinkedIn: research", "LinkedIn: send InMail")
-		h.press("down", "enter")
-		h.typeText("Ask Kim for an intro")
-		h.press("enter", "enter")
+		h.Press("down", "enter")
+		h.Type("Ask Kim for an intro")
+		h.Press("enter", "enter")
 		if got := m.def.Steps[1].No; len(got) != 1 || got[0].Type != sequence.LinkedInIntroduce || got[0].Name != "Ask Kim for an intro" {
 			t.Fatalf("no = %+v", got)
 		}
 
 		// A wait after the LinkedIn step, then a set_stage at the top of the Yes branch
 		// (from its heading) and a call after the start.
-		h.press("a")
+		h.Press("a")
 		for range 6 {
-			h.press("down")
+			h.Press("down")
 		}
-		h.press("enter", "enter", "enter")
-		h.typeText("1d12h")
-		h.press("enter")
+		h.Press("enter", "enter", "enter")
+		h.Type("1d12h")
+		h.Press("enter")
 		if got := m.def.Steps[1].No[1]; got.Type != sequence.Wait || got.Duration != 36*time.Hour {
 			t.Fatalf("wait = %+v", got)
 		}
 		h.cursorTo("yes:condition-1")
-		h.press("a", "right", "right", "down", "enter", "enter", "enter")
-		h.typeText("develop")
-		h.press("enter")
+		h.Press("a", "right", "right", "down", "enter", "enter", "enter")
+		h.Type("develop")
+		h.Press("enter")
 		if got := m.def.Steps[1].Yes[0]; got.Type != sequence.SetStage || got.Stage != "develop" {
 			t.Fatalf("yes[0] = %+v", got)
 		}
 		h.cursorTo("start")
-		h.press("a", "down", "down", "down", "down", "enter", "enter", "enter")
+		h.Press("a", "down", "down", "down", "down", "enter", "enter", "enter")
 		if got := m.def.Steps[0]; got.Type != sequence.Call || got.ID != "call-1" {
 			t.Fatalf("steps[0] = %+v", got)
 		}
@@ -127,7 +127,7 @@ func TestAddOneStepOfEachGroupAndInsideBranches(t *testing.T) {
      └─ No
         ├─ in Ask Kim for an intro  LinkedIn introduction
  !      └─ ◷ Wait  wait 1d12h` // a branch can't end with a wait: marked
-		if v := h.view(); !strings.Contains(v, tree) {
+		if v := h.View(); !strings.Contains(v, tree) {
 			t.Fatalf("tree:\n%s\nwant:\n%s", v, tree)
 		}
 		h.wantView("Build  Draft · Lead · owner ada  ● unsaved changes")
@@ -149,9 +149,9 @@ steps:
 
 		// After a call the kind defaults to call_outcome with "connected" chosen; add busy.
 		h.cursorTo("step:c1")
-		h.press("a", "right", "enter", "enter", "enter", "enter")
+		h.Press("a", "right", "enter", "enter", "enter", "enter")
 		h.wantView("Call outcome", "connected", "left_voicemail", "wrong_number")
-		h.press("down", "down", "down", "x", "enter")
+		h.Press("down", "down", "down", "x", "enter")
 		c := m.def.Steps[1]
 		if c.If != sequence.CallOutcome || !reflect.DeepEqual(c.Outcomes, []string{"connected", "busy"}) {
 			t.Fatalf("call condition = %+v", c)
@@ -160,16 +160,16 @@ steps:
 
 		// Edit it into a field test: kind is the third field of the first page.
 		h.cursorTo("step:" + c.ID)
-		h.press("e", "enter", "enter")
-		h.press("down", "enter") // call outcome → record field test
+		h.Press("e", "enter", "enter")
+		h.Press("down", "enter") // call outcome → record field test
 
 		h.wantView("Record field test", "Operator")
-		h.typeText("score")
-		h.press("enter", "right", "right", "enter") // eq → ne → gt
-		h.typeText("50")
-		h.press("enter")
-		h.typeText("region in EMEA, APAC")
-		h.press("enter", "right", "enter") // more tests; any holds
+		h.Type("score")
+		h.Press("enter", "right", "right", "enter") // eq → ne → gt
+		h.Type("50")
+		h.Press("enter")
+		h.Type("region in EMEA, APAC")
+		h.Press("enter", "right", "enter") // more tests; any holds
 		c = m.def.Steps[1]
 		wantTest := sequence.Test{Any: []sequence.Test{
 			{Field: "score", Op: sequence.OpGt, Value: 50.0},
@@ -185,10 +185,10 @@ steps:
 
 		// A stage condition after the task.
 		h.cursorTo("step:t1")
-		h.press("a", "right", "enter", "enter", "enter")
-		h.press("down", "enter") // field → stage
-		h.typeText("develop, propose")
-		h.press("enter")
+		h.Press("a", "right", "enter", "enter", "enter")
+		h.Press("down", "enter") // field → stage
+		h.Type("develop, propose")
+		h.Press("enter")
 		s := m.def.Steps[3]
 		if s.If != sequence.StageIs || !reflect.DeepEqual(s.Stages, []string{"develop", "propose"}) {
 			t.Fatalf("stage condition = %+v", s)
@@ -196,12 +196,12 @@ steps:
 
 		// An email_events condition at the start: opened and clicked, any, 2d, waiting.
 		h.cursorTo("start")
-		h.press("a", "right", "enter", "enter", "enter")
-		h.press("up", "up", "enter") // field → call_outcome → email_events
-		h.press("x", "down", "down", "x", "enter")
-		h.press("down", "enter", "backspace", "backspace")
-		h.typeText("2d")
-		h.press("enter", "right", "enter")
+		h.Press("a", "right", "enter", "enter", "enter")
+		h.Press("up", "up", "enter") // field → call_outcome → email_events
+		h.Press("x", "down", "down", "x", "enter")
+		h.Press("down", "enter", "backspace", "backspace")
+		h.Type("2d")
+		h.Press("enter", "right", "enter")
 		ev := m.def.Steps[0]
 		f := false
 		wantEv := sequence.Step{Type: sequence.Condition, ID: ev.ID, If: sequence.EmailEvents,
@@ -214,18 +214,18 @@ steps:
 
 		// A wrong duration keeps the form open with the reason.
 		h.cursorTo("step:t1")
-		h.press("a", "down", "down", "down", "down", "down", "down", "enter", "enter", "enter")
-		h.typeText("3x")
-		h.press("enter")
+		h.Press("a", "down", "down", "down", "down", "down", "down", "enter", "enter", "enter")
+		h.Type("3x")
+		h.Press("enter")
 		h.wantView("want forms like 3d")
 		if m.mode != modeForm {
 			t.Fatal("form closed on a bad duration")
 		}
-		h.press("backspace", "backspace")
-		h.typeText("45d")
-		h.press("enter")
+		h.Press("backspace", "backspace")
+		h.Type("45d")
+		h.Press("enter")
 		h.wantView("at most 30d")
-		h.press("esc")
+		h.Press("esc")
 		if m.mode != modeNormal || len(m.def.Steps) != 5 {
 			t.Fatalf("esc: mode %v, %d steps", m.mode, len(m.def.Steps))
 		}
@@ -258,10 +258,10 @@ steps:
 		h := open(t, e, "ada", "Edit me", 100, 30)
 		m := h.model()
 		h.cursorTo("step:reached")
-		h.press("enter")
+		h.Press("enter")
 		h.wantView("Edit: Condition (reached)")
-		h.typeText("Reached them?")
-		h.press("enter", "enter", "enter", "enter")
+		h.Type("Reached them?")
+		h.Press("enter", "enter", "enter", "enter")
 		c := m.def.Steps[1]
 		if c.ID != "reached" || c.Name != "Reached them?" || len(c.Yes) != 1 || c.Yes[0].ID != "book" {
 			t.Fatalf("edited condition = %+v", c)
@@ -271,17 +271,17 @@ steps:
 		}
 		// e edits too; change the wait.
 		h.cursorTo("step:pause")
-		h.press("e", "enter", "enter")
-		h.press("backspace", "backspace")
-		h.typeText("4h")
-		h.press("enter")
+		h.Press("e", "enter", "enter")
+		h.Press("backspace", "backspace")
+		h.Type("4h")
+		h.Press("enter")
 		if m.def.Steps[2].Duration != 4*time.Hour || m.def.Steps[2].ID != "pause" {
 			t.Fatalf("wait = %+v", m.def.Steps[2])
 		}
 		h.wantView("◷ Wait  wait 4h")
 		// enter on a branch heading edits nothing and says so.
 		h.cursorTo("no:reached")
-		h.press("enter")
+		h.Press("enter")
 		h.wantStatus("Select a step to edit it")
 	})
 }
@@ -336,7 +336,7 @@ steps:
 
 		// A call a call_outcome condition reads can't go first.
 		h.cursorTo("step:call")
-		h.press("d")
+		h.Press("d")
 		h.wantStatus(`Can't delete "Intro call": the condition "Reached?" right after it checks its call outcome`)
 		if !m.statusErr || m.Dirty() || len(m.def.Steps) != 4 {
 			t.Fatal("the call was deleted or not refused as an error")
@@ -344,37 +344,37 @@ steps:
 		h.wantView(`✗ Can't delete "Intro call"`)
 		// Nor an email an email condition reads.
 		h.cursorTo("step:mail")
-		h.press("d")
+		h.Press("d")
 		h.wantStatus("waits for events of its email")
 
 		// A condition with empty branches goes at once; so does the email then.
 		h.cursorTo("step:opened")
-		h.press("d")
+		h.Press("d")
 		h.wantStatus("Deleted Opened?")
 		h.cursorTo("step:mail")
-		h.press("d")
+		h.Press("d")
 		h.wantStatus("Deleted Email")
 
 		// A step before a field condition may go: the condition reads the record, not it.
 		h.cursorTo("step:check")
-		h.press("d")
+		h.Press("d")
 		if _, ok := locate(m.def, "check"); ok {
 			t.Fatal("task before a field condition not deleted")
 		}
 
 		// A condition with steps asks; esc keeps it.
 		h.cursorTo("step:reached")
-		h.press("d")
+		h.Press("d")
 		h.wantView(`Delete condition "Reached?"? Its branches hold 3 step(s) (Yes 1, No 2).`, "[d] delete with both branches", "[y] keep the Yes steps", "[n] keep the No steps")
 		if !m.CapturesInput() {
 			t.Fatal("a question must capture input")
 		}
-		h.press("esc")
+		h.Press("esc")
 		if _, ok := locate(m.def, "reached"); !ok {
 			t.Fatal("esc deleted the condition")
 		}
 		// n keeps the No steps in its place; the call may then go too.
-		h.press("d", "n")
+		h.Press("d", "n")
 		var ids []string
 		for _, s := range m.def.Steps {
 			ids = append(ids, s.ID)
@@ -386,13 +386,13 @@ steps:
 
 		// d drops both branches.
 		h.cursorTo("step:by-field")
-		h.press("d", "d")
+		h.Press("d", "d")
 		if len(m.def.Steps) != 3 || countSteps(m.def.Steps) != 3 {
 			t.Fatalf("steps after dropping branches: %+v", m.def.Steps)
 		}
 		// Nothing to delete on the start line.
 		h.cursorTo("start")
-		h.press("d")
+		h.Press("d")
 		h.wantStatus("Nothing to delete here")
 		if !m.Dirty() {
 			t.Fatal("deletes must mark the page dirty")
@@ -425,7 +425,7 @@ steps:
 		h := open(t, e, "ada", "Keep yes", 100, 30)
 		m := h.model()
 		h.cursorTo("step:c")
-		h.press("d", "y")
+		h.Press("d", "y")
 		var ids []string
 		for _, s := range m.def.Steps {
 			ids = append(ids, s.ID)
@@ -446,24 +446,24 @@ func TestFormsOfferTemplatesAndTargetsThatFit(t *testing.T) {
 		h := open(t, e, "ada", "Router", 100, 30)
 		m := h.model()
 		// An automated text offers the SMS templates only, and needs one.
-		h.press("a", "down", "down", "down", "enter", "enter", "enter")
+		h.Press("a", "down", "down", "down", "enter", "enter", "enter")
 		h.wantView("Template (sent automatically)", "ping")
-		if strings.Contains(h.view(), "intro") || strings.Contains(h.view(), "(none") {
-			t.Fatalf("email templates or none offered for an automated text:\n%s", h.view())
+		if strings.Contains(h.View(), "intro") || strings.Contains(h.View(), "(none") {
+			t.Fatalf("email templates or none offered for an automated text:\n%s", h.View())
 		}
-		h.press("enter")
+		h.Press("enter")
 		if got := m.def.Steps[0]; got.Type != sequence.AutoSMS || got.Template != "ping" {
 			t.Fatalf("auto sms = %+v", got)
 		}
 		// advance_to offers the active sequences of the same record type, not this one.
-		h.press("a", "right", "right", "down", "down", "enter", "enter", "enter")
+		h.Press("a", "right", "right", "down", "down", "enter", "enter", "enter")
 		h.wantView("Advance to", "Live")
 		for _, no := range []string{"Accounts", "Parked"} {
-			if strings.Contains(h.view(), no) {
-				t.Fatalf("%s offered as a target:\n%s", no, h.view())
+			if strings.Contains(h.View(), no) {
+				t.Fatalf("%s offered as a target:\n%s", no, h.View())
 			}
 		}
-		h.press("enter")
+		h.Press("enter")
 		if got := m.def.Steps[1]; got.Type != sequence.AdvanceTo || got.Sequence != "Live" {
 			t.Fatalf("advance = %+v", got)
 		}

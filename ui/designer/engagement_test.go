@@ -42,16 +42,16 @@ func TestStatsShowEngagementPerStep(t *testing.T) {
 	event("lead/L-2", sequence.EmailReplied)
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Mailed", 140, 30)
-		h.press("tab", "tab")
+		h.Press("tab", "tab")
 		h.wantView("[Stats]", "sent 3 · opened* 2 · clicked 1 · replied 1 (33% replied)", "* "+engine.OpensNote)
 		// The numbers sit on the email step's line, not the task's.
-		for _, l := range strings.Split(plain(h.view()), "\n") {
+		for _, l := range strings.Split(plain(h.View()), "\n") {
 			if strings.Contains(l, "sent 3") && !strings.Contains(l, "Automated email") {
-				t.Fatalf("engagement on %q:\n%s", l, plain(h.view()))
+				t.Fatalf("engagement on %q:\n%s", l, plain(h.View()))
 			}
 		}
 		must(t, e.RecordEvent(ctx, "ada", "lead/L-3", sequence.EmailReplied, "hello", time.Time{}))
-		h.send(common.ChangedMsg{})
+		h.Send(common.ChangedMsg{})
 		h.wantView("sent 3 · opened* 2 · clicked 1 · replied 2 (67% replied)")
 	})
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
@@ -78,14 +77,11 @@ func bubble(t *testing.T, f func(t *testing.T)) {
 	})
 }
 
-// harness drives the page like the program would: it runs every command and feeds the
-// messages back, inside a synctest bubble so commands waiting on timers (cursor blinks)
-// stay parked instead of sleeping.
+// harness drives the page (uitest.Harness) with what this package's tests ask of it;
+// every message goes back to the page, statuses included (it shows them itself).
 type harness struct {
-	t    *testing.T
-	m    common.Screen
-	eng  *engine.Engine
-	msgs []tea.Msg
+	*uitest.Harness
+	eng *engine.Engine
 }
 
 // open builds the page of name for user at a fixed size and loads it. It must run inside
@@ -95,77 +91,18 @@ func open(t *testing.T, e *engine.Engine, user, name string, w, h int) *harness 
 	u, err := e.Whoami(context.Background(), user)
 	must(t, err)
 	c := &common.Common{Ctx: context.Background(), Engine: e, User: u, Styles: common.NewStyles(common.DefaultTheme(true), true)}
-	hs := &harness{t: t, m: New(c, name), eng: e}
-	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
-	hs.run(hs.m.Init())
+	hs := &harness{uitest.NewHarness(t, New(c, name), nil), e}
+	hs.Send(tea.WindowSizeMsg{Width: w, Height: h})
+	hs.Run(hs.S.Init())
 	return hs
 }
 
-// send gives the page a message and runs what it returns.
-func (h *harness) send(msg tea.Msg) {
-	h.t.Helper()
-	h.msgs = append(h.msgs, msg)
-	m, cmd := h.m.Update(msg)
-	h.m = m
-	h.run(cmd)
-}
-
-// run runs a command; a command still blocked once everything else in the bubble is
-// blocked (a timer) is dropped.
-func (h *harness) run(cmd tea.Cmd) {
-	h.t.Helper()
-	if cmd == nil {
-		return
-	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	synctest.Wait()
-	select {
-	case msg := <-ch:
-		h.handle(msg)
-	default:
-	}
-}
-
-func (h *harness) handle(msg tea.Msg) {
-	h.t.Helper()
-	if msg == nil {
-		return
-	}
-	if cmds, ok := uitest.Commands(msg); ok {
-		for _, c := range cmds {
-			h.run(c)
-		}
-		return
-	}
-	h.send(msg)
-}
-
-// press sends keys: names like "enter", "ctrl+s", "shift+tab", or single characters.
-func (h *harness) press(keys ...string) {
-	h.t.Helper()
-	for _, k := range keys {
-		h.send(uitest.Key(k))
-	}
-}
-
-// typeText sends each character of s as a key.
-func (h *harness) typeText(s string) {
-	h.t.Helper()
-	for _, r := range s {
-		h.send(uitest.Key(string(r)))
-	}
-}
-
 // model is the page under test.
-func (h *harness) model() *Model { return h.m.(*Model) }
-
-// view is the page's plain text.
-func (h *harness) view() string { return ansi.Strip(h.m.View()) }
+func (h *harness) model() *Model { return h.S.(*Model) }
 
 // sawMsg reports whether the page was sent a message of the same type as want.
 func (h *harness) sawMsg(want tea.Msg) bool {
-	for _, m := range h.msgs {
+	for _, m := range h.Given {
 		if reflect.TypeOf(m) == reflect.TypeOf(want) {
 			return true
 		}
@@ -175,26 +112,26 @@ func (h *harness) sawMsg(want tea.Msg) bool {
 
 // wantView fails unless the view contains every part.
 func (h *harness) wantView(parts ...string) {
-	h.t.Helper()
-	v := h.view()
+	h.T.Helper()
+	v := h.View()
 	for _, p := range parts {
 		if !strings.Contains(v, p) {
-			h.t.Fatalf("view lacks %q:\n%s", p, v)
+			h.T.Fatalf("view lacks %q:\n%s", p, v)
 		}
 	}
 }
 
 // wantStatus fails unless the status line contains s.
 func (h *harness) wantStatus(s string) {
-	h.t.Helper()
+	h.T.Helper()
 	if m := h.model(); !strings.Contains(m.status, s) {
-		h.t.Fatalf("status = %q, want it to contain %q", m.status, s)
+		h.T.Fatalf("status = %q, want it to contain %q", m.status, s)
 	}
 }
 
 // cursorTo moves the tree cursor to the row with key k by pressing ↑/↓.
 func (h *harness) cursorTo(k string) {
-	h.t.Helper()
+	h.T.Helper()
 	m := h.model()
 	want := -1
 	for i, r := range m.rows {
@@ -203,13 +140,13 @@ func (h *harness) cursorTo(k string) {
 		}
 	}
 	if want < 0 {
-		h.t.Fatalf("no row %q", k)
+		h.T.Fatalf("no row %q", k)
 	}
 	for m.cursor < want {
-		h.press("down")
+		h.Press("down")
 	}
 	for m.cursor > want {
-		h.press("up")
+		h.Press("up")
 	}
 }
 
@@ -221,8 +158,8 @@ func (h *harness) selectedKey() string {
 
 // stored reads the sequence back from the engine.
 func (h *harness) stored(name string) engine.SequenceDetail {
-	h.t.Helper()
+	h.T.Helper()
 	d, err := h.eng.Sequence(context.Background(), "ada", name)
-	must(h.t, err)
+	must(h.T, err)
 	return d
 }

@@ -34,26 +34,26 @@ func TestStatsShowHeldEmailsPerStep(t *testing.T) {
 	must(t, err)
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Windowed", 120, 30)
-		h.press("tab", "tab")
+		h.Press("tab", "tab")
 		h.wantView("[Stats]", "✉ Automated email", "queued 3: send window 2 · sender away 1; first out 2026-03-02 14:00 UTC")
 		// The held line sits under its step, not under the task after it.
-		ls := strings.Split(plain(h.view()), "\n")
+		ls := strings.Split(plain(h.View()), "\n")
 		for i, l := range ls {
 			if strings.Contains(l, "queued 3") && !strings.Contains(ls[i-1], "Automated email") {
-				t.Fatalf("held line after %q:\n%s", ls[i-1], plain(h.view()))
+				t.Fatalf("held line after %q:\n%s", ls[i-1], plain(h.View()))
 			}
 		}
 		// L-1 disconnected: its held email is no longer counted once the engine says so.
 		must(t, e.Disconnect(ctx, "ada", "Windowed", []string{"lead/L-1"}))
-		h.send(common.ChangedMsg{})
+		h.Send(common.ChangedMsg{})
 		h.wantView("queued 2: send window 1 · sender away 1")
 		// L-2 paused without a date: held for the pause, going out at a resume.
 		_, err := e.Pause(ctx, "ada", "Windowed", engine.Targets{Refs: []string{"lead/L-2"}}, "on leave", time.Time{})
 		must(t, err)
-		h.send(common.ChangedMsg{})
+		h.Send(common.ChangedMsg{})
 		h.wantView("queued 2: sender away 1 · paused 1; first out 2026-03-04 14:00 UTC")
 		must(t, e.Disconnect(ctx, "ada", "Windowed", []string{"lead/L-3"}))
-		h.send(common.ChangedMsg{})
+		h.Send(common.ChangedMsg{})
 		h.wantView("queued 1: paused 1; first out at a resume")
 	})
 }

@@ -43,22 +43,22 @@ func TestPropertiesAssignmentChoices(t *testing.T) {
 		m := h.model()
 
 		// Name, description, record type, tags; then a record field holds the user.
-		h.press("p")
+		h.Press("p")
 		h.wantView("Sequence properties", "Record type", "Lead", "Opportunity", "Other record type…")
 		for range len("Props") {
-			h.press("backspace")
+			h.Press("backspace")
 		}
-		h.typeText("Renamed")
-		h.press("enter")
-		h.typeText("Calls first")
-		h.press("enter", "down", "enter")
-		h.typeText("outbound, q3")
-		h.press("enter")
+		h.Type("Renamed")
+		h.Press("enter")
+		h.Type("Calls first")
+		h.Press("enter", "down", "enter")
+		h.Type("outbound, q3")
+		h.Press("enter")
 		h.wantView("Who works the steps", "Record owner", "User in a record field", "Owner team members", "Access team members")
-		h.press("down", "enter")
+		h.Press("down", "enter")
 		h.wantView("Record field holding the user")
-		h.typeText("account_manager")
-		h.press("enter", "y", "enter", "enter") // exit on reply: yes; the other two options: no
+		h.Type("account_manager")
+		h.Press("enter", "y", "enter", "enter") // exit on reply: yes; the other two options: no
 		want := sequence.Sequence{Name: "Renamed", Description: "Calls first", Entity: "opportunity", Tags: []string{"outbound", "q3"},
 			Assign:  sequence.Assign{To: sequence.AssignRecordField, Field: "account_manager"},
 			Options: sequence.Options{ExitOnReply: true}}
@@ -70,13 +70,13 @@ func TestPropertiesAssignmentChoices(t *testing.T) {
 		h.wantView("Renamed  Draft · Opportunity · owner ada  ● unsaved changes")
 
 		// Owner team members with a role and a territory; working time only.
-		h.press("p", "enter", "enter", "enter", "enter")
-		h.press("down", "enter")
+		h.Press("p", "enter", "enter", "enter", "enter")
+		h.Press("down", "enter")
 		h.wantView("Assignment: team members", "Member role", "Territory")
-		h.typeText("sales rep")
-		h.press("enter", "enter")
-		h.typeText("West")
-		h.press("enter", "enter", "y", "enter")
+		h.Type("sales rep")
+		h.Press("enter", "enter")
+		h.Type("West")
+		h.Press("enter", "enter", "y", "enter")
 		if a := m.def.Assign; a.To != sequence.AssignOwnerTeam || a.Field != "" || !reflect.DeepEqual(a.Members, map[string]string{"role": "sales rep", "territory": "West"}) {
 			t.Fatalf("owner team assignment = %+v", a)
 		}
@@ -85,34 +85,34 @@ func TestPropertiesAssignmentChoices(t *testing.T) {
 		}
 
 		// Access team members by title (the form shows the current conditions).
-		h.press("p", "enter", "enter", "enter", "enter", "down", "enter")
+		h.Press("p", "enter", "enter", "enter", "enter", "down", "enter")
 		for range len("sales rep") {
-			h.press("backspace")
+			h.Press("backspace")
 		}
-		h.press("enter")
-		h.typeText("Account Executive")
-		h.press("enter", "enter", "enter", "enter", "enter")
+		h.Press("enter")
+		h.Type("Account Executive")
+		h.Press("enter", "enter", "enter", "enter", "enter")
 		if a := m.def.Assign; a.To != sequence.AssignAccessTeam || !reflect.DeepEqual(a.Members, map[string]string{"title": "Account Executive", "territory": "West"}) {
 			t.Fatalf("access team assignment = %+v", a)
 		}
 
 		// Back to the record owner (the default, written as nothing) and a custom record type.
-		h.press("p", "enter", "enter", "down", "down", "down", "enter", "enter")
+		h.Press("p", "enter", "enter", "down", "down", "down", "enter", "enter")
 		h.wantView("Custom record type")
-		h.typeText("Partner")
-		h.press("enter")
+		h.Type("Partner")
+		h.Press("enter")
 		h.wantView("use lowercase letters")
 		for range len("Partner") {
-			h.press("backspace")
+			h.Press("backspace")
 		}
-		h.typeText("partner")
-		h.press("enter", "up", "up", "up", "enter", "enter", "enter", "enter")
+		h.Type("partner")
+		h.Press("enter", "up", "up", "up", "enter", "enter", "enter", "enter")
 		if m.def.Assign.To != "" || m.def.Assign.Members != nil || m.def.Entity != "partner" {
 			t.Fatalf("assign %+v entity %q", m.def.Assign, m.def.Entity)
 		}
 
 		// Saved, the properties reach the engine; the page follows the new name.
-		h.press("ctrl+s")
+		h.Press("ctrl+s")
 		h.wantStatus("Saved Renamed (draft)")
 		d := h.stored("Renamed")
 		if d.Def.Entity != "partner" || d.Def.Description != "Calls first" || !d.Def.Options.ExitOnReply || d.State != engine.StateDraft {
@@ -130,11 +130,11 @@ func TestActiveSequenceKeepsItsAssignment(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 40)
 		m := h.model()
-		h.press("p", "enter")
-		h.typeText("Calls")
-		h.press("enter", "enter", "enter")
+		h.Press("p", "enter")
+		h.Type("Calls")
+		h.Press("enter", "enter", "enter")
 		h.wantView("The record owner.", "Deactivate the sequence before assigning it.")
-		h.press("enter", "enter", "enter", "enter") // the note, then the three options
+		h.Press("enter", "enter", "enter", "enter") // the note, then the three options
 		if m.def.Description != "Calls" || m.def.Assign.Rule() != sequence.AssignRecordOwner {
 			t.Fatalf("def = %+v", m.def)
 		}
@@ -147,16 +147,16 @@ func TestSaveKeepsDraftADraft(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Draft one", 100, 30)
 		m := h.model()
-		h.press("ctrl+s")
+		h.Press("ctrl+s")
 		h.wantStatus("No changes to save")
-		h.press("a", "down", "down", "down", "down", "enter", "enter", "enter") // a phone call
+		h.Press("a", "down", "down", "down", "down", "enter", "enter", "enter") // a phone call
 		h.wantView("● unsaved changes")
-		h.press("ctrl+s")
+		h.Press("ctrl+s")
 		h.wantStatus("Saved Draft one (draft)")
 		if m.Dirty() || m.seq.State != engine.StateDraft {
 			t.Fatalf("dirty %v state %s", m.Dirty(), m.seq.State)
 		}
-		if strings.Contains(h.view(), "unsaved") {
+		if strings.Contains(h.View(), "unsaved") {
 			t.Fatal("title still says unsaved")
 		}
 		d := h.stored("Draft one")
@@ -174,19 +174,19 @@ func TestSaveActiveAsksANoteAndPublishesAVersion(t *testing.T) {
 		m := h.model()
 		h.wantView("Live  Active v1 · Lead · owner ada")
 		h.cursorTo("step:ring")
-		h.press("e")
+		h.Press("e")
 		for range len("First call") {
-			h.press("backspace")
+			h.Press("backspace")
 		}
-		h.typeText("Opening call")
-		h.press("enter", "enter")
-		h.press("ctrl+s")
+		h.Type("Opening call")
+		h.Press("enter", "enter")
+		h.Press("ctrl+s")
 		h.wantView("Save a new version", "What changed?", "publishes version 2")
 		if !m.CapturesInput() {
 			t.Fatal("the note form must capture input")
 		}
-		h.typeText("clearer name")
-		h.press("enter")
+		h.Type("clearer name")
+		h.Press("enter")
 		h.wantStatus("Saved Live: version 2 is live for new connections")
 		d := h.stored("Live")
 		if d.State != engine.StateActive || d.Version != 2 || len(d.Versions) != 2 || d.Versions[1].Note != "clearer name" || d.Versions[1].By != "ada" {
@@ -200,9 +200,9 @@ func TestSaveActiveAsksANoteAndPublishesAVersion(t *testing.T) {
 		// A change that breaks an active sequence is not saved: the problems are listed at
 		// once, before any change note is asked for.
 		h.cursorTo("step:retry")
-		h.press("d", "ctrl+s")
-		if strings.Contains(h.view(), "Save a new version") {
-			t.Fatalf("an invalid change asks for its note first:\n%s", h.view())
+		h.Press("d", "ctrl+s")
+		if strings.Contains(h.View(), "Save a new version") {
+			t.Fatalf("an invalid change asks for its note first:\n%s", h.View())
 		}
 		h.wantView("Not saved: an active sequence must stay valid; 1 problem(s)", "steps[1].no[0] (pause) [wait_last] a sequence can't end with a wait step")
 		if !m.Dirty() || m.mode != modeProblems {
@@ -213,10 +213,10 @@ func TestSaveActiveAsksANoteAndPublishesAVersion(t *testing.T) {
 		}
 		// A on an active sequence with edits saves like ctrl+s: checked first, so the
 		// invalid edit is refused without asking for a note.
-		h.press("esc", "A")
+		h.Press("esc", "A")
 		h.wantView("Not saved: an active sequence must stay valid; 1 problem(s)")
-		if strings.Contains(h.view(), "Save a new version") {
-			t.Fatalf("A on an invalid edit asks for its note:\n%s", h.view())
+		if strings.Contains(h.View(), "Save a new version") {
+			t.Fatalf("A on an invalid edit asks for its note:\n%s", h.View())
 		}
 	})
 }
@@ -242,10 +242,10 @@ steps:
 		m := h.model()
 		// An unsaved edit first: A saves it, then activation fails.
 		h.cursorTo("step:ring")
-		h.press("e")
-		h.typeText("Ring")
-		h.press("enter", "enter")
-		h.press("A")
+		h.Press("e")
+		h.Type("Ring")
+		h.Press("enter", "enter")
+		h.Press("A")
 		h.wantStatus("Can't activate Broken: 2 problem(s) (the draft is saved)")
 		h.wantView("steps[1] (opened) [condition_source] ", "steps[1].no[0] (pause) [wait_last] ", "enter go to the step")
 		if m.mode != modeProblems || !m.CapturesInput() {
@@ -254,30 +254,30 @@ steps:
 		if d := h.stored("Broken"); d.State != engine.StateDraft || d.Def.Steps[0].Name != "Ring" || m.Dirty() {
 			t.Fatalf("stored %s %+v dirty %v", d.State, d.Def.Steps[0], m.Dirty())
 		}
-		h.press("down", "enter")
+		h.Press("down", "enter")
 		if h.selectedKey() != "step:pause" || m.mode != modeNormal {
 			t.Fatalf("cursor on %s, mode %v", h.selectedKey(), m.mode)
 		}
 		h.wantStatus("wait")
-		h.press("up", "up") // back to the list with v, then the first problem
-		h.press("v")
+		h.Press("up", "up") // back to the list with v, then the first problem
+		h.Press("v")
 		h.wantView("2 problem(s) to fix before activating")
-		h.press("enter")
+		h.Press("enter")
 		if h.selectedKey() != "step:opened" {
 			t.Fatalf("cursor on %s", h.selectedKey())
 		}
 
 		// Fixed (the condition and its wait dropped), A activates as version 1.
-		h.press("d", "d", "A")
+		h.Press("d", "d", "A")
 		h.wantStatus("Activated Broken (version 1)")
 		d := h.stored("Broken")
 		if d.State != engine.StateActive || d.Version != 1 || len(d.Def.Steps) != 1 {
 			t.Fatalf("stored %+v", d.Sequence)
 		}
 		h.wantView("Broken  Active v1")
-		h.press("A")
+		h.Press("A")
 		h.wantStatus("Broken is already active (version 1)")
-		h.press("v")
+		h.Press("v")
 		h.wantStatus("No problems")
 	})
 }
@@ -291,38 +291,38 @@ func TestBackAsksWhileDirty(t *testing.T) {
 		if m.CapturesInput() {
 			t.Fatal("the tree must leave global keys to the root")
 		}
-		h.press("d") // the start line: nothing deleted
+		h.Press("d") // the start line: nothing deleted
 		h.cursorTo("step:retry")
-		h.press("d")
+		h.Press("d")
 		if !m.Dirty() {
 			t.Fatal("not dirty after a delete")
 		}
-		h.press("esc")
+		h.Press("esc")
 		h.wantView("Discard unsaved changes to Live?", "[y] discard and leave", "[n] stay")
 		if !m.CapturesInput() || h.sawMsg(common.BackMsg{}) {
 			t.Fatal("esc left at once")
 		}
-		h.press("n")
+		h.Press("n")
 		if m.mode != modeNormal || !m.Dirty() || h.sawMsg(common.BackMsg{}) {
 			t.Fatal("n did not stay")
 		}
-		h.press("esc", "y")
+		h.Press("esc", "y")
 		if !h.sawMsg(common.BackMsg{}) {
 			t.Fatal("y did not go back")
 		}
 
 		// Without edits esc goes back at once.
 		h2 := open(t, e, "ada", "Live", 100, 30)
-		h2.press("esc")
+		h2.Press("esc")
 		if !h2.sawMsg(common.BackMsg{}) {
 			t.Fatal("esc without edits did not go back")
 		}
 		// The picker, forms and questions keep the keys from the root.
-		h2.press("a")
+		h2.Press("a")
 		if !h2.model().CapturesInput() {
 			t.Fatal("the picker must capture input")
 		}
-		h2.press("esc")
+		h2.Press("esc")
 		if h2.model().CapturesInput() || h2.model().Dirty() {
 			t.Fatal("esc in the picker")
 		}
@@ -342,18 +342,18 @@ func TestSellersSeeOthersSequencesReadOnly(t *testing.T) {
 		h.cursorTo("step:reached")
 		for _, k := range []string{"a", "+", "e", "enter", "d", "p", "ctrl+s", "A"} {
 			m.status = ""
-			h.press(k)
+			h.Press(k)
 			h.wantStatus("Read only: Live belongs to ada; you can view it but not change it")
 			if m.mode != modeNormal || m.Dirty() || countSteps(m.def.Steps) != before {
 				t.Fatalf("%s: mode %v dirty %v", k, m.mode, m.Dirty())
 			}
 		}
 		// Moving and the other tabs still work.
-		h.press("down", "tab")
+		h.Press("down", "tab")
 		h.wantView("[Connected records (0)]")
 
 		own := open(t, e, "sam", "Sam's own", 100, 30)
-		own.press("a")
+		own.Press("a")
 		if own.model().mode != modePicker {
 			t.Fatal("a seller can't add to their own sequence")
 		}
@@ -366,20 +366,20 @@ func TestConnectedRecordsConnectAndDisconnect(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
 		m := h.model()
-		h.press("tab")
+		h.Press("tab")
 		h.wantView("[Connected records (0)]", "No record is connected to this sequence yet. c connects records.")
 		// c opens the record picker: search as you type, tab marks, enter connects.
-		h.press("c")
+		h.Press("c")
 		h.wantView("Connect records to Live", "search:", "lead/L-1  Ann Lee", "lead/L-3  Cy Dee")
-		h.press("tab") // Ann
-		h.typeText("bob")
+		h.Press("tab") // Ann
+		h.Type("bob")
 		h.wantView("lead/L-2  Bob Ray")
-		if strings.Contains(h.view(), "Cy Dee") {
-			t.Fatalf("the search kept others:\n%s", h.view())
+		if strings.Contains(h.View(), "Cy Dee") {
+			t.Fatalf("the search kept others:\n%s", h.View())
 		}
-		h.press("tab")
+		h.Press("tab")
 		h.wantView("2 marked: lead/L-1 lead/L-2")
-		h.press("enter")
+		h.Press("enter")
 		h.wantStatus("Connected 2 record(s) to Live")
 		if len(m.conn.rows) != 2 {
 			t.Fatalf("%d rows", len(m.conn.rows))
@@ -387,56 +387,56 @@ func TestConnectedRecordsConnectAndDisconnect(t *testing.T) {
 		const table = `  Record          Name               Ver  Current step              State                       Days
 › lead/L-1        Ann Lee              1  First call                active                       0.0
   lead/L-2        Bob Ray              1  First call                active                       0.0`
-		if v := h.view(); !strings.Contains(v, table) {
+		if v := h.View(); !strings.Contains(v, table) {
 			t.Fatalf("table:\n%s\nwant:\n%s", v, table)
 		}
 
 		// x asks, then disconnects the selected record.
-		h.press("down", "x")
+		h.Press("down", "x")
 		h.wantView("Disconnect lead/L-2 (Bob Ray) from Live?", "[y] disconnect")
-		h.press("n")
+		h.Press("n")
 		if m.conn.rows[1].State != "active" {
 			t.Fatal("n disconnected")
 		}
-		h.press("x", "y")
+		h.Press("x", "y")
 		h.wantStatus("Disconnected lead/L-2")
 		// The reason goes with the state, not in the step column; the tab counts the active
 		// connections (as the home grid does) and the ended apart.
 		h.wantView("[Connected records (1 active, 1 ended)]")
-		for _, l := range strings.Split(plain(h.view()), "\n") {
+		for _, l := range strings.Split(plain(h.View()), "\n") {
 			if strings.Contains(l, "lead/L-2  ") && (!strings.Contains(l, "—  ") || !strings.Contains(l, "disconnected: manual")) {
 				t.Fatalf("disconnected row %q", l)
 			}
 		}
-		h.press("x")
+		h.Press("x")
 		h.wantStatus("lead/L-2 is disconnected; only active connections can be disconnected")
 
 		// A refused connection says why and keeps the picker with what was chosen and
 		// typed (Ann is active already).
-		h.press("c")
-		h.typeText("ann")
-		h.press("tab", "enter")
+		h.Press("c")
+		h.Type("ann")
+		h.Press("tab", "enter")
 		h.wantView("✗ nothing connected", "1 marked: lead/L-1", "search: ann")
 		if m.mode != modeRecords {
 			t.Fatalf("the refused choice closed the picker (mode %v)", m.mode)
 		}
-		h.press("esc")
+		h.Press("esc")
 
 		// Changes made elsewhere show on ChangedMsg.
 		if _, err := e.Connect(context.Background(), "ada", "Live", []string{"lead/L-3"}); err != nil {
 			t.Fatal(err)
 		}
-		h.send(common.ChangedMsg{})
+		h.Send(common.ChangedMsg{})
 		h.wantView("[Connected records (2 active, 1 ended)]", "Cy Dee")
 
 		// Tabs: tab/shift+tab and ] / [ wrap around.
-		h.press("tab")
+		h.Press("tab")
 		h.wantView("[Stats]")
-		h.press("]")
+		h.Press("]")
 		h.wantView("[Designer]")
-		h.press("[", "[")
+		h.Press("[", "[")
 		h.wantView("[Connected records (2 active, 1 ended)]")
-		h.press("shift+tab")
+		h.Press("shift+tab")
 		h.wantView("[Designer]")
 	})
 }
@@ -462,13 +462,13 @@ func TestStatsCountStatesStepsAndSuccess(t *testing.T) {
 	must(t, e.Disconnect(ctx, "ada", "Live", []string{"lead/L-3"}))
 	bubble(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
-		h.press("tab", "tab")
+		h.Press("tab", "tab")
 		h.wantView("[Stats]",
 			"Connections  3 in all: active 2 · completed 0 · disconnected 1",
 			"Success rate  0% (0 of 1 ended connections completed)")
 		// The funnel: the tree with each step's entries as a bar, then done · skipped ·
 		// waiting; the condition's decisions count as done (they showed Done 0).
-		v := plain(h.view())
+		v := plain(h.View())
 		for _, l := range []string{
 			"  ├─ ☎ First call                               ████████████    3  1 · 1 · 0",
 			"  └─ ◆ Reached?                                 ████████░░░░    2  2 · 0 · 0  yes 1 · no 1",

@@ -20,7 +20,7 @@ func plain(v string) string {
 func wantSnapshot(t *testing.T, h *harness, want string) {
 	t.Helper()
 	want = strings.TrimPrefix(want, "\n")
-	if got := plain(h.view()); got != want {
+	if got := plain(h.View()); got != want {
 		t.Fatalf("view:\n%s\nwant:\n%s", got, want)
 	}
 }
@@ -57,7 +57,7 @@ Product demo request  Active v1 · Opportunity · owner admin
               ├─ ☎ Second call  call
 `)
 		// G goes to the last step; the tree scrolls and the status line names the step.
-		h.press("G")
+		h.Press("G")
 		wantSnapshot(t, h, `
 Product demo request  Active v1 · Opportunity · owner admin
 [Designer]   Connected records (4)    Stats
@@ -82,11 +82,11 @@ Product demo request  Active v1 · Opportunity · owner admin
 ›                   └─ ✎ Update field  set demo_status = no_response
 mark-stalled · update field`)
 		// g back to the top; k at the top stays.
-		h.press("g", "k")
+		h.Press("g", "k")
 		if h.selectedKey() != "start" || h.model().offset != 0 {
 			t.Fatalf("cursor %s offset %d", h.selectedKey(), h.model().offset)
 		}
-		h.press("tab", "tab")
+		h.Press("tab", "tab")
 		wantSnapshot(t, h, `
 Product demo request  Active v1 · Opportunity · owner admin
  Designer    Connected records (4)   [Stats]
@@ -112,7 +112,7 @@ Success rate  — (no connection has ended yet)
 `)
 		// The help follows the tab.
 		var keys []string
-		for _, b := range h.m.ShortHelp() {
+		for _, b := range h.S.ShortHelp() {
 			keys = append(keys, b.Help().Key)
 		}
 		if strings.Join(keys, " ") != "↑/k ↓/j tab/] esc" {
@@ -132,7 +132,7 @@ func TestViewFitsItsArea(t *testing.T) {
 			h := open(t, e, "admin", "High-volume outbound prospecting", size[0], size[1])
 			check := func(what string) {
 				t.Helper()
-				lines := strings.Split(h.m.View(), "\n")
+				lines := strings.Split(h.S.View(), "\n")
 				if len(lines) != size[1] {
 					t.Fatalf("%s at %v: %d lines", what, size, len(lines))
 				}
@@ -143,21 +143,21 @@ func TestViewFitsItsArea(t *testing.T) {
 				}
 			}
 			check("tree")
-			h.press("G")
+			h.Press("G")
 			check("tree at the end")
-			h.press("a")
+			h.Press("a")
 			check("picker")
-			h.press("right", "enter")
+			h.Press("right", "enter")
 			check("condition form")
-			h.press("esc", "p")
+			h.Press("esc", "p")
 			check("properties")
-			h.press("esc", "d")
+			h.Press("esc", "d")
 			check("delete question")
-			h.press("esc", "v")
+			h.Press("esc", "v")
 			check("problems")
-			h.press("esc", "tab")
+			h.Press("esc", "tab")
 			check("connected")
-			h.press("tab")
+			h.Press("tab")
 			check("stats")
 		}
 	})
@@ -172,33 +172,33 @@ func TestMouseSelectsAndScrolls(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
 		m := h.model()
 		// Row 2 of the tree (the condition) is on the body's third line.
-		h.send(tea.MouseClickMsg{X: 10, Y: 3 + 2, Button: tea.MouseLeft})
+		h.Send(tea.MouseClickMsg{X: 10, Y: 3 + 2, Button: tea.MouseLeft})
 		if h.selectedKey() != "step:reached" {
 			t.Fatalf("click selected %s", h.selectedKey())
 		}
-		h.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
-		h.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+		h.Send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+		h.Send(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
 		if h.selectedKey() != "step:book" {
 			t.Fatalf("wheel moved to %s", h.selectedKey())
 		}
-		h.send(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+		h.Send(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
 		if h.selectedKey() != "yes:reached" {
 			t.Fatalf("wheel up moved to %s", h.selectedKey())
 		}
 		// The tabs line: "[Designer]  " then " Connected records (0) " then " Stats ".
-		h.send(tea.MouseClickMsg{X: 40, Y: 1, Button: tea.MouseLeft})
+		h.Send(tea.MouseClickMsg{X: 40, Y: 1, Button: tea.MouseLeft})
 		if m.tab != tabStats {
 			t.Fatalf("tab %d after clicking Stats", m.tab)
 		}
-		h.send(tea.MouseClickMsg{X: 15, Y: 1, Button: tea.MouseLeft})
+		h.Send(tea.MouseClickMsg{X: 15, Y: 1, Button: tea.MouseLeft})
 		if m.tab != tabConnected {
 			t.Fatalf("tab %d after clicking Connected records", m.tab)
 		}
 		// Clicks wait while a question is open.
-		h.send(tea.MouseClickMsg{X: 2, Y: 1, Button: tea.MouseLeft})
-		h.press("up", "d")
+		h.Send(tea.MouseClickMsg{X: 2, Y: 1, Button: tea.MouseLeft})
+		h.Press("up", "d")
 		h.wantView("Delete condition")
-		h.send(tea.MouseClickMsg{X: 40, Y: 1, Button: tea.MouseLeft})
+		h.Send(tea.MouseClickMsg{X: 40, Y: 1, Button: tea.MouseLeft})
 		if m.tab != tabDesigner {
 			t.Fatalf("tab %d", m.tab)
 		}
@@ -214,13 +214,13 @@ func TestPagesTakeOnlyTheirOwnResults(t *testing.T) {
 		a := open(t, e, "ada", "Live", 100, 30)
 		b := open(t, e, "ada", "Other", 100, 30)
 		msg := a.model().loadCmd()()
-		b.send(msg)
+		b.Send(msg)
 		if b.model().def.Name != "Other" {
 			t.Fatalf("page b took page a's sequence: %q", b.model().def.Name)
 		}
-		b.press("a")
+		b.Press("a")
 		submit := a.model().own(func() tea.Msg { return formDoneMsg{id: b.model().formID, ok: true} })()
-		b.send(submit)
+		b.Send(submit)
 		if b.model().mode != modePicker {
 			t.Fatal("page b took page a's form result")
 		}
