@@ -320,7 +320,8 @@ func (e *Engine) fire(tx store.Tx, o *org, d store.Due) error {
 }
 
 // dispatch sends queued messages whose time has come, outside any transaction, and records
-// each result as an input. It returns how many it tried.
+// each result as an input; without a mail server it keeps them in the local outbox in the
+// transaction that claims them. It returns how many it tried.
 func (e *Engine) dispatch(ctx context.Context, rep *TickReport) (int, error) {
 	now := e.clock.Now()
 	var msgs []store.Message
