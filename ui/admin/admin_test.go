@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -434,6 +435,16 @@ func TestSettingsAndTestEmail(t *testing.T) {
 		if strings.Contains(v, secret) || !strings.Contains(v, "****") {
 			t.Fatalf("secret shown:\n%s", v)
 		}
+		// A setting without a value says so, and its prompt opens empty.
+		if !regexp.MustCompile(`bounce_domain +— not set`).MatchString(v) {
+			t.Fatalf("bounce_domain's empty value not named:\n%s", v)
+		}
+		h.selectRow("bounce_domain")
+		h.Press("enter")
+		if got := h.m().dlg.prompt.Value(); got != "" {
+			t.Fatalf("bounce_domain's prompt holds %q", got)
+		}
+		h.Press("esc")
 
 		h.selectRow("active_limit")
 		h.Press("enter")

@@ -37,6 +37,9 @@ var columns = [secCount][]grid.Column{
 	},
 }
 
+// notSet is the Value of a setting that has none.
+const notSet = "— not set"
+
 // fill builds every section's rows from the data loaded.
 func (m *Model) fill() {
 	d := m.data
@@ -94,7 +97,11 @@ func (m *Model) fill() {
 	for _, kv := range d.settings {
 		ids = append(ids, kv[0])
 		cells[0] = append(cells[0], kv[0])
-		cells[1] = append(cells[1], kv[1])
+		v := kv[1]
+		if v == "" {
+			v = notSet
+		}
+		cells[1] = append(cells[1], v)
 	}
 	rows := rowsOf(ids, cells, -1)
 	// Settings keep the engine's order (SettingKeys) on the key column.
