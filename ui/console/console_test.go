@@ -42,7 +42,13 @@ func TestGroupsByTimeZone(t *testing.T) {
 	sue := w.open("sue", 120, 30)
 	sue.wantRows("# Overdue (2)", "Ann*", "Ben", "# Today (2)", "Cat", "Dan")
 
-	// Due times show in the seller's zone.
+	// Due times show in the seller's zone, and the title names it.
+	if title := sam.lines()[0]; !strings.Contains(title, "times in PST") {
+		t.Fatalf("sam's title: %q", title)
+	}
+	if title := sue.lines()[0]; !strings.Contains(title, "times in UTC") {
+		t.Fatalf("sue's title: %q", title)
+	}
 	sam.selectRow("Cat Zed")
 	if row := sam.cursorRow(); !strings.HasSuffix(row, "today 23:30") {
 		t.Fatalf("Cat's due in LA: %q", row)
@@ -82,7 +88,7 @@ func TestView(t *testing.T) {
 		}
 	}
 	want := `
-My work list · 4 tasks · sort: due               │Up next · Ann Zed
+My work list · 4 tasks · sort: due · times in PST│Up next · Ann Zed
   Record       Type     Step         Due         │lead/Z-1 · owner team:west
 Overdue (1)                                      │
 › Ann Zed · t… lead     ☎ Intro call Mar 01 23:00│◆ Calls (v1)

@@ -429,7 +429,7 @@ func (m *Model) title() string {
 	if m.search != "" && m.mode != modeSearch {
 		parts = append(parts, "search: "+m.search)
 	}
-	parts = append(parts, "sort: "+m.sortBy)
+	parts = append(parts, "sort: "+m.sortBy, "times in "+common.ZoneLabel(m.c.Location(), m.c.Engine.Clock().Now()))
 	if m.busy != "" {
 		parts = append(parts, m.busy)
 	}
