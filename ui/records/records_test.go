@@ -87,28 +87,11 @@ func (s *screen) send(msg tea.Msg) {
 }
 
 func (s *screen) run(cmd tea.Cmd) {
-	queue := []tea.Cmd{cmd}
-	for n := 0; len(queue) > 0; n++ {
-		if n > 1000 {
-			s.t.Fatal("commands never settle")
-		}
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case common.StatusMsg:
-			s.status = append(s.status, msg)
-		default:
-			var next tea.Cmd
-			s.s, next = s.s.Update(msg)
-			queue = append(queue, next)
-		}
-	}
+	uitest.Drive(s.t, cmd, func(msg tea.Msg) tea.Cmd {
+		var next tea.Cmd
+		s.s, next = s.s.Update(msg)
+		return next
+	}, func(st common.StatusMsg) { s.status = append(s.status, st) })
 }
 
 func (s *screen) keys(ks ...string) {

@@ -119,3 +119,34 @@ func (h *Harness) LastStatus() common.StatusMsg {
 	}
 	return common.StatusMsg{}
 }
+
+// Drive runs cmd and everything it leads to on the test's goroutine, breadth first, for
+// screens whose commands never wait on time: update gives a message to the screen and
+// returns its command; a status message goes to status instead. It fails tb when the
+// commands don't settle after 1000.
+func Drive(tb testing.TB, cmd tea.Cmd, update func(tea.Msg) tea.Cmd, status func(common.StatusMsg)) {
+	tb.Helper()
+	queue := []tea.Cmd{cmd}
+	for n := 0; len(queue) > 0; n++ {
+		if n > 1000 {
+			tb.Fatal("commands never settle")
+		}
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		if cmds, ok := Commands(msg); ok {
+			queue = append(queue, cmds...)
+			continue
+		}
+		switch msg := msg.(type) {
+		case nil:
+		case common.StatusMsg:
+			status(msg)
+		default:
+			queue = append(queue, update(msg))
+		}
+	}
+}
