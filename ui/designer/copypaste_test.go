@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pacer-sales/pacer/engine"
@@ -31,7 +32,7 @@ func allIDs(def *sequence.Sequence) []string {
 func TestCopyPasteStepsAndSubtrees(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, movable, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		m := h.model()
 		h.cursorTo("step:last")
@@ -133,7 +134,7 @@ steps:
 func TestProblemsMarkedOnTheirRows(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, marked, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Marked", 100, 30)
 		m := h.model()
 		if v := h.View(); strings.Contains(v, "problem") || strings.Contains(v, " !") {
@@ -190,7 +191,7 @@ func TestVersionHistoryShowsAnOldVersionReadOnly(t *testing.T) {
 	def.Steps[1].No = def.Steps[1].No[1:] // no wait before the retry
 	_, err = e.SaveSequence(ctx, "ada", d.ID, def, engine.SaveOptions{Note: "call first, no pause"})
 	must(t, err)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
 		m := h.model()
 		h.cursorTo("step:book")
@@ -244,7 +245,7 @@ func TestVersionHistoryShowsAnOldVersionReadOnly(t *testing.T) {
 func TestNoVersionsYet(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, movable, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		h.Press("H")
 		h.wantStatus("Movable has no published version yet: activating it publishes version 1")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/pacer-sales/pacer/engine/sequence"
 )
@@ -30,7 +31,7 @@ steps:
 func TestReadOnlyFooter(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, branchy, true)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "sam", "Branchy", 100, 30) // ada's: read only for sam
 		var keys []string
 		for _, b := range h.S.ShortHelp() {
@@ -65,7 +66,7 @@ func TestReadOnlyFooter(t *testing.T) {
 func TestDeleteOnEmptySays(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, branchy, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Branchy", 100, 30)
 		h.cursorTo("empty-yes:opened")
 		h.Press("d")
@@ -82,7 +83,7 @@ func TestDeleteOnEmptySays(t *testing.T) {
 func TestYesNoMarkedWithoutColour(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, branchy, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Branchy", 100, 30)
 		h.cursorTo("step:hello")
 		h.Press("a", "right", "enter")              // a condition after the email: email opened
@@ -113,7 +114,7 @@ func TestYesNoMarkedWithoutColour(t *testing.T) {
 func TestPlaceholdersAreExamples(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, branchy, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Branchy", 100, 30)
 		h.Press("a", "right", "right", "down", "enter") // Set stage
 		h.wantView("Stage", "e.g. develop")
@@ -136,7 +137,7 @@ steps:
     id: pause
     duration: 1d
 `, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Ends waiting", 80, 24)
 		h.Press("A")
 		flat := strings.Join(strings.Fields(h.View()), " ")
@@ -186,7 +187,7 @@ func ids(steps []sequence.Step) string {
 func TestMoveUndoRedo(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, movable, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		m := h.model()
 		h.cursorTo("step:y2")
@@ -239,7 +240,7 @@ func TestMoveUndoRedo(t *testing.T) {
 func TestDraftRestoredAfterAKill(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, movable, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		h.cursorTo("step:y2")
 		h.Press("K")
@@ -278,7 +279,7 @@ func TestDraftRestoredAfterAKill(t *testing.T) {
 func TestPropertiesYesNoMarkedWithoutColour(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, branchy, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Branchy", 100, 40)
 		h.Press("p", "enter", "enter", "enter", "enter", "enter") // name … tags, who works the steps
 		h.wantView("Options", "Exit when the customer replies to any email?")
@@ -327,7 +328,7 @@ func TestPropertiesYesNoMarkedWithoutColour(t *testing.T) {
 func TestSaveClearsUndoHistory(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, movable, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Movable", 100, 30)
 		m := h.model()
 		h.cursorTo("step:y2")
@@ -371,7 +372,7 @@ func TestSaveClearsUndoHistory(t *testing.T) {
 func TestCheckListsWarnings(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, windowed, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Windowed", 120, 30)
 		h.Press("v")
 		h.wantView("No problems: the sequence can be activated; 1 warning(s)", "warning: automated emails go out without List-Unsubscribe")

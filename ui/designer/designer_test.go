@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pacer-sales/pacer/engine"
@@ -21,7 +22,7 @@ func blank(t *testing.T, e *engine.Engine, name string) {
 func TestAddOneStepOfEachGroupAndInsideBranches(t *testing.T) {
 	e := newOrg(t)
 	blank(t, e, "Build")
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Build", 100, 30)
 		h.wantView("Build", "Draft", "Sequence starts here", "No steps yet")
 		if h.model().Dirty() {
@@ -143,7 +144,7 @@ steps:
   - type: task
     id: t1
 `, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Kinds", 100, 40)
 		m := h.model()
 
@@ -254,7 +255,7 @@ steps:
     id: last
     template: intro
 `, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Edit me", 100, 30)
 		m := h.model()
 		h.cursorTo("step:reached")
@@ -330,7 +331,7 @@ steps:
       - type: task
         id: cool
 `, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Deletes", 100, 40)
 		m := h.model()
 
@@ -421,7 +422,7 @@ steps:
   - type: task
     id: z
 `, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Keep yes", 100, 30)
 		m := h.model()
 		h.cursorTo("step:c")
@@ -442,7 +443,7 @@ func TestFormsOfferTemplatesAndTargetsThatFit(t *testing.T) {
 	importSeq(t, e, "name: Accounts\nentity: account\nsteps:\n  - type: task\n", true)
 	importSeq(t, e, "name: Parked\nsteps:\n  - type: task\n", false)
 	blank(t, e, "Router")
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Router", 100, 30)
 		m := h.model()
 		// An automated text offers the SMS templates only, and needs one.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pacer-sales/pacer/engine"
@@ -40,7 +41,7 @@ func TestStatsShowEngagementPerStep(t *testing.T) {
 	event("lead/L-1", sequence.LinkClicked)
 	event("lead/L-2", sequence.EmailOpened)
 	event("lead/L-2", sequence.EmailReplied)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Mailed", 140, 30)
 		h.Press("tab", "tab")
 		h.wantView("[Stats]", "sent 3 · opened* 2 · clicked 1 · replied 1 (33% replied)", "* "+engine.OpensNote)

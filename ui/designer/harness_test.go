@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -65,16 +64,6 @@ func importSeq(t *testing.T, e *engine.Engine, yaml string, activate bool) {
 	must(t, err)
 	_, err = e.ImportSequence(context.Background(), "ada", def, engine.SaveOptions{Activate: activate})
 	must(t, err)
-}
-
-// bubble runs a UI test inside a synctest bubble. At the end the bubble's virtual clock moves
-// on a minute (instantly: no real time passes) so commands parked on a timer, such as a text
-// field's cursor blink, return and the bubble can close.
-func bubble(t *testing.T, f func(t *testing.T)) {
-	synctest.Test(t, func(t *testing.T) {
-		defer func() { <-time.After(time.Minute) }()
-		f(t)
-	})
 }
 
 // harness drives the page (uitest.Harness) with what this package's tests ask of it;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pacer-sales/pacer/engine"
@@ -32,7 +33,7 @@ func TestStatsShowHeldEmailsPerStep(t *testing.T) {
 	importSeq(t, e, windowed, true)
 	_, err := e.Connect(ctx, "ada", "Windowed", []string{"lead/L-1", "lead/L-2", "lead/L-3"})
 	must(t, err)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Windowed", 120, 30)
 		h.Press("tab", "tab")
 		h.wantView("[Stats]", "✉ Automated email", "queued 3: send window 2 · sender away 1; first out 2026-03-02 14:00 UTC")

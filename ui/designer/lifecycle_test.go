@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/pacer-sales/pacer/engine"
 	"github.com/pacer-sales/pacer/engine/sequence"
@@ -38,7 +39,7 @@ steps:
 func TestPropertiesAssignmentChoices(t *testing.T) {
 	e := newOrg(t)
 	blank(t, e, "Props")
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Props", 100, 40)
 		m := h.model()
 
@@ -127,7 +128,7 @@ func TestPropertiesAssignmentChoices(t *testing.T) {
 func TestActiveSequenceKeepsItsAssignment(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, live, true)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 40)
 		m := h.model()
 		h.Press("p", "enter")
@@ -144,7 +145,7 @@ func TestActiveSequenceKeepsItsAssignment(t *testing.T) {
 func TestSaveKeepsDraftADraft(t *testing.T) {
 	e := newOrg(t)
 	blank(t, e, "Draft one")
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Draft one", 100, 30)
 		m := h.model()
 		h.Press("ctrl+s")
@@ -169,7 +170,7 @@ func TestSaveKeepsDraftADraft(t *testing.T) {
 func TestSaveActiveAsksANoteAndPublishesAVersion(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, live, true)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
 		m := h.model()
 		h.wantView("Live  Active v1 · Lead · owner ada")
@@ -237,7 +238,7 @@ steps:
         id: pause
         duration: 1d
 `, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Broken", 100, 30)
 		m := h.model()
 		// An unsaved edit first: A saves it, then activation fails.
@@ -285,7 +286,7 @@ steps:
 func TestBackAsksWhileDirty(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, live, false)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
 		m := h.model()
 		if m.CapturesInput() {
@@ -334,7 +335,7 @@ func TestSellersSeeOthersSequencesReadOnly(t *testing.T) {
 	importSeq(t, e, live, true)
 	_, err := e.NewSequence(context.Background(), "sam", "Sam's own", "", "")
 	must(t, err)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "sam", "Live", 100, 30)
 		m := h.model()
 		h.wantView("Live  Active v1 · Lead · owner ada  [read only]")
@@ -363,7 +364,7 @@ func TestSellersSeeOthersSequencesReadOnly(t *testing.T) {
 func TestConnectedRecordsConnectAndDisconnect(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, live, true)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
 		m := h.model()
 		h.Press("tab")
@@ -460,7 +461,7 @@ func TestStatsCountStatesStepsAndSuccess(t *testing.T) {
 		must(t, err)
 	}
 	must(t, e.Disconnect(ctx, "ada", "Live", []string{"lead/L-3"}))
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
 		h.Press("tab", "tab")
 		h.wantView("[Stats]",

@@ -6,6 +6,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"testing/synctest"
 )
 
 // plain trims the spaces that pad each line of a view.
@@ -31,7 +32,7 @@ func TestSnapshotsOnTheDemo(t *testing.T) {
 	if _, err := e.LoadDemo(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "admin", "Product demo request", 80, 22)
 		wantSnapshot(t, h, `
 Product demo request  Active v1 · Opportunity · owner admin
@@ -127,7 +128,7 @@ func TestViewFitsItsArea(t *testing.T) {
 	if _, err := e.LoadDemo(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		for _, size := range [][2]int{{80, 20}, {120, 40}} {
 			h := open(t, e, "admin", "High-volume outbound prospecting", size[0], size[1])
 			check := func(what string) {
@@ -168,7 +169,7 @@ func lipglossWidth(s string) int { return lipgloss.Width(s) }
 func TestMouseSelectsAndScrolls(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, live, true)
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		h := open(t, e, "ada", "Live", 100, 30)
 		m := h.model()
 		// Row 2 of the tree (the condition) is on the body's third line.
@@ -210,7 +211,7 @@ func TestPagesTakeOnlyTheirOwnResults(t *testing.T) {
 	e := newOrg(t)
 	importSeq(t, e, live, true)
 	blank(t, e, "Other")
-	bubble(t, func(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
 		a := open(t, e, "ada", "Live", 100, 30)
 		b := open(t, e, "ada", "Other", 100, 30)
 		msg := a.model().loadCmd()()
